@@ -1,0 +1,52 @@
+# `make demo` runs the story against the component; `make test` runs every test.
+# Both install what they need on a fresh machine and fail loudly.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+COMPONENT := target/wasm/altinn_systemuser.wasm
+CLI := target/release/systemuser
+
+.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser clean
+
+all: build
+
+setup:
+	@command -v rustup >/dev/null || { echo "rustup is required (https://rustup.rs)"; exit 1; }
+	rustup target add wasm32-unknown-unknown
+	rustup component add rustfmt clippy
+
+build: setup component hosts
+
+# The component: wasm32-unknown-unknown core module wrapped by wit-component (no WASI imports).
+component:
+	$(CARGO) run -q -p xtask -- component
+
+hosts:
+	$(CARGO) build --release -p systemuser-host -p altinn-sim
+
+demo: build
+	bash examples/demo.sh
+
+test: build lint test-core test-host test-simulator test-browser
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --target wasm32-unknown-unknown --profile wasm -p altinn-systemuser --lib -- -D warnings
+
+# The core, natively: unit tests and the shared vectors.
+test-core:
+	$(CARGO) test --release -p altinn-systemuser
+
+# The built component through the Rust host: import list, size, vectors, CLI.
+test-host:
+	$(CARGO) test --release -p systemuser-host
+
+test-simulator:
+	$(CARGO) test --release -p altinn-sim
+
+test-browser:
+	bash simulator/browser-test/run.sh
+
+clean:
+	$(CARGO) clean

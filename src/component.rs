@@ -1,0 +1,256 @@
+//! The WIT glue: the only module that knows WIT exists. It converts between the generated
+//! types and the core's, and forwards each export to the core. No logic lives here.
+
+wit_bindgen::generate!({ path: "wit", world: "systemuser" });
+
+use crate as core_;
+use altinn::systemuser::{http as wh, types as w};
+use exports::altinn::systemuser::{lifecycle as wl, protocol as wp, validation as wv};
+
+struct Component;
+export!(Component);
+
+/// A conversion between a core type and its WIT twin (both directions are implemented).
+trait To<T> {
+    fn to(self) -> T;
+}
+
+impl<A: To<B>, B> To<Vec<B>> for Vec<A> {
+    fn to(self) -> Vec<B> {
+        self.into_iter().map(To::to).collect()
+    }
+}
+
+impl<A: To<B>, B> To<Option<B>> for Option<A> {
+    fn to(self) -> Option<B> {
+        self.map(To::to)
+    }
+}
+
+macro_rules! same {
+    ($($t:ty),*) => { $(impl To<$t> for $t { fn to(self) -> $t { self } })* };
+}
+same!(String, bool, u16, u32, u64, i64);
+
+/// A record with the same name and fields on both sides.
+macro_rules! record {
+    ($core:path => $wit:path { $($f:ident),* }) => {
+        impl To<$wit> for $core {
+            fn to(self) -> $wit { type T = $wit; T { $($f: self.$f.to()),* } }
+        }
+        impl To<$core> for $wit {
+            fn to(self) -> $core { type T = $core; T { $($f: self.$f.to()),* } }
+        }
+    };
+}
+
+/// An enum or variant whose cases match by name (unit cases, or one payload).
+macro_rules! cases {
+    ($core:path => $wit:path { $($unit:ident),* ; $($payload:ident),* }) => {
+        impl To<$wit> for $core {
+            fn to(self) -> $wit {
+                type C = $core; type W = $wit;
+                match self { $(C::$unit => W::$unit,)* $(C::$payload(x) => W::$payload(x.to()),)* }
+            }
+        }
+        impl To<$core> for $wit {
+            fn to(self) -> $core {
+                type C = $core; type W = $wit;
+                match self { $(W::$unit => C::$unit,)* $(W::$payload(x) => C::$payload(x.to()),)* }
+            }
+        }
+    };
+}
+
+use core_::model as m;
+record!(m::DateTime => w::Datetime { seconds, nanoseconds });
+record!(m::AttributePair => w::AttributePair { id, value });
+record!(m::Right => w::Right { action, resource });
+record!(m::AccessPackage => w::AccessPackage { urn });
+cases!(m::RequestKind => w::RequestKind { Standard, Agent ; });
+record!(m::StandardRequestInput => w::StandardRequestInput { system_id, party_org_no, external_ref, integration_title, rights, access_packages, redirect_url });
+record!(m::AgentRequestInput => w::AgentRequestInput { system_id, party_org_no, external_ref, integration_title, access_packages, redirect_url, rights });
+cases!(m::RequestStatus => w::RequestStatus { New, Accepted, Rejected, Denied, TimedOut ; Unknown });
+record!(m::SystemUserRequest => w::SystemUserRequest {
+    id, kind, external_ref, system_id, party_org_no, integration_title, rights, access_packages, status, redirect_url, confirm_url, escalated, created, timed_out
+});
+cases!(m::UserType => w::UserType { Standard, Agent ; Unknown });
+record!(m::SystemUser => w::SystemUser {
+    id, integration_title, system_id, product_name, reportee_org_no, created, is_deleted, supplier_name, supplier_org_no, external_ref, user_type
+});
+record!(m::LocalizedText => w::LocalizedText { nb, nn, en });
+record!(m::RegisteredSystem => w::RegisteredSystem {
+    id, vendor_org_no, name, description, rights, access_packages, client_ids, is_visible, allowed_redirect_urls, is_deleted
+});
+record!(m::Page<m::SystemUserRequest> => w::RequestPage { items, next_page });
+record!(m::Page<m::SystemUser> => w::SystemUserPage { items, next_page });
+record!(m::CustomEnvironment => w::CustomEnvironment { platform_url, confirm_url, maskinporten_issuer });
+cases!(m::Environment => w::Environment { Production, Tt02, At22, At23, At24, Yt01 ; Custom });
+record!(m::Config => w::Config { environment, timeout_ms, retry_budget, backoff_ms });
+record!(core_::Violation => w::Violation { code, field, message });
+cases!(core_::TransportErrorKind => w::TransportErrorKind { Connect, Timeout, ConnectionLost, Other ; });
+record!(core_::TransportFailure => w::TransportFailure { kind, message });
+
+/// 401/403/404/409 travel as the short `status-problem` (their bodies carry no lists).
+impl To<w::Error> for core_::Error {
+    fn to(self) -> w::Error {
+        use core_::Error as C;
+        let brief = |p: core_::Problem| w::StatusProblem {
+            status: p.status,
+            code: p.code,
+            title: p.title,
+            detail: p.detail,
+            trace_id: p.trace_id,
+            message: p.message,
+        };
+        match self {
+            C::Validation(v) => w::Error::Validation(v.to()),
+            C::Altinn(p) => w::Error::Altinn(p.to()),
+            C::Unauthorized(p) => w::Error::Unauthorized(brief(p)),
+            C::Forbidden(p) => w::Error::Forbidden(brief(p)),
+            C::NotFound(p) => w::Error::NotFound(brief(p)),
+            C::Conflict(p) => w::Error::Conflict(brief(p)),
+            C::Transport(t) => w::Error::Transport(t.to()),
+            C::Token(t) => w::Error::Token(t),
+            C::InvalidResponse(t) => w::Error::InvalidResponse(t),
+        }
+    }
+}
+
+impl To<w::Problem> for core_::Problem {
+    fn to(self) -> w::Problem {
+        w::Problem {
+            status: self.status,
+            code: self.code,
+            title: self.title,
+            detail: self.detail,
+            trace_id: self.trace_id,
+            extensions: self.extensions.into_iter().map(|(name, json)| w::ProblemExtension { name, json }).collect(),
+            field_errors: self.field_errors.to(),
+            message: self.message,
+        }
+    }
+}
+
+use core_::http as h;
+cases!(h::Method => wh::Method { Get, Post, Delete ; });
+record!(h::Header => wh::Header { name, value });
+record!(h::HttpRequest => wh::HttpRequest { method, url, headers, body, timeout_ms });
+record!(h::HttpResponse => wh::HttpResponse { status, headers, body });
+same!(Vec<u8>);
+
+use core_::protocol::{Call, Reply};
+impl To<Call> for wp::Call {
+    fn to(self) -> Call {
+        match self {
+            wp::Call::CreateStandardRequest(i) => Call::CreateStandardRequest(i.to()),
+            wp::Call::CreateAgentRequest(i) => Call::CreateAgentRequest(i.to()),
+            wp::Call::GetRequest(r) => Call::GetRequest { kind: r.kind.to(), id: r.id },
+            wp::Call::GetRequestByExternalRef(k) => {
+                Call::GetRequestByExternalRef { kind: k.kind.to(), system_id: k.system_id, org_no: k.org_no, external_ref: k.external_ref }
+            }
+            wp::Call::ListRequests(q) => Call::ListRequests { kind: q.kind.to(), system_id: q.system_id, page: q.page },
+            wp::Call::WithdrawRequest(id) => Call::WithdrawRequest(id),
+            wp::Call::VerifySystemUser(q) => {
+                Call::VerifySystemUser { system_id: q.system_id, org_no: q.org_no, external_ref: q.external_ref }
+            }
+            wp::Call::ListSystemUsers(q) => Call::ListSystemUsers { system_id: q.system_id, page: q.page },
+            wp::Call::GetRegisteredSystem(id) => Call::GetRegisteredSystem(id),
+        }
+    }
+}
+
+impl To<wp::Reply> for Reply {
+    fn to(self) -> wp::Reply {
+        match self {
+            Reply::Created { request, is_new } => wp::Reply::Created(wp::Created { request: request.to(), is_new }),
+            Reply::Request(r) => wp::Reply::Request(r.to()),
+            Reply::RequestPage(p) => wp::Reply::RequestPage(p.to()),
+            Reply::Withdrawn => wp::Reply::Withdrawn,
+            Reply::SystemUser(u) => wp::Reply::SystemUser(u.to()),
+            Reply::SystemUserPage(p) => wp::Reply::SystemUserPage(p.to()),
+            Reply::RegisteredSystem(s) => wp::Reply::RegisteredSystem(s.to()),
+        }
+    }
+}
+
+fn out<T: To<U>, U, E: To<F>, F>(result: Result<T, E>) -> Result<U, F> {
+    result.map(To::to).map_err(To::to)
+}
+
+impl wv::Guest for Component {
+    fn validate_standard_request(
+        input: w::StandardRequestInput,
+        system: Option<w::RegisteredSystem>,
+    ) -> Result<w::StandardRequestInput, w::Error> {
+        out(core_::validation::validate_standard(input.to(), system.to().as_ref()))
+    }
+
+    fn validate_agent_request(input: w::AgentRequestInput, system: Option<w::RegisteredSystem>) -> Result<w::AgentRequestInput, w::Error> {
+        out(core_::validation::validate_agent(input.to(), system.to().as_ref()))
+    }
+
+    fn validate_json(kind: w::RequestKind, body: Vec<u8>, system: Option<Vec<u8>>) -> Result<Vec<u8>, w::Error> {
+        core_::validation::validate_json(kind.to(), &body, system.as_deref()).map_err(To::to)
+    }
+
+    fn check_org_no(org_no: String) -> Result<String, w::Violation> {
+        out(core_::identifiers::check_org_no(&org_no, "orgNo"))
+    }
+
+    fn check_system_id(system_id: String) -> Result<String, w::Violation> {
+        out(core_::identifiers::check_system_id(&system_id, "systemId"))
+    }
+
+    fn check_external_ref(external_ref: String) -> Result<String, w::Violation> {
+        out(core_::identifiers::check_external_ref(&external_ref, "externalRef"))
+    }
+
+    fn check_request_id(id: String) -> Result<String, w::Violation> {
+        out(core_::identifiers::check_request_id(&id, "id"))
+    }
+}
+
+impl To<core_::lifecycle::Event> for wl::Event {
+    fn to(self) -> core_::lifecycle::Event {
+        use core_::lifecycle::Event as E;
+        match self {
+            wl::Event::Approve => E::Approve,
+            wl::Event::Reject => E::Reject,
+            wl::Event::TimeOut => E::TimeOut,
+            wl::Event::Escalate => E::Escalate,
+        }
+    }
+}
+
+impl wl::Guest for Component {
+    fn transition(status: w::RequestStatus, event: wl::Event) -> Option<w::RequestStatus> {
+        core_::lifecycle::transition(&status.to(), event.to()).to()
+    }
+
+    fn is_terminal(status: w::RequestStatus) -> bool {
+        core_::lifecycle::is_terminal(&status.to())
+    }
+
+    fn is_timed_out(request: w::SystemUserRequest, now: Option<w::Datetime>, window_seconds: u64) -> bool {
+        core_::lifecycle::is_timed_out(&request.to(), now.to(), window_seconds)
+    }
+
+    fn effective_status(request: w::SystemUserRequest, now: Option<w::Datetime>, window_seconds: u64) -> w::RequestStatus {
+        core_::lifecycle::effective_status(&request.to(), now.to(), window_seconds).to()
+    }
+}
+
+impl wp::Guest for Component {
+    fn build(config: w::Config, call: wp::Call) -> Result<wp::Outgoing, w::Error> {
+        core_::protocol::build(&config.to(), &call.to()).map(|o| wp::Outgoing { request: o.request.to(), scopes: o.scopes }).map_err(To::to)
+    }
+
+    fn authorize(request: wh::HttpRequest, token: String) -> Result<wh::HttpRequest, w::Error> {
+        out(core_::protocol::authorize(request.to(), &token))
+    }
+
+    fn parse(config: w::Config, call: wp::Call, response: wh::HttpResponse) -> Result<wp::Reply, w::Error> {
+        out(core_::protocol::parse(&config.to(), &call.to(), &response.to()))
+    }
+}

@@ -1,0 +1,45 @@
+//! altinn-systemuser: create and follow Altinn system user requests.
+//!
+//! The core is plain Rust (model, validation, lifecycle, protocol) and is tested natively;
+//! `component` is the only module that knows about WIT, and exists only in the wasm build.
+
+pub mod error;
+pub mod http;
+pub mod identifiers;
+pub mod json;
+pub mod lifecycle;
+pub mod model;
+pub mod protocol;
+pub mod text;
+pub mod url;
+pub mod validation;
+
+pub(crate) use model::wire;
+
+pub use error::{Error, Problem, TransportErrorKind, TransportFailure, Violation};
+
+/// Decoding of the JSON bodies a vendor writes by hand (create bodies, registered systems).
+pub mod decode {
+    use crate::error::Error;
+    use crate::model::{AgentRequestInput, RegisteredSystem, StandardRequestInput};
+    use crate::wire;
+
+    fn json_error(message: String) -> Error {
+        Error::invalid("invalid-json", "", message)
+    }
+
+    pub fn standard_request(body: &[u8]) -> Result<StandardRequestInput, Error> {
+        wire::decode_standard_request(body).map_err(json_error)
+    }
+
+    pub fn agent_request(body: &[u8]) -> Result<AgentRequestInput, Error> {
+        wire::decode_agent_request(body).map_err(json_error)
+    }
+
+    pub fn registered_system(body: &[u8]) -> Result<RegisteredSystem, Error> {
+        wire::decode_registered_system(body).map_err(json_error)
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod component;

@@ -1,0 +1,75 @@
+//! Where a vendor talks to (API.md §2) and the client's limits.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomEnvironment {
+    pub platform_url: String,
+    pub confirm_url: String,
+    pub maskinporten_issuer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Environment {
+    Production,
+    Tt02,
+    At22,
+    At23,
+    At24,
+    Yt01,
+    Custom(CustomEnvironment),
+}
+
+impl Environment {
+    /// Platform base URL without a trailing slash.
+    pub fn platform_url(&self) -> String {
+        match self {
+            Self::Production => "https://platform.altinn.no".into(),
+            Self::Tt02 => "https://platform.tt02.altinn.no".into(),
+            Self::Custom(c) => c.platform_url.trim_end_matches('/').to_string(),
+            other => format!("https://platform.{}.altinn.cloud", other.test_name()),
+        }
+    }
+
+    /// Origin of the customer's confirm page, without a trailing slash.
+    pub fn confirm_url(&self) -> String {
+        match self {
+            Self::Production => "https://am.ui.altinn.no".into(),
+            Self::Tt02 => "https://am.ui.tt02.altinn.no".into(),
+            Self::Custom(c) => c.confirm_url.trim_end_matches('/').to_string(),
+            other => format!("https://am.ui.{}.altinn.cloud", other.test_name()),
+        }
+    }
+
+    /// Maskinporten issuer, with its trailing slash.
+    pub fn maskinporten_issuer(&self) -> String {
+        match self {
+            Self::Production => "https://maskinporten.no/".into(),
+            Self::Tt02 => "https://test.maskinporten.no/".into(),
+            Self::Custom(c) => format!("{}/", c.maskinporten_issuer.trim_end_matches('/')),
+            _ => "https://maskinporten.dev/".into(),
+        }
+    }
+
+    fn test_name(&self) -> &'static str {
+        match self {
+            Self::At22 => "at22",
+            Self::At23 => "at23",
+            Self::At24 => "at24",
+            Self::Yt01 => "yt01",
+            _ => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub environment: Environment,
+    pub timeout_ms: u32,
+    pub retry_budget: u32,
+    pub backoff_ms: u32,
+}
+
+impl Config {
+    pub fn new(environment: Environment) -> Self {
+        Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200 }
+    }
+}

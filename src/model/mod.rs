@@ -1,0 +1,163 @@
+//! The domain model: what vendors send, what Altinn returns, where they talk to.
+//! Plain Rust; the WIT glue (`component.rs`) maps these to and from the WIT types.
+
+mod datetime;
+mod environment;
+pub(crate) mod wire;
+
+pub use datetime::DateTime;
+pub use environment::{Config, CustomEnvironment, Environment};
+
+/// One attribute of a resource, e.g. `urn:altinn:resource` = `ske-krav-og-betalinger`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AttributePair {
+    pub id: String,
+    pub value: String,
+}
+
+/// A right on a resource; the resource is a set of attribute pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Right {
+    pub action: Option<String>,
+    pub resource: Vec<AttributePair>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessPackage {
+    pub urn: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    Standard,
+    Agent,
+}
+
+/// A standard create body. `None` and empty lists differ: the server answers them differently.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StandardRequestInput {
+    pub system_id: String,
+    pub party_org_no: String,
+    pub external_ref: Option<String>,
+    pub integration_title: Option<String>,
+    pub rights: Option<Vec<Right>>,
+    pub access_packages: Option<Vec<AccessPackage>>,
+    pub redirect_url: Option<String>,
+}
+
+/// An agent create body. `rights` is only ever present to be refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AgentRequestInput {
+    pub system_id: String,
+    pub party_org_no: String,
+    pub external_ref: Option<String>,
+    pub integration_title: Option<String>,
+    pub access_packages: Vec<AccessPackage>,
+    pub redirect_url: Option<String>,
+    pub rights: Option<Vec<Right>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestStatus {
+    New,
+    Accepted,
+    Rejected,
+    Denied,
+    TimedOut,
+    Unknown(String),
+}
+
+impl RequestStatus {
+    /// Reads the server's status string (`Timedout` is the legacy spelling; case-insensitive).
+    pub fn from_wire(text: &str) -> Self {
+        match text.to_ascii_lowercase().as_str() {
+            "new" => Self::New,
+            "accepted" => Self::Accepted,
+            "rejected" => Self::Rejected,
+            "denied" => Self::Denied,
+            "timedout" => Self::TimedOut,
+            _ => Self::Unknown(text.to_string()),
+        }
+    }
+
+    /// The server's spelling.
+    pub fn as_wire(&self) -> &str {
+        match self {
+            Self::New => "New",
+            Self::Accepted => "Accepted",
+            Self::Rejected => "Rejected",
+            Self::Denied => "Denied",
+            Self::TimedOut => "Timedout",
+            Self::Unknown(text) => text,
+        }
+    }
+}
+
+/// A request as Altinn returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemUserRequest {
+    pub id: String,
+    pub kind: RequestKind,
+    pub external_ref: String,
+    pub system_id: String,
+    pub party_org_no: String,
+    pub integration_title: Option<String>,
+    pub rights: Vec<Right>,
+    pub access_packages: Vec<AccessPackage>,
+    pub status: RequestStatus,
+    pub redirect_url: Option<String>,
+    pub confirm_url: Option<String>,
+    pub escalated: bool,
+    pub created: Option<DateTime>,
+    pub timed_out: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserType {
+    Standard,
+    Agent,
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemUser {
+    pub id: String,
+    pub integration_title: Option<String>,
+    pub system_id: String,
+    pub product_name: Option<String>,
+    pub reportee_org_no: String,
+    pub created: Option<DateTime>,
+    pub is_deleted: bool,
+    pub supplier_name: Option<String>,
+    pub supplier_org_no: Option<String>,
+    pub external_ref: Option<String>,
+    pub user_type: UserType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LocalizedText {
+    pub nb: Option<String>,
+    pub nn: Option<String>,
+    pub en: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RegisteredSystem {
+    pub id: String,
+    pub vendor_org_no: String,
+    pub name: LocalizedText,
+    pub description: LocalizedText,
+    pub rights: Vec<Right>,
+    pub access_packages: Vec<AccessPackage>,
+    pub client_ids: Vec<String>,
+    pub is_visible: bool,
+    pub allowed_redirect_urls: Vec<String>,
+    pub is_deleted: bool,
+}
+
+/// One page of a paginated list; `next_page` is the opaque token of `links.next`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_page: Option<String>,
+}

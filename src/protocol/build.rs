@@ -1,0 +1,132 @@
+//! Building requests: inputs validated, every path segment checked and percent-encoded,
+//! always on the configured base.
+
+use super::{scopes, Call, Outgoing};
+use crate::error::{Error, Violation};
+use crate::http::{Header, HttpRequest, Method};
+use crate::identifiers;
+use crate::model::{Config, RequestKind};
+use crate::url::encode_component;
+use crate::validation;
+use crate::wire;
+
+const API: &str = "/authentication/api/v1/";
+/// Generous for a JWT, small enough that a runaway token source is caught.
+const MAX_TOKEN_LEN: usize = 16 * 1024;
+const MAX_PAGE_TOKEN_LEN: usize = 4096;
+
+pub fn build(config: &Config, call: &Call) -> Result<Outgoing, Error> {
+    let base = format!("{}{API}", config.environment.platform_url());
+    let (method, path, body) = match call {
+        Call::CreateStandardRequest(input) => {
+            let input = validation::validate_standard(input.clone(), None)?;
+            (Method::Post, "systemuser/request/vendor".to_string(), Some(wire::encode_standard_request(&input)))
+        }
+        Call::CreateAgentRequest(input) => {
+            let input = validation::validate_agent(input.clone(), None)?;
+            (Method::Post, "systemuser/request/vendor/agent".to_string(), Some(wire::encode_agent_request(&input)))
+        }
+        Call::GetRequest { kind, id } => {
+            let id = segment(identifiers::check_request_id(id, "id"))?;
+            (Method::Get, format!("systemuser/request/vendor/{}{id}", agent_prefix(*kind)), None)
+        }
+        Call::GetRequestByExternalRef { kind, system_id, org_no, external_ref } => {
+            let (system, org, ext) = all_ok(
+                identifiers::check_system_id(system_id, "systemId"),
+                identifiers::check_org_no(org_no, "orgNo"),
+                identifiers::check_external_ref(external_ref, "externalRef"),
+            )?;
+            (Method::Get, format!("systemuser/request/vendor/{}byexternalref/{system}/{org}/{ext}", agent_prefix(*kind)), None)
+        }
+        Call::ListRequests { kind, system_id, page } => {
+            let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
+            (
+                Method::Get,
+                format!("systemuser/request/vendor/{}bysystem/{system}{}", agent_prefix(*kind), page_query(page.as_deref())?),
+                None,
+            )
+        }
+        Call::WithdrawRequest(id) => {
+            let id = segment(identifiers::check_request_id(id, "id"))?;
+            (Method::Delete, format!("systemuser/request/vendor/{id}"), None)
+        }
+        Call::VerifySystemUser { system_id, org_no, external_ref } => {
+            let (system, org, ext) = all_ok(
+                identifiers::check_system_id(system_id, "systemId"),
+                identifiers::check_org_no(org_no, "orgNo"),
+                external_ref.as_deref().map_or(Ok(String::new()), |r| identifiers::check_external_ref(r, "externalRef")),
+            )?;
+            let ext = if ext.is_empty() { String::new() } else { format!("&external-ref={ext}") };
+            (Method::Get, format!("systemuser/vendor/byquery?system-id={system}&orgno={org}{ext}"), None)
+        }
+        Call::ListSystemUsers { system_id, page } => {
+            let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
+            (Method::Get, format!("systemuser/vendor/bysystem/{system}{}", page_query(page.as_deref())?), None)
+        }
+        Call::GetRegisteredSystem(system_id) => {
+            let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
+            (Method::Get, format!("systemregister/vendor/{system}"), None)
+        }
+    };
+    let mut headers = vec![Header { name: "Accept".into(), value: "application/json".into() }];
+    if body.is_some() {
+        headers.push(Header { name: "Content-Type".into(), value: "application/json".into() });
+    }
+    Ok(Outgoing {
+        request: HttpRequest { method, url: format!("{base}{path}"), headers, body, timeout_ms: config.timeout_ms },
+        scopes: scopes(call),
+    })
+}
+
+fn agent_prefix(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::Standard => "",
+        RequestKind::Agent => "agent/",
+    }
+}
+
+fn segment(checked: Result<String, Violation>) -> Result<String, Error> {
+    checked.map(|s| encode_component(&s)).map_err(|v| Error::Validation(vec![v]))
+}
+
+fn all_ok(
+    a: Result<String, Violation>,
+    b: Result<String, Violation>,
+    c: Result<String, Violation>,
+) -> Result<(String, String, String), Error> {
+    match (a, b, c) {
+        (Ok(a), Ok(b), Ok(c)) => Ok((encode_component(&a), encode_component(&b), encode_component(&c))),
+        (a, b, c) => Err(Error::Validation([a.err(), b.err(), c.err()].into_iter().flatten().collect())),
+    }
+}
+
+fn page_query(page: Option<&str>) -> Result<String, Error> {
+    match page {
+        None => Ok(String::new()),
+        Some(token) if token.is_empty() || token.len() > MAX_PAGE_TOKEN_LEN || token.chars().any(char::is_control) => {
+            Err(Error::invalid("page-token", "page", "the page token must be the non-empty `next-page` value of the previous page"))
+        }
+        Some(token) => Ok(format!("?token={}", encode_component(token))),
+    }
+}
+
+/// Adds the bearer token. Refuses what cannot be a header value; the error never holds the token.
+pub fn authorize(mut request: HttpRequest, token: &str) -> Result<HttpRequest, Error> {
+    if token.is_empty() {
+        return Err(Error::Token("the token source gave an empty token".into()));
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Error::Token(format!(
+            "the token source gave a token of {} bytes; more than {MAX_TOKEN_LEN} is not a Maskinporten token",
+            token.len()
+        )));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::Token(
+            "the token holds a character that cannot be sent in an HTTP header (a newline, space, NUL or non-ASCII); check the token source".into(),
+        ));
+    }
+    request.headers.retain(|h| !h.name.eq_ignore_ascii_case("authorization"));
+    request.headers.push(Header { name: "Authorization".into(), value: format!("Bearer {token}") });
+    Ok(request)
+}

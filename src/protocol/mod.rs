@@ -1,0 +1,65 @@
+//! The Altinn wire protocol without I/O (API.md §3): `build` turns an operation into an HTTP
+//! request, `parse` turns the HTTP response into a typed reply or a typed error.
+
+mod build;
+mod parse;
+mod problem;
+
+pub use build::{authorize, build};
+pub use parse::parse;
+
+use crate::http::HttpRequest;
+use crate::model::{AgentRequestInput, Page, RegisteredSystem, RequestKind, StandardRequestInput, SystemUser, SystemUserRequest};
+
+pub const SCOPE_REQUEST_WRITE: &str = "altinn:authentication/systemuser.request.write";
+pub const SCOPE_REQUEST_READ: &str = "altinn:authentication/systemuser.request.read";
+pub const SCOPE_SYSTEMREGISTER_WRITE: &str = "altinn:authentication/systemregister.write";
+
+/// Every operation a vendor uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    CreateStandardRequest(StandardRequestInput),
+    CreateAgentRequest(AgentRequestInput),
+    GetRequest { kind: RequestKind, id: String },
+    GetRequestByExternalRef { kind: RequestKind, system_id: String, org_no: String, external_ref: String },
+    ListRequests { kind: RequestKind, system_id: String, page: Option<String> },
+    WithdrawRequest(String),
+    VerifySystemUser { system_id: String, org_no: String, external_ref: Option<String> },
+    ListSystemUsers { system_id: String, page: Option<String> },
+    GetRegisteredSystem(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Created { request: SystemUserRequest, is_new: bool },
+    Request(SystemUserRequest),
+    RequestPage(Page<SystemUserRequest>),
+    Withdrawn,
+    SystemUser(Option<SystemUser>),
+    SystemUserPage(Page<SystemUser>),
+    RegisteredSystem(RegisteredSystem),
+}
+
+/// A request to send and the scopes its bearer token must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub request: HttpRequest,
+    pub scopes: Vec<String>,
+}
+
+/// The exact scopes API.md §3 names for each operation.
+pub fn scopes(call: &Call) -> Vec<String> {
+    let scope = match call {
+        Call::CreateStandardRequest(_) | Call::CreateAgentRequest(_) | Call::WithdrawRequest(_) | Call::VerifySystemUser { .. } => {
+            SCOPE_REQUEST_WRITE
+        }
+        Call::GetRequest { .. } | Call::GetRequestByExternalRef { .. } | Call::ListRequests { .. } => SCOPE_REQUEST_READ,
+        Call::ListSystemUsers { .. } | Call::GetRegisteredSystem(_) => SCOPE_SYSTEMREGISTER_WRITE,
+    };
+    vec![scope.to_string()]
+}
+
+/// Reads are safe to retry; creates and withdrawals are not.
+pub fn is_read(call: &Call) -> bool {
+    !matches!(call, Call::CreateStandardRequest(_) | Call::CreateAgentRequest(_) | Call::WithdrawRequest(_))
+}

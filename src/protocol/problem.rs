@@ -1,0 +1,103 @@
+//! Error answers: RFC 7807 problem details in both shapes (API.md §8), ASP.NET validation
+//! problems, `validationErrors` lists and empty bodies, mapped to the one `Error` type with a
+//! message that says what to do.
+
+use super::{scopes, Call};
+use crate::error::{Error, Problem, Violation};
+use crate::http::HttpResponse;
+use crate::json::Json;
+
+/// Members that are part of the problem itself, not extensions (compared lower-cased).
+const KNOWN: [&str; 10] =
+    ["type", "title", "status", "detail", "instance", "code", "traceid", "statusdescription", "errors", "validationerrors"];
+
+pub fn problem_error(call: &Call, response: &HttpResponse) -> Error {
+    let mut problem = read_problem(response);
+    problem.message = message(call, &problem);
+    match response.status {
+        401 => Error::Unauthorized(problem),
+        403 => Error::Forbidden(problem),
+        404 => Error::NotFound(problem),
+        409 => Error::Conflict(problem),
+        _ => Error::Altinn(problem),
+    }
+}
+
+fn text(object: &Json, key: &str) -> Option<String> {
+    match object.member(key)? {
+        Json::String(s) if !s.is_empty() => Some(crate::text::clip(s, 2000)),
+        _ => None,
+    }
+}
+
+/// Whatever can be read from the body; an empty or non-JSON body gives just the status.
+fn read_problem(response: &HttpResponse) -> Problem {
+    let mut problem = Problem { status: response.status, ..Problem::default() };
+    let Ok(body) = crate::wire::parse_body(&response.body) else { return problem };
+    let Json::Object(members) = &body else { return problem };
+    problem.code = text(&body, "code");
+    problem.title = text(&body, "title");
+    problem.detail = text(&body, "detail");
+    problem.trace_id = text(&body, "traceId");
+    if let Some(Json::Object(errors)) = body.member("errors") {
+        for (field, messages) in errors {
+            let Json::Array(messages) = messages else { continue };
+            for message in messages {
+                if let Json::String(message) = message {
+                    problem.field_errors.push(Violation::new("invalid-body", field.clone(), message.clone()));
+                }
+            }
+        }
+    }
+    if let Some(Json::Array(items)) = body.member("validationErrors") {
+        for item in items {
+            let paths: Vec<&str> = match item.member("paths") {
+                Some(Json::Array(paths)) => {
+                    paths.iter().filter_map(|p| if let Json::String(p) = p { Some(p.as_str()) } else { None }).collect()
+                }
+                _ => Vec::new(),
+            };
+            problem.field_errors.push(Violation::new(
+                &text(item, "code").unwrap_or_default(),
+                paths.join(", "),
+                text(item, "title").or_else(|| text(item, "detail")).unwrap_or_default(),
+            ));
+        }
+    }
+    for (name, value) in members {
+        if !KNOWN.contains(&name.to_ascii_lowercase().as_str()) {
+            problem.extensions.push((name.clone(), value.to_text()));
+        }
+    }
+    problem
+}
+
+fn message(call: &Call, p: &Problem) -> String {
+    let said = p.detail.as_deref().or(p.title.as_deref()).unwrap_or("no details given");
+    let extension = |name: &str| p.extensions.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).unwrap_or("");
+    match (p.status, p.code.as_deref()) {
+        (401, _) => "Altinn refused the token (401): it is missing, expired, or not a Maskinporten token for this environment".into(),
+        (403, _) => format!("the token lacks the scope this operation needs (403): ask Maskinporten for {}", scopes(call).join(" ")),
+        (_, Some("AUTH-00004")) => {
+            "a system user already exists for this customer, system and external ref (AUTH-00004): verify it and use it instead of asking again".into()
+        }
+        (_, Some("AUTH-00011")) => "Altinn knows no such system for this vendor (AUTH-00011): check the system id, and that the token's organisation owns the system".into(),
+        (_, Some("AUTH-00010")) => "no such request (AUTH-00010): it may have been withdrawn; check the id".into(),
+        (_, Some("AUTH-00013")) => "the request is no longer New (AUTH-00013): it was already approved, rejected or timed out".into(),
+        (_, Some("AUTH-00000")) => "Altinn does not know the customer organisation (AUTH-00000): check the organisation number".into(),
+        (_, Some("AUTH-00021")) => "the redirect URL is not registered on the system (AUTH-00021): use one of the system's allowedRedirectUrls".into(),
+        (_, Some("AUTH-00026")) => "the system has no allowed redirect URLs (AUTH-00026): register one, or leave redirectUrl out".into(),
+        (_, Some("AUTH-00063")) => format!("access packages not found on the system (AUTH-00063): {}", extension("NotFoundPackages")),
+        (_, Some(code @ ("AUTH-00064" | "AUTH-00065"))) => {
+            format!("access packages that cannot be delegated this way ({code}): {}", extension("NotDelegablePackages"))
+        }
+        (404, None) => "Altinn found nothing there (404)".into(),
+        (400, None) if !p.field_errors.is_empty() => format!(
+            "Altinn refused the body (400): {}",
+            p.field_errors.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; ")
+        ),
+        (status @ 500..=599, code) => format!("Altinn failed ({status}{}): {said}; try again later", code.map(|c| format!(" {c}")).unwrap_or_default()),
+        (status, Some(code)) => format!("Altinn refused the request ({status} {code}): {said}"),
+        (status, None) => format!("Altinn refused the request ({status}): {said}"),
+    }
+}

@@ -1,0 +1,28 @@
+//! Small helpers for quoting untrusted text in messages.
+
+/// At most `max` characters of `text`, with `…` when cut, so that a 1 MB input never ends up
+/// whole in an error message.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// `clip` in double quotes, with quotes, backslashes and control characters escaped, for
+/// quoting untrusted text inside messages.
+pub fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in clip(text, 60).chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

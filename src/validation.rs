@@ -1,0 +1,304 @@
+//! Request validation in the server's rule order (API.md §5), collecting every violation so a
+//! vendor sees all mistakes at once. With the registered system it also checks what the server
+//! checks against it (redirect URL, rights, packages).
+
+use crate::error::{Error, Violation};
+use crate::identifiers::{self, MAX_LEN};
+use crate::model::{AccessPackage, AgentRequestInput, RegisteredSystem, RequestKind, Right, StandardRequestInput};
+use crate::text::quote;
+use crate::url::{self, UrlError};
+
+const PACKAGE_PREFIX: &str = "urn:altinn:accesspackage:";
+
+/// Delegable but not assignable: only an agent (client) system may ask for these (AUTH-00064).
+pub fn is_agent_only_package(urn: &str) -> bool {
+    urn.strip_prefix(PACKAGE_PREFIX).is_some_and(|name| {
+        name.starts_with("regnskapsforer-") || matches!(name, "ansvarlig-revisor" | "revisormedarbeider" | "forretningsforer-eiendom")
+    })
+}
+
+/// The top-level fields both request kinds share, after normalisation.
+struct Common<'a> {
+    system_id: &'a mut String,
+    party_org_no: &'a mut String,
+    external_ref: &'a mut Option<String>,
+    integration_title: &'a mut Option<String>,
+    redirect_url: &'a mut Option<String>,
+}
+
+fn trimmed(value: &mut Option<String>) {
+    *value = value.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+}
+
+/// Trims top-level strings (as the server does), strips `0192:`, and never leaves an empty
+/// external ref (the server would store "" and skip its duplicate check).
+fn normalize(c: Common<'_>) {
+    *c.system_id = c.system_id.trim().to_string();
+    *c.party_org_no = identifiers::normalize_org_no(c.party_org_no).to_string();
+    trimmed(c.external_ref);
+    trimmed(c.integration_title);
+    trimmed(c.redirect_url);
+    // From a valid org number only, so a bad one is reported once (as partyOrgNo).
+    if c.external_ref.is_none() && identifiers::check_org_no(c.party_org_no, "").is_ok() {
+        *c.external_ref = Some(c.party_org_no.clone());
+    }
+}
+
+pub fn normalize_standard(mut input: StandardRequestInput) -> StandardRequestInput {
+    normalize(Common {
+        system_id: &mut input.system_id,
+        party_org_no: &mut input.party_org_no,
+        external_ref: &mut input.external_ref,
+        integration_title: &mut input.integration_title,
+        redirect_url: &mut input.redirect_url,
+    });
+    input
+}
+
+pub fn normalize_agent(mut input: AgentRequestInput) -> AgentRequestInput {
+    normalize(Common {
+        system_id: &mut input.system_id,
+        party_org_no: &mut input.party_org_no,
+        external_ref: &mut input.external_ref,
+        integration_title: &mut input.integration_title,
+        redirect_url: &mut input.redirect_url,
+    });
+    input
+}
+
+/// Normalises, then validates a standard request. Ok: the normalised input, ready to send.
+pub fn validate_standard(input: StandardRequestInput, system: Option<&RegisteredSystem>) -> Result<StandardRequestInput, Error> {
+    let input = normalize_standard(input);
+    let mut v = Vec::new();
+    check_identity(&mut v, &input.system_id, &input.party_org_no, input.external_ref.as_deref(), system);
+    check_redirect(&mut v, input.redirect_url.as_deref(), system);
+    match (&input.rights, &input.access_packages) {
+        (None, None) => v.push(Violation::new(
+            "AUTH-00001",
+            "rights",
+            "a standard request needs rights or accessPackages (or both): say what the system user may do",
+        )),
+        (rights, packages) if rights.as_ref().is_none_or(Vec::is_empty) && packages.as_ref().is_none_or(Vec::is_empty) => v.push(
+            Violation::new("AUTH-00059", "rights", "rights and accessPackages are both empty: add at least one right or access package"),
+        ),
+        _ => {}
+    }
+    check_rights(&mut v, input.rights.as_deref().unwrap_or_default(), system);
+    let packages = input.access_packages.as_deref().unwrap_or_default();
+    check_packages(&mut v, packages, system);
+    for (i, p) in packages.iter().enumerate() {
+        if is_agent_only_package(&p.urn) {
+            v.push(Violation::new(
+                "AUTH-00064",
+                format!("accessPackages[{i}].urn"),
+                format!(
+                    "{} can only be given to a client system through an agent request; remove it or create an agent request",
+                    quote(&p.urn)
+                ),
+            ));
+        }
+    }
+    check_title(&mut v, input.integration_title.as_deref());
+    finish(v, input)
+}
+
+/// Normalises, then validates an agent request: packages only, at least one.
+pub fn validate_agent(input: AgentRequestInput, system: Option<&RegisteredSystem>) -> Result<AgentRequestInput, Error> {
+    let input = normalize_agent(input);
+    let mut v = Vec::new();
+    check_identity(&mut v, &input.system_id, &input.party_org_no, input.external_ref.as_deref(), system);
+    check_redirect(&mut v, input.redirect_url.as_deref(), system);
+    if input.rights.as_ref().is_some_and(|r| !r.is_empty()) {
+        v.push(Violation::new(
+            "rights-on-agent-request",
+            "rights",
+            "agent requests carry access packages only (Altinn would silently drop these rights): remove rights, or make a standard request",
+        ));
+    }
+    if input.access_packages.is_empty() {
+        v.push(Violation::new("AUTH-00058", "accessPackages", "an agent request needs at least one access package"));
+    }
+    check_packages(&mut v, &input.access_packages, system);
+    check_title(&mut v, input.integration_title.as_deref());
+    finish(v, input)
+}
+
+/// Validates a create body given as JSON, optionally against a registered system given as JSON.
+/// Ok: the normalised body, exactly as it would be sent.
+pub fn validate_json(kind: RequestKind, body: &[u8], system: Option<&[u8]>) -> Result<Vec<u8>, Error> {
+    let system = system.map(crate::decode::registered_system).transpose().map_err(|e| match e {
+        Error::Validation(mut v) => {
+            v.iter_mut().for_each(|v| v.field = "system".into());
+            Error::Validation(v)
+        }
+        other => other,
+    })?;
+    match kind {
+        RequestKind::Standard => {
+            Ok(crate::wire::encode_standard_request(&validate_standard(crate::decode::standard_request(body)?, system.as_ref())?))
+        }
+        RequestKind::Agent => Ok(crate::wire::encode_agent_request(&validate_agent(crate::decode::agent_request(body)?, system.as_ref())?)),
+    }
+}
+
+fn finish<T>(violations: Vec<Violation>, value: T) -> Result<T, Error> {
+    if violations.is_empty() {
+        Ok(value)
+    } else {
+        Err(Error::Validation(violations))
+    }
+}
+
+fn check_identity(v: &mut Vec<Violation>, system_id: &str, org_no: &str, external_ref: Option<&str>, system: Option<&RegisteredSystem>) {
+    match identifiers::check_system_id(system_id, "systemId") {
+        Err(e) => v.push(e),
+        Ok(id) => {
+            if let Some(s) = system.filter(|s| s.id != id) {
+                v.push(Violation::new(
+                    "system-mismatch",
+                    "systemId",
+                    format!("the request names {} but the registered system given is {}", quote(&id), quote(&s.id)),
+                ));
+            }
+        }
+    }
+    if let Err(e) = identifiers::check_org_no(org_no, "partyOrgNo") {
+        v.push(e);
+    }
+    if let Some(Err(e)) = external_ref.map(|r| identifiers::check_external_ref(r, "externalRef")) {
+        v.push(e);
+    }
+}
+
+fn check_redirect(v: &mut Vec<Violation>, redirect: Option<&str>, system: Option<&RegisteredSystem>) {
+    let Some(redirect) = redirect else { return };
+    let field = "redirectUrl";
+    if redirect.chars().count() > MAX_LEN * 8 {
+        v.push(identifiers::too_long(field, redirect));
+        return;
+    }
+    let parsed = match url::parse(redirect) {
+        Err(UrlError::Relative) => {
+            v.push(Violation::new(
+                "redirect-url-relative",
+                field,
+                format!("{} is relative: give the absolute https URL registered on the system", quote(redirect)),
+            ));
+            return;
+        }
+        Err(UrlError::Invalid) => {
+            v.push(Violation::new(
+                "redirect-url-invalid",
+                field,
+                format!("{} is not a plain absolute URL (no spaces, backslashes, user info or non-ASCII host)", quote(redirect)),
+            ));
+            return;
+        }
+        Ok(u) if u.scheme != "https" => {
+            v.push(Violation::new("redirect-url-not-https", field, format!("{} must use https", quote(redirect))));
+            return;
+        }
+        Ok(u) => u,
+    };
+    let Some(system) = system else { return };
+    if system.allowed_redirect_urls.is_empty() {
+        v.push(Violation::new(
+            "AUTH-00026",
+            field,
+            format!(
+                "system {} has no allowed redirect URLs: register the URL on the system first, or leave redirectUrl out",
+                quote(&system.id)
+            ),
+        ));
+    } else if !system.allowed_redirect_urls.iter().any(|allowed| url::parse(allowed).is_ok_and(|a| a.same_endpoint(&parsed))) {
+        v.push(Violation::new(
+            "AUTH-00021",
+            field,
+            format!(
+                "{} is not registered on system {}: use one of {} (scheme, host, port and path must match exactly; query and fragment may differ)",
+                quote(redirect),
+                quote(&system.id),
+                system.allowed_redirect_urls.iter().map(|u| quote(u)).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+}
+
+fn check_string(v: &mut Vec<Violation>, field: String, value: &str) {
+    if value.is_empty() {
+        v.push(Violation::new("required", field, "must not be empty"));
+    } else if value.chars().count() > MAX_LEN {
+        v.push(identifiers::too_long(&field, value));
+    } else if value.chars().any(char::is_control) {
+        v.push(Violation::new("control-character", field, "must not contain control characters (newlines, NUL, …)"));
+    }
+}
+
+/// Rights are compared as sets of (id, value) pairs; `action` is ignored (as the server does).
+fn same_resource(a: &Right, b: &Right) -> bool {
+    fn set(r: &Right) -> Vec<&crate::model::AttributePair> {
+        let mut pairs: Vec<_> = r.resource.iter().collect();
+        pairs.sort();
+        pairs.dedup();
+        pairs
+    }
+    set(a) == set(b)
+}
+
+fn check_rights(v: &mut Vec<Violation>, rights: &[Right], system: Option<&RegisteredSystem>) {
+    for (i, right) in rights.iter().enumerate() {
+        if right.resource.is_empty() {
+            v.push(Violation::new("right-empty-resource", format!("rights[{i}].resource"), "a right needs at least one attribute pair"));
+            continue;
+        }
+        for (j, pair) in right.resource.iter().enumerate() {
+            check_string(v, format!("rights[{i}].resource[{j}].id"), &pair.id);
+            check_string(v, format!("rights[{i}].resource[{j}].value"), &pair.value);
+        }
+        if let Some(system) = system {
+            if !system.rights.iter().any(|allowed| same_resource(allowed, right)) {
+                let shown: Vec<String> = right.resource.iter().map(|p| format!("{}={}", p.id, p.value)).collect();
+                v.push(Violation::new(
+                    "AUTH-00001",
+                    format!("rights[{i}]"),
+                    format!(
+                        "the right on {} is not one of system {}'s rights: ask only for rights registered on the system",
+                        quote(&shown.join(", ")),
+                        quote(&system.id)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn check_packages(v: &mut Vec<Violation>, packages: &[AccessPackage], system: Option<&RegisteredSystem>) {
+    for (i, p) in packages.iter().enumerate() {
+        let field = format!("accessPackages[{i}].urn");
+        if p.urn.is_empty() || p.urn.chars().count() > MAX_LEN || p.urn.chars().any(char::is_control) {
+            check_string(v, field, &p.urn);
+        } else if !p.urn.starts_with(PACKAGE_PREFIX) {
+            v.push(Violation::new(
+                "access-package-urn",
+                field,
+                format!("{} is not an access package URN: they start with {PACKAGE_PREFIX}", quote(&p.urn)),
+            ));
+        } else if let Some(system) = system.filter(|s| !s.access_packages.iter().any(|a| a.urn == p.urn)) {
+            v.push(Violation::new(
+                "AUTH-00063",
+                field,
+                format!(
+                    "{} is not one of system {}'s access packages: ask only for packages registered on the system",
+                    quote(&p.urn),
+                    quote(&system.id)
+                ),
+            ));
+        }
+    }
+}
+
+fn check_title(v: &mut Vec<Violation>, title: Option<&str>) {
+    if let Some(title) = title {
+        check_string(v, "integrationTitle".into(), title);
+    }
+}

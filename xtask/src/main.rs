@@ -1,0 +1,83 @@
+//! `cargo run -p xtask -- component`: builds the component crate for `wasm32-unknown-unknown`
+//! with the `wasm` profile and wraps the core module into a component with `wit-component`.
+//! This route keeps std's WASI imports out: the component imports only what `wit/` declares.
+//!
+//! `cargo run -p xtask -- imports FILE`: prints a component's imports, one per line.
+//! `cargo run -p xtask -- check-wit`: parses `wit/` and reports errors.
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-unknown-unknown";
+const CORE_MODULE: &str = "target/wasm32-unknown-unknown/wasm/altinn_systemuser.wasm";
+const COMPONENT: &str = "target/wasm/altinn_systemuser.wasm";
+
+fn main() -> Result<()> {
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("component") => build_component(),
+        Some("imports") => {
+            let file = args.get(1).map(PathBuf::from).unwrap_or_else(|| COMPONENT.into());
+            for name in component_imports(&std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?)? {
+                println!("{name}");
+            }
+            Ok(())
+        }
+        Some("check-wit") => {
+            let mut resolve = wit_parser::Resolve::default();
+            resolve.push_dir("wit")?;
+            println!("wit/ parses: {} interfaces", resolve.interfaces.len());
+            Ok(())
+        }
+        _ => bail!("usage: xtask component | imports [FILE] | check-wit"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn build_component() -> Result<()> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--lib", "-p", "altinn-systemuser", "--target", TARGET, "--profile", "wasm"])
+        .status()
+        .context("running cargo build for the component")?;
+    if !status.success() {
+        bail!("cargo build of the core module failed");
+    }
+    let module = std::fs::read(CORE_MODULE).with_context(|| format!("reading {CORE_MODULE}"))?;
+    let component = wit_component::ComponentEncoder::default()
+        .module(&module)?
+        .validate(true)
+        .encode()
+        .context("wrapping the core module into a component")?;
+    std::fs::create_dir_all("target/wasm")?;
+    std::fs::write(COMPONENT, &component)?;
+    println!("component: {COMPONENT} ({} bytes)", component.len());
+    for name in component_imports(&component)? {
+        println!("  imports {name}");
+    }
+    Ok(())
+}
+
+/// The names of a component's top-level imports.
+fn component_imports(bytes: &[u8]) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload? {
+            wasmparser::Payload::ModuleSection { .. } | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
+                for import in reader {
+                    names.push(import?.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(names)
+}
