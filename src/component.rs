@@ -5,7 +5,7 @@ wit_bindgen::generate!({ path: "wit", world: "systemuser" });
 
 use crate as core_;
 use altinn::systemuser::{http as wh, types as w};
-use exports::altinn::systemuser::{lifecycle as wl, protocol as wp, validation as wv};
+use exports::altinn::systemuser::{client as wc, lifecycle as wl, operations as wo, protocol as wp, validation as wv};
 
 struct Component;
 export!(Component);
@@ -138,8 +138,13 @@ record!(h::Header => wh::Header { name, value });
 record!(h::HttpRequest => wh::HttpRequest { method, url, headers, body, timeout_ms });
 record!(h::HttpResponse => wh::HttpResponse { status, headers, body });
 same!(Vec<u8>);
+impl To<wp::Outgoing> for wp::Outgoing {
+    fn to(self) -> wp::Outgoing {
+        self
+    }
+}
 
-use core_::protocol::{Call, Reply};
+use core_::protocol::{Call, Outcome};
 impl To<Call> for wp::Call {
     fn to(self) -> Call {
         match self {
@@ -160,16 +165,18 @@ impl To<Call> for wp::Call {
     }
 }
 
-impl To<wp::Reply> for Reply {
-    fn to(self) -> wp::Reply {
+impl To<wp::Outcome> for Outcome {
+    fn to(self) -> wp::Outcome {
         match self {
-            Reply::Created { request, is_new } => wp::Reply::Created(wp::Created { request: request.to(), is_new }),
-            Reply::Request(r) => wp::Reply::Request(r.to()),
-            Reply::RequestPage(p) => wp::Reply::RequestPage(p.to()),
-            Reply::Withdrawn => wp::Reply::Withdrawn,
-            Reply::SystemUser(u) => wp::Reply::SystemUser(u.to()),
-            Reply::SystemUserPage(p) => wp::Reply::SystemUserPage(p.to()),
-            Reply::RegisteredSystem(s) => wp::Reply::RegisteredSystem(s.to()),
+            Outcome::Created { request, is_new, reconciled } => {
+                wp::Outcome::Created(wp::CreatedRequest { request: request.to(), is_new, reconciled })
+            }
+            Outcome::Request(r) => wp::Outcome::Request(r.to()),
+            Outcome::Requests(p) => wp::Outcome::Requests(p.to()),
+            Outcome::Withdrawn => wp::Outcome::Withdrawn,
+            Outcome::SystemUser(u) => wp::Outcome::SystemUser(u.to()),
+            Outcome::SystemUsers(p) => wp::Outcome::SystemUsers(p.to()),
+            Outcome::RegisteredSystem(s) => wp::Outcome::RegisteredSystem(s.to()),
         }
     }
 }
@@ -178,20 +185,32 @@ fn out<T: To<U>, U, E: To<F>, F>(result: Result<T, E>) -> Result<U, F> {
     result.map(To::to).map_err(To::to)
 }
 
+/// Validation fails only with violations; the core says so with `Error::Validation`.
+fn violations<T: To<U>, U>(result: Result<T, core_::Error>) -> Result<U, Vec<w::Violation>> {
+    match result {
+        Ok(value) => Ok(value.to()),
+        Err(core_::Error::Validation(list)) => Err(list.to()),
+        Err(other) => Err(vec![w::Violation { code: "internal".into(), field: String::new(), message: other.to_string() }]),
+    }
+}
+
 impl wv::Guest for Component {
     fn validate_standard_request(
         input: w::StandardRequestInput,
         system: Option<w::RegisteredSystem>,
-    ) -> Result<w::StandardRequestInput, w::Error> {
-        out(core_::validation::validate_standard(input.to(), system.to().as_ref()))
+    ) -> Result<w::StandardRequestInput, Vec<w::Violation>> {
+        violations(core_::validation::validate_standard(input.to(), system.to().as_ref()))
     }
 
-    fn validate_agent_request(input: w::AgentRequestInput, system: Option<w::RegisteredSystem>) -> Result<w::AgentRequestInput, w::Error> {
-        out(core_::validation::validate_agent(input.to(), system.to().as_ref()))
+    fn validate_agent_request(
+        input: w::AgentRequestInput,
+        system: Option<w::RegisteredSystem>,
+    ) -> Result<w::AgentRequestInput, Vec<w::Violation>> {
+        violations(core_::validation::validate_agent(input.to(), system.to().as_ref()))
     }
 
-    fn validate_json(kind: w::RequestKind, body: Vec<u8>, system: Option<Vec<u8>>) -> Result<Vec<u8>, w::Error> {
-        core_::validation::validate_json(kind.to(), &body, system.as_deref()).map_err(To::to)
+    fn validate_json(kind: w::RequestKind, body: Vec<u8>, system: Option<Vec<u8>>) -> Result<Vec<u8>, Vec<w::Violation>> {
+        violations(core_::validation::validate_json(kind.to(), &body, system.as_deref()))
     }
 
     fn check_org_no(org_no: String) -> Result<String, w::Violation> {
@@ -242,15 +261,94 @@ impl wl::Guest for Component {
 }
 
 impl wp::Guest for Component {
-    fn build(config: w::Config, call: wp::Call) -> Result<wp::Outgoing, w::Error> {
-        core_::protocol::build(&config.to(), &call.to()).map(|o| wp::Outgoing { request: o.request.to(), scopes: o.scopes }).map_err(To::to)
+    fn build(config: w::Config, call: wp::Call) -> Result<wp::Outgoing, Vec<w::Violation>> {
+        violations(core_::protocol::build(&config.to(), &call.to()).map(|o| wp::Outgoing { request: o.request.to(), scopes: o.scopes }))
     }
 
-    fn authorize(request: wh::HttpRequest, token: String) -> Result<wh::HttpRequest, w::Error> {
-        out(core_::protocol::authorize(request.to(), &token))
-    }
-
-    fn parse(config: w::Config, call: wp::Call, response: wh::HttpResponse) -> Result<wp::Reply, w::Error> {
+    fn parse(config: w::Config, call: wp::Call, response: wh::HttpResponse) -> Result<wp::Outcome, w::Error> {
         out(core_::protocol::parse(&config.to(), &call.to(), &response.to()))
+    }
+}
+
+use core_::operation::{self as op, Step, Task};
+
+impl To<Task> for wo::Task {
+    fn to(self) -> Task {
+        use wo::Task as W;
+        let read = |call: wp::Call| Task::Read(call.to());
+        match self {
+            W::CreateStandardRequest(i) => Task::CreateStandardRequest(i.to()),
+            W::CreateAgentRequest(i) => Task::CreateAgentRequest(i.to()),
+            W::GetRequest(r) => read(wp::Call::GetRequest(r)),
+            W::GetRequestByExternalRef(k) => read(wp::Call::GetRequestByExternalRef(k)),
+            W::ListRequests(q) => read(wp::Call::ListRequests(q)),
+            W::ListAllRequests(q) => Task::ListAllRequests { kind: q.kind.to(), system_id: q.system_id },
+            W::WithdrawRequest(id) => Task::WithdrawRequest(id),
+            W::VerifySystemUser(q) => read(wp::Call::VerifySystemUser(q)),
+            W::ListSystemUsers(q) => read(wp::Call::ListSystemUsers(q)),
+            W::ListAllSystemUsers(system_id) => Task::ListAllSystemUsers { system_id },
+            W::GetRegisteredSystem(id) => read(wp::Call::GetRegisteredSystem(id)),
+        }
+    }
+}
+
+impl To<wo::Step> for Step {
+    fn to(self) -> wo::Step {
+        match self {
+            Step::NeedToken(scopes) => wo::Step::NeedToken(scopes),
+            Step::Send(request) => wo::Step::Send(request.to()),
+            Step::Wait(ms) => wo::Step::Wait(ms),
+            Step::Done(_) => wo::Step::Done,
+        }
+    }
+}
+
+impl To<op::Input> for wo::Input {
+    fn to(self) -> op::Input {
+        match self {
+            wo::Input::Token(t) => op::Input::Token(core_::secret::Secret::new(t)),
+            wo::Input::TokenFailed(m) => op::Input::TokenFailed(m),
+            wo::Input::Response(r) => op::Input::Response(r.to()),
+            wo::Input::TransportFailed(f) => op::Input::TransportFailed(f.to()),
+            wo::Input::Waited => op::Input::Waited,
+        }
+    }
+}
+
+/// The exported resource: the core machine behind a `RefCell` (WIT methods take `&self`).
+struct OperationResource(std::cell::RefCell<op::Operation>);
+
+impl wo::Guest for Component {
+    type Operation = OperationResource;
+}
+
+impl wo::GuestOperation for OperationResource {
+    fn new(config: w::Config, task: wo::Task) -> Self {
+        OperationResource(std::cell::RefCell::new(op::Operation::new(config.to(), task.to())))
+    }
+
+    fn start(&self) -> wo::Step {
+        self.0.borrow_mut().start().to()
+    }
+
+    fn advance(&self, input: wo::Input) -> wo::Step {
+        self.0.borrow_mut().advance(input.to()).to()
+    }
+
+    fn finish(&self) -> Result<wp::Outcome, w::Error> {
+        out(self.0.borrow().result())
+    }
+}
+
+impl wc::Guest for Component {
+    fn run(config: w::Config, task: wo::Task) -> wo::Operation {
+        let mut operation = op::Operation::new(config.to(), task.to());
+        op::drive(
+            &mut operation,
+            altinn::systemuser::token::access_token,
+            |request| out(wh::send(&request.clone().to())),
+            altinn::systemuser::timer::sleep,
+        );
+        wo::Operation::new(OperationResource(std::cell::RefCell::new(operation)))
     }
 }

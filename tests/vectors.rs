@@ -6,7 +6,7 @@ mod common;
 
 use altinn_systemuser::error::Error;
 use altinn_systemuser::model::{Config, Environment, RequestKind, RequestStatus, UserType};
-use altinn_systemuser::protocol::{self, Call, Reply};
+use altinn_systemuser::protocol::{self, Call, Outcome};
 use altinn_systemuser::{identifiers, validation};
 use common::*;
 use serde_json::{json, Value};
@@ -77,7 +77,7 @@ fn status_name(s: &RequestStatus) -> String {
 }
 
 /// The same summary shape the component runner builds from WIT values.
-pub fn summary(result: Result<Reply, Error>) -> Value {
+pub fn summary(result: Result<Outcome, Error>) -> Value {
     let request = |r: &altinn_systemuser::model::SystemUserRequest| {
         json!({"id": r.id, "status": status_name(&r.status), "confirm_url": r.confirm_url, "external_ref": r.external_ref,
                "created": r.created.map(|c| c.format()), "timed_out": r.timed_out, "escalated": r.escalated,
@@ -89,14 +89,16 @@ pub fn summary(result: Result<Reply, Error>) -> Value {
         a
     };
     match result {
-        Ok(Reply::Created { request: r, is_new }) => merge(json!({"reply": "created", "is_new": is_new}), request(&r)),
-        Ok(Reply::Request(r)) => merge(json!({"reply": "request"}), request(&r)),
-        Ok(Reply::RequestPage(p)) => json!({"reply": "request-page", "count": p.items.len(), "next": p.next_page}),
-        Ok(Reply::Withdrawn) => json!({"reply": "withdrawn"}),
-        Ok(Reply::SystemUser(u)) => json!({"reply": "system-user", "id": u.as_ref().map(|u| u.id.clone()),
+        Ok(Outcome::Created { request: r, is_new, reconciled }) => {
+            merge(json!({"reply": "created", "is_new": is_new, "reconciled": reconciled}), request(&r))
+        }
+        Ok(Outcome::Request(r)) => merge(json!({"reply": "request"}), request(&r)),
+        Ok(Outcome::Requests(p)) => json!({"reply": "request-page", "count": p.items.len(), "next": p.next_page}),
+        Ok(Outcome::Withdrawn) => json!({"reply": "withdrawn"}),
+        Ok(Outcome::SystemUser(u)) => json!({"reply": "system-user", "id": u.as_ref().map(|u| u.id.clone()),
             "user_type": u.map(|u| match u.user_type { UserType::Unknown(t) => format!("Unknown({t})"), t => format!("{t:?}") })}),
-        Ok(Reply::SystemUserPage(p)) => json!({"reply": "system-user-page", "count": p.items.len(), "next": p.next_page}),
-        Ok(Reply::RegisteredSystem(s)) => {
+        Ok(Outcome::SystemUsers(p)) => json!({"reply": "system-user-page", "count": p.items.len(), "next": p.next_page}),
+        Ok(Outcome::RegisteredSystem(s)) => {
             json!({"reply": "registered-system", "id": s.id, "vendor": s.vendor_org_no, "redirects": s.allowed_redirect_urls.len()})
         }
         Err(e) => {

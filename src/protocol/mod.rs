@@ -29,14 +29,15 @@ pub enum Call {
     GetRegisteredSystem(String),
 }
 
+/// The typed answer to an operation. Pages are one page, or every page with no `next_page`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    Created { request: SystemUserRequest, is_new: bool },
+pub enum Outcome {
+    Created { request: SystemUserRequest, is_new: bool, reconciled: bool },
     Request(SystemUserRequest),
-    RequestPage(Page<SystemUserRequest>),
+    Requests(Page<SystemUserRequest>),
     Withdrawn,
     SystemUser(Option<SystemUser>),
-    SystemUserPage(Page<SystemUser>),
+    SystemUsers(Page<SystemUser>),
     RegisteredSystem(RegisteredSystem),
 }
 

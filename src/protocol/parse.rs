@@ -2,7 +2,7 @@
 //! against a server that points the customer or the bearer token somewhere else.
 
 use super::problem::problem_error;
-use super::{Call, Reply};
+use super::{Call, Outcome};
 use crate::error::Error;
 use crate::http::HttpResponse;
 use crate::model::{Config, RequestKind, SystemUserRequest};
@@ -13,7 +13,7 @@ use crate::wire;
 /// A 50-item page is ~50 KB; anything near this is not an Altinn answer.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-pub fn parse(config: &Config, call: &Call, response: &HttpResponse) -> Result<Reply, Error> {
+pub fn parse(config: &Config, call: &Call, response: &HttpResponse) -> Result<Outcome, Error> {
     let status = response.status;
     if response.body.len() > MAX_BODY_BYTES {
         return Err(Error::InvalidResponse(format!(
@@ -27,27 +27,27 @@ pub fn parse(config: &Config, call: &Call, response: &HttpResponse) -> Result<Re
         (Call::CreateAgentRequest(_), 200 | 201) => created(config, RequestKind::Agent, response),
         (Call::GetRequest { kind, .. } | Call::GetRequestByExternalRef { kind, .. }, 200) => {
             let request = wire::request_from_value(&json(response)?, *kind).map_err(Error::InvalidResponse)?;
-            Ok(Reply::Request(guard_confirm_url(config, request)?))
+            Ok(Outcome::Request(guard_confirm_url(config, request)?))
         }
         (Call::ListRequests { kind, .. }, 200) => {
             let (mut page, next) =
                 wire::page_from_value(&json(response)?, |v| wire::request_from_value(v, *kind)).map_err(Error::InvalidResponse)?;
             page.next_page = next_page(next)?;
-            Ok(Reply::RequestPage(page))
+            Ok(Outcome::Requests(page))
         }
-        (Call::WithdrawRequest(_), 200..=299) => Ok(Reply::Withdrawn),
+        (Call::WithdrawRequest(_), 200..=299) => Ok(Outcome::Withdrawn),
         (Call::VerifySystemUser { .. }, 200) => {
-            Ok(Reply::SystemUser(Some(wire::system_user_from_value(&json(response)?).map_err(Error::InvalidResponse)?)))
+            Ok(Outcome::SystemUser(Some(wire::system_user_from_value(&json(response)?).map_err(Error::InvalidResponse)?)))
         }
         // The server's "no such system user" is an empty 404; a 404 problem is a real error.
-        (Call::VerifySystemUser { .. }, 404) if response.body.iter().all(u8::is_ascii_whitespace) => Ok(Reply::SystemUser(None)),
+        (Call::VerifySystemUser { .. }, 404) if response.body.iter().all(u8::is_ascii_whitespace) => Ok(Outcome::SystemUser(None)),
         (Call::ListSystemUsers { .. }, 200) => {
             let (mut page, next) = wire::page_from_value(&json(response)?, wire::system_user_from_value).map_err(Error::InvalidResponse)?;
             page.next_page = next_page(next)?;
-            Ok(Reply::SystemUserPage(page))
+            Ok(Outcome::SystemUsers(page))
         }
         (Call::GetRegisteredSystem(_), 200) => {
-            Ok(Reply::RegisteredSystem(wire::registered_system_from_value(&json(response)?).map_err(Error::InvalidResponse)?))
+            Ok(Outcome::RegisteredSystem(wire::registered_system_from_value(&json(response)?).map_err(Error::InvalidResponse)?))
         }
         (_, 400..=599) => Err(problem_error(call, response)),
         _ => Err(Error::InvalidResponse(format!("Altinn answered with HTTP status {status}, which this operation never returns"))),
@@ -63,9 +63,9 @@ fn json(response: &HttpResponse) -> Result<crate::json::Json, Error> {
     wire::parse_body(&response.body).map_err(|e| Error::InvalidResponse(format!("the {} response is {e}", response.status)))
 }
 
-fn created(config: &Config, kind: RequestKind, response: &HttpResponse) -> Result<Reply, Error> {
+fn created(config: &Config, kind: RequestKind, response: &HttpResponse) -> Result<Outcome, Error> {
     let request = wire::request_from_value(&json(response)?, kind).map_err(Error::InvalidResponse)?;
-    Ok(Reply::Created { request: guard_confirm_url(config, request)?, is_new: response.status == 201 })
+    Ok(Outcome::Created { request: guard_confirm_url(config, request)?, is_new: response.status == 201, reconciled: false })
 }
 
 /// Takes only the opaque `token` of `links.next`: the next URL is rebuilt on the configured
