@@ -17,8 +17,15 @@ setup:
 
 build: setup component hosts
 
-# The component: wasm32-unknown-unknown core module wrapped by wit-component (no WASI imports).
-component:
+# binaryen's wasm-opt from npm (pinned in tools/package-lock.json; no native build).
+WASM_OPT := tools/node_modules/.bin/wasm-opt
+$(WASM_OPT): tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20+) is required to install wasm-opt"; exit 1; }
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The component: wasm32-unknown-unknown core module, wasm-opt, then wit-component (no WASI imports).
+component: $(WASM_OPT)
 	$(CARGO) run -q -p xtask -- component
 
 hosts:
