@@ -1,0 +1,324 @@
+//! Reading create bodies the way ASP.NET + System.Text.Json do: member names matched
+//! case-insensitively (last one wins), unknown members ignored, wrong types and
+//! malformed JSON reported as validation errors, `required` and `[Required]` members
+//! checked, then top-level strings trimmed (the server's TrimStringsActionFilter).
+
+use serde_json::{Map, Value};
+
+use crate::model::{AttributePair, PackageRef, Right};
+use crate::store::Kind;
+
+/// A create body after binding and trimming.
+#[derive(Debug, Clone, Default)]
+pub struct CreateBody {
+    pub system_id: String,
+    pub party_org_no: String,
+    pub external_ref: Option<String>,
+    pub integration_title: Option<String>,
+    pub rights: Option<Vec<Right>>,
+    pub access_packages: Option<Vec<PackageRef>>,
+    pub redirect_url: Option<String>,
+}
+
+/// Validation errors in ASP.NET's `errors` map order.
+pub type Errors = Vec<(String, Vec<String>)>;
+
+const STANDARD_TYPE: &str = "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateRequestSystemUser";
+const AGENT_TYPE: &str = "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateAgentRequestSystemUser";
+
+fn param_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Standard => "createRequest",
+        Kind::Agent => "createAgentRequest",
+    }
+}
+
+fn body_required(kind: Kind) -> (String, Vec<String>) {
+    let p = param_name(kind);
+    (p.to_string(), vec![format!("The {p} field is required.")])
+}
+
+/// Position text as System.Text.Json writes it (0-based line and byte).
+fn position(line: usize, column: usize) -> String {
+    format!("LineNumber: {} | BytePositionInLine: {}.", line.saturating_sub(1), column.saturating_sub(1))
+}
+
+fn conversion_error(kind: Kind, path: &str, target: &str) -> Errors {
+    vec![
+        (path.to_string(), vec![format!("The JSON value could not be converted to {target}. Path: {path} | {}", position(1, 1))]),
+        body_required(kind),
+    ]
+}
+
+/// Finds a member case-insensitively; the last duplicate wins, as in System.Text.Json.
+fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    obj.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).next_back()
+}
+
+/// The top-level object's members in document order (`Map` sorts them, and "last one
+/// wins" is about the document).
+struct Members(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Members, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, Value>()? {
+                    out.push((k, v));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Rebuilds the object so that, for each name, the member written last in the document
+/// is the one kept, under the lower-cased name.
+fn last_wins(body: &[u8]) -> Option<Map<String, Value>> {
+    let Members(members) = serde_json::from_slice(body).ok()?;
+    let mut out = Map::new();
+    for (k, v) in members {
+        out.insert(k.to_ascii_lowercase(), v);
+    }
+    Some(out)
+}
+
+fn string_member(kind: Kind, obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Errors> {
+    match member(obj, name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(conversion_error(kind, &format!("$.{name}"), "System.String")),
+    }
+}
+
+fn list_type(inner: &str) -> String {
+    format!("System.Collections.Generic.List`1[{inner}]")
+}
+
+fn parse_rights(kind: Kind, v: &Value) -> Result<Option<Vec<Right>>, Errors> {
+    let right_type = "Altinn.Platform.Authentication.Core.Models.Right";
+    let items = match v {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items,
+        _ => return Err(conversion_error(kind, "$.rights", &list_type(right_type))),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.rights[{i}]");
+        let obj = match item {
+            Value::Object(o) => o,
+            _ => return Err(conversion_error(kind, &path, right_type)),
+        };
+        let action = match member(obj, "action") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(conversion_error(kind, &format!("{path}.action"), "System.String")),
+        };
+        let resource = match member(obj, "resource") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(pairs)) => {
+                let mut ps = Vec::with_capacity(pairs.len());
+                for (j, p) in pairs.iter().enumerate() {
+                    let ppath = format!("{path}.resource[{j}]");
+                    let po = match p {
+                        Value::Object(o) => o,
+                        _ => return Err(conversion_error(kind, &ppath, "Altinn.Platform.Authentication.Core.Models.AttributePair")),
+                    };
+                    let get = |n: &str| -> Result<Option<String>, Errors> {
+                        match member(po, n) {
+                            None | Some(Value::Null) => Ok(None),
+                            Some(Value::String(s)) => Ok(Some(s.clone())),
+                            Some(_) => Err(conversion_error(kind, &format!("{ppath}.{n}"), "System.String")),
+                        }
+                    };
+                    ps.push(AttributePair { id: get("id")?, value: get("value")? });
+                }
+                ps
+            }
+            Some(_) => {
+                return Err(conversion_error(
+                    kind,
+                    &format!("{path}.resource"),
+                    &list_type("Altinn.Platform.Authentication.Core.Models.AttributePair"),
+                ))
+            }
+        };
+        out.push(Right { action, resource });
+    }
+    Ok(Some(out))
+}
+
+fn parse_packages(kind: Kind, v: &Value) -> Result<Option<Vec<PackageRef>>, Errors> {
+    let pkg_type = "Altinn.Platform.Authentication.Core.Models.AccessPackages.AccessPackage";
+    let items = match v {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items,
+        _ => return Err(conversion_error(kind, "$.accessPackages", &list_type(pkg_type))),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.accessPackages[{i}]");
+        let obj = match item {
+            Value::Object(o) => o,
+            _ => return Err(conversion_error(kind, &path, pkg_type)),
+        };
+        let urn = match member(obj, "urn") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(conversion_error(kind, &format!("{path}.urn"), "System.String")),
+        };
+        out.push(PackageRef { urn });
+    }
+    Ok(Some(out))
+}
+
+fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+fn trim(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string())
+}
+
+/// Binds a create body. `Err` carries the validation problem's `errors` map.
+pub fn parse_create_body(kind: Kind, body: &[u8]) -> Result<CreateBody, Errors> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(vec![(String::new(), vec!["A non-empty request body is required.".into()]), body_required(kind)]);
+    }
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(vec![
+                (
+                    "$".into(),
+                    vec![format!(
+                        "The JSON value is not valid: {}. Path: $ | {}",
+                        e.to_string().split(" at line ").next().unwrap_or("syntax error"),
+                        position(e.line(), e.column())
+                    )],
+                ),
+                body_required(kind),
+            ])
+        }
+    };
+    let type_name = match kind {
+        Kind::Standard => STANDARD_TYPE,
+        Kind::Agent => AGENT_TYPE,
+    };
+    let ordered = match &value {
+        Value::Object(_) => last_wins(body),
+        _ => None,
+    };
+    let Some(ordered) = ordered else {
+        return Err(conversion_error(kind, "$", type_name));
+    };
+    let obj = &ordered;
+
+    // C# `required` members (standard body only): absent, not merely null, fails
+    // deserialisation as a whole.
+    if kind == Kind::Standard {
+        let missing: Vec<&str> = ["systemId", "partyOrgNo"].into_iter().filter(|n| member(obj, n).is_none()).collect();
+        if !missing.is_empty() {
+            let list = missing.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+            return Err(vec![
+                (
+                    "$".into(),
+                    vec![format!("JSON deserialization for type '{type_name}' was missing required properties including: {list}.")],
+                ),
+                body_required(kind),
+            ]);
+        }
+    }
+
+    let system_id = string_member(kind, obj, "systemId")?;
+    let party_org_no = string_member(kind, obj, "partyOrgNo")?;
+    let external_ref = string_member(kind, obj, "externalRef")?;
+    let integration_title = string_member(kind, obj, "integrationTitle")?;
+    let redirect_url = string_member(kind, obj, "redirectUrl")?;
+    // The agent model has no `rights`: the member is ignored there, whatever its type.
+    let rights = match (kind, member(obj, "rights")) {
+        (Kind::Standard, Some(v)) => parse_rights(kind, v)?,
+        _ => None,
+    };
+    let access_packages = match member(obj, "accessPackages") {
+        Some(v) => parse_packages(kind, v)?,
+        None => None,
+    };
+
+    // [Required] attributes: null, empty or white space fails.
+    let mut errors: Errors = Vec::new();
+    if blank(&system_id) {
+        errors.push(("SystemId".into(), vec!["The SystemId field is required.".into()]));
+    }
+    if blank(&party_org_no) {
+        errors.push(("PartyOrgNo".into(), vec!["The PartyOrgNo field is required.".into()]));
+    }
+    if kind == Kind::Agent && access_packages.is_none() {
+        errors.push(("AccessPackages".into(), vec!["The AccessPackages field is required.".into()]));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    Ok(CreateBody {
+        system_id: trim(system_id).unwrap_or_default(),
+        party_org_no: trim(party_org_no).unwrap_or_default(),
+        external_ref: trim(external_ref),
+        integration_title: trim(integration_title),
+        rights,
+        access_packages,
+        redirect_url: trim(redirect_url),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_insensitive_last_wins_and_trimmed() {
+        let b = br#"{"SYSTEMID":" a_b ","partyorgno":"1","systemId":" 314248295_x ","PartyOrgNo":" 310816191 ","unknown":5,"externalRef":"  r1 "}"#;
+        let c = parse_create_body(Kind::Standard, b).unwrap();
+        assert_eq!(c.system_id, "314248295_x");
+        assert_eq!(c.party_org_no, "310816191");
+        assert_eq!(c.external_ref.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn malformed_json() {
+        let e = parse_create_body(Kind::Standard, b"{nope").unwrap_err();
+        assert_eq!(e[0].0, "$");
+        assert_eq!(e[1].0, "createRequest");
+    }
+
+    #[test]
+    fn missing_required() {
+        let e = parse_create_body(Kind::Standard, br#"{"systemId":"x"}"#).unwrap_err();
+        assert!(e[0].1[0].contains("'partyOrgNo'"));
+        let e = parse_create_body(Kind::Standard, br#"{"systemId":"x","partyOrgNo":"  "}"#).unwrap_err();
+        assert_eq!(e[0].0, "PartyOrgNo");
+        let e = parse_create_body(Kind::Agent, br#"{"partyOrgNo":"1"}"#).unwrap_err();
+        assert_eq!(e[0].0, "SystemId");
+        assert_eq!(e[1].0, "AccessPackages");
+    }
+
+    #[test]
+    fn wrong_type() {
+        let e = parse_create_body(Kind::Standard, br#"{"systemId":5,"partyOrgNo":"1"}"#).unwrap_err();
+        assert_eq!(e[0].0, "$.systemId");
+    }
+
+    #[test]
+    fn agent_ignores_rights() {
+        let c = parse_create_body(Kind::Agent, br#"{"systemId":"a","partyOrgNo":"1","rights":7,"accessPackages":[{"URN":"u"}]}"#).unwrap();
+        assert!(c.rights.is_none());
+        assert_eq!(c.access_packages.unwrap()[0].urn.as_deref(), Some("u"));
+    }
+}

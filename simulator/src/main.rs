@@ -1,0 +1,83 @@
+//! `altinn-sim`: runs the local Altinn until killed.
+//!
+//! ```text
+//! altinn-sim --listen 127.0.0.1:0 [--fixtures FILE] [--admin]
+//!            [--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N]
+//! ```
+//! Prints exactly one line, `listening on http://127.0.0.1:PORT`, once it accepts connections.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use altinn_sim::{Fixture, ProblemShape, SimOptions, Simulator, TimeoutMode};
+
+const USAGE: &str = "usage: altinn-sim [--listen ADDR] [--fixtures FILE] [--admin] \
+[--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N] \
+[--timeout-days N] [--confirm-host ORIGIN] [--next-link-host ORIGIN]";
+
+fn parse_args(args: &[String]) -> Result<SimOptions, String> {
+    let mut o = SimOptions::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--listen" => {
+                let v = value("--listen")?;
+                o.listen = v.parse::<SocketAddr>().map_err(|e| format!("--listen {v}: {e}"))?;
+            }
+            "--fixtures" | "--fixture" => {
+                let v = value("--fixtures")?;
+                o.fixture = Fixture::from_json_file(&v).map_err(|e| e.to_string())?;
+            }
+            "--admin" => o.admin = true,
+            "--problem-shape" => o.problem_shape = value("--problem-shape")?.parse::<ProblemShape>()?,
+            "--timeout-mode" => o.timeout_mode = value("--timeout-mode")?.parse::<TimeoutMode>()?,
+            "--page-size" => {
+                let v = value("--page-size")?;
+                o.page_size =
+                    v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| format!("--page-size {v}: expected a number >= 1"))?;
+            }
+            "--timeout-days" => {
+                let v = value("--timeout-days")?;
+                o.timeout_days = Some(v.parse::<u32>().map_err(|e| format!("--timeout-days {v}: {e}"))?);
+            }
+            "--confirm-host" => o.confirm_host = Some(value("--confirm-host")?),
+            "--next-link-host" => o.next_link_host = Some(value("--next-link-host")?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(o)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse_args(&args) {
+        Ok(o) => o,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("altinn-sim: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let handle = match Simulator::start(options) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("altinn-sim: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "listening on {}", handle.url()).and_then(|_| out.flush()).is_err() {
+        return ExitCode::FAILURE;
+    }
+    drop(out);
+    // Serve until the process is killed; the handle lives as long as main.
+    loop {
+        std::thread::park();
+    }
+}

@@ -1,0 +1,283 @@
+//! The customer's side: the confirm page `confirmUrl` points at (Approve / Reject), the
+//! result page, and the page to delegate clients to an agent system user.
+
+use crate::html::{esc, frame};
+use crate::http::{percent_encode, Request, Response};
+use crate::ids;
+use crate::lifecycle::{self, DecisionError};
+use crate::problems;
+use crate::routes::Decision;
+use crate::state::{Inner, Shared};
+use crate::store::{Kind, Status, StoredRequest};
+use crate::views;
+
+const UI: &str = "/accessmanagement/ui/systemuser";
+
+fn org_label(inner: &Inner, org_no: &str) -> String {
+    match inner.fixture.organization(org_no).and_then(|o| o.name()) {
+        Some(name) => format!("{} ({})", esc(name), esc(org_no)),
+        None => esc(org_no),
+    }
+}
+
+fn error_page(status: u16, code: &str, nb: &str) -> Response {
+    let (_, title) = problems::lookup(code);
+    let body = format!(
+        "<div class=\"error\" id=\"error\"><p>{}</p><p class=\"en\">{}</p><p><code>{}</code> (HTTP {status})</p></div>",
+        esc(nb),
+        esc(title),
+        esc(code)
+    );
+    Response::html(status, frame("Noe gikk galt", "Something went wrong", &body))
+}
+
+fn not_found_page() -> Response {
+    error_page(404, "AUTH-00010", "Fant ingen forespørsel med denne id-en.")
+}
+
+fn what_is_asked(inner: &Inner, r: &StoredRequest) -> String {
+    let mut items = String::new();
+    for right in &r.rights {
+        let pairs: Vec<String> = right
+            .resource
+            .iter()
+            .map(|p| {
+                format!("<code>{}</code> = <code>{}</code>", esc(p.id.as_deref().unwrap_or("")), esc(p.value.as_deref().unwrap_or("")))
+            })
+            .collect();
+        items.push_str(&format!("<li>Rettighet / Right: {}</li>", pairs.join(", ")));
+    }
+    for p in &r.access_packages {
+        let urn = p.urn.as_deref().unwrap_or("");
+        let name = inner.fixture.package(urn).and_then(|e| e.name.as_deref()).unwrap_or(urn);
+        items.push_str(&format!("<li>Tilgangspakke / Access package: <strong>{}</strong> <code>{}</code></li>", esc(name), esc(urn)));
+    }
+    format!("<ul id=\"asked\">{items}</ul>")
+}
+
+fn status_text(status: Status, timed_out: bool) -> (&'static str, &'static str) {
+    if timed_out || status == Status::Timedout {
+        return ("Forespørselen er utløpt.", "The request has timed out.");
+    }
+    match status {
+        Status::New => ("Venter på godkjenning.", "Waiting for approval."),
+        Status::Accepted => ("Forespørselen er godkjent.", "The request has been approved."),
+        Status::Rejected => ("Forespørselen er avvist.", "The request has been rejected."),
+        Status::Denied => ("Forespørselen er avslått.", "The request has been denied."),
+        Status::Timedout => ("Forespørselen er utløpt.", "The request has timed out."),
+    }
+}
+
+/// `GET …/request?id=…` and `GET …/agentrequest?id=…`.
+pub fn page(shared: &Shared, req: &Request, kind: Kind) -> Response {
+    let Some(id) = req.query_param("id").and_then(ids::parse_guid) else {
+        return not_found_page();
+    };
+    let inner = shared.lock();
+    let Some(r) = inner.store.request(&id).filter(|r| r.kind == kind) else {
+        return not_found_page();
+    };
+    let now = inner.clock.now_micros();
+    let (status, _) = views::effective_status(r, now, &inner.settings);
+    let timed_out = views::is_timed_out(r, now, &inner.settings);
+    let system = inner.fixture.system(&r.system_id);
+    let system_name = system.and_then(|s| s.name_nb()).unwrap_or(&r.system_id);
+    let system_en = system.and_then(|s| s.name.get("en")).map(String::as_str).unwrap_or("");
+    let vendor = system.map(|s| org_label(&inner, s.vendor_org_no())).unwrap_or_default();
+    let (title_nb, title_en, lead_nb, lead_en, page_path) = match kind {
+        Kind::Standard => (
+            "Godkjenn systemtilgang",
+            "Approve system access",
+            "vil ha tilgang til å handle på vegne av virksomheten din med disse rettighetene:",
+            "asks for access to act on behalf of your organisation with these rights:",
+            "request",
+        ),
+        Kind::Agent => (
+            "Godkjenn klientsystemtilgang",
+            "Approve agent system access",
+            "vil ha tilgang til å handle for kundene (klientene) til virksomheten din med disse tilgangspakkene:",
+            "asks for access to act for your organisation's clients with these access packages:",
+            "agentrequest",
+        ),
+    };
+    let (st_nb, st_en) = status_text(status, timed_out);
+    let mut body = format!(
+        "<p><strong>{sys}</strong> <span class=\"en\">({sys_en})</span> {lead_nb}<br><span class=\"en\">{lead_en}</span></p>\
+<dl><dt>System <span class=\"en\">/ System</span></dt><dd id=\"system\">{sys} <code>{sys_id}</code></dd>\
+<dt>Leverandør <span class=\"en\">/ Vendor</span></dt><dd id=\"vendor\">{vendor}</dd>\
+<dt>Virksomhet <span class=\"en\">/ Organisation</span></dt><dd id=\"customer\">{customer}</dd>\
+<dt>Integrasjon <span class=\"en\">/ Integration</span></dt><dd id=\"title\">{title}</dd>\
+<dt>Status</dt><dd id=\"status\" data-status=\"{status}\">{st_nb} <span class=\"en\">/ {st_en}</span></dd></dl>\
+<h2>Tilganger <span class=\"en\">/ Access</span></h2>{asked}",
+        sys = esc(system_name),
+        sys_en = esc(system_en),
+        sys_id = esc(&r.system_id),
+        customer = org_label(&inner, &r.party_org_no),
+        title = esc(r.integration_title.as_deref().unwrap_or("")),
+        status = status.as_str(),
+        asked = what_is_asked(&inner, r),
+    );
+    if status == Status::New && !timed_out {
+        body.push_str(&format!(
+            "<div class=\"actions\">\
+<form method=\"post\" action=\"{UI}/{page_path}/approve\"><input type=\"hidden\" name=\"id\" value=\"{id}\">\
+<button id=\"approve\" class=\"primary\" type=\"submit\">Godkjenn / Approve</button></form>\
+<form method=\"post\" action=\"{UI}/{page_path}/reject\"><input type=\"hidden\" name=\"id\" value=\"{id}\">\
+<button id=\"reject\" class=\"secondary\" type=\"submit\">Ikke godkjenn / Reject</button></form></div>",
+            id = esc(&r.id)
+        ));
+    } else {
+        body.push_str(&format!(
+            "<p class=\"notice\" id=\"handled\">Denne forespørselen kan ikke lenger behandles. \
+<span class=\"en\">This request can no longer be decided.</span></p>{}",
+            agent_link(&inner, r)
+        ));
+    }
+    Response::html(200, frame(title_nb, title_en, &body))
+}
+
+fn agent_link(inner: &Inner, r: &StoredRequest) -> String {
+    let has_user = inner.store.system_user(&r.id).is_some_and(|u| !u.is_deleted);
+    if r.kind == Kind::Agent && r.status == Status::Accepted && has_user {
+        format!("<p><a id=\"clients-link\" href=\"{UI}/agentclients?id={}\">Deleger klienter / Delegate clients</a></p>", esc(&r.id))
+    } else {
+        String::new()
+    }
+}
+
+/// The form posts of Approve and Reject.
+pub fn decide(shared: &Shared, req: &Request, kind: Kind, decision: Decision) -> Response {
+    let form = req.form();
+    let Some(id) = form.iter().find(|(k, _)| k == "id").and_then(|(_, v)| ids::parse_guid(v)) else {
+        return not_found_page();
+    };
+    let mut inner = shared.lock();
+    let result = match decision {
+        Decision::Approve => lifecycle::approve(&mut inner, &id, Some(kind)).map(|_| ()),
+        Decision::Reject => lifecycle::reject(&mut inner, &id, Some(kind)),
+    };
+    match result {
+        Ok(()) => {
+            let redirect = inner.store.request(&id).and_then(|r| r.redirect_url.clone()).filter(|u| !u.is_empty());
+            match redirect {
+                Some(url) => Response::see_other(&url),
+                None => Response::see_other(&format!("{UI}/done?id={}", percent_encode(&id))),
+            }
+        }
+        Err(e @ DecisionError::NotNew) => {
+            error_page(409, e.code(), "Forespørselen er allerede behandlet eller utløpt, og kan ikke godkjennes eller avvises på nytt.")
+        }
+        Err(e @ DecisionError::AlreadyExists) => {
+            error_page(400, e.code(), "Det finnes allerede en systembruker for dette systemet og denne referansen.")
+        }
+        Err(DecisionError::NotFound) => not_found_page(),
+    }
+}
+
+/// Where the browser lands after a decision without `redirectUrl`.
+pub fn done_page(shared: &Shared, req: &Request) -> Response {
+    let Some(id) = req.query_param("id").and_then(ids::parse_guid) else {
+        return not_found_page();
+    };
+    let inner = shared.lock();
+    let Some(r) = inner.store.request(&id) else {
+        return not_found_page();
+    };
+    let now = inner.clock.now_micros();
+    let (status, _) = views::effective_status(r, now, &inner.settings);
+    let (nb, en) = status_text(status, views::is_timed_out(r, now, &inner.settings));
+    let body = format!(
+        "<p class=\"ok\" id=\"result\" data-status=\"{}\">{} <span class=\"en\">/ {}</span></p>{}",
+        status.as_str(),
+        esc(nb),
+        esc(en),
+        agent_link(&inner, r)
+    );
+    Response::html(200, frame("Ferdig", "Done", &body))
+}
+
+/// `GET …/agentclients?id=<system user id>`: delegate the customer's clients.
+pub fn clients_page(shared: &Shared, req: &Request) -> Response {
+    let Some(id) = req.query_param("id").and_then(ids::parse_guid) else {
+        return error_page(404, "AUTH-00015", "Fant ikke systembrukeren.");
+    };
+    let inner = shared.lock();
+    let Some(user) = inner.store.system_user(&id).filter(|u| !u.is_deleted) else {
+        return error_page(404, "AUTH-00015", "Fant ikke systembrukeren.");
+    };
+    if user.kind != Kind::Agent {
+        return error_page(400, "AUTH-00034", "Systembrukeren er ikke en klientsystembruker.");
+    }
+    let form = |action: &str, org: &str, label: &str, id_attr: &str| {
+        format!(
+            "<form method=\"post\" action=\"{UI}/agentclients/{action}\" style=\"display:inline\">\
+<input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"orgNo\" value=\"{}\">\
+<button class=\"secondary\" id=\"{id_attr}-{}\" type=\"submit\">{label}</button></form>",
+            esc(&user.id),
+            esc(org),
+            esc(org)
+        )
+    };
+    let mut delegated = String::new();
+    for c in &user.clients {
+        delegated.push_str(&format!(
+            "<li data-client=\"{}\">{} {}</li>",
+            esc(c),
+            org_label(&inner, c),
+            form("remove", c, "Fjern / Remove", "remove")
+        ));
+    }
+    let mut available = String::new();
+    for o in &inner.fixture.organizations {
+        let org = o.org_no();
+        if org == user.reportee_org_no || user.clients.iter().any(|c| c == org) {
+            continue;
+        }
+        available.push_str(&format!("<li>{} {}</li>", org_label(&inner, org), form("add", org, "Legg til / Add", "add")));
+    }
+    let body = format!(
+        "<p>Systembruker <span class=\"en\">/ System user</span> <code>{}</code> for {} ({})</p>\
+<h2>Delegerte klienter <span class=\"en\">/ Delegated clients</span></h2><ul id=\"clients\">{delegated}</ul>\
+<h2>Kunder <span class=\"en\">/ Customers</span></h2><ul id=\"available\">{available}</ul>",
+        esc(&user.id),
+        org_label(&inner, &user.reportee_org_no),
+        esc(&user.system_id)
+    );
+    Response::html(200, frame("Klienter", "Clients", &body))
+}
+
+/// The form posts of Add / Remove on the clients page.
+pub fn clients_change(shared: &Shared, req: &Request, add: bool) -> Response {
+    let form = req.form();
+    let get = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.trim().to_string());
+    let (Some(id), Some(org)) = (get("id").and_then(|i| ids::parse_guid(&i)), get("orgNo")) else {
+        return error_page(400, "AUTH-00079", "Mangler systembruker eller klient.");
+    };
+    let mut inner = shared.lock();
+    match lifecycle::change_client(&mut inner, &id, &org, add) {
+        Ok(()) => Response::see_other(&format!("{UI}/agentclients?id={}", percent_encode(&id))),
+        Err(e) => {
+            let (status, _) = problems::lookup(e.code());
+            error_page(status, e.code(), "Kunne ikke endre klientene.")
+        }
+    }
+}
+
+/// `GET /`: what this server is, for people who open it in a browser.
+pub fn index(shared: &Shared) -> Response {
+    let inner = shared.lock();
+    let mut systems = String::new();
+    for s in &inner.fixture.systems {
+        systems.push_str(&format!("<li><code>{}</code> {}</li>", esc(&s.id), esc(s.name_nb().unwrap_or(""))));
+    }
+    let body = format!(
+        "<p>Lokal simulator av Altinns systembruker-API, systemregisteret, Maskinporten og kundens godkjenningsside.\
+<br><span class=\"en\">Local simulator of Altinn's system user API, System Register, Maskinporten and the customer's confirm page.</span></p>\
+<dl><dt>Altinn API</dt><dd><code>{base}/authentication/api/v1/</code></dd>\
+<dt>Maskinporten</dt><dd><code>{base}/token</code> (issuer <code>{base}/</code>)</dd>\
+<dt>Admin</dt><dd>{admin}</dd></dl><h2>Systemer <span class=\"en\">/ Systems</span></h2><ul>{systems}</ul>",
+        base = esc(&shared.base_url),
+        admin = if shared.admin { "<code>/_sim/</code>" } else { "av / off" },
+    );
+    Response::html(200, frame("Altinn-simulator", "Altinn simulator", &body))
+}

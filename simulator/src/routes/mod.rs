@@ -1,0 +1,190 @@
+//! Route table: which handler answers which method and path, and the stable route
+//! names faults are armed on.
+
+use crate::http::{Request, Response};
+use crate::state::Shared;
+use crate::store::Kind;
+
+pub mod admin;
+pub mod auth;
+pub mod confirm;
+pub mod maskinporten;
+pub mod systemregister;
+pub mod systemusers;
+pub mod vendor;
+
+/// A customer's decision on the confirm page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    CreateRequest(Kind),
+    GetRequest(Kind, String),
+    GetRequestByExternalRef { kind: Kind, system_id: String, org_no: String, external_ref: String },
+    ListRequests(Kind, String),
+    DeleteRequest(String),
+    GetSystemUserByQuery,
+    ListSystemUsers(String),
+    GetRegisteredSystem(String),
+    MaskinportenToken,
+    MaskinportenMetadata,
+    ConfirmPage(Kind),
+    ConfirmDecision(Kind, Decision),
+    AgentClientsPage,
+    AgentClientsChange { add: bool },
+    DonePage,
+    Index,
+    Admin(Vec<String>),
+    MethodNotAllowed,
+    NotFound,
+}
+
+/// Every route name a fault can be armed on.
+pub const FAULT_ROUTES: &[&str] = &[
+    "create_request",
+    "create_agent_request",
+    "get_request",
+    "get_agent_request",
+    "get_request_by_external_ref",
+    "get_agent_request_by_external_ref",
+    "list_requests",
+    "list_agent_requests",
+    "delete_request",
+    "get_system_user_by_query",
+    "list_system_users",
+    "get_registered_system",
+    "maskinporten_token",
+];
+
+/// The fault name of a route; `None` for pages, admin routes and misses.
+pub fn fault_name(route: &Route) -> Option<&'static str> {
+    let by_kind = |k: &Kind, std: &'static str, agent: &'static str| match k {
+        Kind::Standard => std,
+        Kind::Agent => agent,
+    };
+    Some(match route {
+        Route::CreateRequest(k) => by_kind(k, "create_request", "create_agent_request"),
+        Route::GetRequest(k, _) => by_kind(k, "get_request", "get_agent_request"),
+        Route::GetRequestByExternalRef { kind, .. } => by_kind(kind, "get_request_by_external_ref", "get_agent_request_by_external_ref"),
+        Route::ListRequests(k, _) => by_kind(k, "list_requests", "list_agent_requests"),
+        Route::DeleteRequest(_) => "delete_request",
+        Route::GetSystemUserByQuery => "get_system_user_by_query",
+        Route::ListSystemUsers(_) => "list_system_users",
+        Route::GetRegisteredSystem(_) => "get_registered_system",
+        Route::MaskinportenToken => "maskinporten_token",
+        _ => return None,
+    })
+}
+
+/// Matches the Altinn routes (literals case-insensitive, as ASP.NET routing is).
+fn resolve_altinn(method: &str, s: &[String]) -> Route {
+    let l: Vec<String> = s.iter().map(|x| x.to_ascii_lowercase()).collect();
+    let l: Vec<&str> = l.iter().map(String::as_str).collect();
+    let v = |i: usize| s[i].clone();
+    let only = |m: &str, r: Route| if method == m { r } else { Route::MethodNotAllowed };
+    match l.as_slice() {
+        ["systemuser", "request", "vendor"] => only("POST", Route::CreateRequest(Kind::Standard)),
+        ["systemuser", "request", "vendor", "agent"] => match method {
+            "POST" => Route::CreateRequest(Kind::Agent),
+            // The GET and DELETE templates `vendor/{requestId}` take "agent" as an id.
+            "GET" => Route::GetRequest(Kind::Standard, v(3)),
+            "DELETE" => Route::DeleteRequest(v(3)),
+            _ => Route::MethodNotAllowed,
+        },
+        ["systemuser", "request", "vendor", "agent", "byexternalref", _, _, _] => {
+            only("GET", Route::GetRequestByExternalRef { kind: Kind::Agent, system_id: v(5), org_no: v(6), external_ref: v(7) })
+        }
+        ["systemuser", "request", "vendor", "agent", "bysystem", _] => only("GET", Route::ListRequests(Kind::Agent, v(5))),
+        ["systemuser", "request", "vendor", "agent", _] => only("GET", Route::GetRequest(Kind::Agent, v(4))),
+        ["systemuser", "request", "vendor", "byexternalref", _, _, _] => {
+            only("GET", Route::GetRequestByExternalRef { kind: Kind::Standard, system_id: v(4), org_no: v(5), external_ref: v(6) })
+        }
+        ["systemuser", "request", "vendor", "bysystem", _] => only("GET", Route::ListRequests(Kind::Standard, v(4))),
+        ["systemuser", "request", "vendor", _] => match method {
+            "GET" => Route::GetRequest(Kind::Standard, v(3)),
+            "DELETE" => Route::DeleteRequest(v(3)),
+            _ => Route::MethodNotAllowed,
+        },
+        ["systemuser", "vendor", "byquery"] => only("GET", Route::GetSystemUserByQuery),
+        ["systemuser", "vendor", "bysystem", _] => only("GET", Route::ListSystemUsers(v(3))),
+        ["systemregister", "vendor", _] => only("GET", Route::GetRegisteredSystem(v(2))),
+        _ => Route::NotFound,
+    }
+}
+
+pub fn resolve(req: &Request, admin: bool) -> Route {
+    let s = &req.segments;
+    let m = req.method.as_str();
+    let lower = |i: usize| s.get(i).map(|x| x.to_ascii_lowercase());
+    if s.len() >= 3
+        && lower(0).as_deref() == Some("authentication")
+        && lower(1).as_deref() == Some("api")
+        && lower(2).as_deref() == Some("v1")
+    {
+        return resolve_altinn(m, &s[3..]);
+    }
+    if s.first().map(String::as_str) == Some("_sim") {
+        return if admin { Route::Admin(s[1..].to_vec()) } else { Route::NotFound };
+    }
+    let parts: Vec<&str> = s.iter().map(String::as_str).collect();
+    match (m, parts.as_slice()) {
+        ("GET", []) => Route::Index,
+        ("POST", ["token"]) => Route::MaskinportenToken,
+        (_, ["token"]) => Route::MethodNotAllowed,
+        ("GET", [".well-known", "oauth-authorization-server"]) => Route::MaskinportenMetadata,
+        ("GET", ["accessmanagement", "ui", "systemuser", "request"]) => Route::ConfirmPage(Kind::Standard),
+        ("GET", ["accessmanagement", "ui", "systemuser", "agentrequest"]) => Route::ConfirmPage(Kind::Agent),
+        ("POST", ["accessmanagement", "ui", "systemuser", page, decision]) => {
+            let kind = match *page {
+                "request" => Kind::Standard,
+                "agentrequest" => Kind::Agent,
+                "agentclients" => {
+                    return match *decision {
+                        "add" => Route::AgentClientsChange { add: true },
+                        "remove" => Route::AgentClientsChange { add: false },
+                        _ => Route::NotFound,
+                    }
+                }
+                _ => return Route::NotFound,
+            };
+            match *decision {
+                "approve" => Route::ConfirmDecision(kind, Decision::Approve),
+                "reject" => Route::ConfirmDecision(kind, Decision::Reject),
+                _ => Route::NotFound,
+            }
+        }
+        ("GET", ["accessmanagement", "ui", "systemuser", "agentclients"]) => Route::AgentClientsPage,
+        ("GET", ["accessmanagement", "ui", "systemuser", "done"]) => Route::DonePage,
+        _ => Route::NotFound,
+    }
+}
+
+pub fn handle(shared: &Shared, req: &Request, route: &Route) -> Response {
+    match route {
+        Route::CreateRequest(kind) => vendor::create(shared, req, *kind),
+        Route::GetRequest(kind, id) => vendor::get(shared, req, *kind, id),
+        Route::GetRequestByExternalRef { kind, system_id, org_no, external_ref } => {
+            vendor::get_by_external_ref(shared, req, *kind, system_id, org_no, external_ref)
+        }
+        Route::ListRequests(kind, system_id) => vendor::list(shared, req, *kind, system_id),
+        Route::DeleteRequest(id) => vendor::delete(shared, req, id),
+        Route::GetSystemUserByQuery => systemusers::by_query(shared, req),
+        Route::ListSystemUsers(system_id) => systemusers::list(shared, req, system_id),
+        Route::GetRegisteredSystem(system_id) => systemregister::get(shared, req, system_id),
+        Route::MaskinportenToken => maskinporten::token(shared, req),
+        Route::MaskinportenMetadata => maskinporten::metadata(shared),
+        Route::ConfirmPage(kind) => confirm::page(shared, req, *kind),
+        Route::ConfirmDecision(kind, d) => confirm::decide(shared, req, *kind, *d),
+        Route::AgentClientsPage => confirm::clients_page(shared, req),
+        Route::AgentClientsChange { add } => confirm::clients_change(shared, req, *add),
+        Route::DonePage => confirm::done_page(shared, req),
+        Route::Index => confirm::index(shared),
+        Route::Admin(rest) => admin::handle(shared, req, rest),
+        Route::MethodNotAllowed => Response::empty(405),
+        Route::NotFound => Response::empty(404),
+    }
+}

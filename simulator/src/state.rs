@@ -1,0 +1,92 @@
+//! The simulator's shared state: one mutex around everything that changes, held only
+//! for short, non-async sections.
+
+use std::sync::{Mutex, MutexGuard};
+
+use serde::Serialize;
+
+use crate::clock::DataClock;
+use crate::faults::Faults;
+use crate::fixture::Fixture;
+use crate::maskinporten::JtiCache;
+use crate::settings::Settings;
+use crate::store::Store;
+use crate::tokens::TokenKey;
+
+/// One HTTP call as the inspection route shows it. Never holds headers or bodies, so
+/// no token can end up here.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    pub seq: u64,
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
+}
+
+const MAX_CALLS: usize = 10_000;
+
+pub struct Inner {
+    pub fixture: Fixture,
+    pub store: Store,
+    pub settings: Settings,
+    pub clock: DataClock,
+    pub faults: Faults,
+    pub jtis: JtiCache,
+    pub calls: Vec<CallRecord>,
+    next_call: u64,
+}
+
+impl Inner {
+    pub fn new(fixture: Fixture, settings: Settings) -> Self {
+        Self {
+            fixture,
+            store: Store::default(),
+            settings,
+            clock: DataClock::default(),
+            faults: Faults::default(),
+            jtis: JtiCache::default(),
+            calls: Vec::new(),
+            next_call: 0,
+        }
+    }
+
+    pub fn record_call(&mut self, mut call: CallRecord) {
+        self.next_call += 1;
+        call.seq = self.next_call;
+        if self.calls.len() >= MAX_CALLS {
+            self.calls.remove(0);
+        }
+        self.calls.push(call);
+    }
+}
+
+pub struct Shared {
+    inner: Mutex<Inner>,
+    pub key: TokenKey,
+    pub admin: bool,
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub base_url: String,
+}
+
+impl Shared {
+    pub fn new(inner: Inner, admin: bool, base_url: String) -> Self {
+        Self { inner: Mutex::new(inner), key: TokenKey::generate(), admin, base_url }
+    }
+
+    /// Locks the state. A panic while holding the lock cannot leave it half-written in a
+    /// way that matters for a test server, so a poisoned lock is simply taken over.
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The Maskinporten issuer: our base with its trailing slash.
+    pub fn issuer(&self) -> String {
+        format!("{}/", self.base_url)
+    }
+}

@@ -1,0 +1,165 @@
+//! What the simulated Altinn has stored: system user requests, system users, and
+//! counters per dedupe key for inspection.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{PackageRef, Right};
+
+/// Standard (own system) or agent (client system).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Standard,
+    Agent,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Standard => "standard",
+            Kind::Agent => "agent",
+        }
+    }
+}
+
+/// The stored status strings, spelled as the server spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Status {
+    New,
+    Accepted,
+    Rejected,
+    /// Declared by the server, never set by it (API.md §6).
+    #[allow(dead_code)]
+    Denied,
+    Timedout,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "New",
+            Status::Accepted => "Accepted",
+            Status::Rejected => "Rejected",
+            Status::Denied => "Denied",
+            Status::Timedout => "Timedout",
+        }
+    }
+}
+
+/// `(partyOrgNo, externalRef, systemId)`: the uniqueness key of requests and system users.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DedupeKey {
+    pub party_org_no: String,
+    pub external_ref: String,
+    pub system_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredRequest {
+    pub id: String,
+    pub kind: Kind,
+    pub integration_title: Option<String>,
+    pub external_ref: String,
+    pub system_id: String,
+    pub party_org_no: String,
+    pub rights: Vec<Right>,
+    pub access_packages: Vec<PackageRef>,
+    pub status: Status,
+    pub redirect_url: Option<String>,
+    pub escalated: bool,
+    pub created_micros: i64,
+    pub is_deleted: bool,
+}
+
+impl StoredRequest {
+    pub fn key(&self) -> DedupeKey {
+        DedupeKey { party_org_no: self.party_org_no.clone(), external_ref: self.external_ref.clone(), system_id: self.system_id.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemUser {
+    pub id: String,
+    pub kind: Kind,
+    pub integration_title: String,
+    pub system_id: String,
+    pub reportee_org_no: String,
+    pub external_ref: String,
+    pub created_micros: i64,
+    pub is_deleted: bool,
+    /// Order of creation; the list route pages on it.
+    pub sequence_no: i64,
+    pub rights: Vec<Right>,
+    pub access_packages: Vec<PackageRef>,
+    /// Agent system users: the customers' clients delegated to it.
+    pub clients: Vec<String>,
+}
+
+/// Counters per dedupe key, for the inspection route.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyCounters {
+    /// POSTs to a create route that carried this key (as the server computes it).
+    pub create_calls: u64,
+    /// Of those, how many answered 201 (a new request stored).
+    pub created: u64,
+    /// Of those, how many answered 200 (the existing request).
+    pub existing: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Store {
+    pub requests: Vec<StoredRequest>,
+    pub system_users: Vec<SystemUser>,
+    pub counters: BTreeMap<(Kind, DedupeKey), KeyCounters>,
+    next_sequence: i64,
+}
+
+impl Store {
+    pub fn clear(&mut self) {
+        *self = Store::default();
+    }
+
+    pub fn request(&self, id: &str) -> Option<&StoredRequest> {
+        self.requests.iter().find(|r| r.id == id && !r.is_deleted)
+    }
+
+    pub fn request_mut(&mut self, id: &str) -> Option<&mut StoredRequest> {
+        self.requests.iter_mut().find(|r| r.id == id && !r.is_deleted)
+    }
+
+    /// A non-deleted request of this kind with this key; the newest when there are several
+    /// (the legacy timeout lets a key collect more than one).
+    pub fn request_by_key(&self, kind: Kind, key: &DedupeKey) -> Option<&StoredRequest> {
+        self.requests.iter().rev().find(|r| r.kind == kind && !r.is_deleted && r.key() == *key)
+    }
+
+    /// An active (not deleted) system user with this key, of any kind.
+    pub fn system_user_by_key(&self, key: &DedupeKey) -> Option<&SystemUser> {
+        self.system_users.iter().find(|u| {
+            !u.is_deleted && u.reportee_org_no == key.party_org_no && u.external_ref == key.external_ref && u.system_id == key.system_id
+        })
+    }
+
+    pub fn system_user(&self, id: &str) -> Option<&SystemUser> {
+        self.system_users.iter().find(|u| u.id == id)
+    }
+
+    pub fn system_user_mut(&mut self, id: &str) -> Option<&mut SystemUser> {
+        self.system_users.iter_mut().find(|u| u.id == id)
+    }
+
+    pub fn next_sequence(&mut self) -> i64 {
+        self.next_sequence += 1;
+        self.next_sequence
+    }
+
+    pub fn count(&mut self, kind: Kind, key: &DedupeKey) -> &mut KeyCounters {
+        self.counters.entry((kind, key.clone())).or_default()
+    }
+}

@@ -1,0 +1,121 @@
+//! JSON answers in the server's shapes and member order (API.md §4).
+
+use serde_json::json;
+
+use crate::clock::format_timestamp;
+use crate::fixture::{Fixture, RegisteredSystem};
+use crate::ordered::{node_of, Ordered};
+use crate::settings::{Settings, TimeoutMode};
+use crate::store::{Kind, Status, StoredRequest, SystemUser};
+
+/// Status and `timedOut` as a read shows them now (computed on every read, §6).
+pub fn effective_status(r: &StoredRequest, now_micros: i64, s: &Settings) -> (Status, Option<bool>) {
+    let window = i64::from(s.timeout_window_days()) * crate::clock::MICROS_PER_DAY;
+    let expired = r.created_micros < now_micros.saturating_sub(window);
+    match s.timeout_mode {
+        TimeoutMode::Current => (r.status, Some(expired)),
+        TimeoutMode::Legacy => {
+            let status = if expired && r.status == Status::New { Status::Timedout } else { r.status };
+            (status, None)
+        }
+    }
+}
+
+/// Whether the request has timed out in either form.
+pub fn is_timed_out(r: &StoredRequest, now_micros: i64, s: &Settings) -> bool {
+    matches!(effective_status(r, now_micros, s), (Status::Timedout, _) | (_, Some(true)))
+}
+
+/// Where the customer's confirm page lives for a request.
+pub fn confirm_url(origin: &str, r: &StoredRequest) -> String {
+    let page = match r.kind {
+        Kind::Standard => "request",
+        Kind::Agent => "agentrequest",
+    };
+    format!("{origin}/accessmanagement/ui/systemuser/{page}?id={}&DONTCHOOSEREPORTEE=true", r.id)
+}
+
+pub struct RequestRender<'a> {
+    pub now_micros: i64,
+    pub settings: &'a Settings,
+    /// `Some` on single-request answers, `None` in list items.
+    pub confirm_origin: Option<&'a str>,
+    /// The fresh object of a 201 (integration title may be absent, `created` may be zeroed).
+    pub fresh: bool,
+}
+
+pub fn request_json(r: &StoredRequest, o: &RequestRender<'_>) -> Ordered {
+    let (status, timed_out) = effective_status(r, o.now_micros, o.settings);
+    let mut m = Ordered::new();
+    m.put("id", r.id.as_str());
+    match (&r.integration_title, o.fresh) {
+        (Some(t), _) => {
+            m.put("integrationTitle", t.as_str());
+        }
+        (None, true) => {}
+        (None, false) => {
+            m.put("integrationTitle", "");
+        }
+    }
+    m.put("externalRef", r.external_ref.as_str()).put("systemId", r.system_id.as_str()).put("partyOrgNo", r.party_org_no.as_str());
+    if r.kind == Kind::Standard {
+        m.put("rights", node_of(&r.rights));
+    }
+    m.put("accessPackages", node_of(&r.access_packages)).put("status", status.as_str());
+    if let Some(u) = &r.redirect_url {
+        m.put("redirectUrl", u.as_str());
+    }
+    if let Some(origin) = o.confirm_origin {
+        m.put("confirmUrl", confirm_url(origin, r));
+    }
+    m.put("escalated", r.escalated);
+    let created =
+        if o.fresh && o.settings.zero_created_on_create { "0001-01-01T00:00:00".to_string() } else { format_timestamp(r.created_micros) };
+    m.put("created", created);
+    if let Some(t) = timed_out {
+        m.put("timedOut", t);
+    }
+    m
+}
+
+pub fn system_user_json(u: &SystemUser, fixture: &Fixture) -> Ordered {
+    let system = fixture.systems.iter().find(|s| s.id == u.system_id);
+    let supplier_orgno = system.map(|s| s.vendor.id.clone()).unwrap_or_default();
+    let supplier_name = system.and_then(|s| fixture.organization(s.vendor_org_no())).and_then(|o| o.name()).unwrap_or_default();
+    let product = system.and_then(RegisteredSystem::name_nb).unwrap_or_default();
+    Ordered::new()
+        .with("id", u.id.as_str())
+        .with("integrationTitle", u.integration_title.as_str())
+        .with("systemId", u.system_id.as_str())
+        .with("productName", product)
+        .with("reporteeOrgNo", u.reportee_org_no.as_str())
+        .with("created", format_timestamp(u.created_micros))
+        .with("isDeleted", u.is_deleted)
+        .with("supplierName", supplier_name)
+        .with("supplierOrgno", supplier_orgno)
+        .with("externalRef", u.external_ref.as_str())
+        .with("userType", u.kind.as_str())
+}
+
+pub fn system_json(s: &RegisteredSystem) -> Ordered {
+    Ordered::new()
+        .with("id", s.id.as_str())
+        .with("vendor", json!({"ID": s.vendor.id}))
+        .with("name", json!(s.name))
+        .with("description", json!(s.description))
+        .with("rights", node_of(&s.rights))
+        .with("accessPackages", node_of(&s.access_packages))
+        .with("isDeleted", s.is_deleted)
+        .with("clientId", json!(s.client_id))
+        .with("isVisible", s.is_visible)
+        .with("allowedRedirectUrls", json!(s.allowed_redirect_urls))
+}
+
+/// `{"links": {"next": …}, "data": [...]}`; `links` is `{}` on the last page.
+pub fn page_json(next: Option<String>, data: Vec<Ordered>) -> Ordered {
+    let links = match next {
+        Some(n) => json!({"next": n}),
+        None => json!({}),
+    };
+    Ordered::new().with("links", links).with("data", data)
+}

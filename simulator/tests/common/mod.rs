@@ -1,0 +1,264 @@
+//! Test helpers: a tiny HTTP/1.1 client over std TCP (so tests see exactly what goes on
+//! the wire, empty bodies and dropped connections included), and assertion signing with
+//! the TEST-ONLY key under `tests/keys/`.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use altinn_sim::{SimHandle, SimOptions, Simulator};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde_json::Value;
+
+pub const VENDOR: &str = "314248295";
+pub const OTHER_VENDOR: &str = "313367002";
+pub const STD_SYSTEM: &str = "314248295_smartregnskap";
+pub const AGENT_SYSTEM: &str = "314248295_smartbyraa";
+pub const NOREDIRECT_SYSTEM: &str = "314248295_smartarkiv";
+pub const FOREIGN_SYSTEM: &str = "313367002_konkurrent";
+pub const CUSTOMER: &str = "310816191";
+pub const CUSTOMER2: &str = "314224965";
+pub const READ: &str = "altinn:authentication/systemuser.request.read";
+pub const WRITE: &str = "altinn:authentication/systemuser.request.write";
+pub const REGISTER: &str = "altinn:authentication/systemregister.write";
+pub const API: &str = "/authentication/api/v1";
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    /// Asserts an AUTH problem in the current shape and returns its body.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.text());
+        assert!(self.header("content-type").unwrap_or("").starts_with("application/problem+json"), "{:?}", self.headers);
+        let v = self.json();
+        assert_eq!(v["code"], code, "{v}");
+        assert_eq!(v["type"], format!("urn:altinn:error:{code}"));
+        assert_eq!(v["status"], status);
+        let trace = v["traceId"].as_str().unwrap();
+        assert!(trace.starts_with("00-") && trace.len() == 55, "{trace}");
+        v
+    }
+    pub fn validation(&self) -> Value {
+        assert_eq!(self.status, 400, "body: {}", self.text());
+        let v = self.json();
+        assert_eq!(v["type"], "https://tools.ietf.org/html/rfc9110#section-15.5.1");
+        assert_eq!(v["title"], "One or more validation errors occurred.");
+        assert!(v["errors"].is_object(), "{v}");
+        assert!(v.get("code").is_none());
+        v
+    }
+    pub fn assert_empty(&self, status: u16) {
+        assert_eq!(self.status, status, "body: {}", self.text());
+        assert!(self.body.is_empty(), "expected empty body, got {:?}", self.text());
+    }
+}
+
+/// Sends one request on a fresh connection and reads the answer to EOF.
+pub fn raw(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<Resp> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes())?;
+    s.write_all(body)?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    parse_response(&buf)
+}
+
+fn parse_response(buf: &[u8]) -> std::io::Result<Resp> {
+    let err = |m: &str| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, m.to_string());
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| err("connection closed without a response"))?;
+    let head = String::from_utf8_lossy(&buf[..split]);
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().ok_or_else(|| err("no status line"))?;
+    let status: u16 = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| err("bad status line"))?;
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
+    let mut body = buf[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+        body = dechunk(&body);
+    }
+    Ok(Resp { status, headers, body })
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(p) = b.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&b[..p]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[p + 2..p + 2 + size]);
+        b = &b[p + 4 + size..];
+    }
+    out
+}
+
+/// A running simulator plus shortcuts.
+pub struct Sim {
+    pub h: SimHandle,
+}
+
+impl Sim {
+    pub fn start() -> Self {
+        Self::with(SimOptions::default().with_admin(true))
+    }
+    pub fn with(o: SimOptions) -> Self {
+        Self { h: Simulator::start(o).expect("start simulator") }
+    }
+    pub fn addr(&self) -> SocketAddr {
+        self.h.addr()
+    }
+    pub fn token(&self, scopes: &[&str]) -> String {
+        self.h.mint_token(VENDOR, scopes)
+    }
+    pub fn rw(&self) -> String {
+        self.token(&[READ, WRITE, REGISTER])
+    }
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Resp {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        if let Some(a) = &auth {
+            headers.push(("Authorization", a));
+        }
+        let bytes = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        raw(self.addr(), method, path, &headers, &bytes).expect("HTTP call")
+    }
+    pub fn get(&self, path: &str, token: &str) -> Resp {
+        self.call("GET", path, Some(token), None)
+    }
+    pub fn post(&self, path: &str, token: &str, body: &Value) -> Resp {
+        self.call("POST", path, Some(token), Some(body))
+    }
+    pub fn create(&self, body: &Value) -> Resp {
+        self.post(&format!("{API}/systemuser/request/vendor"), &self.rw(), body)
+    }
+    pub fn create_agent(&self, body: &Value) -> Resp {
+        self.post(&format!("{API}/systemuser/request/vendor/agent"), &self.rw(), body)
+    }
+    pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Resp {
+        self.call(method, path, None, body)
+    }
+    pub fn approve(&self, id: &str) -> Resp {
+        self.admin("POST", &format!("/_sim/requests/{id}/approve"), None)
+    }
+    pub fn form(&self, path: &str, form: &str) -> Resp {
+        raw(self.addr(), "POST", path, &[("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes()).expect("HTTP call")
+    }
+}
+
+/// A standard create body with one right.
+pub fn std_body(org: &str, ext: Option<&str>) -> Value {
+    let mut v = serde_json::json!({
+        "systemId": STD_SYSTEM,
+        "partyOrgNo": org,
+        "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
+    });
+    if let Some(e) = ext {
+        v["externalRef"] = Value::from(e);
+    }
+    v
+}
+
+pub fn agent_body(org: &str, ext: Option<&str>) -> Value {
+    let mut v = serde_json::json!({
+        "systemId": AGENT_SYSTEM,
+        "partyOrgNo": org,
+        "accessPackages": [{"urn": "urn:altinn:accesspackage:regnskapsforer-lonn"}],
+    });
+    if let Some(e) = ext {
+        v["externalRef"] = Value::from(e);
+    }
+    v
+}
+
+// ---- Maskinporten assertions, signed with the TEST-ONLY keys ----
+
+pub const CLIENT_ID: &str = "sim-smartregnskap-client";
+pub const KID: &str = "sim-test-key-1";
+
+fn pem_to_der(pem: &str) -> Vec<u8> {
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    STANDARD.decode(b64).expect("PEM body")
+}
+
+pub fn test_key() -> ring::signature::RsaKeyPair {
+    let pem = include_str!("../keys/TEST-ONLY-client-key.pk8.pem");
+    ring::signature::RsaKeyPair::from_pkcs8(&pem_to_der(pem)).expect("TEST-ONLY key")
+}
+
+pub fn unregistered_key() -> ring::signature::RsaKeyPair {
+    let pem = include_str!("../keys/TEST-ONLY-unregistered-key.pk8.pem");
+    ring::signature::RsaKeyPair::from_pkcs8(&pem_to_der(pem)).expect("TEST-ONLY key")
+}
+
+pub fn sign(key: &ring::signature::RsaKeyPair, header: &Value, claims: &Value) -> String {
+    let h = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).unwrap());
+    let c = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap());
+    let input = format!("{h}.{c}");
+    let alg = match header["alg"].as_str() {
+        Some("RS384") => &ring::signature::RSA_PKCS1_SHA384,
+        Some("RS512") => &ring::signature::RSA_PKCS1_SHA512,
+        _ => &ring::signature::RSA_PKCS1_SHA256,
+    };
+    let mut sig = vec![0u8; key.public().modulus_len()];
+    key.sign(alg, &ring::rand::SystemRandom::new(), input.as_bytes(), &mut sig).expect("sign");
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+static JTI: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn fresh_jti() -> String {
+    format!("jti-{}-{}", now(), JTI.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+}
+
+/// Claims of a valid grant for `CLIENT_ID` against `sim`.
+pub fn good_claims(sim: &Sim, scope: &str) -> Value {
+    let t = now();
+    serde_json::json!({
+        "aud": sim.h.issuer(),
+        "iss": CLIENT_ID,
+        "iat": t,
+        "exp": t + 60,
+        "jti": fresh_jti(),
+        "scope": scope,
+    })
+}
+
+pub fn good_header() -> Value {
+    serde_json::json!({"alg": "RS256", "kid": KID})
+}
+
+/// Posts a grant; returns the response.
+pub fn grant(sim: &Sim, assertion: &str) -> Resp {
+    let form = format!("grant_type={}&assertion={}", "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer", assertion);
+    sim.form("/token", &form)
+}
