@@ -34,6 +34,7 @@
 
 mod bindings;
 mod calls;
+pub mod client;
 pub mod capabilities;
 pub mod convert;
 mod error;
@@ -42,6 +43,7 @@ mod runtime;
 mod validate;
 
 pub use bindings::{wit, Systemuser};
+pub use client::{config, custom_environment, Client, ClientError};
 pub use capabilities::{Capabilities, HttpTransport, NoToken, Secret, StaticToken, ThreadSleep, Timer, TokenSource, UreqTransport};
 pub use error::{HostError, TrapKind};
 pub use locate::{locate_component, COMPONENT_ENV, COMPONENT_RELATIVE};

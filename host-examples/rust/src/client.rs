@@ -1,0 +1,174 @@
+//! A vendor's client: typed methods over the component's `client.run`, one fresh store per
+//! operation (a trap can never poison the next call). All client logic (pre-flight, idempotent
+//! create, reconciliation, pagination, retries, guards) runs inside the component; this is only
+//! the Rust face of it.
+
+use crate::bindings::wit::{
+    self, AgentRequestInput, Config, CreatedRequest, CustomEnvironment, Environment, ExternalRefKey, ListRequestsQuery, ListSystemUsersQuery,
+    Outcome, RegisteredSystem, RequestId, RequestKind, RequestPage, StandardRequestInput, SystemUser, SystemUserPage, SystemUserRequest,
+    Task, VerifyQuery,
+};
+use crate::capabilities::Capabilities;
+use crate::convert::describe_error;
+use crate::error::HostError;
+use crate::runtime::Runtime;
+
+/// What a client call can fail with: the component's typed answer, or the host's own failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The typed error of the WIT contract (validation, Altinn problem, transport, …).
+    #[error("{}", describe_error(.0))]
+    Altinn(wit::Error),
+    /// The component could not run (missing file, trap, instantiation).
+    #[error(transparent)]
+    Host(#[from] HostError),
+}
+
+impl ClientError {
+    /// The component's error, if that is what this is.
+    pub fn altinn(&self) -> Option<&wit::Error> {
+        match self {
+            ClientError::Altinn(e) => Some(e),
+            ClientError::Host(_) => None,
+        }
+    }
+}
+
+/// A configuration with the defaults a vendor wants: 30 s per exchange, 3 retries of reads,
+/// back-off from 200 ms.
+pub fn config(environment: Environment) -> Config {
+    Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200 }
+}
+
+/// A local deployment (the simulator) at `base_url`: platform, confirm page and Maskinporten
+/// all on the same origin.
+pub fn custom_environment(base_url: &str) -> Environment {
+    let base = base_url.trim_end_matches('/').to_string();
+    Environment::Custom(CustomEnvironment { platform_url: base.clone(), confirm_url: base.clone(), maskinporten_issuer: format!("{base}/") })
+}
+
+/// Runs the vendor operations of API.md §3 through the component.
+#[derive(Debug, Clone)]
+pub struct Client {
+    runtime: Runtime,
+    caps: Capabilities,
+    config: Config,
+}
+
+impl Client {
+    pub fn new(runtime: Runtime, caps: Capabilities, config: Config) -> Self {
+        Client { runtime, caps, config }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs any task and returns its outcome.
+    pub fn run(&self, task: &Task) -> Result<Outcome, ClientError> {
+        let mut session = self.runtime.session_with(self.caps.clone());
+        session.run(&self.config, task)?.map_err(ClientError::Altinn)
+    }
+
+    /// Creates (or finds, by its external ref) a standard request.
+    pub fn create_standard_request(&self, input: StandardRequestInput) -> Result<CreatedRequest, ClientError> {
+        match self.run(&Task::CreateStandardRequest(input))? {
+            Outcome::Created(created) => Ok(created),
+            other => Err(unexpected("create", other)),
+        }
+    }
+
+    /// Creates (or finds) an agent request for a client system.
+    pub fn create_agent_request(&self, input: AgentRequestInput) -> Result<CreatedRequest, ClientError> {
+        match self.run(&Task::CreateAgentRequest(input))? {
+            Outcome::Created(created) => Ok(created),
+            other => Err(unexpected("create", other)),
+        }
+    }
+
+    pub fn get_request(&self, kind: RequestKind, id: &str) -> Result<SystemUserRequest, ClientError> {
+        self.request(Task::GetRequest(RequestId { kind, id: id.to_string() }))
+    }
+
+    pub fn get_request_by_external_ref(&self, key: ExternalRefKey) -> Result<SystemUserRequest, ClientError> {
+        self.request(Task::GetRequestByExternalRef(key))
+    }
+
+    fn request(&self, task: Task) -> Result<SystemUserRequest, ClientError> {
+        match self.run(&task)? {
+            Outcome::Request(request) => Ok(request),
+            other => Err(unexpected("get", other)),
+        }
+    }
+
+    /// Every request of a system, all pages.
+    pub fn list_requests(&self, kind: RequestKind, system_id: &str) -> Result<Vec<SystemUserRequest>, ClientError> {
+        Ok(self.request_page(Task::ListAllRequests(wit::AllRequestsQuery { kind, system_id: system_id.to_string() }))?.items)
+    }
+
+    /// One page; `page` is the previous page's `next_page`.
+    pub fn list_requests_page(&self, kind: RequestKind, system_id: &str, page: Option<String>) -> Result<RequestPage, ClientError> {
+        self.request_page(Task::ListRequests(ListRequestsQuery { kind, system_id: system_id.to_string(), page }))
+    }
+
+    fn request_page(&self, task: Task) -> Result<RequestPage, ClientError> {
+        match self.run(&task)? {
+            Outcome::Requests(page) => Ok(page),
+            other => Err(unexpected("list", other)),
+        }
+    }
+
+    pub fn withdraw_request(&self, id: &str) -> Result<(), ClientError> {
+        match self.run(&Task::WithdrawRequest(id.to_string()))? {
+            Outcome::Withdrawn => Ok(()),
+            other => Err(unexpected("withdraw", other)),
+        }
+    }
+
+    /// The system user for (system, customer, external ref), if the customer approved one.
+    pub fn verify_system_user(&self, system_id: &str, org_no: &str, external_ref: Option<&str>) -> Result<Option<SystemUser>, ClientError> {
+        let query = VerifyQuery { system_id: system_id.to_string(), org_no: org_no.to_string(), external_ref: external_ref.map(String::from) };
+        match self.run(&Task::VerifySystemUser(query))? {
+            Outcome::SystemUser(user) => Ok(user),
+            other => Err(unexpected("verify", other)),
+        }
+    }
+
+    /// Every system user of a system, all pages.
+    pub fn list_system_users(&self, system_id: &str) -> Result<Vec<SystemUser>, ClientError> {
+        Ok(self.user_page(Task::ListAllSystemUsers(system_id.to_string()))?.items)
+    }
+
+    pub fn list_system_users_page(&self, system_id: &str, page: Option<String>) -> Result<SystemUserPage, ClientError> {
+        self.user_page(Task::ListSystemUsers(ListSystemUsersQuery { system_id: system_id.to_string(), page }))
+    }
+
+    fn user_page(&self, task: Task) -> Result<SystemUserPage, ClientError> {
+        match self.run(&task)? {
+            Outcome::SystemUsers(page) => Ok(page),
+            other => Err(unexpected("list system users", other)),
+        }
+    }
+
+    /// The vendor's own registered system (needs `systemregister.write`).
+    pub fn get_registered_system(&self, system_id: &str) -> Result<RegisteredSystem, ClientError> {
+        match self.run(&Task::GetRegisteredSystem(system_id.to_string()))? {
+            Outcome::RegisteredSystem(system) => Ok(system),
+            other => Err(unexpected("read the registered system", other)),
+        }
+    }
+}
+
+/// The component answered a task with the outcome of another kind: a contract violation.
+fn unexpected(what: &str, outcome: Outcome) -> ClientError {
+    let kind = match outcome {
+        Outcome::Created(_) => "created",
+        Outcome::Request(_) => "request",
+        Outcome::Requests(_) => "requests",
+        Outcome::Withdrawn => "withdrawn",
+        Outcome::SystemUser(_) => "system-user",
+        Outcome::SystemUsers(_) => "system-users",
+        Outcome::RegisteredSystem(_) => "registered-system",
+    };
+    ClientError::Altinn(wit::Error::InvalidResponse(format!("the component answered a {what} with a {kind} outcome")))
+}
