@@ -6,7 +6,7 @@ CARGO ?= cargo
 COMPONENT := target/wasm/altinn_systemuser.wasm
 CLI := target/release/systemuser
 
-.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser clean
+.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node clean
 
 all: build
 
@@ -34,7 +34,7 @@ hosts:
 demo: build
 	bash examples/demo.sh
 
-test: build lint test-core test-host test-simulator test-browser
+test: build lint test-core test-host test-simulator test-browser test-node
 
 lint:
 	$(CARGO) fmt --all --check
@@ -54,6 +54,10 @@ test-simulator:
 
 test-browser:
 	bash simulator/browser-test/run.sh
+
+# The npm package over jco: installs its packages, transpiles, runs node --test.
+test-node:
+	bash host-examples/node/run-tests.sh
 
 clean:
 	$(CARGO) clean

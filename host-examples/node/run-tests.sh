@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The Node package's tests from a fresh clone, non-interactive (CI=true, no stdin):
+# npm ci (pinned by package-lock.json), the jco transpile, then node --test against the
+# simulator (each test file starts its own on port 0 and stops it). Run from anywhere.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+command -v node >/dev/null || { echo "node-tests: Node.js 20+ is required" >&2; exit 1; }
+command -v npm >/dev/null || { echo "node-tests: npm is required" >&2; exit 1; }
+major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$major" -lt 20 ]; then
+  echo "node-tests: Node.js 20+ is required (found $(node --version))" >&2
+  exit 1
+fi
+
+# The component and the simulator (no-ops when `make build` already made them).
+if [ ! -f "$root/target/wasm/altinn_systemuser.wasm" ]; then
+  echo "node-tests: building the component" >&2
+  (cd "$root" && make component </dev/null)
+fi
+if [ ! -x "$root/target/release/altinn-sim" ]; then
+  echo "node-tests: building the simulator" >&2
+  (cd "$root" && cargo build --release -p altinn-sim </dev/null)
+fi
+
+cd "$here"
+npm ci --no-audit --no-fund --loglevel=error </dev/null
+npm run --silent build </dev/null
+export ALTINN_SIM_BIN="$root/target/release/altinn-sim"
+node --test test/*.test.js </dev/null

@@ -1,0 +1,327 @@
+// The async client: every method runs one `operations.operation` of the component (the same
+// state machine the Rust and Python hosts run) and supplies its I/O: fetch, the token callback,
+// timers. The client logic (validation, pre-flight, reconciliation, guards, retries) stays in
+// the component; this file only moves values in and out.
+
+import { instantiateComponent } from './component.js';
+import {
+  fromDatetime,
+  fromOutcome,
+  fromRequest,
+  fromTagged,
+  toAgentInput,
+  toConfig,
+  toDatetime,
+  toKind,
+  toOptStr,
+  toRequest,
+  toStandardInput,
+  toStatus,
+  toStr,
+} from './convert.js';
+import { ComponentFailureError, SystemUserError, ValidationError, fromWitError } from './errors.js';
+import { CallerAbort, send, sleep as defaultSleep } from './transport.js';
+
+/** Current servers mark a request timed out after 180 days (API.md §6). */
+export const DEFAULT_TIMEOUT_WINDOW_SECONDS = 180 * 24 * 3600;
+
+const DISPOSE = Symbol.dispose ?? Symbol.for('dispose');
+const CONSTRUCT = Symbol('construct');
+
+function isComponentError(e) {
+  return e instanceof Error && Object.prototype.hasOwnProperty.call(e, 'payload');
+}
+
+function messageOf(err) {
+  const m = err instanceof Error ? err.message : typeof err === 'string' ? err : 'the token provider failed';
+  return (m || 'the token provider failed').slice(0, 300);
+}
+
+export class SystemUserClient {
+  #options;
+  #config;
+  #tokenProvider;
+  #fetch;
+  #sleep;
+  #root = null;
+  #instantiating = null;
+
+  /** Use `await SystemUserClient.create(options)` (or `createClient`). */
+  constructor(options, key) {
+    if (key !== CONSTRUCT) throw new TypeError('use `await SystemUserClient.create(options)` to make a client');
+    if (typeof options?.token !== 'function') {
+      throw new TypeError('options.token must be an async function (scopes: string[]) => access token string');
+    }
+    this.#options = options;
+    this.#config = toConfig(options);
+    this.#tokenProvider = options.token;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#sleep = options.sleep ?? defaultSleep;
+    if (typeof this.#fetch !== 'function') throw new TypeError('no fetch: pass options.fetch');
+  }
+
+  /** Compiles (once per process) and instantiates the component for this client. */
+  static async create(options) {
+    const client = new SystemUserClient(options, CONSTRUCT);
+    await client.#ready();
+    return client;
+  }
+
+  /** The configuration the component runs with (no secrets in it). */
+  get config() {
+    return structuredClone(this.#config);
+  }
+
+  /** The raw jco exports (WIT shapes: `{tag, val}` variants, BigInt, Uint8Array), for advanced use. */
+  get exports() {
+    if (!this.#root) throw new ComponentFailureError('the component instance is being rebuilt after a failure; await any client method first');
+    return this.#root;
+  }
+
+  async #ready() {
+    if (this.#root) return this.#root;
+    this.#instantiating ??= instantiateComponent({ getCoreModule: this.#options.getCoreModule }).then(
+      (root) => {
+        this.#root = root;
+        this.#instantiating = null;
+        return root;
+      },
+      (err) => {
+        this.#instantiating = null;
+        throw err;
+      },
+    );
+    return this.#instantiating;
+  }
+
+  /** A call into the component failed without a WIT error (a trap): drop this instance. */
+  #trap(err) {
+    if (err instanceof SystemUserError) return err;
+    this.#root = null;
+    return new ComponentFailureError(
+      `the component failed (${err?.message ?? err}); this client will use a fresh instance for its next call`,
+      err,
+    );
+  }
+
+  #sync(fn) {
+    if (!this.#root) throw new ComponentFailureError('the component instance is being rebuilt after a failure; await any client method first');
+    try {
+      return fn(this.#root);
+    } catch (err) {
+      if (isComponentError(err)) throw err;
+      throw this.#trap(err);
+    }
+  }
+
+  async #token(scopes, signal) {
+    let token;
+    try {
+      token = await this.#tokenProvider([...scopes], { signal });
+    } catch (err) {
+      if (signal?.aborted) throw new CallerAbort(signal.reason);
+      return { tag: 'token-failed', val: messageOf(err) };
+    }
+    if (signal?.aborted) throw new CallerAbort(signal.reason);
+    if (typeof token !== 'string' || token.length === 0) {
+      return { tag: 'token-failed', val: `the token provider returned ${token === '' ? 'an empty string' : typeof token} instead of an access token string` };
+    }
+    return { tag: 'token', val: token };
+  }
+
+  /** Pumps one operation to its end: the component decides, this loop does the I/O. */
+  async #run(task, signal) {
+    if (signal?.aborted) throw signal.reason;
+    const root = await this.#ready();
+    let op;
+    const guard = (fn) => {
+      try {
+        return fn();
+      } catch (err) {
+        throw this.#trap(err);
+      }
+    };
+    try {
+      op = guard(() => new root.operations.Operation(this.#config, task));
+      let step = guard(() => op.start());
+      while (step.tag !== 'done') {
+        let input;
+        switch (step.tag) {
+          case 'need-token':
+            input = await this.#token(step.val, signal);
+            break;
+          case 'send':
+            input = await send(step.val, { fetchImpl: this.#fetch, signal });
+            break;
+          case 'wait':
+            await this.#sleep(step.val, signal);
+            if (signal?.aborted) throw new CallerAbort(signal.reason);
+            input = { tag: 'waited' };
+            break;
+          default:
+            throw new ComponentFailureError(`the component asked for an unknown step ${String(step.tag)}`);
+        }
+        step = guard(() => op.advance(input));
+      }
+      try {
+        return op.finish();
+      } catch (err) {
+        if (isComponentError(err)) throw fromWitError(err.payload);
+        throw this.#trap(err);
+      }
+    } catch (err) {
+      if (err instanceof CallerAbort) throw err.reason;
+      throw err;
+    } finally {
+      try {
+        op?.[DISPOSE]?.();
+      } catch {
+        // A resource of a dropped instance; nothing to free.
+      }
+    }
+  }
+
+  // ---- operations (async, through the component's state machine) ---------------------------
+
+  /** Creates (idempotently) a standard system user request. */
+  async createRequest(input, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'create-standard-request', val: toStandardInput(input) }, signal));
+  }
+
+  /** Creates (idempotently) an agent system user request (access packages only). */
+  async createAgentRequest(input, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'create-agent-request', val: toAgentInput(input) }, signal));
+  }
+
+  async getRequest(id, { kind, signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'get-request', val: { kind: toKind(kind), id: toStr(id, 'id') } }, signal));
+  }
+
+  async getRequestByExternalRef({ systemId, orgNo, externalRef, kind } = {}, { signal } = {}) {
+    const val = {
+      kind: toKind(kind),
+      systemId: toStr(systemId, 'systemId'),
+      orgNo: toStr(orgNo, 'orgNo'),
+      externalRef: toOptStr(externalRef, 'externalRef') ?? toStr(orgNo, 'orgNo'),
+    };
+    return fromOutcome(await this.#run({ tag: 'get-request-by-external-ref', val }, signal));
+  }
+
+  /** One page of a system's requests; pass `page: previous.nextPage` for the next. */
+  async listRequests({ systemId, kind, page } = {}, { signal } = {}) {
+    const val = { kind: toKind(kind), systemId: toStr(systemId, 'systemId'), page: toOptStr(page, 'page') };
+    return fromOutcome(await this.#run({ tag: 'list-requests', val }, signal));
+  }
+
+  /** Every page of a system's requests (next links are followed on the configured base only). */
+  async listAllRequests({ systemId, kind } = {}, { signal } = {}) {
+    const val = { kind: toKind(kind), systemId: toStr(systemId, 'systemId') };
+    return fromOutcome(await this.#run({ tag: 'list-all-requests', val }, signal)).items;
+  }
+
+  /** Deletes a request (standard or agent). Resolves to undefined. */
+  async withdrawRequest(id, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'withdraw-request', val: toStr(id, 'id') }, signal));
+  }
+
+  /** The system user for a customer, or null when there is none. */
+  async verifySystemUser({ systemId, orgNo, externalRef } = {}, { signal } = {}) {
+    const val = { systemId: toStr(systemId, 'systemId'), orgNo: toStr(orgNo, 'orgNo'), externalRef: toOptStr(externalRef, 'externalRef') };
+    return fromOutcome(await this.#run({ tag: 'verify-system-user', val }, signal));
+  }
+
+  async listSystemUsers({ systemId, page } = {}, { signal } = {}) {
+    const val = { systemId: toStr(systemId, 'systemId'), page: toOptStr(page, 'page') };
+    return fromOutcome(await this.#run({ tag: 'list-system-users', val }, signal));
+  }
+
+  async listAllSystemUsers(systemId, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'list-all-system-users', val: toStr(systemId, 'systemId') }, signal)).items;
+  }
+
+  async getRegisteredSystem(systemId, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'get-registered-system', val: toStr(systemId, 'systemId') }, signal));
+  }
+
+  // ---- local checks (synchronous, no I/O) ---------------------------------------------------
+
+  /** Normalises and validates a standard request; with `system` also against the registered system. */
+  validateStandardRequest(input, system) {
+    return this.#validated(() => this.#sync((r) => r.validation.validateStandardRequest(toStandardInput(input), system ?? undefined)));
+  }
+
+  validateAgentRequest(input, system) {
+    return this.#validated(() => this.#sync((r) => r.validation.validateAgentRequest(toAgentInput(input), system ?? undefined)));
+  }
+
+  /** Validates a create body given as JSON text, bytes or an object; `body` is what would be sent. */
+  validateJson(kind, body, system) {
+    const bytes = (v) => (v instanceof Uint8Array ? v : new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v)));
+    const sys = system === undefined || system === null ? undefined : bytes(system);
+    const r = this.#validated(() => this.#sync((root) => root.validation.validateJson(toKind(kind), bytes(body), sys)));
+    return r.valid ? { valid: true, body: new TextDecoder().decode(r.request), violations: [] } : r;
+  }
+
+  #validated(fn) {
+    try {
+      return { valid: true, request: fn(), violations: [] };
+    } catch (err) {
+      if (isComponentError(err)) return { valid: false, violations: err.payload };
+      throw err;
+    }
+  }
+
+  #check(fn) {
+    try {
+      return this.#sync(fn);
+    } catch (err) {
+      if (isComponentError(err)) throw new ValidationError([err.payload]);
+      throw err;
+    }
+  }
+
+  /** The bare 9 digits, or throws ValidationError. */
+  checkOrgNo(orgNo) {
+    return this.#check((r) => r.validation.checkOrgNo(toStr(orgNo, 'orgNo')));
+  }
+
+  checkSystemId(systemId) {
+    return this.#check((r) => r.validation.checkSystemId(toStr(systemId, 'systemId')));
+  }
+
+  checkExternalRef(externalRef) {
+    return this.#check((r) => r.validation.checkExternalRef(toStr(externalRef, 'externalRef')));
+  }
+
+  checkRequestId(id) {
+    return this.#check((r) => r.validation.checkRequestId(toStr(id, 'id')));
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** The status after `event` ('approve' | 'reject' | 'time-out' | 'escalate'), or null if refused. */
+  transition(status, event) {
+    const next = this.#sync((r) => r.lifecycle.transition(toStatus(status), event));
+    return next === undefined ? null : fromTagged(next);
+  }
+
+  isTerminal(status) {
+    return this.#sync((r) => r.lifecycle.isTerminal(toStatus(status)));
+  }
+
+  isTimedOut(request, { now, windowSeconds = DEFAULT_TIMEOUT_WINDOW_SECONDS } = {}) {
+    return this.#sync((r) => r.lifecycle.isTimedOut(toRequest(request), toDatetime(now), BigInt(windowSeconds)));
+  }
+
+  /** 'timed-out' when the request counts as timed out, else its status. */
+  effectiveStatus(request, { now, windowSeconds = DEFAULT_TIMEOUT_WINDOW_SECONDS } = {}) {
+    return fromTagged(this.#sync((r) => r.lifecycle.effectiveStatus(toRequest(request), toDatetime(now), BigInt(windowSeconds))));
+  }
+}
+
+/** `await createClient(options)`: the same as `SystemUserClient.create(options)`. */
+export function createClient(options) {
+  return SystemUserClient.create(options);
+}
+
+export { fromDatetime, fromRequest };

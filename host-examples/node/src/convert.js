@@ -1,0 +1,179 @@
+// The one place where JavaScript values become WIT values (as jco lowers them) and back.
+// WIT shapes: variants are {tag, val}, options are undefined, s64 is BigInt, list<u8> is Uint8Array.
+
+const ENVIRONMENTS = new Set(['production', 'tt02', 'at22', 'at23', 'at24', 'yt01']);
+
+export function toEnvironment(env) {
+  if (env === undefined || env === null) {
+    throw new TypeError("environment is required: 'production', 'tt02', 'at22', 'at23', 'at24', 'yt01' or {platformUrl, confirmUrl, maskinportenIssuer}");
+  }
+  if (typeof env === 'string') {
+    const name = env.toLowerCase();
+    if (!ENVIRONMENTS.has(name)) {
+      throw new TypeError(`unknown environment ${JSON.stringify(env)}: use one of ${[...ENVIRONMENTS].join(', ')} or a custom {platformUrl, confirmUrl, maskinportenIssuer}`);
+    }
+    return { tag: name };
+  }
+  const { platformUrl, confirmUrl, maskinportenIssuer } = env;
+  for (const [k, v] of Object.entries({ platformUrl, confirmUrl, maskinportenIssuer })) {
+    if (typeof v !== 'string') throw new TypeError(`environment.${k} must be an absolute URL string`);
+  }
+  return { tag: 'custom', val: { platformUrl, confirmUrl, maskinportenIssuer } };
+}
+
+function u32(value, fallback, name) {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`${name} must be a whole number of 0 or more`);
+  return v;
+}
+
+export function toConfig(options) {
+  return {
+    environment: toEnvironment(options.environment),
+    timeoutMs: u32(options.timeoutMs, 30_000, 'timeoutMs'),
+    retryBudget: u32(options.retryBudget, 3, 'retryBudget'),
+    backoffMs: u32(options.backoffMs, 200, 'backoffMs'),
+  };
+}
+
+function str(value, name) {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  return value;
+}
+
+function optStr(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  return value;
+}
+
+function list(value, name, each) {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array`);
+  return value.map((item, i) => each(item, `${name}[${i}]`));
+}
+
+function toRight(r, name) {
+  if (typeof r !== 'object' || r === null) throw new TypeError(`${name} must be an object {action?, resource: [{id, value}]}`);
+  return {
+    action: optStr(r.action, `${name}.action`),
+    resource: list(r.resource ?? [], `${name}.resource`, (p, n) => ({ id: str(p?.id, `${n}.id`), value: str(p?.value, `${n}.value`) })),
+  };
+}
+
+function toPackage(p, name) {
+  if (typeof p === 'string') return { urn: p };
+  if (typeof p === 'object' && p !== null) return { urn: str(p.urn, `${name}.urn`) };
+  throw new TypeError(`${name} must be a URN string or {urn}`);
+}
+
+export function toStandardInput(input) {
+  if (typeof input !== 'object' || input === null) throw new TypeError('the request must be an object');
+  return {
+    systemId: str(input.systemId, 'systemId'),
+    partyOrgNo: str(input.partyOrgNo, 'partyOrgNo'),
+    externalRef: optStr(input.externalRef, 'externalRef'),
+    integrationTitle: optStr(input.integrationTitle, 'integrationTitle'),
+    rights: list(input.rights, 'rights', toRight),
+    accessPackages: list(input.accessPackages, 'accessPackages', toPackage),
+    redirectUrl: optStr(input.redirectUrl, 'redirectUrl'),
+  };
+}
+
+export function toAgentInput(input) {
+  if (typeof input !== 'object' || input === null) throw new TypeError('the request must be an object');
+  return {
+    systemId: str(input.systemId, 'systemId'),
+    partyOrgNo: str(input.partyOrgNo, 'partyOrgNo'),
+    externalRef: optStr(input.externalRef, 'externalRef'),
+    integrationTitle: optStr(input.integrationTitle, 'integrationTitle'),
+    accessPackages: list(input.accessPackages, 'accessPackages', toPackage) ?? [],
+    redirectUrl: optStr(input.redirectUrl, 'redirectUrl'),
+    rights: list(input.rights, 'rights', toRight),
+  };
+}
+
+export function toKind(kind) {
+  if (kind === undefined || kind === null) return 'standard';
+  if (kind !== 'standard' && kind !== 'agent') throw new TypeError("kind must be 'standard' or 'agent'");
+  return kind;
+}
+
+export { str as toStr, optStr as toOptStr };
+
+// ---- out of the component -------------------------------------------------------------------
+
+/** `{tag}` / `{tag: 'unknown', val}` → 'new' | … | 'unknown(<text>)'. */
+export function fromTagged(v) {
+  return v.tag === 'unknown' ? `unknown(${v.val})` : v.tag;
+}
+
+export function toStatus(status) {
+  if (typeof status !== 'string') throw new TypeError('status must be a string such as "new"');
+  const m = /^unknown\((.*)\)$/s.exec(status);
+  return m ? { tag: 'unknown', val: m[1] } : { tag: status };
+}
+
+export function fromDatetime(d) {
+  if (!d) return undefined;
+  return new Date(Number(d.seconds) * 1000 + Math.floor(d.nanoseconds / 1e6));
+}
+
+export function toDatetime(date) {
+  if (date === undefined || date === null) return undefined;
+  const ms = date instanceof Date ? date.getTime() : Number(date);
+  if (!Number.isFinite(ms)) throw new TypeError('a time must be a valid Date or milliseconds since the epoch');
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: BigInt(seconds), nanoseconds: Math.round((ms - seconds * 1000) * 1e6) };
+}
+
+export function fromRequest(r) {
+  return { ...r, status: fromTagged(r.status), created: fromDatetime(r.created) };
+}
+
+export function toRequest(r) {
+  if (typeof r !== 'object' || r === null) throw new TypeError('request must be a system user request object');
+  return {
+    id: str(r.id, 'id'),
+    kind: toKind(r.kind),
+    externalRef: str(r.externalRef, 'externalRef'),
+    systemId: str(r.systemId, 'systemId'),
+    partyOrgNo: str(r.partyOrgNo, 'partyOrgNo'),
+    integrationTitle: optStr(r.integrationTitle, 'integrationTitle'),
+    rights: list(r.rights ?? [], 'rights', toRight),
+    accessPackages: list(r.accessPackages ?? [], 'accessPackages', toPackage),
+    status: toStatus(r.status),
+    redirectUrl: optStr(r.redirectUrl, 'redirectUrl'),
+    confirmUrl: optStr(r.confirmUrl, 'confirmUrl'),
+    escalated: Boolean(r.escalated),
+    created: toDatetime(r.created),
+    timedOut: Boolean(r.timedOut),
+  };
+}
+
+export function fromSystemUser(u) {
+  return { ...u, created: fromDatetime(u.created), userType: fromTagged(u.userType) };
+}
+
+/** The WIT `outcome` variant → what the client method returns. */
+export function fromOutcome(o) {
+  switch (o.tag) {
+    case 'created':
+      return { request: fromRequest(o.val.request), isNew: o.val.isNew, reconciled: o.val.reconciled };
+    case 'request':
+      return fromRequest(o.val);
+    case 'requests':
+      return { items: o.val.items.map(fromRequest), nextPage: o.val.nextPage ?? null };
+    case 'withdrawn':
+      return undefined;
+    case 'system-user':
+      return o.val === undefined ? null : fromSystemUser(o.val);
+    case 'system-users':
+      return { items: o.val.items.map(fromSystemUser), nextPage: o.val.nextPage ?? null };
+    case 'registered-system':
+      return o.val;
+    default:
+      throw new TypeError(`unknown outcome ${o.tag}`);
+  }
+}

@@ -1,0 +1,337 @@
+// Public API of the altinn-systemuser package (hand-written; the jco-generated WIT types are in
+// generated/ and are reachable through `client.exports` for advanced use).
+
+// ---- inputs --------------------------------------------------------------------------------
+
+export type EnvironmentName = 'production' | 'tt02' | 'at22' | 'at23' | 'at24' | 'yt01';
+
+/** A local deployment (the simulator, a proxy): absolute base URLs. */
+export interface CustomEnvironment {
+  /** Platform base, e.g. `http://127.0.0.1:5101` (routes go under `/authentication/api/v1/`). */
+  platformUrl: string;
+  /** Origin of the customer's confirm page; a `confirmUrl` elsewhere is refused. */
+  confirmUrl: string;
+  /** Maskinporten issuer with its trailing slash. */
+  maskinportenIssuer: string;
+}
+
+export type Environment = EnvironmentName | CustomEnvironment;
+
+/**
+ * Returns a Maskinporten access token carrying at least `scopes`. Throw (or reject) to refuse:
+ * the operation then fails with TokenError carrying your error's message (keep secrets out of it).
+ */
+export type TokenProvider = (scopes: string[], context: { signal?: AbortSignal }) => string | Promise<string>;
+
+export interface ClientOptions {
+  environment: Environment;
+  token: TokenProvider;
+  /** Per HTTP exchange. Default 30000. */
+  timeoutMs?: number;
+  /** Retries of a read after a transport failure or a 5xx. Default 3. */
+  retryBudget?: number;
+  /** First back-off, doubled on each retry (at most 30 s). Default 200. */
+  backoffMs?: number;
+  /** The Fetch API implementation. Default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+  /** How to wait between retries. Default: setTimeout. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Where the core WebAssembly modules come from (names in CORE_MODULES). Default (Node): read
+   * and compile `generated/<name>`. Edge runtimes that import `.wasm` as modules pass them here.
+   */
+  getCoreModule?: (name: string) => WebAssembly.Module | Promise<WebAssembly.Module>;
+}
+
+export interface CallOptions {
+  /** Aborting ends the operation: the method rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+export type RequestKind = 'standard' | 'agent';
+
+export interface AttributePair {
+  id: string;
+  value: string;
+}
+
+export interface Right {
+  action?: string;
+  resource: AttributePair[];
+}
+
+export interface AccessPackage {
+  urn: string;
+}
+
+/** What a vendor asks for in a standard request. */
+export interface StandardRequestInput {
+  /** `<vendor org no>_<name>`, e.g. `991825827_smartcloud`. */
+  systemId: string;
+  /** The customer: 9 digits (a `0192:` prefix is accepted). */
+  partyOrgNo: string;
+  /** Your key for this customer; defaults to `partyOrgNo`. Creates are idempotent on it. */
+  externalRef?: string;
+  integrationTitle?: string;
+  /** Absent and empty differ (AUTH-00001 against AUTH-00059). */
+  rights?: Right[];
+  accessPackages?: Array<AccessPackage | string>;
+  /** Must be registered on the system. */
+  redirectUrl?: string;
+}
+
+/** What a vendor asks for in an agent request: access packages only. */
+export interface AgentRequestInput {
+  systemId: string;
+  partyOrgNo: string;
+  externalRef?: string;
+  integrationTitle?: string;
+  accessPackages: Array<AccessPackage | string>;
+  redirectUrl?: string;
+  /** Always refused (`rights-on-agent-request`); present so a mistake is caught, not narrowed. */
+  rights?: Right[];
+}
+
+// ---- outputs -------------------------------------------------------------------------------
+
+/** `unknown(<text>)` keeps a status string this version does not know. */
+export type RequestStatus = 'new' | 'accepted' | 'rejected' | 'denied' | 'timed-out' | `unknown(${string})`;
+
+export interface SystemUserRequest {
+  id: string;
+  kind: RequestKind;
+  externalRef: string;
+  systemId: string;
+  partyOrgNo: string;
+  integrationTitle?: string;
+  /** Empty on agent requests. */
+  rights: Right[];
+  accessPackages: AccessPackage[];
+  status: RequestStatus;
+  redirectUrl?: string;
+  /** The customer's approval link (checked to be on the environment's confirm page); absent on list items. */
+  confirmUrl?: string;
+  escalated: boolean;
+  /** Undefined when the server sent nothing or the `0001-01-01` placeholder. */
+  created?: Date;
+  /** The current servers' timeout form. Use `client.effectiveStatus` to cover both forms. */
+  timedOut: boolean;
+}
+
+export interface CreatedRequest {
+  request: SystemUserRequest;
+  /** True on 201. False when the key already held a request (whatever its status), or after reconciliation. */
+  isNew: boolean;
+  /** True when the POST's answer was lost and the request was found by its external ref. */
+  reconciled: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `page` for the next page; null on the last. */
+  nextPage: string | null;
+}
+
+export type UserType = 'standard' | 'agent' | `unknown(${string})`;
+
+export interface SystemUser {
+  /** Equals the id of the approved request. */
+  id: string;
+  integrationTitle?: string;
+  systemId: string;
+  productName?: string;
+  reporteeOrgNo: string;
+  created?: Date;
+  isDeleted: boolean;
+  supplierName?: string;
+  supplierOrgNo?: string;
+  externalRef?: string;
+  userType: UserType;
+}
+
+export interface LocalizedText {
+  nb?: string;
+  nn?: string;
+  en?: string;
+}
+
+export interface RegisteredSystem {
+  id: string;
+  vendorOrgNo: string;
+  name: LocalizedText;
+  description: LocalizedText;
+  rights: Right[];
+  accessPackages: AccessPackage[];
+  clientIds: string[];
+  isVisible: boolean;
+  allowedRedirectUrls: string[];
+  isDeleted: boolean;
+}
+
+export interface Violation {
+  /** The server's AUTH code where it has one (e.g. `AUTH-00021`), else a kebab-case name. */
+  code: string;
+  /** JSON path in the create body, e.g. `partyOrgNo`, `rights[0].resource[1].id`. */
+  field: string;
+  /** What is wrong and what to do. */
+  message: string;
+}
+
+export type Validated<T> = { valid: true; request: T; violations: [] } | { valid: false; violations: Violation[] };
+
+export type LifecycleEvent = 'approve' | 'reject' | 'time-out' | 'escalate';
+
+export interface TimeoutOptions {
+  /** Also derive a timeout from `created` (status `new` and `created + windowSeconds <= now`). */
+  now?: Date | number;
+  /** Default DEFAULT_TIMEOUT_WINDOW_SECONDS (180 days, current servers). */
+  windowSeconds?: number;
+}
+
+// ---- the client ----------------------------------------------------------------------------
+
+export declare const DEFAULT_TIMEOUT_WINDOW_SECONDS: number;
+/** Names of the core WebAssembly modules `getCoreModule` is asked for. */
+export declare const CORE_MODULES: readonly string[];
+
+/**
+ * One client = one instance of the component. Every async method runs the component's sans-IO
+ * state machine for that operation, with this package's fetch, token callback and timer.
+ * Methods reject with a SystemUserError subclass (or TypeError for a programming mistake).
+ */
+export declare class SystemUserClient {
+  private constructor();
+  static create(options: ClientOptions): Promise<SystemUserClient>;
+
+  /** The configuration in WIT shape (no secrets). */
+  readonly config: unknown;
+  /** The raw jco exports (WIT shapes: `{tag, val}` variants, BigInt, Uint8Array). */
+  readonly exports: any;
+
+  /** Pre-flight validation, the create, reconciliation after a lost answer. Idempotent per (org, externalRef, system). */
+  createRequest(input: StandardRequestInput, options?: CallOptions): Promise<CreatedRequest>;
+  createAgentRequest(input: AgentRequestInput, options?: CallOptions): Promise<CreatedRequest>;
+  getRequest(id: string, options?: CallOptions & { kind?: RequestKind }): Promise<SystemUserRequest>;
+  getRequestByExternalRef(
+    key: { systemId: string; orgNo: string; externalRef?: string; kind?: RequestKind },
+    options?: CallOptions,
+  ): Promise<SystemUserRequest>;
+  listRequests(query: { systemId: string; kind?: RequestKind; page?: string | null }, options?: CallOptions): Promise<Page<SystemUserRequest>>;
+  /** Every page; next links are followed on the configured base only. */
+  listAllRequests(query: { systemId: string; kind?: RequestKind }, options?: CallOptions): Promise<SystemUserRequest[]>;
+  /** Deletes a request (standard or agent). Not retried blindly. */
+  withdrawRequest(id: string, options?: CallOptions): Promise<void>;
+  /** The system user for this key, or null (the server's empty 404). `externalRef` defaults to `orgNo`. */
+  verifySystemUser(query: { systemId: string; orgNo: string; externalRef?: string }, options?: CallOptions): Promise<SystemUser | null>;
+  listSystemUsers(query: { systemId: string; page?: string | null }, options?: CallOptions): Promise<Page<SystemUser>>;
+  listAllSystemUsers(systemId: string, options?: CallOptions): Promise<SystemUser[]>;
+  getRegisteredSystem(systemId: string, options?: CallOptions): Promise<RegisteredSystem>;
+
+  validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | null): Validated<StandardRequestInput>;
+  validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | null): Validated<AgentRequestInput>;
+  /** `body` in the result is the normalised JSON exactly as it would be sent. */
+  validateJson(
+    kind: RequestKind,
+    body: string | Uint8Array | object,
+    system?: string | Uint8Array | object | null,
+  ): { valid: true; body: string; violations: [] } | { valid: false; violations: Violation[] };
+  /** The bare 9 digits; throws ValidationError. */
+  checkOrgNo(orgNo: string): string;
+  checkSystemId(systemId: string): string;
+  checkExternalRef(externalRef: string): string;
+  /** The id in lower case; throws ValidationError. */
+  checkRequestId(id: string): string;
+
+  /** The status after `event`, or null when the server refuses that transition. */
+  transition(status: RequestStatus, event: LifecycleEvent): RequestStatus | null;
+  isTerminal(status: RequestStatus): boolean;
+  isTimedOut(request: SystemUserRequest, options?: TimeoutOptions): boolean;
+  /** `timed-out` when the request counts as timed out, else its status. */
+  effectiveStatus(request: SystemUserRequest, options?: TimeoutOptions): RequestStatus;
+}
+
+export declare function createClient(options: ClientOptions): Promise<SystemUserClient>;
+
+/** Caches tokens per scope set until `expiresIn - marginSeconds`. */
+export declare function cachingTokenProvider(
+  fetchToken: (
+    scopes: string[],
+    context: { signal?: AbortSignal },
+  ) => Promise<{ accessToken?: string; access_token?: string; expiresIn?: number; expires_in?: number }>,
+  options?: { marginSeconds?: number; now?: () => number },
+): TokenProvider & { clear(): void };
+
+// ---- errors --------------------------------------------------------------------------------
+
+export type ErrorKind =
+  | 'validation'
+  | 'altinn'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'transport'
+  | 'token'
+  | 'invalid-response'
+  | 'component';
+
+/** Base of every error; safe to log (no token, header or body in it). */
+export declare class SystemUserError extends Error {
+  readonly kind: ErrorKind;
+  /** Altinn code (`AUTH-00011`, `STD-00000`) or validation code; null when none. */
+  readonly code: string | null;
+  /** HTTP status of Altinn's answer; null when none was involved. */
+  readonly status: number | null;
+  readonly violations: Violation[];
+  toJSON(): Record<string, unknown>;
+}
+
+/** The input is invalid; nothing (or only the pre-flight read) was sent. */
+export declare class ValidationError extends SystemUserError {
+  readonly kind: 'validation';
+}
+
+declare class ProblemError extends SystemUserError {
+  readonly status: number;
+  readonly title: string | null;
+  readonly detail: string | null;
+  readonly traceId: string | null;
+}
+
+/** Altinn refused with a problem (4xx/5xx other than 401/403/404/409). */
+export declare class AltinnError extends ProblemError {
+  readonly kind: 'altinn';
+  /** Extension members such as `NotFoundPackages`, parsed. */
+  readonly extensions: Record<string, unknown>;
+}
+export declare class UnauthorizedError extends ProblemError {
+  readonly kind: 'unauthorized';
+}
+export declare class ForbiddenError extends ProblemError {
+  readonly kind: 'forbidden';
+}
+export declare class NotFoundError extends ProblemError {
+  readonly kind: 'not-found';
+}
+export declare class ConflictError extends ProblemError {
+  readonly kind: 'conflict';
+}
+
+export type TransportErrorKind = 'connect' | 'timeout' | 'connection-lost' | 'other';
+
+/** The HTTP exchange failed before an answer arrived (after any retries). */
+export declare class TransportError extends SystemUserError {
+  readonly kind: 'transport';
+  readonly transportKind: TransportErrorKind;
+}
+export declare class TokenError extends SystemUserError {
+  readonly kind: 'token';
+}
+/** Altinn's answer could not be understood or is unsafe (e.g. a confirmUrl on another host). */
+export declare class InvalidResponseError extends SystemUserError {
+  readonly kind: 'invalid-response';
+}
+/** The component is not built, could not be loaded, or trapped (the client then uses a fresh instance). */
+export declare class ComponentFailureError extends SystemUserError {
+  readonly kind: 'component';
+}

@@ -1,0 +1,17 @@
+// altinn-systemuser for Node and edge runtimes: the altinn:systemuser component, pumped with fetch.
+export { SystemUserClient, createClient, DEFAULT_TIMEOUT_WINDOW_SECONDS } from './client.js';
+export { cachingTokenProvider } from './tokens.js';
+export { CORE_MODULES } from './component.js';
+export {
+  SystemUserError,
+  ValidationError,
+  AltinnError,
+  UnauthorizedError,
+  ForbiddenError,
+  NotFoundError,
+  ConflictError,
+  TransportError,
+  TokenError,
+  InvalidResponseError,
+  ComponentFailureError,
+} from './errors.js';

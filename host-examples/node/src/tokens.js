@@ -1,0 +1,38 @@
+// A token cache for the `token` option: asks `fetchToken` once per scope set and reuses the
+// token until `expiresIn` minus a margin (API.md §10). Concurrent callers share one request.
+
+/**
+ * @param {(scopes: string[], ctx: {signal?: AbortSignal}) => Promise<{accessToken?: string, access_token?: string, expiresIn?: number, expires_in?: number}>} fetchToken
+ * @param {{marginSeconds?: number, now?: () => number}} [options]
+ */
+export function cachingTokenProvider(fetchToken, { marginSeconds = 30, now = Date.now } = {}) {
+  if (typeof fetchToken !== 'function') throw new TypeError('fetchToken must be an async function');
+  const cache = new Map();
+  const provider = async (scopes, ctx = {}) => {
+    const key = [...new Set(scopes)].sort().join(' ');
+    const hit = cache.get(key);
+    if (hit && (hit.pending || hit.expiresAt > now())) return (await hit.pending) ?? hit.token;
+    const entry = { pending: null, token: null, expiresAt: 0 };
+    entry.pending = (async () => {
+      const answer = await fetchToken([...scopes], ctx);
+      const token = answer?.accessToken ?? answer?.access_token;
+      const expiresIn = Number(answer?.expiresIn ?? answer?.expires_in ?? 0);
+      if (typeof token !== 'string' || !token) throw new Error('the token source answered without an access token');
+      entry.token = token;
+      entry.expiresAt = now() + Math.max(0, expiresIn - marginSeconds) * 1000;
+      return token;
+    })();
+    cache.set(key, entry);
+    try {
+      return await entry.pending;
+    } catch (err) {
+      cache.delete(key);
+      throw err;
+    } finally {
+      entry.pending = null;
+    }
+  };
+  /** Forgets every cached token (e.g. after a 401). */
+  provider.clear = () => cache.clear();
+  return provider;
+}

@@ -1,0 +1,151 @@
+// The edge handler end to end: node:http in front, the simulator behind, real HTTP on both sides.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+
+import { createOnboardingHandler } from '../src/edge.js';
+import { serve } from '../src/node.js';
+import { createClient } from '../src/index.js';
+import { AGENT_PACKAGE, AGENT_SYSTEM, ORGS, PACKAGE, SYSTEM, startSimulator } from './helpers.js';
+
+let sim;
+let app;
+let agentApp;
+const logged = [];
+before(async () => {
+  sim = await startSimulator();
+  const client = await sim.client();
+  const onError = (err) => logged.push(JSON.stringify(err));
+  app = await serve(createOnboardingHandler({ client, systemId: SYSTEM, accessPackages: [PACKAGE], onError }));
+  agentApp = await serve(
+    createOnboardingHandler({ client, systemId: AGENT_SYSTEM, kind: 'agent', accessPackages: [AGENT_PACKAGE], basePath: '/clients/onboard', onError }),
+  );
+});
+after(async () => {
+  await app?.close();
+  await agentApp?.close();
+  await sim?.stop();
+});
+beforeEach(() => sim.reset());
+
+async function call(method, path, body, { base = app.url, type = 'application/json' } = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': type },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined };
+}
+
+test('POST /onboard creates a request and answers with the confirm link; again gives the same one', async () => {
+  const res = await call('POST', '/onboard', { orgNo: `0192:${ORGS[0]}`, externalRef: 'crm-42' });
+  assert.equal(res.status, 201);
+  assert.match(res.headers.get('content-type'), /application\/json/);
+  assert.equal(res.body.status, 'new');
+  assert.equal(res.body.partyOrgNo, ORGS[0]);
+  assert.equal(res.body.externalRef, 'crm-42');
+  assert.ok(res.body.confirmUrl.startsWith(`${sim.base}/`));
+  assert.equal(res.headers.get('location'), `/onboard/${res.body.id}`);
+  // The link works: the confirm page of the simulator answers.
+  assert.equal((await fetch(res.body.confirmUrl)).status, 200);
+
+  const again = await call('POST', '/onboard', { orgNo: ORGS[0], externalRef: 'crm-42' });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.id, res.body.id);
+  assert.equal(again.body.isNew, false);
+});
+
+test('GET /onboard/:id follows the customer decision', async () => {
+  const { body } = await call('POST', '/onboard', { orgNo: ORGS[1] });
+  let st = await call('GET', `/onboard/${body.id}`);
+  assert.equal(st.status, 200);
+  assert.equal(st.body.status, 'new');
+  assert.equal(st.body.effectiveStatus, 'new');
+  await sim.approve(body.id);
+  st = await call('GET', `/onboard/${body.id}`);
+  assert.equal(st.body.status, 'accepted');
+  assert.equal(st.body.timedOut, false);
+  assert.match(st.body.created, /^\d{4}-\d\d-\d\dT/);
+});
+
+test('an agent onboarding endpoint on its own path', async () => {
+  const res = await call('POST', '/clients/onboard', { orgNo: ORGS[2] }, { base: agentApp.url });
+  assert.equal(res.status, 201, res.text);
+  const st = await call('GET', `/clients/onboard/${res.body.id}`, undefined, { base: agentApp.url });
+  assert.equal(st.body.status, 'new');
+  assert.equal((await call('GET', `/onboard/${res.body.id}`, undefined, { base: agentApp.url })).status, 404);
+});
+
+test('a lost answer from Altinn is reconciled behind the endpoint', async () => {
+  await sim.fault('create_request', 'lost_response');
+  const res = await call('POST', '/onboard', { orgNo: ORGS[3] });
+  assert.equal(res.status, 200);
+  assert.equal(res.body.reconciled, true);
+  assert.ok(res.body.confirmUrl);
+});
+
+test('bad input: 400 with violations, 415, 405, 404', async () => {
+  const bad = await call('POST', '/onboard', { orgNo: '123456789' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.headers.get('content-type'), /application\/problem\+json/);
+  assert.equal(bad.body.violations[0].code, 'org-no-checksum');
+  assert.equal((await call('POST', '/onboard', {})).body.violations[0].field, 'partyOrgNo');
+  assert.equal((await call('POST', '/onboard', { orgNo: 310816191 })).status, 400);
+  assert.equal((await call('POST', '/onboard', '{"orgNo":')).status, 400);
+  assert.equal((await call('POST', '/onboard', 'orgNo=1', { type: 'application/x-www-form-urlencoded' })).status, 415);
+  const get = await call('GET', '/onboard');
+  assert.equal(get.status, 405);
+  assert.equal(get.headers.get('allow'), 'POST');
+  assert.equal((await call('DELETE', `/onboard/7c557dff-528d-4532-b1ce-e2cdf75b1109`)).status, 405);
+  assert.equal((await call('GET', '/onboard/not-a-uuid')).status, 400);
+  assert.equal((await call('GET', '/onboard/7c557dff-528d-4532-b1ce-e2cdf75b1109')).status, 404);
+  assert.equal((await call('GET', '/elsewhere')).status, 404);
+  assert.deepEqual((await sim.calls()).map((c) => c.route), ['get_request'], 'only the well-formed id reached Altinn');
+});
+
+test('Altinn refusals and outages become 422/502/504 without leaking anything', async () => {
+  const unknownOrg = await call('POST', '/onboard', { orgNo: '310000000' });
+  assert.equal(unknownOrg.status, 422);
+  assert.equal(unknownOrg.body.code, 'AUTH-00000');
+
+  await sim.fault('get_request', 'status503', { count: 10 });
+  const down = await call('GET', '/onboard/7c557dff-528d-4532-b1ce-e2cdf75b1109');
+  assert.equal(down.status, 502);
+
+  await sim.reset();
+  await sim.fault('get_request', 'delay', { delayMs: 1500, count: 10 });
+  const slowClient = await sim.client({ timeoutMs: 100, retryBudget: 0 });
+  const slow = await serve(createOnboardingHandler({ client: slowClient, systemId: SYSTEM, accessPackages: [PACKAGE] }));
+  try {
+    const timedOut = await call('GET', '/onboard/7c557dff-528d-4532-b1ce-e2cdf75b1109', undefined, { base: slow.url });
+    assert.equal(timedOut.status, 504);
+    assert.equal(timedOut.body.transportKind, 'timeout');
+  } finally {
+    await slow.close();
+  }
+
+  const leaky = await createClient({ environment: sim.environment, token: (scopes) => sim.mint([], {}) });
+  const noScope = await serve(createOnboardingHandler({ client: leaky, systemId: SYSTEM, accessPackages: [PACKAGE] }));
+  try {
+    const forbidden = await call('POST', '/onboard', { orgNo: ORGS[4] }, { base: noScope.url });
+    assert.equal(forbidden.status, 502);
+    assert.match(forbidden.body.title, /credentials/);
+  } finally {
+    await noScope.close();
+  }
+  for (const token of sim.minted) {
+    for (const line of logged) assert.ok(!line.includes(token), 'the error log holds a token');
+    assert.ok(!unknownOrg.text.includes(token) && !down.text.includes(token));
+  }
+  assert.ok(logged.length >= 2, 'onError saw the failures');
+});
+
+test('the handler is a plain (Request) => Promise<Response> function', async () => {
+  const client = await sim.client();
+  const handler = createOnboardingHandler({ client, systemId: SYSTEM, accessPackages: [PACKAGE] });
+  const res = await handler(new Request('https://edge.example/onboard', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orgNo: ORGS[5] }) }));
+  assert.ok(res instanceof Response);
+  assert.equal(res.status, 201);
+  const body = await res.json();
+  assert.equal((await handler(new Request(`https://edge.example/onboard/${body.id}`))).status, 200);
+});

@@ -1,0 +1,47 @@
+// Compiled with tsc --noEmit by test/package.test.js: the declarations describe a usable API.
+import {
+  AltinnError,
+  SystemUserError,
+  TransportError,
+  ValidationError,
+  cachingTokenProvider,
+  createClient,
+  type CreatedRequest,
+  type RequestStatus,
+  type SystemUser,
+} from '../../src/index.js';
+import { createOnboardingHandler } from '../../src/edge.js';
+import { serve } from '../../src/node.js';
+
+export async function example(): Promise<void> {
+  const token = cachingTokenProvider(async (scopes) => ({ accessToken: `t:${scopes.join(' ')}`, expiresIn: 120 }));
+  const client = await createClient({
+    environment: { platformUrl: 'http://127.0.0.1:1', confirmUrl: 'http://127.0.0.1:1', maskinportenIssuer: 'http://127.0.0.1:1/' },
+    token,
+    timeoutMs: 5000,
+  });
+  const created: CreatedRequest = await client.createRequest({
+    systemId: '314248295_smartregnskap',
+    partyOrgNo: '310816191',
+    accessPackages: ['urn:altinn:accesspackage:skattegrunnlag', { urn: 'urn:altinn:accesspackage:merverdiavgift' }],
+  });
+  const link: string | undefined = created.request.confirmUrl;
+  const status: RequestStatus = client.effectiveStatus(created.request, { now: new Date() });
+  const user: SystemUser | null = await client.verifySystemUser({ systemId: '314248295_smartregnskap', orgNo: '310816191' });
+  const page = await client.listRequests({ systemId: '314248295_smartregnskap', kind: 'agent' });
+  const next: string | null = page.nextPage;
+  const v = client.validateStandardRequest({ systemId: 'x', partyOrgNo: 'y' });
+  if (!v.valid) v.violations.map((x) => `${x.field}: ${x.message} [${x.code}]`);
+  try {
+    await client.getRequest('id', { kind: 'standard', signal: AbortSignal.timeout(1000) });
+  } catch (err) {
+    if (err instanceof ValidationError) err.violations.length;
+    else if (err instanceof AltinnError) console.log(err.code, err.status, err.extensions);
+    else if (err instanceof TransportError) console.log(err.transportKind);
+    else if (err instanceof SystemUserError) console.log(err.kind, JSON.stringify(err));
+  }
+  const handler: (r: Request) => Promise<Response> = createOnboardingHandler({ client, systemId: '314248295_smartregnskap', accessPackages: ['urn:altinn:accesspackage:skattegrunnlag'] });
+  const app = await serve(handler, { port: 0 });
+  await app.close();
+  void [link, status, user, next];
+}
