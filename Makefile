@@ -6,7 +6,7 @@ CARGO ?= cargo
 COMPONENT := target/wasm/altinn_systemuser.wasm
 CLI := target/release/systemuser
 
-.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node clean
+.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python clean
 
 all: build
 
@@ -34,7 +34,7 @@ hosts:
 demo: build
 	bash examples/demo.sh
 
-test: build lint test-core test-host test-simulator test-browser test-node
+test: build lint test-core test-host test-simulator test-browser test-node test-python
 
 lint:
 	$(CARGO) fmt --all --check
@@ -58,6 +58,10 @@ test-browser:
 # The npm package over jco: installs its packages, transpiles, runs node --test.
 test-node:
 	bash host-examples/node/run-tests.sh
+
+# The Python package over wasmtime-py: its own virtualenv, pip install, pytest.
+test-python:
+	bash host-examples/python/run-tests.sh
 
 clean:
 	$(CARGO) clean

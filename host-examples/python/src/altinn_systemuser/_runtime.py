@@ -1,0 +1,310 @@
+"""Loading and running the component: one compiled component per process, one `Store` per
+unit of work, and the three imports it needs (`http`, `token`, `timer`), nothing else.
+
+A unit of work is a `Session`: a store with its instance, used by one thread. A trap (fuel or
+memory exhausted, a guest panic, a host function that blew up) poisons a wasmtime store, so
+the session drops it and the next call builds a new one; the caller gets
+`ComponentTrapError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+import wasmtime
+from wasmtime import component as wc
+
+from . import _codec, _wit
+from . import errors as E
+
+log = logging.getLogger("altinn_systemuser")
+
+COMPONENT_ENV = "ALTINN_SYSTEMUSER_COMPONENT"
+COMPONENT_FILE = "altinn_systemuser.wasm"
+PACKAGE = "altinn:systemuser"
+VERSION = "0.1.0"
+
+#: Fuel per component call (roughly instructions); a runaway guest traps instead of hanging.
+DEFAULT_FUEL = 10_000_000_000
+#: Linear memory limit per store.
+DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
+
+
+def _iface(name: str) -> str:
+    return f"{PACKAGE}/{name}@{VERSION}"
+
+
+def locate_component(path: Optional[os.PathLike] = None) -> Path:
+    """The component file: `path`, else `$ALTINN_SYSTEMUSER_COMPONENT`, else the copy bundled in
+    this package, else `target/wasm/altinn_systemuser.wasm` of the repository this package sits
+    in (an editable install)."""
+    tried = []
+    if path is not None:
+        p = Path(path)
+        if p.is_file():
+            return p
+        raise E.ComponentNotFoundError(f"no component at {p}")
+    env = os.environ.get(COMPONENT_ENV)
+    if env:
+        p = Path(env)
+        if p.is_file():
+            return p
+        raise E.ComponentNotFoundError(f"${COMPONENT_ENV} names {p}, which is not a file")
+    here = Path(__file__).resolve().parent
+    bundled = here / COMPONENT_FILE
+    tried.append(str(bundled))
+    if bundled.is_file():
+        return bundled
+    for parent in here.parents:
+        cand = parent / "target" / "wasm" / COMPONENT_FILE
+        if (parent / "wit").is_dir() or cand.is_file():
+            tried.append(str(cand))
+            if cand.is_file():
+                return cand
+    raise E.ComponentNotFoundError(
+        f"no component found (tried {', '.join(tried)}): build it with `make component` "
+        f"or set ${COMPONENT_ENV}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The host side of the imports. The linker is shared, so its functions find the host of the
+# call in progress through a thread-local.
+
+_current = threading.local()
+
+
+class Host:
+    """What the component's imports do during one call: the token provider, the transport and the
+    timer, plus time accounting (how long the call spent outside the component)."""
+
+    __slots__ = ("token_provider", "transport", "sleep", "host_seconds", "pending", "requests_sent")
+
+    def __init__(self, token_provider: Any, transport: Any, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.token_provider = token_provider
+        self.transport = transport
+        self.sleep = sleep
+        self.host_seconds = 0.0
+        self.requests_sent = 0
+        #: A BaseException (KeyboardInterrupt…) raised in a host function, re-raised after the trap.
+        self.pending: Optional[BaseException] = None
+
+
+def _host() -> Host:
+    h = getattr(_current, "host", None)
+    if h is None:  # the component called an import outside a call: refuse loudly (traps)
+        raise RuntimeError("no host for this call")
+    return h
+
+
+def _imp_send(store: Any, req: Any) -> Any:
+    h = _host()
+    t0 = time.perf_counter()
+    try:
+        method, url, headers, body, timeout = _wit.http_request_from(req)
+        status, rheaders, rbody = h.transport.send(method, url, headers, body, timeout)
+        h.requests_sent += 1
+        return wasmtime.component.Variant("ok", _wit.http_response(status, rheaders, rbody))
+    except E.TransportError as e:
+        return wasmtime.component.Variant("err", _wit.transport_failure(e.kind.value, e.message))
+    except Exception as e:  # a transport bug must not trap: report it as `other`
+        return wasmtime.component.Variant("err", _wit.transport_failure("other", E.scrub(f"{type(e).__name__}: {e}")))
+    except BaseException as e:
+        h.pending = e
+        raise RuntimeError("interrupted") from None
+    finally:
+        h.host_seconds += time.perf_counter() - t0
+
+
+def _imp_token(store: Any, scopes: Sequence[str]) -> Any:
+    h = _host()
+    t0 = time.perf_counter()
+    try:
+        tok = h.token_provider.get_token(list(scopes))
+        if not isinstance(tok, str):
+            return wasmtime.component.Variant("err", f"the token provider returned {type(tok).__name__}, not a string")
+        return wasmtime.component.Variant("ok", tok)
+    except Exception as e:
+        # The message is scrubbed: a provider may have put a credential into it.
+        return wasmtime.component.Variant("err", E.scrub(f"the token provider failed: {type(e).__name__}: {e}"))
+    except BaseException as e:
+        h.pending = e
+        raise RuntimeError("interrupted") from None
+    finally:
+        h.host_seconds += time.perf_counter() - t0
+
+
+def _imp_sleep(store: Any, ms: int) -> None:
+    h = _host()
+    t0 = time.perf_counter()
+    try:
+        h.sleep(min(ms, 60_000) / 1000.0)
+    except BaseException as e:
+        h.pending = e
+        raise RuntimeError("interrupted") from None
+    finally:
+        h.host_seconds += time.perf_counter() - t0
+
+
+class Runtime:
+    """A compiled component and a linker with the host imports. Compile once; share freely."""
+
+    _cache: Dict[Tuple[str, bool, bool], "Runtime"] = {}
+    _cache_lock = threading.Lock()
+
+    def __init__(self, path: Path, fuel: bool = True, fast: bool = True) -> None:
+        cfg = wasmtime.Config()
+        cfg.consume_fuel = fuel
+        self.path = path
+        self.fuel = fuel
+        #: Cached value converters (`_codec`) instead of wasmtime-py's per-node type queries.
+        self.fast = fast
+        self.engine = wasmtime.Engine(cfg)
+        t0 = time.perf_counter()
+        try:
+            self.component = wc.Component.from_file(self.engine, str(path))
+        except wasmtime.WasmtimeError as e:
+            raise E.ComponentError(f"{path} is not a usable component: {e}") from None
+        self.compile_seconds = time.perf_counter() - t0
+        self.linker = wc.Linker(self.engine)
+        def add(inst: Any, name: str, fn: Callable[..., Any]) -> None:
+            if fast:
+                _codec.add_func(inst, name, fn)
+            else:
+                inst.add_func(name, fn)
+
+        with self.linker.root() as root:
+            with root.add_instance(_iface("http")) as i:
+                add(i, "send", _imp_send)
+            with root.add_instance(_iface("token")) as i:
+                add(i, "access-token", _imp_token)
+            with root.add_instance(_iface("timer")) as i:
+                add(i, "sleep", _imp_sleep)
+
+    @classmethod
+    def get(cls, path: Optional[os.PathLike] = None, fuel: bool = True, fast: bool = True) -> "Runtime":
+        p = locate_component(path).resolve()
+        key = (str(p), fuel, fast)
+        with cls._cache_lock:
+            rt = cls._cache.get(key)
+            if rt is None:
+                rt = cls._cache[key] = Runtime(p, fuel, fast)
+            return rt
+
+    def session(self, fuel: Optional[int] = DEFAULT_FUEL, memory_limit: int = DEFAULT_MEMORY_LIMIT) -> "Session":
+        return Session(self, fuel, memory_limit)
+
+
+class _Instance:
+    __slots__ = ("store", "instance", "funcs", "calls", "fast")
+
+    def __init__(self, rt: Runtime, memory_limit: int) -> None:
+        self.store = wasmtime.Store(rt.engine)
+        self.store.set_limits(memory_size=memory_limit)
+        if rt.fuel:
+            self.store.set_fuel(DEFAULT_FUEL)
+        try:
+            self.instance = rt.linker.instantiate(self.store, rt.component)
+        except (wasmtime.WasmtimeError, wasmtime.Trap) as e:
+            raise E.ComponentError(f"the component cannot be instantiated: {e}") from None
+        self.funcs: Dict[Tuple[str, str], Any] = {}
+        self.calls = 0
+        self.fast = rt.fast
+
+    def func(self, iface: str, name: str) -> wc.Func:
+        key = (iface, name)
+        f = self.funcs.get(key)
+        if f is None:
+            idx = self.instance.get_export_index(self.store, _iface(iface))
+            fidx = self.instance.get_export_index(self.store, name, idx) if idx is not None else None
+            f = self.instance.get_func(self.store, fidx) if fidx is not None else None
+            if f is None:
+                raise E.ComponentError(f"the component does not export {iface}#{name}")
+            if self.fast:
+                f = _codec.FastFunc(f, self.store)
+            self.funcs[key] = f
+        return f
+
+
+def _trap_message(e: BaseException) -> str:
+    """The cause of a wasmtime error without its backtrace, e.g. `wasm trap: all fuel consumed`."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    if not lines:
+        return type(e).__name__
+    if "Caused by:" in lines:
+        cause = lines[lines.index("Caused by:") + 1 :]
+        if cause:
+            return "; ".join(cause[:3])
+    trap_code = getattr(e, "trap_code", None)
+    return lines[-1] if trap_code is None else f"{lines[0]} ({trap_code})"
+
+
+class Session:
+    """One store (a unit of work) for one thread at a time. Rebuilt after a trap."""
+
+    def __init__(self, rt: Runtime, fuel: Optional[int], memory_limit: int) -> None:
+        self.runtime = rt
+        self.fuel = fuel
+        self.memory_limit = memory_limit
+        self._inst: Optional[_Instance] = None
+        self.instantiations = 0
+        self.traps = 0
+
+    def _instance(self) -> _Instance:
+        inst = self._inst
+        if inst is None:
+            inst = self._inst = _Instance(self.runtime, self.memory_limit)
+            self.instantiations += 1
+        return inst
+
+    def reset(self) -> None:
+        """Drops the store; the next call builds a new one."""
+        self._inst = None
+
+    def call(self, host: Optional[Host], iface: str, name: str, *args: Any, then: Optional[Callable] = None) -> Any:
+        """Calls one export. `then(instance, result)`, if given, runs inside the same store
+        before it is released (for resource methods)."""
+        inst = self._instance()
+        if self.runtime.fuel:
+            inst.store.set_fuel(self.fuel if self.fuel is not None else DEFAULT_FUEL)
+        prev = getattr(_current, "host", None)
+        _current.host = host
+        try:
+            out = inst.func(iface, name)(inst.store, *args)
+            if then is not None:
+                out = then(inst, out)
+            inst.calls += 1
+            return out
+        except E.AltinnError:
+            raise
+        except BaseException as e:
+            # Whatever went wrong inside a call (a trap, or a host function that raised), the
+            # store may be poisoned: drop it.
+            self._inst = None
+            self.traps += 1
+            if host is not None and host.pending is not None:
+                pending, host.pending = host.pending, None
+                raise pending from None
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            msg = E.scrub(_trap_message(e))
+            log.warning("component trap in %s#%s: %s (store rebuilt)", iface, name, msg)
+            raise E.ComponentTrapError(f"the component trapped in {iface}#{name}: {msg}") from None
+        finally:
+            _current.host = prev
+
+    def run_task(self, host: Host, config: Any, task: Any) -> Any:
+        """`client.run(config, task)`, then `finish()` on the operation, in one store."""
+
+        def finish(inst: _Instance, op: Any) -> Any:
+            try:
+                return inst.func("operations", "[method]operation.finish")(inst.store, op)
+            finally:
+                op.drop(inst.store)
+
+        return self.call(host, "client", "run", config, task, then=finish)

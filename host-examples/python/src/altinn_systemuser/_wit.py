@@ -1,0 +1,457 @@
+"""All conversion between WIT values (as wasmtime-py represents them) and the Python model.
+
+wasmtime-py has no typed bindings: a WIT record is a `wasmtime.component.Record` whose
+attributes keep their kebab-case names, a variant is a `Variant(tag, payload)` when its cases
+could be confused (else the bare payload), an `option<T>` is `None` or the value, an enum is
+its case name, `list<u8>` is `bytes`. Nothing outside this module knows that.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Dict, List, Optional, Sequence
+
+from wasmtime.component import Record, Variant
+
+from . import errors as E
+from .environments import Environment
+from .models import (
+    AccessPackage,
+    AgentRequest,
+    AttributePair,
+    CreatedRequest,
+    LocalizedText,
+    Page,
+    RegisteredSystem,
+    RequestKind,
+    RequestStatus,
+    Right,
+    StandardRequest,
+    SystemUser,
+    SystemUserRequest,
+    UserType,
+    Violation,
+)
+
+
+def rec(fields: Dict[str, Any]) -> Record:
+    """A WIT record from kebab-case field names."""
+    r = Record()
+    r.__dict__.update(fields)
+    return r
+
+
+def _g(r: Any, name: str) -> Any:
+    return r.__dict__[name]
+
+
+# ---------------------------------------------------------------------------------------------
+# Python → WIT
+
+
+def environment(env: Environment) -> Variant:
+    if env.is_custom:
+        return Variant(
+            "custom",
+            rec(
+                {
+                    "platform-url": env.platform_url,
+                    "confirm-url": env.confirm_url,
+                    "maskinporten-issuer": env.maskinporten_issuer,
+                }
+            ),
+        )
+    return Variant(env.name)
+
+
+def config(env: Environment, timeout_ms: int, retry_budget: int, backoff_ms: int) -> Record:
+    return rec(
+        {
+            "environment": environment(env),
+            "timeout-ms": int(timeout_ms),
+            "retry-budget": int(retry_budget),
+            "backoff-ms": int(backoff_ms),
+        }
+    )
+
+
+def _right(r: Right) -> Record:
+    return rec({"action": r.action, "resource": [rec({"id": p.id, "value": p.value}) for p in r.resource]})
+
+
+def _rights(rs: Optional[Sequence[Right]]) -> Optional[List[Record]]:
+    return None if rs is None else [_right(r) for r in rs]
+
+
+def _pkgs(ps: Optional[Sequence[Any]]) -> Optional[List[Record]]:
+    return None if ps is None else [rec({"urn": p.urn}) for p in ps]
+
+
+def standard_input(i: StandardRequest) -> Record:
+    return rec(
+        {
+            "system-id": i.system_id,
+            "party-org-no": i.party_org_no,
+            "external-ref": i.external_ref,
+            "integration-title": i.integration_title,
+            "rights": _rights(i.rights),
+            "access-packages": _pkgs(i.access_packages),
+            "redirect-url": i.redirect_url,
+        }
+    )
+
+
+def agent_input(i: AgentRequest) -> Record:
+    return rec(
+        {
+            "system-id": i.system_id,
+            "party-org-no": i.party_org_no,
+            "external-ref": i.external_ref,
+            "integration-title": i.integration_title,
+            "access-packages": _pkgs(i.access_packages) or [],
+            "redirect-url": i.redirect_url,
+            "rights": _rights(i.rights),
+        }
+    )
+
+
+def request_input(i: Any) -> Record:
+    return agent_input(i) if isinstance(i, AgentRequest) else standard_input(i)
+
+
+def _kind(kind: RequestKind) -> str:
+    return RequestKind(kind).value
+
+
+def request_id(kind: RequestKind, id: str) -> Record:
+    return rec({"kind": _kind(kind), "id": id})
+
+
+def external_ref_key(kind: RequestKind, system_id: str, org_no: str, external_ref: str) -> Record:
+    return rec({"kind": _kind(kind), "system-id": system_id, "org-no": org_no, "external-ref": external_ref})
+
+
+def list_requests_query(kind: RequestKind, system_id: str, page: Optional[str]) -> Record:
+    return rec({"kind": _kind(kind), "system-id": system_id, "page": page})
+
+
+def all_requests_query(kind: RequestKind, system_id: str) -> Record:
+    return rec({"kind": _kind(kind), "system-id": system_id})
+
+
+def verify_query(system_id: str, org_no: str, external_ref: Optional[str]) -> Record:
+    return rec({"system-id": system_id, "org-no": org_no, "external-ref": external_ref})
+
+
+def list_system_users_query(system_id: str, page: Optional[str]) -> Record:
+    return rec({"system-id": system_id, "page": page})
+
+
+def task(tag: str, payload: Any) -> Variant:
+    """An `operations.task` (the same case names serve `protocol.call`)."""
+    return Variant(tag, payload)
+
+
+def create_task(i: Any) -> Variant:
+    if isinstance(i, AgentRequest):
+        return Variant("create-agent-request", agent_input(i))
+    return Variant("create-standard-request", standard_input(i))
+
+
+def _localized(t: LocalizedText) -> Record:
+    return rec({"nb": t.nb, "nn": t.nn, "en": t.en})
+
+
+def registered_system(s: RegisteredSystem) -> Record:
+    return rec(
+        {
+            "id": s.id,
+            "vendor-org-no": s.vendor_org_no,
+            "name": _localized(s.name),
+            "description": _localized(s.description),
+            "rights": [_right(r) for r in s.rights],
+            "access-packages": [rec({"urn": p.urn}) for p in s.access_packages],
+            "client-ids": list(s.client_ids),
+            "is-visible": bool(s.is_visible),
+            "allowed-redirect-urls": list(s.allowed_redirect_urls),
+            "is-deleted": bool(s.is_deleted),
+        }
+    )
+
+
+_STATUS_TAG = {
+    RequestStatus.NEW: "new",
+    RequestStatus.ACCEPTED: "accepted",
+    RequestStatus.REJECTED: "rejected",
+    RequestStatus.DENIED: "denied",
+    RequestStatus.TIMED_OUT: "timed-out",
+}
+_TAG_STATUS = {v: k for k, v in _STATUS_TAG.items()}
+
+
+def status(s: RequestStatus, text: str = "") -> Variant:
+    tag = _STATUS_TAG.get(s)
+    return Variant(tag) if tag else Variant("unknown", text or "")
+
+
+def _datetime_to_wit(d: Optional[_dt.datetime]) -> Optional[Record]:
+    if d is None:
+        return None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=_dt.timezone.utc)
+    delta = d - _EPOCH
+    secs = delta.days * 86400 + delta.seconds
+    return rec({"seconds": secs, "nanoseconds": delta.microseconds * 1000})
+
+
+def datetime(d: Optional[_dt.datetime]) -> Optional[Record]:
+    return _datetime_to_wit(d)
+
+
+def system_user_request(r: SystemUserRequest) -> Record:
+    return rec(
+        {
+            "id": r.id,
+            "kind": _kind(r.kind),
+            "external-ref": r.external_ref,
+            "system-id": r.system_id,
+            "party-org-no": r.party_org_no,
+            "integration-title": r.integration_title,
+            "rights": [_right(x) for x in r.rights],
+            "access-packages": [rec({"urn": p.urn}) for p in r.access_packages],
+            "status": status(r.status, r.status_text),
+            "redirect-url": r.redirect_url,
+            "confirm-url": r.confirm_url,
+            "escalated": bool(r.escalated),
+            "created": _datetime_to_wit(r.created),
+            "timed-out": bool(r.timed_out),
+        }
+    )
+
+
+def http_response(status_code: int, headers: Sequence[tuple], body: bytes) -> Record:
+    return rec({"status": status_code, "headers": [rec({"name": n, "value": v}) for n, v in headers], "body": body})
+
+
+def transport_failure(kind: str, message: str) -> Record:
+    return rec({"kind": kind, "message": message})
+
+
+# ---------------------------------------------------------------------------------------------
+# WIT → Python
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def _datetime(d: Any) -> Optional[_dt.datetime]:
+    if d is None:
+        return None
+    return _EPOCH + _dt.timedelta(seconds=_g(d, "seconds"), microseconds=_g(d, "nanoseconds") // 1000)
+
+
+def _right_from(r: Any) -> Right:
+    return Right([AttributePair(_g(p, "id"), _g(p, "value")) for p in _g(r, "resource")], _g(r, "action"))
+
+
+def _pkg_from(p: Any) -> AccessPackage:
+    return AccessPackage(_g(p, "urn"))
+
+
+def status_from(v: Any) -> tuple:
+    """(RequestStatus, text)."""
+    tag = v.tag
+    if tag == "unknown":
+        return RequestStatus.UNKNOWN, v.payload
+    s = _TAG_STATUS[tag]
+    return s, s.value
+
+
+def request_from(r: Any) -> SystemUserRequest:
+    st, text = status_from(_g(r, "status"))
+    return SystemUserRequest(
+        id=_g(r, "id"),
+        kind=RequestKind(_g(r, "kind")),
+        external_ref=_g(r, "external-ref"),
+        system_id=_g(r, "system-id"),
+        party_org_no=_g(r, "party-org-no"),
+        status=st,
+        integration_title=_g(r, "integration-title"),
+        rights=[_right_from(x) for x in _g(r, "rights")],
+        access_packages=[_pkg_from(p) for p in _g(r, "access-packages")],
+        redirect_url=_g(r, "redirect-url"),
+        confirm_url=_g(r, "confirm-url"),
+        escalated=_g(r, "escalated"),
+        created=_datetime(_g(r, "created")),
+        timed_out=_g(r, "timed-out"),
+        status_text=text,
+    )
+
+
+def system_user_from(u: Any) -> SystemUser:
+    ut = _g(u, "user-type")
+    if ut.tag == "unknown":
+        user_type, ut_text = UserType.UNKNOWN, ut.payload
+    else:
+        user_type, ut_text = UserType(ut.tag), ut.tag
+    return SystemUser(
+        id=_g(u, "id"),
+        system_id=_g(u, "system-id"),
+        reportee_org_no=_g(u, "reportee-org-no"),
+        user_type=user_type,
+        integration_title=_g(u, "integration-title"),
+        product_name=_g(u, "product-name"),
+        created=_datetime(_g(u, "created")),
+        is_deleted=_g(u, "is-deleted"),
+        supplier_name=_g(u, "supplier-name"),
+        supplier_org_no=_g(u, "supplier-org-no"),
+        external_ref=_g(u, "external-ref"),
+        user_type_text=ut_text,
+    )
+
+
+def _localized_from(t: Any) -> LocalizedText:
+    return LocalizedText(_g(t, "nb"), _g(t, "nn"), _g(t, "en"))
+
+
+def registered_system_from(s: Any) -> RegisteredSystem:
+    return RegisteredSystem(
+        id=_g(s, "id"),
+        vendor_org_no=_g(s, "vendor-org-no"),
+        name=_localized_from(_g(s, "name")),
+        description=_localized_from(_g(s, "description")),
+        rights=[_right_from(x) for x in _g(s, "rights")],
+        access_packages=[_pkg_from(p) for p in _g(s, "access-packages")],
+        client_ids=list(_g(s, "client-ids")),
+        is_visible=_g(s, "is-visible"),
+        allowed_redirect_urls=list(_g(s, "allowed-redirect-urls")),
+        is_deleted=_g(s, "is-deleted"),
+    )
+
+
+def standard_input_from(r: Any) -> StandardRequest:
+    rights = _g(r, "rights")
+    pk = _g(r, "access-packages")
+    return StandardRequest(
+        system_id=_g(r, "system-id"),
+        party_org_no=_g(r, "party-org-no"),
+        external_ref=_g(r, "external-ref"),
+        integration_title=_g(r, "integration-title"),
+        rights=None if rights is None else [_right_from(x) for x in rights],
+        access_packages=None if pk is None else [_pkg_from(p) for p in pk],
+        redirect_url=_g(r, "redirect-url"),
+    )
+
+
+def agent_input_from(r: Any) -> AgentRequest:
+    rights = _g(r, "rights")
+    return AgentRequest(
+        system_id=_g(r, "system-id"),
+        party_org_no=_g(r, "party-org-no"),
+        access_packages=[_pkg_from(p) for p in _g(r, "access-packages")],
+        external_ref=_g(r, "external-ref"),
+        integration_title=_g(r, "integration-title"),
+        redirect_url=_g(r, "redirect-url"),
+        rights=None if rights is None else [_right_from(x) for x in rights],
+    )
+
+
+def violation_from(v: Any) -> Violation:
+    return Violation(_g(v, "code"), _g(v, "field"), _g(v, "message"))
+
+
+def violations_from(vs: Any) -> List[Violation]:
+    return [violation_from(v) for v in vs]
+
+
+def outcome_from(v: Any) -> Any:
+    """An `outcome` variant as the Python value a client method returns."""
+    tag, p = v.tag, v.payload
+    if tag == "created":
+        return CreatedRequest(request_from(_g(p, "request")), _g(p, "is-new"), _g(p, "reconciled"))
+    if tag == "request":
+        return request_from(p)
+    if tag == "requests":
+        return Page([request_from(x) for x in _g(p, "items")], _g(p, "next-page"))
+    if tag == "withdrawn":
+        return None
+    if tag == "system-user":
+        return None if p is None else system_user_from(p)
+    if tag == "system-users":
+        return Page([system_user_from(x) for x in _g(p, "items")], _g(p, "next-page"))
+    if tag == "registered-system":
+        return registered_system_from(p)
+    raise E.InvalidResponseError(f"the component answered with an unknown outcome {tag!r}")
+
+
+def _status_kw(p: Any) -> Dict[str, Any]:
+    return {
+        "status": _g(p, "status"),
+        "code": _g(p, "code"),
+        "title": _g(p, "title"),
+        "detail": _g(p, "detail"),
+        "trace_id": _g(p, "trace-id"),
+    }
+
+
+_STATUS_ERRORS = {
+    "unauthorized": E.UnauthorizedError,
+    "forbidden": E.ForbiddenError,
+    "not-found": E.NotFoundError,
+    "conflict": E.ConflictError,
+}
+
+
+def error_from(v: Any) -> E.AltinnError:
+    """The WIT `error` variant as the matching exception."""
+    tag, p = v.tag, v.payload
+    if tag == "validation":
+        return E.ValidationError(violations_from(p))
+    if tag == "altinn":
+        return E.AltinnProblemError(
+            _g(p, "message"),
+            extensions={_g(x, "name"): _g(x, "json") for x in _g(p, "extensions")},
+            field_errors=violations_from(_g(p, "field-errors")),
+            **_status_kw(p),
+        )
+    cls = _STATUS_ERRORS.get(tag)
+    if cls is not None:
+        return cls(_g(p, "message"), **_status_kw(p))
+    if tag == "transport":
+        return transport_error_from(p)
+    if tag == "token":
+        return E.TokenError(p)
+    if tag == "invalid-response":
+        return E.InvalidResponseError(p)
+    return E.InvalidResponseError(f"the component answered with an unknown error {tag!r}")
+
+
+def transport_error_from(p: Any) -> E.TransportError:
+    kind = _g(p, "kind")
+    try:
+        k = E.TransportErrorKind(kind)
+    except ValueError:
+        k = E.TransportErrorKind.OTHER
+    return E.TransportError(k, _g(p, "message"))
+
+
+def result(v: Any, on_ok: Any) -> Any:
+    """Unwraps a tagged `result<outcome, error>`: the converted ok value, or raises."""
+    if v.tag == "ok":
+        return on_ok(v.payload)
+    raise error_from(v.payload)
+
+
+def http_request_from(r: Any) -> tuple:
+    """(method, url, headers[(name, value)], body or None, timeout seconds)."""
+    return (
+        _g(r, "method").upper(),
+        _g(r, "url"),
+        [(_g(h, "name"), _g(h, "value")) for h in _g(r, "headers")],
+        _g(r, "body"),
+        _g(r, "timeout-ms") / 1000.0,
+    )
+
+
+def outgoing_from(o: Any) -> tuple:
+    """protocol.outgoing → ((method, url, headers, body, timeout), scopes)."""
+    return http_request_from(_g(o, "request")), list(_g(o, "scopes"))

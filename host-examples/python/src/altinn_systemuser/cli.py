@@ -1,0 +1,149 @@
+"""`altinn-systemuser` (also `python -m altinn_systemuser`): bulk onboarding from the shell.
+
+```
+altinn-systemuser onboard --db erp.db --table customers --system-id 991825827_smartcloud \\
+    --package urn:altinn:accesspackage:skattegrunnlag --env tt02 [--watch]
+altinn-systemuser watch   --db erp.db --system-id 991825827_smartcloud --env tt02 --interval 60
+```
+
+`--db` is a SQLite file or a `.csv` file. The token comes from `$ALTINN_TOKEN` (or
+`--token-env NAME`); against the local simulator, `--sim-vendor ORGNO` mints one from its
+admin route. Human output by default, `--json` for scripts. Exit 0 when every customer is
+recorded (onboard) or terminal (watch), 1 otherwise, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import List, Optional
+
+from . import errors as E
+from .bulk import Onboarding, open_store
+from .client import Client
+from .environments import Environment
+from .models import RequestKind, Right
+from .tokens import SimulatorToken, StaticToken
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="altinn-systemuser", description="Altinn system user onboarding for ERP hosts.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--db", required=True, help="SQLite database file, or a .csv file")
+        sp.add_argument("--table", default="customers", help="SQLite table (default: customers)")
+        sp.add_argument("--id-column", default="customer_id")
+        sp.add_argument("--org-column", default="org_no")
+        sp.add_argument("--name-column", default="name")
+        sp.add_argument("--system-id", required=True)
+        sp.add_argument("--agent", action="store_true", help="agent requests (client systems)")
+        sp.add_argument("--env", default="tt02", help="production, tt02, at22…yt01, or the simulator's URL")
+        sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
+        sp.add_argument("--sim-vendor", help="mint tokens from the local simulator for this vendor org (tests, demos)")
+        sp.add_argument("--timeout", type=float, default=30.0, help="per HTTP exchange, seconds")
+        sp.add_argument("--component", help="path to altinn_systemuser.wasm (default: bundled)")
+        sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+        sp.add_argument("--no-progress", action="store_true")
+
+    o = sub.add_parser("onboard", help="create the missing requests and write back id, status, link")
+    common(o)
+    o.add_argument("--package", action="append", default=None, help="access package URN (repeatable)")
+    o.add_argument("--right", action="append", default=None, help="resource id of a right (repeatable)")
+    o.add_argument("--redirect-url")
+    o.add_argument("--title", help="integration title")
+    o.add_argument("--ref-prefix", default="", help="prefix for the external refs derived from customer ids")
+    o.add_argument("--no-link-by-org", action="store_true", help="link only system users with the same external ref")
+    o.add_argument("--watch", action="store_true", help="then watch until every request is terminal")
+    o.add_argument("--interval", type=float, default=30.0)
+    o.add_argument("--max-wait", type=float, default=None)
+
+    w = sub.add_parser("watch", help="update statuses until every request is terminal")
+    common(w)
+    w.add_argument("--interval", type=float, default=30.0)
+    w.add_argument("--max-wait", type=float, default=None)
+    w.add_argument("--max-rounds", type=int, default=None)
+    return p
+
+
+def _client(a: argparse.Namespace) -> Client:
+    env = Environment.parse(a.env)
+    if a.sim_vendor:
+        if not env.is_custom or not env.platform_url:
+            raise SystemExit("--sim-vendor needs --env set to the simulator's URL")
+        token = SimulatorToken(env.platform_url, a.sim_vendor)
+    else:
+        raw = os.environ.get(a.token_env)
+        if not raw:
+            raise SystemExit(f"no token: set ${a.token_env} to a Maskinporten access token (or use --sim-vendor)")
+        token = StaticToken(raw.strip())
+    return Client(env, token, timeout=a.timeout, component=a.component)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    a = _parser().parse_args(argv)
+    try:
+        client = _client(a)
+    except (ValueError, E.ComponentError) as e:
+        print(f"altinn-systemuser: {e}", file=sys.stderr)
+        return 2
+    kind = RequestKind.AGENT if a.agent else RequestKind.STANDARD
+    try:
+        store = open_store(a.db, a.table, id_column=a.id_column, org_column=a.org_column, name_column=a.name_column)
+    except (ValueError, OSError) as e:
+        print(f"altinn-systemuser: {e}", file=sys.stderr)
+        return 2
+    out: dict = {}
+    ok = True
+    try:
+        with store:
+            if a.command == "onboard":
+                ob = Onboarding(
+                    client,
+                    a.system_id,
+                    kind=kind,
+                    access_packages=a.package,
+                    rights=[Right.for_resource(r) for r in a.right] if a.right else None,
+                    redirect_url=a.redirect_url,
+                    integration_title=a.title,
+                    ref_prefix=a.ref_prefix,
+                    link_by_org=not a.no_link_by_org,
+                )
+                rep = ob.run(store, progress=not a.no_progress)
+                out["onboard"] = rep.as_dict()
+                ok = rep.failed == 0 and rep.invalid == 0
+                if not a.json:
+                    print(rep.summary())
+                    for cid, err in rep.errors[:20]:
+                        print(f"  {cid}: {err}")
+                    if len(rep.errors) > 20:
+                        print(f"  … and {len(rep.errors) - 20} more")
+                if a.watch:
+                    wr = ob.watch(store, interval=a.interval, max_wait=a.max_wait, progress=not a.no_progress)
+                    out["watch"] = wr.as_dict()
+                    ok = ok and wr.done
+                    if not a.json:
+                        print(wr.summary())
+            else:
+                ob = Onboarding(client, a.system_id, kind=kind)
+                wr = ob.watch(
+                    store, interval=a.interval, max_wait=a.max_wait, max_rounds=a.max_rounds, progress=not a.no_progress
+                )
+                out["watch"] = wr.as_dict()
+                ok = wr.done
+                if not a.json:
+                    print(wr.summary())
+    except E.AltinnError as e:
+        print(f"altinn-systemuser: {e}", file=sys.stderr)
+        if a.json:
+            print(json.dumps({"error": {"type": type(e).__name__, "message": str(e)}}))
+        return 1
+    if a.json:
+        print(json.dumps(out))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

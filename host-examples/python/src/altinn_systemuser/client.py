@@ -1,0 +1,353 @@
+"""The client: every Altinn operation is one coarse call into the component
+(`client.run` + `finish`), which does validation, the wire protocol, retries, reconciliation and
+pagination, and asks this host for tokens and HTTP through its imports.
+
+`Component` holds the offline half (validation, lifecycle, the sans-IO protocol) for code that
+needs no network.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import threading
+import time
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+from . import _wit
+from . import errors as E
+from ._runtime import DEFAULT_FUEL, DEFAULT_MEMORY_LIMIT, Host, Runtime, Session
+from .environments import Environment
+from .models import (
+    AgentRequest,
+    CreatedRequest,
+    Page,
+    RegisteredSystem,
+    RequestKind,
+    RequestStatus,
+    StandardRequest,
+    SystemUser,
+    SystemUserRequest,
+)
+from .tokens import TokenLike, as_token_provider
+from .transport import RequestsTransport, Transport
+
+__all__ = ["Client", "Component", "Stats"]
+
+DEFAULT_TIMEOUT_WINDOW = 180 * 86400
+
+_LIFECYCLE_EVENTS = ("approve", "reject", "time-out", "escalate")
+
+
+class Stats:
+    """Where the time of a client's calls went."""
+
+    __slots__ = ("operations", "total_seconds", "host_seconds", "http_requests")
+
+    def __init__(self) -> None:
+        self.operations = 0
+        #: Wall time inside component calls, including the host functions they called.
+        self.total_seconds = 0.0
+        #: Of that, time in host functions (HTTP, tokens, back-off sleeps).
+        self.host_seconds = 0.0
+        self.http_requests = 0
+
+    @property
+    def component_seconds(self) -> float:
+        """Time in the component and in value conversion (total minus host functions)."""
+        return self.total_seconds - self.host_seconds
+
+    def as_dict(self) -> dict:
+        return {
+            "operations": self.operations,
+            "total_seconds": self.total_seconds,
+            "host_seconds": self.host_seconds,
+            "component_seconds": self.component_seconds,
+            "http_requests": self.http_requests,
+        }
+
+    def __repr__(self) -> str:
+        return f"Stats({self.as_dict()})"
+
+
+class _Sessions:
+    """One store per thread (a `Session`), created on first use and rebuilt after a trap."""
+
+    def __init__(self, runtime: Runtime, fuel: Optional[int], memory_limit: int) -> None:
+        self.runtime = runtime
+        self.fuel = fuel
+        self.memory_limit = memory_limit
+        self._local = threading.local()
+
+    def get(self) -> Session:
+        s = getattr(self._local, "s", None)
+        if s is None:
+            s = self._local.s = self.runtime.session(self.fuel, self.memory_limit)
+        return s
+
+
+def _req_kind(req: Any) -> RequestKind:
+    return RequestKind.AGENT if isinstance(req, AgentRequest) else RequestKind.STANDARD
+
+
+class Component:
+    """The component's offline exports: validation, lifecycle and the sans-IO protocol.
+
+    `component` is a path to the `.wasm` file (default: see `locate_component`). `fuel` bounds
+    the work of one call (`None`: unbounded); a call that exhausts it raises
+    `ComponentTrapError` and the next call gets a fresh store.
+    """
+
+    def __init__(
+        self,
+        component: Optional[os.PathLike] = None,
+        *,
+        fuel: Optional[int] = DEFAULT_FUEL,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        fast_codec: bool = True,
+    ) -> None:
+        self.runtime = Runtime.get(component, fuel=fuel is not None, fast=fast_codec)
+        self._sessions = _Sessions(self.runtime, fuel, memory_limit)
+
+    @property
+    def path(self) -> str:
+        return str(self.runtime.path)
+
+    @property
+    def session(self) -> Session:
+        """This thread's session (store)."""
+        return self._sessions.get()
+
+    def _call(self, iface: str, name: str, *args: Any) -> Any:
+        return self._sessions.get().call(None, iface, name, *args)
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def validate(
+        self, request: Union[StandardRequest, AgentRequest], system: Optional[RegisteredSystem] = None
+    ) -> Union[StandardRequest, AgentRequest]:
+        """Normalises and validates a create request (with `system`: also against the vendor's
+        registered system). Returns the normalised request; raises `ValidationError`."""
+        sys_val = None if system is None else _wit.registered_system(system)
+        if isinstance(request, AgentRequest):
+            r = self._call("validation", "validate-agent-request", _wit.agent_input(request), sys_val)
+            conv = _wit.agent_input_from
+        else:
+            r = self._call("validation", "validate-standard-request", _wit.standard_input(request), sys_val)
+            conv = _wit.standard_input_from
+        if isinstance(r, list):
+            raise E.ValidationError(_wit.violations_from(r))
+        return conv(r)
+
+    def validate_json(self, kind: RequestKind, body: bytes, system_json: Optional[bytes] = None) -> bytes:
+        """Validates a create body given as JSON (optionally against a registered system as JSON).
+        Returns the normalised body exactly as it would be sent."""
+        r = self._call("validation", "validate-json", RequestKind(kind).value, bytes(body), system_json)
+        if isinstance(r, list):
+            raise E.ValidationError(_wit.violations_from(r))
+        return r
+
+    def _check(self, name: str, value: str) -> str:
+        r = self._call("validation", name, value)
+        if isinstance(r, str):
+            return r
+        raise E.ValidationError([_wit.violation_from(r)])
+
+    def check_org_no(self, org_no: str) -> str:
+        """The bare 9 digits of a valid organisation number (mod 11), or `ValidationError`."""
+        return self._check("check-org-no", org_no)
+
+    def check_system_id(self, system_id: str) -> str:
+        return self._check("check-system-id", system_id)
+
+    def check_external_ref(self, external_ref: str) -> str:
+        return self._check("check-external-ref", external_ref)
+
+    def check_request_id(self, request_id: str) -> str:
+        return self._check("check-request-id", request_id)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def transition(self, status: RequestStatus, event: str) -> Optional[RequestStatus]:
+        """The status after `event` (`approve`, `reject`, `time-out`, `escalate`), or `None` when
+        Altinn refuses that transition."""
+        if event not in _LIFECYCLE_EVENTS:
+            raise ValueError(f"unknown event {event!r}: one of {', '.join(_LIFECYCLE_EVENTS)}")
+        r = self._call("lifecycle", "transition", _wit.status(RequestStatus(status)), event)
+        return None if r is None else _wit.status_from(r)[0]
+
+    def is_terminal(self, status: RequestStatus, text: str = "") -> bool:
+        return bool(self._call("lifecycle", "is-terminal", _wit.status(RequestStatus(status), text)))
+
+    def is_timed_out(
+        self, request: SystemUserRequest, now: Optional[_dt.datetime] = None, window_seconds: int = DEFAULT_TIMEOUT_WINDOW
+    ) -> bool:
+        return bool(
+            self._call(
+                "lifecycle", "is-timed-out", _wit.system_user_request(request), _wit.datetime(now), int(window_seconds)
+            )
+        )
+
+    def effective_status(
+        self, request: SystemUserRequest, now: Optional[_dt.datetime] = None, window_seconds: int = DEFAULT_TIMEOUT_WINDOW
+    ) -> RequestStatus:
+        r = self._call(
+            "lifecycle", "effective-status", _wit.system_user_request(request), _wit.datetime(now), int(window_seconds)
+        )
+        return _wit.status_from(r)[0]
+
+    # -- sans-IO protocol ---------------------------------------------------------------------
+
+    def build(self, config: Any, call: Any) -> Tuple[tuple, List[str]]:
+        """`protocol.build`: ((method, url, headers, body, timeout), scopes). `config` from
+        `Client.wit_config`, `call` from `Component.call_*`."""
+        r = self._call("protocol", "build", config, call)
+        if isinstance(r, list):
+            raise E.ValidationError(_wit.violations_from(r))
+        return _wit.outgoing_from(r)
+
+    def parse(self, config: Any, call: Any, status: int, headers: Sequence[Tuple[str, str]], body: bytes) -> Any:
+        """`protocol.parse`: the typed reply, or raises the matching `AltinnError`."""
+        r = self._call("protocol", "parse", config, call, _wit.http_response(status, headers, body))
+        return _wit.result(r, _wit.outcome_from)
+
+    @staticmethod
+    def call_create(request: Union[StandardRequest, AgentRequest]) -> Any:
+        return _wit.create_task(request)
+
+    @staticmethod
+    def call_get(request_id: str, kind: RequestKind = RequestKind.STANDARD) -> Any:
+        return _wit.task("get-request", _wit.request_id(kind, request_id))
+
+    @staticmethod
+    def wit_config(environment: Environment, timeout: float = 30.0, retries: int = 2, backoff: float = 0.5) -> Any:
+        return _wit.config(environment, int(timeout * 1000), retries, int(backoff * 1000))
+
+
+class Client:
+    """A vendor's client for Altinn's system user requests.
+
+    ```python
+    client = Client(Environment.TT02, token=my_maskinporten_provider)
+    created = client.create_standard_request(StandardRequest(
+        system_id="991825827_smartcloud", party_org_no="310816191",
+        external_ref="cust-42", access_packages=["urn:altinn:accesspackage:skattegrunnlag"]))
+    print(created.request.confirm_url)
+    ```
+
+    - `token`: a token string, a callable `f(scopes) -> str`, or a `TokenProvider`.
+    - `timeout`: per HTTP exchange, seconds. `retries`: how many times a safe call is retried
+      after a transport error or a 5xx; `backoff`: first back-off in seconds (doubled each time).
+    - `transport`: anything with `send(method, url, headers, body, timeout)`; default `requests`.
+
+    A client is safe to share between threads (each thread gets its own store).
+    """
+
+    def __init__(
+        self,
+        environment: Environment,
+        token: TokenLike,
+        *,
+        timeout: float = 30.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        transport: Optional[Transport] = None,
+        component: Union[None, os.PathLike, Component] = None,
+        fuel: Optional[int] = DEFAULT_FUEL,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not isinstance(environment, Environment):
+            raise TypeError("environment must be an Environment (e.g. Environment.TT02 or Environment.local(url))")
+        self.environment = environment
+        self._token = as_token_provider(token)
+        self.transport = transport or RequestsTransport()
+        self.component = (
+            component if isinstance(component, Component) else Component(component, fuel=fuel, memory_limit=memory_limit)
+        )
+        self._config = _wit.config(environment, int(timeout * 1000), int(retries), int(backoff * 1000))
+        self._sleep = sleep
+        self.stats = Stats()
+        self._stats_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Client(environment={self.environment}, token={self._token!r})"
+
+    # -- the one place that runs an operation ---------------------------------------------------
+
+    def _run(self, task: Any, convert: Callable[[Any], Any] = _wit.outcome_from) -> Any:
+        host = Host(self._token, self.transport, self._sleep)
+        t0 = time.perf_counter()
+        try:
+            r = self.component.session.run_task(host, self._config, task)
+        finally:
+            dt = time.perf_counter() - t0
+            with self._stats_lock:
+                s = self.stats
+                s.operations += 1
+                s.total_seconds += dt
+                s.host_seconds += host.host_seconds
+                s.http_requests += host.requests_sent
+        return _wit.result(r, convert)
+
+    # -- operations -----------------------------------------------------------------------------
+
+    def create_standard_request(self, request: StandardRequest) -> CreatedRequest:
+        """Creates (or finds) the request for (org, external ref, system). Idempotent: a second
+        call answers `is_new=False` with the request that holds the key, whatever its status."""
+        if not isinstance(request, StandardRequest):
+            raise TypeError("create_standard_request takes a StandardRequest")
+        return self._run(_wit.create_task(request))
+
+    def create_agent_request(self, request: AgentRequest) -> CreatedRequest:
+        if not isinstance(request, AgentRequest):
+            raise TypeError("create_agent_request takes an AgentRequest")
+        return self._run(_wit.create_task(request))
+
+    def create_request(self, request: Union[StandardRequest, AgentRequest]) -> CreatedRequest:
+        """Either kind."""
+        return self._run(_wit.create_task(request))
+
+    def get_request(self, request_id: str, kind: RequestKind = RequestKind.STANDARD) -> SystemUserRequest:
+        return self._run(_wit.task("get-request", _wit.request_id(kind, request_id)))
+
+    def get_request_by_external_ref(
+        self, system_id: str, org_no: str, external_ref: str, kind: RequestKind = RequestKind.STANDARD
+    ) -> SystemUserRequest:
+        return self._run(
+            _wit.task("get-request-by-external-ref", _wit.external_ref_key(kind, system_id, org_no, external_ref))
+        )
+
+    def list_requests(
+        self, system_id: str, kind: RequestKind = RequestKind.STANDARD, page: Optional[str] = None
+    ) -> Page[SystemUserRequest]:
+        """One page (50 items on Altinn); pass `page=result.next_page` for the next."""
+        return self._run(_wit.task("list-requests", _wit.list_requests_query(kind, system_id, page)))
+
+    def list_all_requests(self, system_id: str, kind: RequestKind = RequestKind.STANDARD) -> List[SystemUserRequest]:
+        """Every page, in one component call."""
+        return self._run(_wit.task("list-all-requests", _wit.all_requests_query(kind, system_id))).items
+
+    def withdraw_request(self, request_id: str) -> None:
+        """Deletes a request (of either kind); frees its key for a new create."""
+        self._run(_wit.task("withdraw-request", request_id))
+
+    def verify_system_user(self, system_id: str, org_no: str, external_ref: Optional[str] = None) -> Optional[SystemUser]:
+        """The system user for (system, org, external ref), or `None` when there is none."""
+        return self._run(_wit.task("verify-system-user", _wit.verify_query(system_id, org_no, external_ref)))
+
+    def list_system_users(self, system_id: str, page: Optional[str] = None) -> Page[SystemUser]:
+        return self._run(_wit.task("list-system-users", _wit.list_system_users_query(system_id, page)))
+
+    def list_all_system_users(self, system_id: str) -> List[SystemUser]:
+        return self._run(_wit.task("list-all-system-users", system_id)).items
+
+    def get_registered_system(self, system_id: str) -> RegisteredSystem:
+        return self._run(_wit.task("get-registered-system", system_id))
+
+    # -- offline helpers (no network) -----------------------------------------------------------
+
+    def validate(
+        self, request: Union[StandardRequest, AgentRequest], system: Optional[RegisteredSystem] = None
+    ) -> Union[StandardRequest, AgentRequest]:
+        return self.component.validate(request, system)

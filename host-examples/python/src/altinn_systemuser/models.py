@@ -1,0 +1,262 @@
+"""The data model, as plain dataclasses and enums (no WIT in sight).
+
+Inputs (`StandardRequest`, `AgentRequest`) are what a vendor asks for; everything else is what
+Altinn answers. Field names are snake_case; the JSON names Altinn uses are documented on the
+fields where they differ in more than case.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from dataclasses import dataclass, field
+from typing import Generic, List, Optional, Sequence, TypeVar, Union
+
+__all__ = [
+    "RequestKind",
+    "RequestStatus",
+    "UserType",
+    "AttributePair",
+    "Right",
+    "AccessPackage",
+    "StandardRequest",
+    "AgentRequest",
+    "SystemUserRequest",
+    "SystemUser",
+    "LocalizedText",
+    "RegisteredSystem",
+    "Page",
+    "CreatedRequest",
+    "Violation",
+]
+
+
+class RequestKind(str, enum.Enum):
+    """The two request families; they have separate routes."""
+
+    STANDARD = "standard"
+    AGENT = "agent"
+
+
+class RequestStatus(str, enum.Enum):
+    """A request's status. Values are Altinn's strings (`Timedout` is the legacy timeout form)."""
+
+    NEW = "New"
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    DENIED = "Denied"
+    TIMED_OUT = "Timedout"
+    #: A status string this version does not know; the text is kept in `SystemUserRequest.status_text`.
+    UNKNOWN = "Unknown"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether no further transition can happen (an unknown status is not terminal)."""
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset({RequestStatus.ACCEPTED, RequestStatus.REJECTED, RequestStatus.DENIED, RequestStatus.TIMED_OUT})
+
+
+class UserType(str, enum.Enum):
+    STANDARD = "standard"
+    AGENT = "agent"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class AttributePair:
+    """One attribute of a resource, e.g. `AttributePair("urn:altinn:resource", "ske-krav-og-betalinger")`."""
+
+    id: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Right:
+    """A right on a resource (a set of attribute pairs). `action` is ignored by the server."""
+
+    resource: Sequence[AttributePair]
+    action: Optional[str] = None
+
+    @classmethod
+    def for_resource(cls, resource_id: str, action: Optional[str] = None) -> "Right":
+        """The common case: one `urn:altinn:resource` attribute."""
+        return cls([AttributePair("urn:altinn:resource", resource_id)], action)
+
+
+@dataclass(frozen=True)
+class AccessPackage:
+    """An access package, e.g. `AccessPackage("urn:altinn:accesspackage:skattegrunnlag")`."""
+
+    urn: str
+
+
+PackageLike = Union[str, AccessPackage]
+
+
+def _packages(items: Optional[Sequence[PackageLike]]) -> Optional[List[AccessPackage]]:
+    if items is None:
+        return None
+    return [p if isinstance(p, AccessPackage) else AccessPackage(str(p)) for p in items]
+
+
+@dataclass
+class StandardRequest:
+    """What a vendor asks for in a standard request (the system acts for the customer itself).
+
+    `rights` and `access_packages` keep the difference between `None` (absent) and `[]` (empty):
+    Altinn answers the two differently. Access packages may be given as URN strings.
+    """
+
+    system_id: str
+    party_org_no: str
+    external_ref: Optional[str] = None
+    integration_title: Optional[str] = None
+    rights: Optional[Sequence[Right]] = None
+    access_packages: Optional[Sequence[PackageLike]] = None
+    redirect_url: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        self.access_packages = _packages(self.access_packages)
+        if self.rights is not None:
+            self.rights = list(self.rights)
+
+
+@dataclass
+class AgentRequest:
+    """What a vendor asks for in an agent request (a client system acting for the customer's clients).
+
+    Packages only; leave `rights` as `None` (an input with rights is refused, not narrowed).
+    """
+
+    system_id: str
+    party_org_no: str
+    access_packages: Sequence[PackageLike] = field(default_factory=list)
+    external_ref: Optional[str] = None
+    integration_title: Optional[str] = None
+    redirect_url: Optional[str] = None
+    rights: Optional[Sequence[Right]] = None
+
+    def __post_init__(self) -> None:
+        self.access_packages = _packages(self.access_packages) or []
+        if self.rights is not None:
+            self.rights = list(self.rights)
+
+
+@dataclass
+class SystemUserRequest:
+    """A system user request as Altinn returns it."""
+
+    id: str
+    kind: RequestKind
+    external_ref: str
+    system_id: str
+    party_org_no: str
+    status: RequestStatus
+    integration_title: Optional[str] = None
+    rights: List[Right] = field(default_factory=list)
+    access_packages: List[AccessPackage] = field(default_factory=list)
+    redirect_url: Optional[str] = None
+    #: The customer's approval link; `None` on list items.
+    confirm_url: Optional[str] = None
+    escalated: bool = False
+    #: UTC; `None` when the server sent nothing or the `0001-01-01` placeholder.
+    created: Optional[_dt.datetime] = None
+    #: The current servers' timeout flag.
+    timed_out: bool = False
+    #: Altinn's status text verbatim (differs from `status.value` only for unknown statuses).
+    status_text: str = ""
+
+    @property
+    def effective_status(self) -> RequestStatus:
+        """`TIMED_OUT` when the timeout flag is set, else `status` (see `Component.effective_status`
+        for the clock-based form)."""
+        return RequestStatus.TIMED_OUT if self.timed_out else self.status
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.effective_status.is_terminal
+
+
+@dataclass
+class SystemUser:
+    """A system user (what approval creates); its `id` equals the approved request's id."""
+
+    id: str
+    system_id: str
+    reportee_org_no: str
+    user_type: UserType
+    integration_title: Optional[str] = None
+    product_name: Optional[str] = None
+    created: Optional[_dt.datetime] = None
+    is_deleted: bool = False
+    supplier_name: Optional[str] = None
+    supplier_org_no: Optional[str] = None
+    external_ref: Optional[str] = None
+    user_type_text: str = ""
+
+
+@dataclass
+class LocalizedText:
+    nb: Optional[str] = None
+    nn: Optional[str] = None
+    en: Optional[str] = None
+
+
+@dataclass
+class RegisteredSystem:
+    """A system in Altinn's System Register."""
+
+    id: str
+    vendor_org_no: str
+    name: LocalizedText = field(default_factory=LocalizedText)
+    description: LocalizedText = field(default_factory=LocalizedText)
+    rights: List[Right] = field(default_factory=list)
+    access_packages: List[AccessPackage] = field(default_factory=list)
+    client_ids: List[str] = field(default_factory=list)
+    is_visible: bool = False
+    allowed_redirect_urls: List[str] = field(default_factory=list)
+    is_deleted: bool = False
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list (or every page, then `next_page` is `None`)."""
+
+    items: List[T]
+    #: Opaque token for the next page; pass it as `page=` to get it.
+    next_page: Optional[str] = None
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass
+class CreatedRequest:
+    """The result of a create."""
+
+    request: SystemUserRequest
+    #: True when Altinn answered 201; False when the key already had a request (whatever its status).
+    is_new: bool
+    #: True when the POST's answer was lost and the request was found by its external ref.
+    reconciled: bool = False
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing wrong with an input: a stable `code` (Altinn's AUTH code where it has one), the
+    JSON path of the field, and a sentence saying what to do."""
+
+    code: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message} [{self.code}]"

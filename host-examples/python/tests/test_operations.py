@@ -1,0 +1,197 @@
+"""Every operation, against the simulator over real HTTP."""
+
+import datetime as dt
+
+import pytest
+
+from altinn_systemuser import (
+    AgentRequest,
+    CreatedRequest,
+    NotFoundError,
+    RegisteredSystem,
+    RequestKind,
+    RequestStatus,
+    Right,
+    StandardRequest,
+    SystemUser,
+    SystemUserRequest,
+    UserType,
+)
+from altinn_systemuser.testing import AGENT_SYSTEM, STANDARD_SYSTEM
+
+ORG = "310816191"
+ORG2 = "314224965"
+PKG = "urn:altinn:accesspackage:skattegrunnlag"
+AGENT_PKG = "urn:altinn:accesspackage:regnskapsforer-lonn"
+
+
+def std(org=ORG, ref="cust-1", **kw):
+    return StandardRequest(STANDARD_SYSTEM, org, external_ref=ref, access_packages=[PKG], **kw)
+
+
+def test_get_registered_system(client):
+    s = client.get_registered_system(STANDARD_SYSTEM)
+    assert isinstance(s, RegisteredSystem)
+    assert s.vendor_org_no == "314248295"
+    assert s.name.nb == "SmartRegnskap"
+    assert "https://smartregnskap.example/callback" in s.allowed_redirect_urls
+    assert any(p.urn == PKG for p in s.access_packages)
+    assert any(r.resource[0].value == "ske-krav-og-betalinger" for r in s.rights)
+
+
+def test_create_standard_request_is_idempotent(client, sim):
+    first = client.create_standard_request(std(rights=[Right.for_resource("ske-krav-og-betalinger")]))
+    assert isinstance(first, CreatedRequest)
+    assert first.is_new and not first.reconciled
+    r = first.request
+    assert r.status is RequestStatus.NEW and r.kind is RequestKind.STANDARD
+    assert r.external_ref == "cust-1" and r.party_org_no == ORG
+    assert r.confirm_url.startswith(sim.base)
+    assert isinstance(r.created, dt.datetime) and r.created.tzinfo is not None
+    again = client.create_standard_request(std(rights=[Right.for_resource("ske-krav-og-betalinger")]))
+    assert not again.is_new and again.request.id == r.id
+    assert len(sim.requests()) == 1
+
+
+def test_create_normalises_org_prefix_and_default_ref(client):
+    c = client.create_standard_request(StandardRequest(STANDARD_SYSTEM, " 0192:" + ORG2, access_packages=[PKG]))
+    assert c.request.party_org_no == ORG2
+    assert c.request.external_ref == ORG2
+
+
+def test_create_with_redirect_url(client):
+    c = client.create_standard_request(std(redirect_url="https://smartregnskap.example/callback"))
+    assert c.request.redirect_url == "https://smartregnskap.example/callback"
+
+
+def test_create_agent_request_and_get(client):
+    c = client.create_agent_request(AgentRequest(AGENT_SYSTEM, ORG, access_packages=[AGENT_PKG], external_ref="a-1"))
+    assert c.is_new
+    r = c.request
+    assert r.kind is RequestKind.AGENT and r.rights == []
+    got = client.get_request(r.id, RequestKind.AGENT)
+    assert got.id == r.id and got.access_packages[0].urn == AGENT_PKG
+    by_ref = client.get_request_by_external_ref(AGENT_SYSTEM, ORG, "a-1", RequestKind.AGENT)
+    assert by_ref.id == r.id
+    assert [x.id for x in client.list_all_requests(AGENT_SYSTEM, RequestKind.AGENT)] == [r.id]
+
+
+def test_get_request_and_by_external_ref(client):
+    c = client.create_standard_request(std())
+    got = client.get_request(c.request.id)
+    assert isinstance(got, SystemUserRequest) and got.id == c.request.id
+    assert got.confirm_url
+    by_ref = client.get_request_by_external_ref(STANDARD_SYSTEM, ORG, "cust-1")
+    assert by_ref.id == c.request.id
+
+
+def test_list_requests_pages_and_all(client, sim):
+    sim.settings(pageSize=3)
+    ids = {client.create_standard_request(std(org=o, ref=f"r{i}")).request.id for i, o in enumerate(sim.orgs[:7])}
+    page = client.list_requests(STANDARD_SYSTEM)
+    assert len(page) == 3 and page.next_page
+    assert all(r.confirm_url is None for r in page)  # list items carry no confirm link
+    page2 = client.list_requests(STANDARD_SYSTEM, page=page.next_page)
+    assert len(page2) == 3 and {r.id for r in page2}.isdisjoint({r.id for r in page})
+    every = client.list_all_requests(STANDARD_SYSTEM)
+    assert {r.id for r in every} == ids
+
+
+def test_withdraw_request_frees_the_key(client):
+    c = client.create_standard_request(std())
+    client.withdraw_request(c.request.id)
+    with pytest.raises(NotFoundError):
+        client.get_request(c.request.id)
+    again = client.create_standard_request(std())
+    assert again.is_new and again.request.id != c.request.id
+
+
+def test_verify_and_list_system_users(client, sim):
+    c = client.create_standard_request(std())
+    assert client.verify_system_user(STANDARD_SYSTEM, ORG, "cust-1") is None
+    sim.approve(c.request.id)
+    assert client.get_request(c.request.id).status is RequestStatus.ACCEPTED
+    u = client.verify_system_user(STANDARD_SYSTEM, ORG, "cust-1")
+    assert isinstance(u, SystemUser)
+    assert u.id == c.request.id and u.reportee_org_no == ORG and u.user_type is UserType.STANDARD
+    page = client.list_system_users(STANDARD_SYSTEM)
+    assert [x.id for x in page] == [u.id] and page.next_page is None
+    assert [x.id for x in client.list_all_system_users(STANDARD_SYSTEM)] == [u.id]
+
+
+def test_list_all_system_users_pages(client, sim):
+    sim.settings(pageSize=2)
+    for i, o in enumerate(sim.orgs[:5]):
+        sim.approve(client.create_standard_request(std(org=o, ref=f"u{i}")).request.id)
+    assert len(client.list_system_users(STANDARD_SYSTEM)) == 2
+    assert len(client.list_all_system_users(STANDARD_SYSTEM)) == 5
+
+
+def test_rejected_request_status(client, sim):
+    c = client.create_standard_request(std())
+    sim.reject(c.request.id)
+    r = client.get_request(c.request.id)
+    assert r.status is RequestStatus.REJECTED and r.is_terminal
+    # A rejected request still holds the key.
+    again = client.create_standard_request(std())
+    assert not again.is_new and again.request.status is RequestStatus.REJECTED
+
+
+def test_timed_out_request(client, sim):
+    c = client.create_standard_request(std())
+    sim.admin("POST", "clock/advance", {"days": 181})
+    r = client.get_request(c.request.id)
+    assert r.timed_out and r.effective_status is RequestStatus.TIMED_OUT
+
+
+def test_lost_response_on_create_is_reconciled(client, sim):
+    sim.fault("create_request", "lost_response")
+    c = client.create_standard_request(std())
+    assert c.reconciled and not c.is_new
+    assert len(sim.requests()) == 1
+
+
+def test_reads_are_retried_after_a_503(client, sim):
+    c = client.create_standard_request(std())
+    sim.fault("get_request", "status503", count=2)
+    assert client.get_request(c.request.id).id == c.request.id
+    assert client.stats.http_requests >= 4
+
+
+def test_offline_validation_and_lifecycle(client):
+    comp = client.component
+    assert comp.check_org_no("0192:310816191") == "310816191"
+    assert comp.check_system_id(STANDARD_SYSTEM) == STANDARD_SYSTEM
+    assert comp.check_external_ref("cust-1") == "cust-1"
+    assert comp.check_request_id("48FBDEB0-807E-444E-91F9-E59832F840C6") == "48fbdeb0-807e-444e-91f9-e59832f840c6"
+    norm = client.validate(StandardRequest(STANDARD_SYSTEM, " 310816191 ", access_packages=[PKG]))
+    assert norm.party_org_no == ORG and norm.external_ref == ORG
+    system = client.get_registered_system(STANDARD_SYSTEM)
+    assert client.validate(std(redirect_url="https://smartregnskap.example/callback"), system).external_ref == "cust-1"
+    body = comp.validate_json(RequestKind.STANDARD, b'{"systemId":"%s","partyOrgNo":"310816191","accessPackages":[{"urn":"%s"}]}' % (STANDARD_SYSTEM.encode(), PKG.encode()))
+    assert b'"externalRef":"310816191"' in body
+    assert comp.transition(RequestStatus.NEW, "approve") is RequestStatus.ACCEPTED
+    assert comp.transition(RequestStatus.ACCEPTED, "reject") is None
+    assert comp.is_terminal(RequestStatus.REJECTED) and not comp.is_terminal(RequestStatus.NEW)
+    assert not comp.is_terminal(RequestStatus.UNKNOWN, "Pending")
+    r = client.create_standard_request(std()).request
+    later = r.created + dt.timedelta(days=11)
+    assert comp.is_timed_out(r, later, window_seconds=10 * 86400)
+    assert comp.effective_status(r, later, window_seconds=10 * 86400) is RequestStatus.TIMED_OUT
+    assert comp.effective_status(r) is RequestStatus.NEW
+
+
+def test_sans_io_build_and_parse(client, sim):
+    comp = client.component
+    cfg = comp.wit_config(sim.environment)
+    call = comp.call_create(std())
+    (method, url, headers, body, timeout), scopes = comp.build(cfg, call)
+    assert method == "POST" and url == sim.base + "/authentication/api/v1/systemuser/request/vendor"
+    assert scopes == ["altinn:authentication/systemuser.request.write"]
+    assert all(name.lower() != "authorization" for name, _ in headers)
+    token = sim.mint(scopes)
+    import requests
+
+    resp = requests.post(url, data=body, headers=dict(headers, Authorization="Bearer " + token), timeout=5)
+    out = comp.parse(cfg, call, resp.status_code, list(resp.headers.items()), resp.content)
+    assert isinstance(out, CreatedRequest) and out.is_new
