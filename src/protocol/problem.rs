@@ -77,6 +77,10 @@ fn message(call: &Call, p: &Problem) -> String {
     let extension = |name: &str| p.extensions.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).unwrap_or("");
     match (p.status, p.code.as_deref()) {
         (401, _) => "Altinn refused the token (401): it is missing, expired, or not a Maskinporten token for this environment".into(),
+        (403, _) if matches!(call, Call::GetRegisteredSystem(_)) => format!(
+            "Altinn refused to show this system (403): the token lacks {}, or the system belongs to another vendor",
+            scopes(call).join(" ")
+        ),
         (403, _) => format!("the token lacks the scope this operation needs (403): ask Maskinporten for {}", scopes(call).join(" ")),
         (_, Some("AUTH-00004")) => {
             "a system user already exists for this customer, system and external ref (AUTH-00004): verify it and use it instead of asking again".into()
@@ -91,7 +95,10 @@ fn message(call: &Call, p: &Problem) -> String {
         (_, Some(code @ ("AUTH-00064" | "AUTH-00065"))) => {
             format!("access packages that cannot be delegated this way ({code}): {}", extension("NotDelegablePackages"))
         }
-        (404, None) => "Altinn found nothing there (404)".into(),
+        (404, None) => match call {
+            Call::GetRegisteredSystem(id) => format!("Altinn has no registered system {} for this vendor (404)", crate::text::quote(id)),
+            _ => "Altinn found nothing there (404)".into(),
+        },
         (400, None) if !p.field_errors.is_empty() => format!(
             "Altinn refused the body (400): {}",
             p.field_errors.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; ")
