@@ -273,7 +273,7 @@ pub fn system_user_from_value(value: &Json) -> Result<SystemUser, String> {
         created: created(&o)?,
         is_deleted: o.bool("isDeleted")?,
         supplier_name: o.str("supplierName")?,
-        supplier_org_no: o.str("supplierOrgNo")?,
+        supplier_org_no: o.str("supplierOrgNo")?.map(|org| identifiers::normalize_org_no(&org).to_string()),
         external_ref: o.str("externalRef")?,
         user_type: match user_type.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("standard") => UserType::Standard,

@@ -4,9 +4,9 @@
 //! the Rust face of it.
 
 use crate::bindings::wit::{
-    self, AgentRequestInput, Config, CreatedRequest, CustomEnvironment, Environment, ExternalRefKey, ListRequestsQuery, ListSystemUsersQuery,
-    Outcome, RegisteredSystem, RequestId, RequestKind, RequestPage, StandardRequestInput, SystemUser, SystemUserPage, SystemUserRequest,
-    Task, VerifyQuery,
+    self, AgentRequestInput, Config, CreatedRequest, CustomEnvironment, Environment, ExternalRefKey, ListRequestsQuery,
+    ListSystemUsersQuery, Outcome, RegisteredSystem, RequestId, RequestKind, RequestPage, StandardRequestInput, SystemUser, SystemUserPage,
+    SystemUserRequest, Task, VerifyQuery,
 };
 use crate::capabilities::Capabilities;
 use crate::convert::describe_error;
@@ -44,7 +44,11 @@ pub fn config(environment: Environment) -> Config {
 /// all on the same origin.
 pub fn custom_environment(base_url: &str) -> Environment {
     let base = base_url.trim_end_matches('/').to_string();
-    Environment::Custom(CustomEnvironment { platform_url: base.clone(), confirm_url: base.clone(), maskinporten_issuer: format!("{base}/") })
+    Environment::Custom(CustomEnvironment {
+        platform_url: base.clone(),
+        confirm_url: base.clone(),
+        maskinporten_issuer: format!("{base}/"),
+    })
 }
 
 /// Runs the vendor operations of API.md §3 through the component.
@@ -127,7 +131,8 @@ impl Client {
 
     /// The system user for (system, customer, external ref), if the customer approved one.
     pub fn verify_system_user(&self, system_id: &str, org_no: &str, external_ref: Option<&str>) -> Result<Option<SystemUser>, ClientError> {
-        let query = VerifyQuery { system_id: system_id.to_string(), org_no: org_no.to_string(), external_ref: external_ref.map(String::from) };
+        let query =
+            VerifyQuery { system_id: system_id.to_string(), org_no: org_no.to_string(), external_ref: external_ref.map(String::from) };
         match self.run(&Task::VerifySystemUser(query))? {
             Outcome::SystemUser(user) => Ok(user),
             other => Err(unexpected("verify", other)),

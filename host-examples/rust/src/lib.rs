@@ -32,10 +32,14 @@
 //! # }
 //! ```
 
+// `ClientError` carries the component's whole typed error by value; it is off the hot path and
+// boxing it would only make matching clumsier for callers.
+#![allow(clippy::result_large_err)]
+
 mod bindings;
 mod calls;
-pub mod client;
 pub mod capabilities;
+pub mod client;
 pub mod convert;
 mod error;
 mod locate;
@@ -43,8 +47,8 @@ mod runtime;
 mod validate;
 
 pub use bindings::{wit, Systemuser};
-pub use client::{config, custom_environment, Client, ClientError};
 pub use capabilities::{Capabilities, HttpTransport, NoToken, Secret, StaticToken, ThreadSleep, Timer, TokenSource, UreqTransport};
+pub use client::{config, custom_environment, Client, ClientError};
 pub use error::{HostError, TrapKind};
 pub use locate::{locate_component, COMPONENT_ENV, COMPONENT_RELATIVE};
 pub use runtime::{HostState, Limits, Runtime, RuntimeConfig, Session};
