@@ -31,8 +31,9 @@ component: $(WASM_OPT)
 hosts:
 	$(CARGO) build --release -p systemuser-host -p altinn-sim
 
+# The whole vendor story against the simulator, in-process (see `systemuser demo --help`).
 demo: build
-	bash examples/demo.sh
+	$(CLI) demo
 
 test: build lint test-core test-host test-simulator test-browser test-node test-python
 

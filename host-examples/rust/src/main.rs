@@ -1,22 +1,36 @@
-//! `systemuser`: the command-line face of the component. Every check runs inside the
-//! component (the same code every other host runs), never in native Rust.
+//! `systemuser`: the command-line face of the component. Every check and every exchange with
+//! Altinn runs inside the component (the same code every other host runs); this binary only
+//! parses arguments, supplies HTTP and the token, and prints.
 
 mod cli;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Altinn system user requests, checked and (later) sent through the altinn-systemuser
-/// WebAssembly component.
+const EXIT_CODES: &str = "\
+Exit status:
+  0  done, and the answer is yes (valid, created, found, approved)
+  1  done, and the answer is no: invalid input (nothing sent), Altinn refused (e.g. AUTH-00004),
+     not found, the customer rejected, a request that must be withdrawn first, a demo step failed
+  2  bad usage, or a file (request, token, component) that cannot be read or decoded
+  3  the component failed (a trap, an instance that cannot start)
+  4  Altinn could not be reached or would not talk: connection, timeout, no token,
+     a token refused (401/403), an answer that cannot be understood
+  5  status --watch gave up: no final status before --timeout
+
+Token: --token-file FILE, else $SYSTEMUSER_TOKEN (a Maskinporten access token with the scopes
+the command needs). It is never printed.
+With --json, stdout holds one JSON document; a failure (other than exit 2) is
+{\"ok\": false, \"exitCode\": N, \"error\": {\"kind\", \"message\", …}}.";
+
+/// Altinn system user requests for vendors: create, follow and verify them through the
+/// altinn-systemuser WebAssembly component.
 #[derive(Debug, Parser)]
-#[command(name = "systemuser", version)]
+#[command(name = "systemuser", version, after_help = EXIT_CODES)]
 struct Cli {
-    /// The component file [default: $SYSTEMUSER_COMPONENT, else
-    /// target/wasm/altinn_systemuser.wasm here or beside the executable's target/]
-    #[arg(long, global = true, value_name = "PATH")]
-    component: Option<PathBuf>,
+    #[command(flatten)]
+    global: cli::Global,
 
     #[command(subcommand)]
     command: Command,
@@ -24,23 +38,55 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create, read, list and withdraw system user requests.
+    #[command(subcommand)]
+    Request(cli::request::Command),
+
+    /// Where a request stands; with --watch, wait (spinner) until the customer decides.
+    ///
+    /// Exit status with --watch: 0 Accepted, 1 Rejected/Denied/timed out, 5 gave up at --timeout.
+    Status(cli::status::Args),
+
+    /// Does a system user exist for this customer? Exit 0 yes, 1 no.
+    Verify(cli::users::VerifyArgs),
+
+    /// System users of a system.
+    #[command(subcommand)]
+    Users(cli::users::UsersCommand),
+
+    /// The vendor's registered system in Altinn's System Register.
+    #[command(subcommand)]
+    System(cli::users::SystemCommand),
+
     /// Check a create-request body locally, with Altinn's rules; nothing is sent.
     ///
     /// Exit status: 0 valid, 1 invalid, 2 bad usage or a file that cannot be read or decoded,
     /// 3 the component failed.
     Validate(cli::validate::Args),
+
+    /// Walk the vendor's story against a local Altinn (the simulator, in-process): approve,
+    /// agent + clients, reject + withdraw, refused inputs. Exit 0 when every step behaved.
+    /// No --json (a story is for people).
+    Demo,
 }
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with 2.
     let cli = Cli::parse();
-    let outcome = match cli.command {
-        Command::Validate(args) => cli::validate::run(cli.component.as_deref(), &args),
+    let global = &cli.global;
+    let outcome = match &cli.command {
+        Command::Request(command) => cli::request::run(global, command),
+        Command::Status(args) => cli::status::run(global, args),
+        Command::Verify(args) => cli::users::verify(global, args),
+        Command::Users(command) => cli::users::users(global, command),
+        Command::System(command) => cli::users::system(global, command),
+        Command::Validate(args) => cli::validate::run(global.component.as_deref(), global.json, args),
+        Command::Demo => cli::demo::run(global),
     };
     match outcome {
         Ok(code) => code.into(),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            failure.report(global.json);
             failure.code.into()
         }
     }

@@ -50,13 +50,17 @@ pub struct StaticToken(Secret);
 impl StaticToken {
     /// Refuses an empty token and one with characters that cannot be in a header.
     pub fn new(token: impl Into<String>) -> Result<Self, HostError> {
-        let token = token.into();
+        Self::checked(token.into()).map_err(HostError::Token)
+    }
+
+    /// The token trimmed, or why it cannot be one (without its value).
+    fn checked(token: String) -> Result<Self, String> {
         let token = token.trim();
         if token.is_empty() {
-            return Err(HostError::Token("the token is empty".into()));
+            return Err("the token is empty".into());
         }
         if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(HostError::Token("the token holds whitespace or control characters; it must be one line with no spaces".into()));
+            return Err("the token holds whitespace or control characters; it must be one line with no spaces".into());
         }
         Ok(StaticToken(Secret::new(token)))
     }
@@ -69,7 +73,7 @@ impl StaticToken {
     /// Reads the named environment variable; `Ok(None)` when it is not set.
     pub fn from_env_var(name: &str) -> Result<Option<Self>, HostError> {
         match std::env::var(name) {
-            Ok(value) => Self::new(value).map(Some).map_err(|e| HostError::Token(format!("{name}: {e}"))),
+            Ok(value) => Self::checked(value).map(Some).map_err(|why| HostError::Token(format!("{name}: {why}"))),
             Err(std::env::VarError::NotPresent) => Ok(None),
             Err(std::env::VarError::NotUnicode(_)) => Err(HostError::Token(format!("{name} is not valid UTF-8"))),
         }
@@ -80,7 +84,7 @@ impl StaticToken {
         // The io error names the cause ("No such file or directory"), never the contents.
         let text =
             std::fs::read_to_string(path).map_err(|e| HostError::Token(format!("cannot read the token file {}: {e}", path.display())))?;
-        Self::new(text).map_err(|e| HostError::Token(format!("{}: {e}", path.display())))
+        Self::checked(text).map_err(|why| HostError::Token(format!("{}: {why}", path.display())))
     }
 }
 

@@ -1,24 +1,41 @@
-//! The subcommands, one module each, and what they share: exit codes and failures.
+//! The subcommands, one module each, and what they share: global options, exit codes,
+//! failures, and the client every talking command uses.
 
+pub mod demo;
+pub mod output;
+pub mod request;
+pub mod status;
+pub mod users;
 pub mod validate;
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use systemuser_host::{locate_component, HostError, Runtime};
+use serde_json::{json, Value};
+use systemuser_host::convert::{describe_error, field_or_body};
+use systemuser_host::wit::{self, Environment};
+use systemuser_host::{
+    custom_environment, locate_component, Capabilities, Client, ClientError, HostError, NoToken, Runtime, StaticToken, UreqTransport,
+};
 
-/// The exit statuses every subcommand uses.
+/// The exit statuses every subcommand uses (documented in `systemuser --help` and the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// Done, and the answer is yes (valid, found, approved).
+    /// Done, and the answer is yes (valid, created, found, approved).
     Ok = 0,
-    /// Done, and the answer is no (invalid input, refused).
+    /// Done, and the answer is no: invalid input, Altinn refused, not found, the customer
+    /// rejected, a request that must be withdrawn first.
     No = 1,
     /// Bad usage: an argument, or a file that cannot be read or decoded.
     Usage = 2,
     /// The component or the host failed (a trap, an instance that cannot start).
     Internal = 3,
+    /// Altinn could not be reached or would not talk: connection, timeout, no token or a
+    /// refused token (401/403), an answer that cannot be understood.
+    Transport = 4,
+    /// `status --watch` gave up: no final status before `--timeout`.
+    WatchTimeout = 5,
 }
 
 impl From<Exit> for ExitCode {
@@ -27,16 +44,62 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Why a command could not give an answer: printed on stderr, then the process exits.
+/// Why a command could not give its answer: printed on stderr (and, with `--json`, as
+/// `{"ok": false, "error": …}` on stdout), then the process exits with `code`.
 #[derive(Debug)]
 pub struct Failure {
     pub code: Exit,
     pub message: String,
+    /// What to do about it, when there is something to say.
+    pub hint: Option<String>,
+    /// The error as JSON (`kind`, `status`, `code`, `message`, `violations`), for `--json`.
+    pub json: Option<Value>,
 }
 
 impl Failure {
+    pub fn new(code: Exit, message: impl Into<String>) -> Self {
+        Failure { code, message: message.into(), hint: None, json: None }
+    }
+
     pub fn usage(message: impl Into<String>) -> Self {
-        Failure { code: Exit::Usage, message: message.into() }
+        Failure::new(Exit::Usage, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The Altinn problem code, when the failure carries one (e.g. `AUTH-00004`).
+    pub fn altinn_code(&self) -> Option<&str> {
+        self.json.as_ref()?.get("code")?.as_str()
+    }
+
+    /// Prints the failure: stderr for people; with `--json` also `{"ok": false, …}` on stdout,
+    /// except for usage errors (exit 2), which leave stdout empty.
+    pub fn report(&self, json: bool) {
+        if json && self.code != Exit::Usage {
+            let mut error = self.json.clone().unwrap_or_else(|| json!({"kind": kind_of_exit(self.code), "message": self.message}));
+            if let (Some(hint), Some(obj)) = (&self.hint, error.as_object_mut()) {
+                obj.insert("hint".into(), Value::String(hint.clone()));
+            }
+            println!("{}", json!({"ok": false, "exitCode": self.code as u8, "error": error}));
+        }
+        eprintln!("error: {}", self.message);
+        if let Some(hint) = &self.hint {
+            eprintln!("hint: {hint}");
+        }
+    }
+}
+
+fn kind_of_exit(code: Exit) -> &'static str {
+    match code {
+        Exit::Ok => "ok",
+        Exit::No => "refused",
+        Exit::Usage => "usage",
+        Exit::Internal => "component",
+        Exit::Transport => "transport",
+        Exit::WatchTimeout => "watch-timeout",
     }
 }
 
@@ -51,14 +114,151 @@ impl From<HostError> for Failure {
             HostError::Decode { document, violations, .. } if !violations.is_empty() => {
                 let mut message = format!("cannot decode the {document}:");
                 for v in violations {
-                    let field = systemuser_host::convert::field_or_body(&v.field);
+                    let field = field_or_body(&v.field);
                     message.push_str(&format!("\n  ✗ {field}: {} [{}]", v.message, v.code));
                 }
                 message
             }
             other => other.to_string(),
         };
-        Failure { code, message }
+        Failure::new(code, message)
+    }
+}
+
+impl From<ClientError> for Failure {
+    fn from(err: ClientError) -> Self {
+        match err {
+            ClientError::Host(e) => e.into(),
+            ClientError::Altinn(e) => from_altinn(&e),
+        }
+    }
+}
+
+/// The component's typed error as a failure: exit code, a sentence, a hint, and JSON.
+pub fn from_altinn(e: &wit::Error) -> Failure {
+    use wit::Error as E;
+    let (code, kind, hint) = match e {
+        E::Validation(_) => (Exit::No, "validation", Some("nothing was sent; fix the input and try again".to_string())),
+        E::Altinn(_) => (Exit::No, "altinn", None),
+        E::NotFound(_) => (Exit::No, "not-found", None),
+        E::Conflict(_) => (Exit::No, "conflict", None),
+        E::Unauthorized(_) => (
+            Exit::Transport,
+            "unauthorized",
+            Some("Altinn did not accept the token: it may have expired or be for another environment".to_string()),
+        ),
+        E::Forbidden(_) => (Exit::Transport, "forbidden", Some("the token lacks the scope this operation needs".to_string())),
+        E::Transport(_) => (Exit::Transport, "transport", Some("check --env / --base-url and your network".to_string())),
+        E::Token(_) => {
+            (Exit::Transport, "token", Some("set SYSTEMUSER_TOKEN or pass --token-file FILE with a Maskinporten access token".to_string()))
+        }
+        E::InvalidResponse(_) => (Exit::Transport, "invalid-response", None),
+    };
+    let message = match e {
+        E::Validation(violations) => {
+            let mut message = format!("the component refused the input ({} violation{}):", violations.len(), plural(violations.len()));
+            for v in violations {
+                message.push_str(&format!("\n  ✗ {}: {} [{}]", field_or_body(&v.field), v.message, v.code));
+            }
+            message
+        }
+        other => describe_error(other),
+    };
+    let mut failure = Failure::new(code, message);
+    failure.hint = hint;
+    failure.json = Some(output::error_json(kind, e));
+    failure
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Which Altinn environment (`--env`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnvName {
+    Production,
+    Tt02,
+    At22,
+    At23,
+    At24,
+    Yt01,
+}
+
+/// The options every command takes (before or after the subcommand).
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global options")]
+pub struct Global {
+    /// The component file [default: $SYSTEMUSER_COMPONENT, else
+    /// target/wasm/altinn_systemuser.wasm here or beside the executable's target/]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub component: Option<PathBuf>,
+
+    /// The Altinn environment [default: tt02]
+    #[arg(long, global = true, value_enum, value_name = "ENV", conflicts_with = "base_url")]
+    pub env: Option<EnvName>,
+
+    /// A custom environment (e.g. the simulator, `http://127.0.0.1:5101`): platform, confirm
+    /// page and Maskinporten all on this origin
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// A file holding the Maskinporten access token [default: $SYSTEMUSER_TOKEN]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Machine-readable output: one JSON document on stdout (errors as {"ok": false, "error": …})
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+impl Global {
+    /// The environment named by `--base-url` or `--env` (tt02 when neither is given).
+    pub fn environment(&self) -> Result<Environment, Failure> {
+        if let Some(url) = &self.base_url {
+            let lower = url.to_ascii_lowercase();
+            if !(lower.starts_with("http://") || lower.starts_with("https://")) || url.len() < 10 {
+                return Err(Failure::usage(format!(
+                    "--base-url must be an absolute http(s) URL, e.g. http://127.0.0.1:5101 (got {url:?})"
+                )));
+            }
+            return Ok(custom_environment(url));
+        }
+        Ok(match self.env.unwrap_or(EnvName::Tt02) {
+            EnvName::Production => Environment::Production,
+            EnvName::Tt02 => Environment::Tt02,
+            EnvName::At22 => Environment::At22,
+            EnvName::At23 => Environment::At23,
+            EnvName::At24 => Environment::At24,
+            EnvName::Yt01 => Environment::Yt01,
+        })
+    }
+
+    /// A client with real HTTP and the token from `--token-file` or `$SYSTEMUSER_TOKEN`
+    /// (none at all: every call that needs one fails with exit 4 and says how to give one).
+    pub fn client(&self) -> Result<(Runtime, Client), Failure> {
+        let environment = self.environment()?;
+        let http = UreqTransport::new();
+        let caps = match &self.token_file {
+            // A file that cannot be read is unreadable input: exit 2.
+            Some(file) => Capabilities::new(http, StaticToken::from_file(file)?),
+            None => match StaticToken::from_env() {
+                Ok(Some(token)) => Capabilities::new(http, token),
+                Ok(None) => Capabilities::new(http, NoToken),
+                Err(e) => {
+                    // `e` reads "token: SYSTEMUSER_TOKEN: <why>".
+                    return Err(Failure::new(Exit::Transport, format!("no usable {e}"))
+                        .with_hint("put one Maskinporten access token in SYSTEMUSER_TOKEN, or pass --token-file FILE"));
+                }
+            },
+        };
+        let runtime = load_runtime(self.component.as_deref())?;
+        let client = Client::new(runtime.clone(), caps, systemuser_host::config(environment));
+        Ok((runtime, client))
     }
 }
 

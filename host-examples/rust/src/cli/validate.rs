@@ -22,13 +22,10 @@ pub struct Args {
     /// the redirect URL, rights and packages against it.
     #[arg(long, value_name = "SYSTEM.json")]
     pub system: Option<PathBuf>,
-
-    /// Print only `{"ok": bool, "violations": [{"code", "field", "message"}]}`.
-    #[arg(long)]
-    pub json: bool,
 }
 
-pub fn run(component: Option<&Path>, args: &Args) -> Result<Exit, Failure> {
+/// With `json`: print only `{"ok": bool, "violations": [{"code", "field", "message"}]}`.
+pub fn run(component: Option<&Path>, json: bool, args: &Args) -> Result<Exit, Failure> {
     // Files first: a typo in a path should not wait for the component to compile.
     let request = read_input(&args.request, "request")?;
     let system = args.system.as_deref().map(|p| read_input(p, "registered system")).transpose()?;
@@ -41,7 +38,7 @@ pub fn run(component: Option<&Path>, args: &Args) -> Result<Exit, Failure> {
     };
     let (violations, body) = verdict.map_err(|err| name_the_file(err, args))?;
 
-    if args.json {
+    if json {
         let verdict = JsonVerdict { ok: body.is_some(), violations: violations.iter().map(ViolationJson::from).collect() };
         // Serialising strings and a bool cannot fail.
         println!("{}", serde_json::to_string(&verdict).unwrap_or_default());

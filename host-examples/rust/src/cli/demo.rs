@@ -1,0 +1,463 @@
+//! `systemuser demo`: the story a vendor lives, against a local Altinn (the simulator,
+//! in-process, admin routes on). Every step checks what it got; the first surprise ends the
+//! demo with exit 1.
+
+use std::time::{Duration, Instant};
+
+use altinn_sim::{SimHandle, SimOptions, Simulator};
+use serde_json::Value;
+use systemuser_host::wit::{
+    self, AccessPackage, AgentRequestInput, AttributePair, RequestKind, RequestStatus, Right, StandardRequestInput, UserType,
+};
+use systemuser_host::{custom_environment, Capabilities, Client, ClientError, Runtime, StaticToken, UreqTransport};
+
+use super::output::{self, bold};
+use super::request::{created_exit, print_created};
+use super::status::{transition_line, watch, watch_summary, Progress, Target};
+use super::{load_runtime, Exit, Failure, Global};
+
+const VENDOR: &str = "314248295";
+const STANDARD_SYSTEM: &str = "314248295_smartregnskap";
+const AGENT_SYSTEM: &str = "314248295_smartbyraa";
+const REDIRECT: &str = "https://smartregnskap.example/callback";
+const SCOPES: [&str; 3] = [
+    "altinn:authentication/systemuser.request.write",
+    "altinn:authentication/systemuser.request.read",
+    "altinn:authentication/systemregister.write",
+];
+/// How long a watch in the demo may wait for the simulated customer.
+const WATCH_TIMEOUT: Duration = Duration::from_secs(15);
+const POLL: Duration = Duration::from_millis(250);
+/// The customer opens the link after this long (so that the watch shows `New` first).
+const CUSTOMER_DELAY: Duration = Duration::from_secs(1);
+
+pub fn run(global: &Global) -> Result<Exit, Failure> {
+    if global.json {
+        return Err(Failure::usage(
+            "`systemuser demo` has no --json output: it tells a story for people (the other commands have --json for scripts)",
+        ));
+    }
+    if global.base_url.is_some() || global.env.is_some() || global.token_file.is_some() {
+        return Err(Failure::usage("`systemuser demo` runs its own local Altinn; --env, --base-url and --token-file do not apply"));
+    }
+    let started = Instant::now();
+    let runtime = load_runtime(global.component.as_deref())?;
+    let sim = Simulator::start(SimOptions::default().with_admin(true))
+        .map_err(|e| Failure::new(Exit::Internal, format!("cannot start the simulator: {e}")))?;
+    let token = StaticToken::new(sim.mint_token(VENDOR, &SCOPES))?;
+    let client = Client::new(
+        runtime.clone(),
+        Capabilities::new(UreqTransport::new(), token),
+        systemuser_host::config(custom_environment(&sim.url())),
+    );
+    let demo = Demo { runtime, client, browser: browser(), base: sim.url(), sim: &sim };
+
+    println!("{}", bold("systemuser demo: a vendor's system user requests, end to end"));
+    println!("A local Altinn (the simulator) is running in this process at {}.", demo.base);
+    println!("Vendor {VENDOR} (SMARTREGNSKAP AS) holds a Maskinporten token with the scopes");
+    println!("  {}", SCOPES.join(", "));
+    println!("Every call below goes through the altinn-systemuser WebAssembly component, exactly as the commands do.");
+
+    let result = demo.story();
+    let elapsed = started.elapsed().as_secs_f64();
+    match result {
+        Ok(()) => {
+            println!();
+            println!("{}", bold(&format!("✓ demo finished: every step behaved as expected ({elapsed:.1} s)")));
+            Ok(Exit::Ok)
+        }
+        Err(failure) => {
+            println!();
+            println!("✗ demo failed after {elapsed:.1} s");
+            Err(Failure::new(Exit::No, format!("demo: {}", failure.message)))
+        }
+    }
+}
+
+struct Demo<'a> {
+    runtime: Runtime,
+    client: Client,
+    browser: ureq::Agent,
+    base: String,
+    sim: &'a SimHandle,
+}
+
+/// A check of the story: fails the demo with `what` when `ok` is false.
+fn expect(ok: bool, what: impl FnOnce() -> String) -> Result<(), Failure> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::new(Exit::No, what()))
+    }
+}
+
+/// A call that must succeed, with the step named in the failure.
+fn step<T>(what: &str, result: Result<T, ClientError>) -> Result<T, Failure> {
+    result.map_err(|e| Failure::new(Exit::No, format!("{what}: {}", Failure::from(e).message)))
+}
+
+fn section(n: u32, title: &str) {
+    println!();
+    println!("{}", bold(&format!("━━ {n}. {title} ━━")));
+}
+
+fn command(line: &str) {
+    println!();
+    println!("$ {}", bold(&format!("systemuser {line}")));
+}
+
+fn note(text: &str) {
+    println!("  ({text})");
+}
+
+/// A browser: no redirects followed (we want to see where the customer is sent), no proxy
+/// (everything is on loopback), any status is an answer.
+fn browser() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..].find('/').map_or(url, |i| &url[..after_scheme + i])
+}
+
+fn attr<'h>(tag: &'h str, name: &str) -> Option<&'h str> {
+    let key = format!("{name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// Does what a customer's browser does: opens `page_url`, finds the form holding the button
+/// `button_id`, and posts it with its hidden fields. Returns where the answer (a 303) sends the
+/// browser.
+fn submit_form(browser: &ureq::Agent, page_url: &str, button_id: &str) -> Result<String, String> {
+    let mut page = browser.get(page_url).call().map_err(|e| format!("GET {page_url}: {e}"))?;
+    let status = page.status().as_u16();
+    let html = page.body_mut().read_to_string().map_err(|e| format!("reading {page_url}: {e}"))?;
+    if status != 200 {
+        return Err(format!("GET {page_url} answered {status}"));
+    }
+    let at = html.find(&format!("id=\"{button_id}\"")).ok_or_else(|| format!("the page has no button {button_id:?}"))?;
+    let form_start = html[..at].rfind("<form").ok_or_else(|| format!("the button {button_id:?} is in no form"))?;
+    let form = &html[form_start..at];
+    let action = unescape(attr(form, "action").ok_or("the form has no action")?);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for input in form.split("<input").skip(1) {
+        if let (Some(name), Some(value)) = (attr(input, "name"), attr(input, "value")) {
+            fields.push((unescape(name), unescape(value)));
+        }
+    }
+    let target = if action.starts_with("http") { action } else { format!("{}{action}", origin(page_url)) };
+    let answer =
+        browser.post(&target).send_form(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| format!("POST {target}: {e}"))?;
+    let status = answer.status().as_u16();
+    let location = answer.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
+    if status != 303 {
+        return Err(format!("POST {target} answered {status}, not a redirect"));
+    }
+    Ok(location)
+}
+
+/// The customer, in a background thread: waits, then opens the confirm link and clicks.
+fn customer_later(browser: &ureq::Agent, confirm_url: &str, button: &'static str) -> std::thread::JoinHandle<Result<String, String>> {
+    let (browser, url) = (browser.clone(), confirm_url.to_string());
+    std::thread::spawn(move || {
+        std::thread::sleep(CUSTOMER_DELAY);
+        submit_form(&browser, &url, button)
+    })
+}
+
+fn join_customer(handle: std::thread::JoinHandle<Result<String, String>>) -> Result<String, Failure> {
+    handle
+        .join()
+        .map_err(|_| Failure::new(Exit::No, "the simulated customer's browser thread panicked"))?
+        .map_err(|e| Failure::new(Exit::No, format!("the customer's browser: {e}")))
+}
+
+fn violations_of(result: Result<wit::CreatedRequest, ClientError>, what: &str) -> Result<Vec<wit::Violation>, Failure> {
+    match result {
+        Err(ClientError::Altinn(wit::Error::Validation(v))) => Ok(v),
+        Err(e) => {
+            Err(Failure::new(Exit::No, format!("{what}: expected the component to refuse the input, got: {}", Failure::from(e).message)))
+        }
+        Ok(created) => Err(Failure::new(Exit::No, format!("{what}: expected a refusal, but request {} was created", created.request.id))),
+    }
+}
+
+fn print_violations(violations: &[wit::Violation]) {
+    for v in violations {
+        println!("  ✗ {}: {} [{}]", systemuser_host::convert::field_or_body(&v.field), v.message, v.code);
+    }
+}
+
+fn right(value: &str) -> Right {
+    Right { action: None, resource: vec![AttributePair { id: "urn:altinn:resource".into(), value: value.into() }] }
+}
+
+fn package(name: &str) -> AccessPackage {
+    AccessPackage { urn: format!("urn:altinn:accesspackage:{name}") }
+}
+
+impl Demo<'_> {
+    fn story(&self) -> Result<(), Failure> {
+        self.approved_standard()?;
+        self.agent_with_clients()?;
+        self.rejected_then_withdrawn()?;
+        self.refused_before_sending()?;
+        Ok(())
+    }
+
+    /// Watches `id` (the customer acts in the background) and prints each change.
+    fn watch_until_final(&self, id: &str, kind: RequestKind, expected: RequestStatus) -> Result<(), Failure> {
+        command(&format!("status {id} --watch"));
+        let mut progress = Progress::new(false);
+        let target = Target { id, kind: Some(kind), timeout: WATCH_TIMEOUT, interval: POLL };
+        let watched = watch(&self.runtime, &self.client, &target, &mut progress, |_, status, previous, at| {
+            println!("  {}", transition_line(status, previous, at));
+        })?;
+        println!("  {}", watch_summary(&watched));
+        let seen: Vec<String> = watched.transitions.iter().map(|(s, _)| output::status_name(s)).collect();
+        let wanted = vec!["New".to_string(), output::status_name(&expected)];
+        expect(watched.terminal && watched.status == expected && seen == wanted, || {
+            format!("expected the watch to show {} and end there; it saw {}", wanted.join(" → "), seen.join(" → "))
+        })
+    }
+
+    fn approved_standard(&self) -> Result<(), Failure> {
+        section(1, "A standard request with rights, a package and a redirect URL, approved by the customer");
+        let org = "310816191";
+        let external_ref = "erp-customer-42";
+        command(&format!(
+            "request create --system-id {STANDARD_SYSTEM} --org {org} --external-ref {external_ref} --title 'SmartRegnskap for Kunde AS' \
+             --right urn:altinn:resource=ske-krav-og-betalinger --package skattegrunnlag --redirect-url {REDIRECT}"
+        ));
+        let input = StandardRequestInput {
+            system_id: STANDARD_SYSTEM.into(),
+            party_org_no: org.into(),
+            external_ref: Some(external_ref.into()),
+            integration_title: Some("SmartRegnskap for Kunde AS".into()),
+            rights: Some(vec![right("ske-krav-og-betalinger")]),
+            access_packages: Some(vec![package("skattegrunnlag")]),
+            redirect_url: Some(REDIRECT.into()),
+        };
+        let created = step("creating the standard request", self.client.create_standard_request(input))?;
+        print_created(&created);
+        let r = &created.request;
+        expect(created.is_new && r.status == RequestStatus::New, || {
+            format!("expected a new request in status New, got {}", output::status_label(r))
+        })?;
+        let confirm = r.confirm_url.clone().ok_or_else(|| Failure::new(Exit::No, "the created request has no confirm link"))?;
+        expect(confirm.starts_with(&self.base), || format!("the confirm link {confirm} is not on the local Altinn"))?;
+
+        note("in about a second the customer opens the link in a browser and clicks Approve: GET the page, POST its form");
+        let customer = customer_later(&self.browser, &confirm, "approve");
+        self.watch_until_final(&r.id, RequestKind::Standard, RequestStatus::Accepted)?;
+        let landed = join_customer(customer)?;
+        note(&format!("after approving, the customer's browser was sent to {landed}"));
+        expect(landed.starts_with(REDIRECT), || format!("expected the customer to be sent to {REDIRECT}, not {landed}"))?;
+
+        command(&format!("verify --system-id {STANDARD_SYSTEM} --org {org} --external-ref {external_ref}"));
+        let user = step("verifying the system user", self.client.verify_system_user(STANDARD_SYSTEM, org, Some(external_ref)))?;
+        let user = user.ok_or_else(|| Failure::new(Exit::No, "verify found no system user after the customer approved"))?;
+        println!("✓ system user found");
+        for line in output::user_lines(&user) {
+            println!("  {line}");
+        }
+        expect(user.id == r.id, || format!("the system user's id {} should equal the request's id {}", user.id, r.id))
+    }
+
+    fn agent_with_clients(&self) -> Result<(), Failure> {
+        section(2, "An agent request for the client system 314248295_smartbyraa, approved, then clients delegated");
+        let org = "314224965";
+        command(&format!("request create-agent --system-id {AGENT_SYSTEM} --org {org} --package regnskapsforer-med-signeringsrettighet"));
+        let input = AgentRequestInput {
+            system_id: AGENT_SYSTEM.into(),
+            party_org_no: org.into(),
+            external_ref: None,
+            integration_title: None,
+            access_packages: vec![package("regnskapsforer-med-signeringsrettighet")],
+            redirect_url: None,
+            rights: None,
+        };
+        let created = step("creating the agent request", self.client.create_agent_request(input))?;
+        print_created(&created);
+        let r = &created.request;
+        expect(created.is_new && r.kind == RequestKind::Agent && r.rights.is_empty(), || {
+            "expected a new agent request without rights".into()
+        })?;
+        let confirm = r.confirm_url.clone().ok_or_else(|| Failure::new(Exit::No, "the agent request has no confirm link"))?;
+
+        note("the customer approves on the agent confirm page");
+        let customer = customer_later(&self.browser, &confirm, "approve");
+        self.watch_until_final(&r.id, RequestKind::Agent, RequestStatus::Accepted)?;
+        join_customer(customer)?;
+
+        println!();
+        println!("The system user exists but may act for no client yet: the customer delegates clients on the clients page.");
+        let clients_page = format!("{}/accessmanagement/ui/systemuser/agentclients?id={}", self.base, r.id);
+        let clients = ["313981436", "316501389"];
+        for client in clients {
+            submit_form(&self.browser, &clients_page, &format!("add-{client}"))
+                .map_err(|e| Failure::new(Exit::No, format!("delegating client {client}: {e}")))?;
+            note(&format!("customer {org} delegated client {client} (POST of the Add form on {clients_page})"));
+        }
+        let delegated = self.delegated_clients(&r.id)?;
+        println!("  delegated clients of system user {}: {}", r.id, delegated.join(", "));
+        note("Altinn's vendor API does not list clients; this is the simulator's admin view (GET /_sim/systemusers)");
+        expect(delegated == clients, || format!("expected the clients {clients:?}, the simulator shows {delegated:?}"))?;
+
+        command(&format!("verify --system-id {AGENT_SYSTEM} --org {org}"));
+        let user = step("verifying the agent system user", self.client.verify_system_user(AGENT_SYSTEM, org, None))?
+            .ok_or_else(|| Failure::new(Exit::No, "verify found no agent system user after approval"))?;
+        println!("✓ system user found");
+        for line in output::user_lines(&user) {
+            println!("  {line}");
+        }
+        expect(user.user_type == UserType::Agent, || {
+            format!("expected an agent system user, got {}", output::user_type_name(&user.user_type))
+        })?;
+
+        command(&format!("users list --system-id {AGENT_SYSTEM}"));
+        let users = step("listing the system users", self.client.list_system_users(AGENT_SYSTEM))?;
+        for u in &users {
+            println!("  {}  {}  customer {}", u.id, output::user_type_name(&u.user_type), u.reportee_org_no);
+        }
+        expect(users.iter().any(|u| u.id == r.id), || "the new agent system user is missing from the list".into())
+    }
+
+    fn delegated_clients(&self, system_user_id: &str) -> Result<Vec<String>, Failure> {
+        let fail = |e: String| Failure::new(Exit::No, format!("reading the simulator's system users: {e}"));
+        let url = format!("{}/_sim/systemusers", self.base);
+        let mut answer = self.browser.get(&url).call().map_err(|e| fail(e.to_string()))?;
+        let body = answer.body_mut().read_to_string().map_err(|e| fail(e.to_string()))?;
+        let state: Value = serde_json::from_str(&body).map_err(|e| fail(e.to_string()))?;
+        let user = state["systemUsers"]
+            .as_array()
+            .and_then(|users| users.iter().find(|u| u["id"] == system_user_id))
+            .ok_or_else(|| fail(format!("no system user {system_user_id}")))?;
+        Ok(user["clients"].as_array().map(|c| c.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default())
+    }
+
+    fn rejected_then_withdrawn(&self) -> Result<(), Failure> {
+        section(3, "A rejected request, and what the vendor must do next");
+        let org = "317103360";
+        let external_ref = "erp-customer-77";
+        let input = StandardRequestInput {
+            system_id: STANDARD_SYSTEM.into(),
+            party_org_no: org.into(),
+            external_ref: Some(external_ref.into()),
+            integration_title: None,
+            rights: Some(vec![right("ske-innrapportering-a-ordning")]),
+            access_packages: None,
+            redirect_url: None,
+        };
+        let line = format!(
+            "request create --system-id {STANDARD_SYSTEM} --org {org} --external-ref {external_ref} --right urn:altinn:resource=ske-innrapportering-a-ordning"
+        );
+        command(&line);
+        let first = step("creating the request", self.client.create_standard_request(input.clone()))?;
+        print_created(&first);
+        let confirm = first.request.confirm_url.clone().ok_or_else(|| Failure::new(Exit::No, "no confirm link"))?;
+
+        note("the customer clicks Reject this time");
+        let customer = customer_later(&self.browser, &confirm, "reject");
+        self.watch_until_final(&first.request.id, RequestKind::Standard, RequestStatus::Rejected)?;
+        join_customer(customer)?;
+
+        println!();
+        println!("The vendor asks again with the same key (system, customer, external ref):");
+        command(&line);
+        let again = step("re-posting the rejected request", self.client.create_standard_request(input.clone()))?;
+        print_created(&again);
+        expect(!again.is_new && again.request.id == first.request.id && again.request.status == RequestStatus::Rejected, || {
+            format!(
+                "expected the same Rejected request with is-new=false, got {} ({}, is-new={})",
+                again.request.id,
+                output::status_label(&again.request),
+                again.is_new
+            )
+        })?;
+        expect(created_exit(&again) == Exit::No, || "a re-POST that finds a rejected request should exit 1".into())?;
+
+        command(&format!("request withdraw {}", first.request.id));
+        step("withdrawing the rejected request", self.client.withdraw_request(&first.request.id))?;
+        println!("✓ request {} withdrawn; its key is free for a new request", first.request.id);
+
+        command(&line);
+        let fresh = step("creating the request again", self.client.create_standard_request(input))?;
+        print_created(&fresh);
+        expect(fresh.is_new && fresh.request.id != first.request.id && fresh.request.status == RequestStatus::New, || {
+            format!("expected a new request in status New, got {} ({})", fresh.request.id, output::status_label(&fresh.request))
+        })
+    }
+
+    fn refused_before_sending(&self) -> Result<(), Failure> {
+        section(4, "Requests the component refuses before anything is sent");
+        let calls_before = self.create_calls()?;
+
+        command(&format!(
+            "request create-agent --system-id {AGENT_SYSTEM} --org 313981436 --package regnskapsforer-lonn --right urn:altinn:resource=ske-krav-og-betalinger"
+        ));
+        let input = AgentRequestInput {
+            system_id: AGENT_SYSTEM.into(),
+            party_org_no: "313981436".into(),
+            external_ref: None,
+            integration_title: None,
+            access_packages: vec![package("regnskapsforer-lonn")],
+            redirect_url: None,
+            rights: Some(vec![right("ske-krav-og-betalinger")]),
+        };
+        let violations = violations_of(self.client.create_agent_request(input), "rights on an agent request")?;
+        print_violations(&violations);
+        note("Altinn would silently drop the rights; the component refuses instead (exit 1)");
+        expect(violations.iter().any(|v| v.code == "rights-on-agent-request"), || "expected the violation rights-on-agent-request".into())?;
+
+        let wrong = format!("{REDIRECT}/");
+        command(&format!("request create --system-id {STANDARD_SYSTEM} --org 313981436 --package merverdiavgift --redirect-url {wrong}"));
+        let input = StandardRequestInput {
+            system_id: STANDARD_SYSTEM.into(),
+            party_org_no: "313981436".into(),
+            external_ref: None,
+            integration_title: None,
+            rights: None,
+            access_packages: Some(vec![package("merverdiavgift")]),
+            redirect_url: Some(wrong.clone()),
+        };
+        let violations = violations_of(self.client.create_standard_request(input), "an unregistered redirect URL")?;
+        print_violations(&violations);
+        note(&format!("the system registers {REDIRECT}; the component read the registered system first and matched as Altinn does"));
+        expect(violations.iter().any(|v| v.code == "AUTH-00021" && v.field == "redirectUrl"), || {
+            "expected AUTH-00021 on redirectUrl".into()
+        })?;
+
+        let calls_after = self.create_calls()?;
+        println!();
+        println!("  create calls the local Altinn received during this section: {}", calls_after - calls_before);
+        expect(calls_after == calls_before, || "a refused request reached Altinn".into())
+    }
+
+    /// How many create calls the simulator has seen (its admin call log).
+    fn create_calls(&self) -> Result<usize, Failure> {
+        let fail = |e: String| Failure::new(Exit::No, format!("reading the simulator's call log: {e}"));
+        let url = format!("{}/_sim/calls", self.base);
+        let mut answer = self.browser.get(&url).call().map_err(|e| fail(e.to_string()))?;
+        let body = answer.body_mut().read_to_string().map_err(|e| fail(e.to_string()))?;
+        let log: Value = serde_json::from_str(&body).map_err(|e| fail(e.to_string()))?;
+        let _ = self.sim; // keeps the simulator alive for the whole story
+        Ok(log["calls"]
+            .as_array()
+            .map(|calls| calls.iter().filter(|c| matches!(c["route"].as_str(), Some("create_request" | "create_agent_request"))).count())
+            .unwrap_or(0))
+    }
+}

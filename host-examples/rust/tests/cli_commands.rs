@@ -1,0 +1,692 @@
+//! The `systemuser` commands end to end: the real binary, the built component, and an
+//! in-process simulator on a free port (`--base-url`), the token in `SYSTEMUSER_TOKEN`.
+//! Every run checks that the token appears in no output.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use altinn_sim::{SimHandle, SimOptions, Simulator};
+use serde_json::Value;
+
+const VENDOR: &str = "314248295";
+const SYSTEM: &str = "314248295_smartregnskap";
+const AGENT_SYSTEM: &str = "314248295_smartbyraa";
+const REDIRECT: &str = "https://smartregnskap.example/callback";
+const SCOPES: [&str; 3] = [
+    "altinn:authentication/systemuser.request.write",
+    "altinn:authentication/systemuser.request.read",
+    "altinn:authentication/systemregister.write",
+];
+/// Valid customers in the simulator's default fixture.
+const ORGS: [&str; 6] = ["310816191", "314224965", "317103360", "316501389", "313981436", "316859356"];
+
+struct Sim {
+    handle: SimHandle,
+    token: String,
+}
+
+fn sim() -> Sim {
+    sim_with(SimOptions::default().with_admin(true))
+}
+
+fn sim_with(options: SimOptions) -> Sim {
+    let handle = Simulator::start(options).expect("the simulator starts");
+    let token = handle.mint_token(VENDOR, &SCOPES);
+    Sim { handle, token }
+}
+
+/// The binary with the component, nothing inherited that could change the answer.
+fn base_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemuser"));
+    cmd.arg("--component")
+        .arg(common::component_path())
+        .env_remove("SYSTEMUSER_COMPONENT")
+        .env_remove("SYSTEMUSER_TOKEN")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `systemuser --base-url <sim> ARGS` with the token in `SYSTEMUSER_TOKEN`.
+fn run(sim: &Sim, args: &[&str]) -> Output {
+    let out = base_command().arg("--base-url").arg(sim.handle.url()).args(args).env("SYSTEMUSER_TOKEN", &sim.token).output().expect("runs");
+    assert_no_token(&out, &sim.token);
+    out
+}
+
+#[track_caller]
+fn assert_no_token(out: &Output, token: &str) {
+    let signature = token.rsplit('.').next().unwrap_or(token);
+    for (name, text) in [("stdout", stdout(out)), ("stderr", stderr(out))] {
+        assert!(!text.contains(token) && !text.contains(signature), "the token appears on {name}:\n{text}");
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(out.status.code(), Some(code), "exit status\n--- stdout\n{}\n--- stderr\n{}", stdout(out), stderr(out));
+}
+
+/// `--json` output: exactly one JSON document on one line.
+#[track_caller]
+fn json(out: &Output) -> Value {
+    let text = stdout(out);
+    assert_eq!(text.lines().count(), 1, "--json prints one line: {text:?}\n--- stderr\n{}", stderr(out));
+    serde_json::from_str(&text).expect("--json output is JSON")
+}
+
+fn create_args<'a>(org: &'a str, external_ref: &'a str) -> Vec<&'a str> {
+    vec![
+        "request",
+        "create",
+        "--system-id",
+        SYSTEM,
+        "--org",
+        org,
+        "--external-ref",
+        external_ref,
+        "--right",
+        "urn:altinn:resource=ske-krav-og-betalinger",
+        "--package",
+        "skattegrunnlag",
+        "--redirect-url",
+        REDIRECT,
+    ]
+}
+
+/// Creates a standard request through the CLI and returns its id.
+fn create(sim: &Sim, org: &str, external_ref: &str) -> String {
+    let out = run(sim, &[&create_args(org, external_ref)[..], &["--json"]].concat());
+    assert_exit(&out, 0);
+    json(&out)["id"].as_str().expect("an id").to_string()
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("systemuser-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).expect("temp file");
+    path
+}
+
+// ---- request create -------------------------------------------------------------------------
+
+#[test]
+fn create_prints_the_confirm_link_boxed() {
+    let sim = sim();
+    let out = run(&sim, &create_args(ORGS[0], "erp-1"));
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.starts_with("✓ request created\n"), "{text}");
+    assert!(text.contains("status:       New"), "{text}");
+    assert!(text.contains("right:        urn:altinn:resource=ske-krav-og-betalinger"), "{text}");
+    assert!(text.contains("package:      urn:altinn:accesspackage:skattegrunnlag"), "{text}");
+    let link = format!("{}/accessmanagement/ui/systemuser/request?id=", sim.handle.url());
+    let line = text.lines().find(|l| l.contains(&link)).unwrap_or_else(|| panic!("no confirm link: {text}"));
+    assert!(line.starts_with("│ ") && line.ends_with(" │"), "the link is boxed: {line}");
+    assert!(text.contains("┌") && text.contains("└"), "{text}");
+    assert!(text.contains("--watch"), "says what to do next: {text}");
+}
+
+#[test]
+fn create_json_has_id_status_outcome_and_link() {
+    let sim = sim();
+    let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
+    assert_exit(&out, 0);
+    let v = json(&out);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["isNew"], true);
+    assert_eq!(v["reconciled"], false);
+    assert_eq!(v["outcome"], "new");
+    assert_eq!(v["status"], "New");
+    assert_eq!(v["kind"], "standard");
+    assert_eq!(v["systemId"], SYSTEM);
+    assert_eq!(v["partyOrgNo"], ORGS[0]);
+    assert_eq!(v["externalRef"], "erp-1");
+    assert_eq!(v["redirectUrl"], REDIRECT);
+    assert_eq!(v["rights"][0]["resource"][0]["value"], "ske-krav-og-betalinger");
+    assert_eq!(v["accessPackages"][0]["urn"], "urn:altinn:accesspackage:skattegrunnlag");
+    let id = v["id"].as_str().unwrap();
+    assert!(v["confirmUrl"].as_str().unwrap().ends_with(&format!("?id={id}&DONTCHOOSEREPORTEE=true")), "{v}");
+}
+
+#[test]
+fn create_again_finds_the_existing_request() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
+    assert_exit(&out, 0);
+    let v = json(&out);
+    assert_eq!((v["id"].as_str(), &v["isNew"], &v["outcome"]), (Some(id.as_str()), &Value::Bool(false), &Value::from("existing")));
+
+    let out = run(&sim, &create_args(ORGS[0], "erp-1"));
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("already exists (not new)"), "{}", stdout(&out));
+}
+
+#[test]
+fn create_again_after_a_rejection_says_withdraw_first() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    sim.handle.reject(&id).unwrap();
+    let out = run(&sim, &create_args(ORGS[0], "erp-1"));
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    assert!(text.contains("status Rejected"), "{text}");
+    assert!(text.contains(&format!("systemuser request withdraw {id}")), "{text}");
+
+    let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
+    assert_exit(&out, 1);
+    let v = json(&out);
+    assert_eq!((v["ok"].as_bool(), v["isNew"].as_bool(), v["status"].as_str()), (Some(false), Some(false), Some("Rejected")));
+    assert_eq!(v["nextStep"], format!("systemuser request withdraw {id}"));
+}
+
+#[test]
+fn create_when_a_system_user_exists_suggests_verify() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    sim.handle.approve(&id).unwrap();
+    let out = run(&sim, &create_args(ORGS[0], "erp-1"));
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("a system user already exists for this customer"), "{err}");
+    assert!(err.contains("systemuser verify --system-id 314248295_smartregnskap --org 310816191"), "{err}");
+
+    let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
+    assert_exit(&out, 1);
+    let v = json(&out);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["exitCode"], 1);
+    assert_eq!(v["error"]["code"], "AUTH-00004");
+    assert_eq!(v["error"]["status"], 400);
+}
+
+#[test]
+fn create_refuses_invalid_input_before_sending() {
+    let sim = sim();
+    // A placeholder org number and a redirect URL the system never registered.
+    let out = run(&sim, &["request", "create", "--system-id", SYSTEM, "--org", "123456789", "--package", "skattegrunnlag"]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("partyOrgNo") && stderr(&out).contains("[org-no-checksum]"), "{}", stderr(&out));
+
+    let out = run(
+        &sim,
+        &[
+            "request",
+            "create",
+            "--json",
+            "--system-id",
+            SYSTEM,
+            "--org",
+            ORGS[0],
+            "--package",
+            "skattegrunnlag",
+            "--redirect-url",
+            "https://smartregnskap.example/callback/",
+        ],
+    );
+    assert_exit(&out, 1);
+    let v = json(&out);
+    assert_eq!(v["error"]["kind"], "validation");
+    assert_eq!(v["error"]["violations"][0]["code"], "AUTH-00021");
+    assert_eq!(v["error"]["violations"][0]["field"], "redirectUrl");
+}
+
+#[test]
+fn create_from_a_request_file() {
+    let sim = sim();
+    // Member names in any case, spaces, `0192:`: the component normalises them first.
+    let body = r#"{"SystemId": " 314248295_smartregnskap ", "partyOrgNo": "0192:314224965", "externalRef": "from-file",
+        "rights": [{"resource": [{"id": "urn:altinn:org", "value": "ttd"}, {"id": "urn:altinn:app", "value": "regnskap"}]}],
+        "redirectUrl": "https://smartregnskap.example/callback"}"#;
+    let file = temp_file("create.json", body);
+    let out = run(&sim, &["request", "create", "--json", "--request", file.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    let v = json(&out);
+    assert_eq!((v["partyOrgNo"].as_str(), v["externalRef"].as_str()), (Some("314224965"), Some("from-file")));
+    assert_eq!(v["rights"][0]["resource"].as_array().map(Vec::len), Some(2));
+
+    // The sample file names a redirect URL the simulator's system does not register.
+    let out = run(&sim, &["request", "create", "--request", &common::data("standard_valid.json").display().to_string()]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("[AUTH-00021]"), "{}", stderr(&out));
+
+    let out = run(&sim, &["request", "create", "--request", &common::data("malformed.json").display().to_string()]);
+    assert_exit(&out, 2);
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn create_agent_request() {
+    let sim = sim();
+    let out = run(&sim, &["request", "create-agent", "--system-id", AGENT_SYSTEM, "--org", ORGS[1], "--package", "regnskapsforer-lonn"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("kind:         agent"), "{text}");
+    assert!(text.contains("/accessmanagement/ui/systemuser/agentrequest?id="), "{text}");
+    assert!(text.contains("then delegate clients"), "{text}");
+
+    let out = run(
+        &sim,
+        &[
+            "request",
+            "create-agent",
+            "--json",
+            "--system-id",
+            AGENT_SYSTEM,
+            "--org",
+            ORGS[2],
+            "--package",
+            "urn:altinn:accesspackage:ansvarlig-revisor",
+        ],
+    );
+    assert_exit(&out, 0);
+    let v = json(&out);
+    assert_eq!((v["kind"].as_str(), v["isNew"].as_bool()), (Some("agent"), Some(true)));
+    assert_eq!(v["rights"], Value::Array(vec![]));
+
+    // Rights on an agent request: refused by the component, nothing sent.
+    let out = run(
+        &sim,
+        &[
+            "request",
+            "create-agent",
+            "--json",
+            "--system-id",
+            AGENT_SYSTEM,
+            "--org",
+            ORGS[3],
+            "--package",
+            "regnskapsforer-lonn",
+            "--right",
+            "ske-krav-og-betalinger",
+        ],
+    );
+    assert_exit(&out, 1);
+    assert_eq!(json(&out)["error"]["violations"][0]["code"], "rights-on-agent-request");
+}
+
+// ---- request get / list / withdraw ----------------------------------------------------------
+
+#[test]
+fn get_by_id_and_by_external_ref() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    let out = run(&sim, &["request", "get", &id]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains(&format!("id:           {id}")), "{}", stdout(&out));
+    assert!(stdout(&out).contains("DONTCHOOSEREPORTEE"), "a New request shows its link: {}", stdout(&out));
+
+    let out = run(&sim, &["request", "get", "--json", "--system-id", SYSTEM, "--org", ORGS[0], "--external-ref", "erp-1"]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["id"], id.as_str());
+
+    // An agent request is found without --kind.
+    let out = run(
+        &sim,
+        &["request", "create-agent", "--json", "--system-id", AGENT_SYSTEM, "--org", ORGS[1], "--package", "regnskapsforer-lonn"],
+    );
+    let agent_id = json(&out)["id"].as_str().unwrap().to_string();
+    let out = run(&sim, &["request", "get", "--json", &agent_id]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["kind"], "agent");
+
+    let out = run(&sim, &["request", "get", "--json", "--kind", "standard", "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"]);
+    assert_exit(&out, 1);
+    assert_eq!(json(&out)["error"]["kind"], "not-found");
+}
+
+#[test]
+fn list_follows_every_page() {
+    let sim = sim_with(SimOptions::default().with_admin(true).with_page_size(2));
+    let mut ids: Vec<String> = ORGS[..5].iter().map(|org| create(&sim, org, &format!("ref-{org}"))).collect();
+    ids.sort();
+
+    let out = run(&sim, &["request", "list", "--json", "--system-id", SYSTEM]);
+    assert_exit(&out, 0);
+    let v = json(&out);
+    let mut listed: Vec<String> = v["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, ids);
+    assert_eq!(v["nextPage"], Value::Null);
+
+    let out = run(&sim, &["request", "list", "--system-id", SYSTEM]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.starts_with("5 standard requests for 314248295_smartregnskap\nID "), "{text}");
+    assert_eq!(text.lines().count(), 7, "{text}");
+
+    // One page at a time.
+    let out = run(&sim, &["request", "list", "--json", "--single-page", "--system-id", SYSTEM]);
+    assert_exit(&out, 0);
+    let first = json(&out);
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let token = first["nextPage"].as_str().expect("a next page").to_string();
+    let out = run(&sim, &["request", "list", "--system-id", SYSTEM, "--page", &token]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).starts_with("2 standard requests"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("more: systemuser request list --system-id 314248295_smartregnskap --page "), "{}", stdout(&out));
+
+    let out = run(&sim, &["request", "list", "--json", "--agent", "--system-id", AGENT_SYSTEM]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["items"], Value::Array(vec![]));
+}
+
+#[test]
+fn withdraw_frees_the_key() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    let out = run(&sim, &["request", "withdraw", &id]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains(&format!("✓ request {id} withdrawn")), "{}", stdout(&out));
+
+    let out = run(&sim, &["request", "get", &id]);
+    assert_exit(&out, 1);
+    let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["isNew"], true);
+
+    let id = json(&out)["id"].as_str().unwrap().to_string();
+    let out = run(&sim, &["request", "withdraw", "--json", &id]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["withdrawn"], true);
+}
+
+// ---- status ---------------------------------------------------------------------------------
+
+#[test]
+fn status_without_watch() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    let out = run(&sim, &["status", &id]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).starts_with(&format!("{id} New\n")), "{}", stdout(&out));
+    let out = run(&sim, &["status", "--json", &id]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["status"], "New");
+}
+
+#[test]
+fn status_watch_reaches_accepted() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    let out = std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(1200));
+            sim.handle.approve(&id).unwrap();
+        });
+        run(&sim, &["status", &id, "--watch", "--interval", "0.2", "--timeout", "30"])
+    });
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("[") && lines[0].ends_with("] New"), "{text}");
+    assert!(lines.iter().any(|l| l.ends_with("] New → Accepted")), "{text}");
+    assert!(text.contains("✓ the customer approved"), "{text}");
+    assert!(stderr(&out).contains("waiting for the customer"), "progress on stderr: {}", stderr(&out));
+}
+
+#[test]
+fn status_watch_json_reaches_rejected() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    let out = std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(600));
+            sim.handle.reject(&id).unwrap();
+        });
+        run(&sim, &["status", &id, "--watch", "--json", "--interval", "0.2", "--timeout", "30"])
+    });
+    assert_exit(&out, 1);
+    let v = json(&out);
+    assert_eq!((v["status"].as_str(), v["terminal"].as_bool(), v["gaveUp"].as_bool()), (Some("Rejected"), Some(true), Some(false)));
+    let seen: Vec<&str> = v["transitions"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+    assert_eq!(seen, ["New", "Rejected"]);
+}
+
+#[test]
+fn status_watch_times_out() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    let started = std::time::Instant::now();
+    let out = run(&sim, &["status", &id, "--watch", "--interval", "0.2", "--timeout", "1"]);
+    assert_exit(&out, 5);
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let text = stdout(&out);
+    assert!(text.contains("] New"), "{text}");
+    assert!(text.contains("gave up after"), "{text}");
+
+    let out = run(&sim, &["status", &id, "--watch", "--json", "--interval", "0.2", "--timeout", "0.5"]);
+    assert_exit(&out, 5);
+    let v = json(&out);
+    assert_eq!((v["gaveUp"].as_bool(), v["status"].as_str()), (Some(true), Some("New")));
+}
+
+// ---- verify / users / system ----------------------------------------------------------------
+
+#[test]
+fn verify_found_and_not_found() {
+    let sim = sim();
+    let id = create(&sim, ORGS[0], "erp-1");
+    let out = run(&sim, &["verify", "--system-id", SYSTEM, "--org", ORGS[0], "--external-ref", "erp-1"]);
+    assert_exit(&out, 1);
+    assert!(stdout(&out).starts_with("✗ no system user for"), "{}", stdout(&out));
+
+    sim.handle.approve(&id).unwrap();
+    let out = run(&sim, &["verify", "--system-id", SYSTEM, "--org", ORGS[0], "--external-ref", "erp-1"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).starts_with("✓ system user found"), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&id), "{}", stdout(&out));
+
+    let out = run(&sim, &["verify", "--json", "--system-id", SYSTEM, "--org", ORGS[0], "--external-ref", "erp-1"]);
+    assert_exit(&out, 0);
+    let v = json(&out);
+    assert_eq!((v["found"].as_bool(), v["systemUser"]["id"].as_str()), (Some(true), Some(id.as_str())));
+    assert_eq!(v["systemUser"]["userType"], "standard");
+
+    // Without the external ref the key is (system, org, org): no system user there.
+    let out = run(&sim, &["verify", "--json", "--system-id", SYSTEM, "--org", ORGS[0]]);
+    assert_exit(&out, 1);
+    assert_eq!(json(&out)["systemUser"], Value::Null);
+}
+
+#[test]
+fn users_list_every_page() {
+    let sim = sim_with(SimOptions::default().with_admin(true).with_page_size(2));
+    for org in &ORGS[..3] {
+        let id = create(&sim, org, "erp-1");
+        sim.handle.approve(&id).unwrap();
+    }
+    let out = run(&sim, &["users", "list", "--system-id", SYSTEM]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.starts_with("3 system users for 314248295_smartregnskap\nID "), "{text}");
+    for org in &ORGS[..3] {
+        assert!(text.contains(org), "{text}");
+    }
+    let out = run(&sim, &["users", "list", "--json", "--system-id", SYSTEM]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["items"].as_array().unwrap().len(), 3);
+
+    let out = run(&sim, &["users", "list", "--json", "--single-page", "--system-id", SYSTEM]);
+    assert_exit(&out, 0);
+    let v = json(&out);
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    assert!(v["nextPage"].is_string(), "{v}");
+}
+
+#[test]
+fn system_show() {
+    let sim = sim();
+    let out = run(&sim, &["system", "show", SYSTEM]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.starts_with("314248295_smartregnskap  SmartAccounting\n"), "{text}");
+    assert!(text.contains(REDIRECT), "{text}");
+    assert!(text.contains("urn:altinn:org=ttd,urn:altinn:app=regnskap"), "{text}");
+    assert!(text.contains("urn:altinn:accesspackage:skattegrunnlag"), "{text}");
+
+    let out = run(&sim, &["system", "show", "--json", SYSTEM]);
+    assert_exit(&out, 0);
+    let v = json(&out);
+    assert_eq!(v["allowedRedirectUrls"][0], REDIRECT);
+    assert_eq!(v["vendorOrgNo"], VENDOR);
+
+    let out = run(&sim, &["system", "show", "314248295_nosuchsystem"]);
+    assert_exit(&out, 1);
+}
+
+// ---- validate (offline, no token needed) ----------------------------------------------------
+
+#[test]
+fn validate_needs_no_simulator_and_no_token() {
+    let out = base_command()
+        .args(["validate", "--json", "--request"])
+        .arg(common::data("agent_with_rights.json"))
+        .arg("--agent")
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    assert_eq!(json(&out)["ok"], false);
+    let out = base_command().args(["validate", "--request"]).arg(common::data("standard_valid.json")).output().unwrap();
+    assert_exit(&out, 0);
+    assert!(stdout(&out).starts_with("✓ request is valid"));
+}
+
+// ---- usage, transport, token ----------------------------------------------------------------
+
+#[test]
+fn bad_usage_exits_2() {
+    let sim = sim();
+    for args in [
+        &["request", "create", "--org", "310816191"][..],
+        &["request", "create", "--system-id", SYSTEM, "--org", ORGS[0], "--request", "x.json"],
+        &["request"],
+        &["status"],
+        &["status", "x", "--watch", "--timeout", "-1"],
+        &["verify", "--org", "310816191"],
+        &["users", "list"],
+        &["system", "show"],
+        &["--env", "staging", "system", "show", SYSTEM],
+        &["--base-url", "ftp://example", "system", "show", SYSTEM],
+        &["request", "create", "--system-id", SYSTEM, "--org", ORGS[0], "--right", "urn:altinn:resource="],
+        &["request", "create", "--request", "/nonexistent/req.json"],
+        &["no-such-command"],
+    ] {
+        let out = run(&sim, args);
+        assert_exit(&out, 2);
+        assert_eq!(stdout(&out), "", "nothing on stdout for {args:?}");
+    }
+    // --env and --base-url together.
+    let out = run(&sim, &["--env", "tt02", "system", "show", SYSTEM]);
+    assert_exit(&out, 2);
+}
+
+#[test]
+fn help_documents_commands_and_exit_codes() {
+    let out = base_command().arg("--help").output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    for word in [
+        "request",
+        "status",
+        "verify",
+        "users",
+        "system",
+        "validate",
+        "demo",
+        "--env",
+        "--base-url",
+        "--json",
+        "--token-file",
+        "Exit status:",
+        "  4  ",
+        "  5  ",
+        "SYSTEMUSER_TOKEN",
+    ] {
+        assert!(text.contains(word), "--help mentions {word:?}:\n{text}");
+    }
+}
+
+#[test]
+fn unreachable_base_url_exits_4() {
+    // Bind then drop: the port is (almost certainly) closed now.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2VjcmV0LXNpZ25hdHVyZQ";
+    let out = base_command()
+        .args(["--base-url", &format!("http://127.0.0.1:{port}"), "system", "show", SYSTEM])
+        .env("SYSTEMUSER_TOKEN", token)
+        .output()
+        .unwrap();
+    assert_no_token(&out, token);
+    assert_exit(&out, 4);
+    assert!(stderr(&out).contains("could not connect"), "{}", stderr(&out));
+
+    let out = base_command()
+        .args(["--json", "--base-url", &format!("http://127.0.0.1:{port}"), "request", "get", "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"])
+        .env("SYSTEMUSER_TOKEN", token)
+        .output()
+        .unwrap();
+    assert_no_token(&out, token);
+    assert_exit(&out, 4);
+    assert_eq!(json(&out)["error"]["kind"], "transport");
+}
+
+#[test]
+fn no_token_exits_4_and_says_how_to_give_one() {
+    let sim = sim();
+    let out = base_command().args(["--base-url", &sim.handle.url(), "request", "list", "--system-id", SYSTEM]).output().unwrap();
+    assert_exit(&out, 4);
+    let err = stderr(&out);
+    assert!(err.contains("no usable token") && err.contains("SYSTEMUSER_TOKEN") && err.contains("--token-file"), "{err}");
+
+    let out = base_command()
+        .args(["--json", "--base-url", &sim.handle.url(), "verify", "--system-id", SYSTEM, "--org", ORGS[0]])
+        .output()
+        .unwrap();
+    assert_exit(&out, 4);
+    assert_eq!(json(&out)["error"]["kind"], "token");
+}
+
+#[test]
+fn token_file_and_refused_tokens() {
+    let sim = sim();
+    let file = temp_file("token", &format!("{}\n", sim.token));
+    let out = base_command()
+        .args(["--base-url", &sim.handle.url(), "--token-file", file.to_str().unwrap(), "system", "show", SYSTEM])
+        .output()
+        .unwrap();
+    assert_no_token(&out, &sim.token);
+    assert_exit(&out, 0);
+    let _ = std::fs::remove_file(&file);
+
+    let out = base_command()
+        .args(["--base-url", &sim.handle.url(), "--token-file", "/nonexistent/token", "system", "show", SYSTEM])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+
+    // Expired: 401; lacking the scope: 403. Both exit 4, and neither token is printed.
+    let expired = sim.handle.mint_token_with(VENDOR, &SCOPES, -60, true);
+    let narrow = sim.handle.mint_token(VENDOR, &["altinn:authentication/systemuser.request.read"]);
+    for (token, word) in [(expired, "unauthorized"), (narrow, "forbidden")] {
+        let out = base_command()
+            .args(["--json", "--base-url", &sim.handle.url(), "system", "show", SYSTEM])
+            .env("SYSTEMUSER_TOKEN", &token)
+            .output()
+            .unwrap();
+        assert_no_token(&out, &token);
+        assert_exit(&out, 4);
+        assert_eq!(json(&out)["error"]["kind"], word);
+    }
+}
