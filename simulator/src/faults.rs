@@ -18,6 +18,9 @@ pub enum FaultKind {
     LostResponse,
     /// Close the connection unanswered before doing anything.
     LostRequest,
+    /// Answer 409 AUTH-00013 ("the Status of the Request is not New") without doing the route's
+    /// work: the answer a decision race gets, which no vendor route gives on its own.
+    Conflict,
 }
 
 /// What `POST /_sim/faults` takes.
@@ -101,6 +104,7 @@ pub enum FaultAction {
     Delay { ms: u64 },
     LostResponse,
     LostRequest,
+    Conflict,
 }
 
 #[derive(Debug, Default)]
@@ -157,6 +161,7 @@ impl Faults {
                 FaultKind::Delay => FaultAction::Delay { ms: f.spec.delay_ms },
                 FaultKind::LostResponse => FaultAction::LostResponse,
                 FaultKind::LostRequest => FaultAction::LostRequest,
+                FaultKind::Conflict => FaultAction::Conflict,
             });
         }
         None

@@ -203,6 +203,7 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
         FaultAction::Delay { .. } => "delay",
         FaultAction::LostResponse => "lost_response",
         FaultAction::LostRequest => "lost_request",
+        FaultAction::Conflict => "conflict",
     });
     let record = |status: Option<u16>| CallRecord {
         seq: 0,
@@ -217,6 +218,10 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
     };
     let resp = match action {
         Some(FaultAction::Status500) => problems::internal_error(),
+        Some(FaultAction::Conflict) => {
+            let shape = shared.lock().settings.problem_shape;
+            problems::auth_problem(shape, "AUTH-00013", &[])
+        }
         Some(FaultAction::Status503 { retry_after_secs }) => {
             let r = Response::empty(503);
             match retry_after_secs {

@@ -145,3 +145,16 @@ fn fault_admin_validation_and_clearing() {
     assert_eq!(sim.admin("GET", "/_sim/state", None).status, 200);
     assert_eq!(sim.call("GET", "/", None, None).status, 200);
 }
+
+#[test]
+fn conflict_answers_409_auth_00013_without_doing_the_work() {
+    let sim = Sim::start();
+    let r = sim.admin("POST", "/_sim/faults", Some(&json!({"route": "create_request", "kind": "conflict"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = sim.create(&std_body(CUSTOMER, None));
+    assert_eq!(r.status, 409);
+    assert!(r.header("content-type").is_some_and(|t| t.starts_with("application/problem+json")));
+    assert_eq!((r.json()["code"].clone(), r.json()["status"].clone()), (json!("AUTH-00013"), json!(409)));
+    assert_eq!(sim.admin("GET", "/_sim/requests", None).json()["requests"], json!([]));
+    assert_eq!(sim.create(&std_body(CUSTOMER, None)).status, 201);
+}

@@ -1,15 +1,16 @@
 //! End to end through the built component against the simulator: every class of the WIT
 //! `error` variant, each from a real exchange (or from the absence of one).
 //!
-//! `conflict` (409) is not here: no vendor route of Altinn (nor of the simulator) answers 409.
-//! Only the customer's decision (approve/reject a request that is no longer `New`, AUTH-00013)
-//! does, and that is the admin/portal side, which the component never calls.
+//! `conflict` (409): no vendor route of Altinn answers 409 by itself; only the customer's
+//! decision on a request that is no longer `New` does (AUTH-00013). The simulator's `conflict`
+//! fault makes a vendor route answer exactly that, so the mapping is tested over real HTTP.
 
 mod common;
 mod e2e;
 
 use std::net::TcpListener;
 
+use altinn_sim::{FaultKind, FaultSpec};
 use e2e::*;
 use systemuser_host::wit::{AccessPackage, Error, RequestKind, TransportErrorKind};
 use systemuser_host::{Capabilities, UreqTransport};
@@ -212,4 +213,20 @@ fn foreign_confirm_host_is_invalid_response() {
     let err = altinn_error(client.create_standard_request(standard_input(CUSTOMERS[0], Some("evil-1"))));
     let Error::InvalidResponse(message) = err else { panic!("expected invalid-response, got {err:?}") };
     assert!(message.contains("confirmUrl"), "{message}");
+}
+
+#[test]
+fn a_409_is_conflict_with_its_code_and_is_not_retried() {
+    let sim = start();
+    let client = client(&sim);
+    let created = client.create_standard_request(standard_input(CUSTOMERS[0], Some("conflict-1"))).expect("created");
+    sim.arm_fault(FaultSpec::new("delete_request", FaultKind::Conflict)).unwrap();
+    let err = altinn_error(client.withdraw_request(&created.request.id));
+    let Error::Conflict(problem) = err else { panic!("expected conflict, got {err:?}") };
+    assert_eq!((problem.status, problem.code.as_deref()), (409, Some("AUTH-00013")));
+    assert!(problem.message.contains("no longer New"), "{}", problem.message);
+    assert!(problem.trace_id.is_some());
+    // One DELETE only (a 4xx is never retried), and the request is still there.
+    assert_eq!(calls_of(&sim, "delete_request").len(), 1);
+    assert_eq!(client.get_request(RequestKind::Standard, &created.request.id).expect("still stored").id, created.request.id);
 }
