@@ -6,7 +6,7 @@ CARGO ?= cargo
 COMPONENT := target/wasm/altinn_systemuser.wasm
 CLI := target/release/systemuser
 
-.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python clean
+.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python bench clean
 
 all: build
 
@@ -63,6 +63,10 @@ test-node:
 # The Python package over wasmtime-py: its own virtualenv, pip install, pytest.
 test-python:
 	bash host-examples/python/run-tests.sh
+
+# Benchmarks: tables with same-run baselines, written to BENCHMARKS.md (under 15 minutes).
+bench:
+	bash bench/run.sh
 
 clean:
 	$(CARGO) clean

@@ -29,6 +29,25 @@ struct Sim {
     token: String,
 }
 
+/// Blocks until the simulator has served a status read of request `id` (the CLI's first poll),
+/// so a decision made afterwards is one the watch must see as a transition, however slowly the
+/// CLI started.
+fn wait_for_first_read(sim: &Sim, id: &str) {
+    let url = format!("{}/_sim/calls", sim.handle.url());
+    for _ in 0..600 {
+        let text = ureq::get(&url).call().expect("call log").body_mut().read_to_string().expect("call log");
+        let calls: Value = serde_json::from_str(&text).expect("call log is JSON");
+        let read = calls["calls"].as_array().into_iter().flatten().any(|c| {
+            c["route"].as_str().is_some_and(|r| r.starts_with("get_")) && c["path"].as_str().is_some_and(|p| p.contains(id))
+        });
+        if read {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the CLI never read request {id}");
+}
+
 fn sim() -> Sim {
     sim_with(SimOptions::default().with_admin(true))
 }
@@ -422,7 +441,8 @@ fn status_watch_reaches_accepted() {
     let id = create(&sim, ORGS[0], "erp-1");
     let out = std::thread::scope(|s| {
         s.spawn(|| {
-            std::thread::sleep(Duration::from_millis(1200));
+            wait_for_first_read(&sim, &id);
+            std::thread::sleep(Duration::from_millis(500));
             sim.handle.approve(&id).unwrap();
         });
         run(&sim, &["status", &id, "--watch", "--interval", "0.2", "--timeout", "30"])
@@ -442,7 +462,7 @@ fn status_watch_json_reaches_rejected() {
     let id = create(&sim, ORGS[0], "erp-1");
     let out = std::thread::scope(|s| {
         s.spawn(|| {
-            std::thread::sleep(Duration::from_millis(600));
+            wait_for_first_read(&sim, &id);
             sim.handle.reject(&id).unwrap();
         });
         run(&sim, &["status", &id, "--watch", "--json", "--interval", "0.2", "--timeout", "30"])

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# `make bench`: where the component stands against native code, plain host-language code and
+# the runtime's limits. From a fresh clone: builds what it needs, runs the Rust bench
+# (systemuser-bench), the Python and Node benches in quick modes, prints every table and writes
+# them all, with the machine and the date, to BENCHMARKS.md. Asserts nothing about time.
+#
+#   bash bench/run.sh            # the full Rust bench (about 3-5 minutes on 2 cores)
+#   BENCH_QUICK=1 bash bench/run.sh   # fewer samples everywhere (noisier figures)
+#   BENCH_SKIP_HOSTS=1 ...       # leave out the Python and Node benches
+#   BENCH_NO_BUILD=1 ...         # skip `make build` (use what target/ holds)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="$ROOT/BENCHMARKS.md"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/systemuser-bench.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+started=$SECONDS
+say() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - started))" >&2; }
+
+if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
+    say "build: component, hosts, simulator (make build)"
+    make build </dev/null
+else
+    say "BENCH_NO_BUILD set: using the component and binaries already in target/"
+fi
+if [[ -z "${BENCH_NO_BUILD:-}" || ! -x target/release/systemuser-bench ]]; then
+    say "build: systemuser-bench (release)"
+    cargo build --release -q -p systemuser-bench </dev/null
+fi
+
+RUST_ARGS=(--out "$WORK/rust.md")
+[[ -n "${BENCH_QUICK:-}" ]] && RUST_ARGS+=(--quick)
+say "Rust host: systemuser-bench ${RUST_ARGS[*]}"
+rust_status=0
+target/release/systemuser-bench "${RUST_ARGS[@]}" </dev/null || rust_status=$?
+
+py_status=skipped node_status=skipped
+if [[ -z "${BENCH_SKIP_HOSTS:-}" ]]; then
+    # Python: the package's own venv, reinstalled so that it bundles the component just built.
+    say "Python host: venv + install (run-tests.sh --co), then bench.py in its quick mode"
+    py_status=0
+    {
+        bash host-examples/python/run-tests.sh --co -q >"$WORK/python-setup.log" 2>&1 &&
+            host-examples/python/.venv/bin/python host-examples/python/bench.py --iterations 500 --customers 1000 </dev/null
+    } >"$WORK/python.md" 2>"$WORK/python.err" || py_status=$?
+    cat "$WORK/python.md"
+    [[ $py_status == 0 ]] || { tail -20 "$WORK/python-setup.log" "$WORK/python.err" >&2 || true; }
+
+    say "Node host: npm ci if needed, then npm run bench with BENCH_SCALE=0.2"
+    node_status=0
+    {
+        cd host-examples/node
+        [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error </dev/null
+        BENCH_SCALE=0.2 npm run --silent bench </dev/null
+    } >"$WORK/node.md" 2>"$WORK/node.err" || node_status=$?
+    cd "$ROOT"
+    cat "$WORK/node.md"
+    [[ $node_status == 0 ]] || tail -20 "$WORK/node.err" >&2 || true
+fi
+
+say "writing $OUT"
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)"
+mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo 2>/dev/null || true)"
+wasmtime_v="$(awk '/^name = "wasmtime"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)"
+section() { # title, status, file
+    echo "## $1"
+    echo
+    if [[ "$2" == skipped ]]; then
+        echo "(skipped: BENCH_SKIP_HOSTS was set)"
+    elif [[ "$2" != 0 ]]; then
+        echo "(this bench failed with status $2; its output so far follows)"
+    fi
+    echo
+    cat "$3" 2>/dev/null || true
+    echo
+}
+{
+    echo "# Benchmarks"
+    echo
+    echo "Written by \`make bench\` (\`bench/run.sh\`); do not edit by hand. Every table carries its baseline measured"
+    echo "in the same run and a ratio column; nothing here is an assertion on time."
+    echo
+    echo "| | |"
+    echo "|:---|:---|"
+    echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+    echo "| machine | $(nproc) CPUs, ${cpu:-unknown CPU}, ${mem:-? GiB} RAM, $(uname -sr) |"
+    echo "| load average at the end | $(cut -d' ' -f1-3 /proc/loadavg) |"
+    echo "| toolchain | $(rustc --version), wasmtime ${wasmtime_v:-?}, $(node --version 2>/dev/null || echo 'no node'), $(host-examples/python/.venv/bin/python --version 2>/dev/null || echo 'no python venv') |"
+    echo "| commit | $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)') |"
+    echo "| run | \`bash bench/run.sh\`${BENCH_QUICK:+ with BENCH_QUICK=1}, $((SECONDS - started)) s in all |"
+    echo
+    echo "Figures taken on a shared or busy machine are noisy; compare ratios, and re-run on a quiet machine before quoting."
+    echo
+    section "Rust host (wasmtime): the component against the same core compiled natively" "$rust_status" "$WORK/rust.md"
+    section "Python host (wasmtime-py): \`bench.py --iterations 500 --customers 1000\`" "$py_status" "$WORK/python.md"
+    section "Node host (jco): \`BENCH_SCALE=0.2 npm run bench\`" "$node_status" "$WORK/node.md"
+} >"$OUT"
+say "done: $OUT"
+[[ $rust_status == 0 ]]
