@@ -1,7 +1,10 @@
-//! A vendor's client: typed methods over the component's `client.run`, one fresh store per
-//! operation (a trap can never poison the next call). All client logic (pre-flight, idempotent
-//! create, reconciliation, pagination, retries, guards) runs inside the component; this is only
-//! the Rust face of it.
+//! A vendor's client: typed methods over the component's `client.run`. Sessions (one store
+//! each) are kept in a small pool and reused: instantiating costs tens of microseconds per
+//! operation otherwise, and a session already drops its store after a trap, so a reused one is
+//! never poisoned. All client logic (pre-flight, idempotent create, reconciliation, pagination,
+//! retries, guards) runs inside the component; this is only the Rust face of it.
+
+use std::sync::{Arc, Mutex};
 
 use crate::bindings::wit::{
     self, AgentRequestInput, Config, CreatedRequest, CustomEnvironment, Environment, ExternalRefKey, ListRequestsQuery,
@@ -11,7 +14,10 @@ use crate::bindings::wit::{
 use crate::capabilities::Capabilities;
 use crate::convert::describe_error;
 use crate::error::HostError;
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, Session};
+
+/// Idle sessions kept for reuse; more concurrent callers simply make more.
+const IDLE_SESSIONS: usize = 16;
 
 /// What a client call can fail with: the component's typed answer, or the host's own failure.
 #[derive(Debug, thiserror::Error)]
@@ -57,11 +63,12 @@ pub struct Client {
     runtime: Runtime,
     caps: Capabilities,
     config: Config,
+    idle: Arc<Mutex<Vec<Session>>>,
 }
 
 impl Client {
     pub fn new(runtime: Runtime, caps: Capabilities, config: Config) -> Self {
-        Client { runtime, caps, config }
+        Client { runtime, caps, config, idle: Arc::default() }
     }
 
     pub fn config(&self) -> &Config {
@@ -70,8 +77,15 @@ impl Client {
 
     /// Runs any task and returns its outcome.
     pub fn run(&self, task: &Task) -> Result<Outcome, ClientError> {
-        let mut session = self.runtime.session_with(self.caps.clone());
-        session.run(&self.config, task)?.map_err(ClientError::Altinn)
+        let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let mut session = pooled.unwrap_or_else(|| self.runtime.session_with(self.caps.clone()));
+        let result = session.run(&self.config, task);
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < IDLE_SESSIONS {
+                idle.push(session);
+            }
+        }
+        result?.map_err(ClientError::Altinn)
     }
 
     /// Creates (or finds, by its external ref) a standard request.
