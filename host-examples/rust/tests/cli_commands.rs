@@ -37,9 +37,11 @@ fn wait_for_first_read(sim: &Sim, id: &str) {
     for _ in 0..600 {
         let text = ureq::get(&url).call().expect("call log").body_mut().read_to_string().expect("call log");
         let calls: Value = serde_json::from_str(&text).expect("call log is JSON");
-        let read = calls["calls"].as_array().into_iter().flatten().any(|c| {
-            c["route"].as_str().is_some_and(|r| r.starts_with("get_")) && c["path"].as_str().is_some_and(|p| p.contains(id))
-        });
+        let read = calls["calls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["route"].as_str().is_some_and(|r| r.starts_with("get_")) && c["path"].as_str().is_some_and(|p| p.contains(id)));
         if read {
             return;
         }
