@@ -6,7 +6,7 @@ CARGO ?= cargo
 COMPONENT := target/wasm/altinn_systemuser.wasm
 CLI := target/release/systemuser
 
-.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python bench clean
+.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python test-fuzz fuzz bench clean
 
 all: build
 
@@ -35,7 +35,7 @@ hosts:
 demo: build
 	$(CLI) demo
 
-test: build lint test-core test-host test-simulator test-browser test-node test-python
+test: build lint test-core test-fuzz test-host test-simulator test-browser test-node test-python
 
 lint:
 	$(CARGO) fmt --all --check
@@ -45,6 +45,14 @@ lint:
 # The core, natively: unit tests and the shared vectors.
 test-core:
 	$(CARGO) test --release -p altinn-systemuser
+
+# Fuzz targets, short: the committed seed corpus plus a fixed number of deterministic
+# mutations per target (stable Rust; `make fuzz` is the long libFuzzer run on nightly).
+test-fuzz:
+	bash fuzz/run.sh short
+
+fuzz:
+	bash fuzz/run.sh long $(or $(FUZZ_SECONDS),60)
 
 # The built component through the Rust host: import list, size, vectors, CLI.
 test-host:

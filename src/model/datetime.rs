@@ -13,7 +13,15 @@ impl DateTime {
     pub fn parse(text: &str) -> Result<Option<DateTime>, String> {
         let bad = || format!("not an ISO 8601 date-time: {}", crate::text::quote(text));
         let b = text.as_bytes();
-        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        // ASCII only: every slice below is then on a character boundary.
+        if !text.is_ascii()
+            || b.len() < 19
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return Err(bad());
         }
         let num = |range: std::ops::Range<usize>| -> Result<i64, String> {

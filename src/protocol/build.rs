@@ -13,7 +13,6 @@ use crate::wire;
 const API: &str = "/authentication/api/v1/";
 /// Generous for a JWT, small enough that a runaway token source is caught.
 const MAX_TOKEN_LEN: usize = 16 * 1024;
-const MAX_PAGE_TOKEN_LEN: usize = 4096;
 
 pub fn build(config: &Config, call: &Call) -> Result<Outgoing, Error> {
     let base = format!("{}{API}", config.environment.platform_url());
@@ -103,7 +102,7 @@ fn all_ok(
 fn page_query(page: Option<&str>) -> Result<String, Error> {
     match page {
         None => Ok(String::new()),
-        Some(token) if token.is_empty() || token.len() > MAX_PAGE_TOKEN_LEN || token.chars().any(char::is_control) => {
+        Some(token) if !super::is_usable_page_token(token) => {
             Err(Error::invalid("page-token", "page", "the page token must be the non-empty `next-page` value of the previous page"))
         }
         Some(token) => Ok(format!("?token={}", encode_component(token))),

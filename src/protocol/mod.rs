@@ -60,6 +60,15 @@ pub fn scopes(call: &Call) -> Vec<String> {
     vec![scope.to_string()]
 }
 
+/// Longest page token accepted from a `links.next` or sent back in `?token=`.
+pub const MAX_PAGE_TOKEN_LEN: usize = 4096;
+
+/// A page token that can travel back in a query: non-empty, bounded, no control characters.
+/// `parse` and `build` apply the same rule, so a token one accepts the other sends.
+pub fn is_usable_page_token(token: &str) -> bool {
+    !token.is_empty() && token.len() <= MAX_PAGE_TOKEN_LEN && !token.chars().any(char::is_control)
+}
+
 /// Reads are safe to retry; creates and withdrawals are not.
 pub fn is_read(call: &Call) -> bool {
     !matches!(call, Call::CreateStandardRequest(_) | Call::CreateAgentRequest(_) | Call::WithdrawRequest(_))

@@ -77,8 +77,9 @@ fn next_page(next: Option<String>) -> Result<Option<String>, Error> {
         Err(_) => None,
     };
     match token {
-        Some(token) if !token.is_empty() => Ok(Some(token)),
-        _ => Err(Error::InvalidResponse(format!("links.next {} has no page token", quote(&next)))),
+        Some(token) if super::is_usable_page_token(&token) => Ok(Some(token)),
+        Some(_) => Err(Error::InvalidResponse(format!("links.next {} has a page token that cannot be sent back", quote(&next)))),
+        None => Err(Error::InvalidResponse(format!("links.next {} has no page token", quote(&next)))),
     }
 }
 

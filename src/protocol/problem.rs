@@ -6,6 +6,7 @@ use super::{scopes, Call};
 use crate::error::{Error, Problem, Violation};
 use crate::http::HttpResponse;
 use crate::json::Json;
+use crate::text::clip;
 
 /// Members that are part of the problem itself, not extensions (compared lower-cased).
 const KNOWN: [&str; 10] =
@@ -74,7 +75,8 @@ fn read_problem(response: &HttpResponse) -> Problem {
 
 fn message(call: &Call, p: &Problem) -> String {
     let said = p.detail.as_deref().or(p.title.as_deref()).unwrap_or("no details given");
-    let extension = |name: &str| p.extensions.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).unwrap_or("");
+    // Server text is clipped: a hostile body must not become a megabyte-long message.
+    let extension = |name: &str| clip(p.extensions.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str()), 500);
     match (p.status, p.code.as_deref()) {
         (401, _) => "Altinn refused the token (401): it is missing, expired, or not a Maskinporten token for this environment".into(),
         (403, _) if matches!(call, Call::GetRegisteredSystem(_)) => format!(
@@ -101,7 +103,7 @@ fn message(call: &Call, p: &Problem) -> String {
         },
         (400, None) if !p.field_errors.is_empty() => format!(
             "Altinn refused the body (400): {}",
-            p.field_errors.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; ")
+            clip(&p.field_errors.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; "), 1000)
         ),
         (status @ 500..=599, code) => format!("Altinn failed ({status}{}): {said}; try again later", code.map(|c| format!(" {c}")).unwrap_or_default()),
         (status, Some(code)) => format!("Altinn refused the request ({status} {code}): {said}"),

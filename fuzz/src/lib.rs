@@ -1,0 +1,487 @@
+//! Fuzz targets for the altinn-systemuser core. Each target is a plain function: the libFuzzer
+//! binaries in `fuzz_targets/` wrap them for `cargo +nightly fuzz run`, and the stable test
+//! `tests/short_run.rs` replays the committed corpus plus a fixed number of deterministic
+//! mutations through them. A target panics (a finding) when the core panics or when one of its
+//! invariants is broken; otherwise any result, error or not, is fine.
+
+pub mod decode;
+pub mod mutate;
+
+use altinn_systemuser::error::{Error, TransportErrorKind, TransportFailure};
+use altinn_systemuser::http::{Header, HttpResponse, Method};
+use altinn_systemuser::model::{
+    AccessPackage, AgentRequestInput, AttributePair, Config, CustomEnvironment, Environment, RegisteredSystem, RequestKind, Right,
+    StandardRequestInput,
+};
+use altinn_systemuser::operation::{Input, Operation, Step, Task};
+use altinn_systemuser::protocol::{self, Call, Outcome};
+use altinn_systemuser::secret::Secret;
+use altinn_systemuser::{url, validation};
+use decode::{json_string, Reader};
+
+pub const REQUEST_ID: &str = "0f9a5c8e-3f4b-4e2a-9d1c-2b7e6a1d4c3f";
+pub const SYSTEM_ID: &str = "314248295_smartregnskap";
+pub const ORG_NO: &str = "310816191";
+pub const EXTERNAL_REF: &str = "kunde-42";
+
+/// Every target by name, for the short run and `run.sh`.
+/// A fuzz target: any bytes, panics on a finding.
+pub type Target = fn(&[u8]);
+
+pub const TARGETS: [(&str, Target); 4] =
+    [("parse_response", parse_response), ("validate_request", validate_request), ("operation", operation), ("url_guards", url_guards)];
+
+pub fn config(custom: bool) -> Config {
+    if custom {
+        Config::new(Environment::Custom(CustomEnvironment {
+            platform_url: decode::CUSTOM_PLATFORM.into(),
+            confirm_url: decode::CUSTOM_CONFIRM.into(),
+            maskinporten_issuer: decode::CUSTOM_ISSUER.into(),
+        }))
+    } else {
+        Config::new(Environment::Tt02)
+    }
+}
+
+/// The core `Call` for a name of `decode::CALLS`.
+pub fn call(name: &str) -> Call {
+    let kind = if name.ends_with("-agent") { RequestKind::Agent } else { RequestKind::Standard };
+    match name {
+        "create-standard" => Call::CreateStandardRequest(standard_input()),
+        "create-agent" => Call::CreateAgentRequest(agent_input()),
+        "get" | "get-agent" => Call::GetRequest { kind, id: REQUEST_ID.into() },
+        "by-external-ref" => {
+            Call::GetRequestByExternalRef { kind, system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: EXTERNAL_REF.into() }
+        }
+        "list" | "list-agent" => Call::ListRequests { kind, system_id: SYSTEM_ID.into(), page: None },
+        "withdraw" => Call::WithdrawRequest(REQUEST_ID.into()),
+        "verify" => Call::VerifySystemUser { system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: None },
+        "list-users" => Call::ListSystemUsers { system_id: SYSTEM_ID.into(), page: None },
+        _ => Call::GetRegisteredSystem(SYSTEM_ID.into()),
+    }
+}
+
+pub fn standard_input() -> StandardRequestInput {
+    StandardRequestInput {
+        system_id: SYSTEM_ID.into(),
+        party_org_no: ORG_NO.into(),
+        external_ref: Some(EXTERNAL_REF.into()),
+        rights: Some(vec![Right {
+            action: None,
+            resource: vec![AttributePair { id: "urn:altinn:resource".into(), value: "ske-krav-og-betalinger".into() }],
+        }]),
+        ..Default::default()
+    }
+}
+
+pub fn agent_input() -> AgentRequestInput {
+    AgentRequestInput {
+        system_id: "314248295_smartbyraa".into(),
+        party_org_no: ORG_NO.into(),
+        access_packages: vec![AccessPackage { urn: "urn:altinn:accesspackage:regnskapsforer-lonn".into() }],
+        ..Default::default()
+    }
+}
+
+/// The kind of a parse result, as both the native and the component side name it.
+pub fn outcome_kind(result: &Result<Outcome, Error>) -> &'static str {
+    match result {
+        Ok(Outcome::Created { .. }) => "created",
+        Ok(Outcome::Request(_)) => "request",
+        Ok(Outcome::Requests(_)) => "requests",
+        Ok(Outcome::Withdrawn) => "withdrawn",
+        Ok(Outcome::SystemUser(_)) => "system-user",
+        Ok(Outcome::SystemUsers(_)) => "system-users",
+        Ok(Outcome::RegisteredSystem(_)) => "registered-system",
+        Err(e) => error_kind(e),
+    }
+}
+
+pub fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::Validation(_) => "validation",
+        Error::Altinn(_) => "altinn",
+        Error::Unauthorized(_) => "unauthorized",
+        Error::Forbidden(_) => "forbidden",
+        Error::NotFound(_) => "not-found",
+        Error::Conflict(_) => "conflict",
+        Error::Transport(_) => "transport",
+        Error::Token(_) => "token",
+        Error::InvalidResponse(_) => "invalid-response",
+    }
+}
+
+fn check_error(error: &Error) {
+    let message = match error {
+        Error::Validation(list) => {
+            assert!(!list.is_empty(), "a validation error without violations");
+            for v in list {
+                assert!(!v.code.is_empty() && !v.message.is_empty(), "a violation without code or message: {v:?}");
+            }
+            return;
+        }
+        Error::Altinn(p) | Error::Unauthorized(p) | Error::Forbidden(p) | Error::NotFound(p) | Error::Conflict(p) => &p.message,
+        Error::Transport(t) => &t.message,
+        Error::Token(m) | Error::InvalidResponse(m) => m,
+    };
+    assert!(!message.is_empty(), "an error without a message: {error:?}");
+    // Error messages quote untrusted text clipped: a 64 KB input must not come back whole.
+    assert!(message.chars().count() <= 4_000, "an error message is not clipped ({} characters)", message.chars().count());
+}
+
+/// What must hold for every parse result.
+fn check_parse(config: &Config, call: &Call, response: &HttpResponse, result: &Result<Outcome, Error>) {
+    if let Err(e) = result {
+        check_error(e);
+    }
+    let status = response.status;
+    if !(200..=599).contains(&status) {
+        assert!(matches!(result, Err(Error::InvalidResponse(_))), "status {status} gave {}", outcome_kind(result));
+    }
+    match (status, result) {
+        (401, r) => assert!(matches!(r, Err(Error::Unauthorized(_))), "401 gave {}", outcome_kind(r)),
+        (403, r) => assert!(matches!(r, Err(Error::Forbidden(_))), "403 gave {}", outcome_kind(r)),
+        (409, r) => assert!(matches!(r, Err(Error::Conflict(_))), "409 gave {}", outcome_kind(r)),
+        (500..=599, r) => assert!(r.is_err(), "{status} gave {}", outcome_kind(r)),
+        _ => {}
+    }
+    let confirm_checked = |request: &altinn_systemuser::model::SystemUserRequest| {
+        if let Some(link) = &request.confirm_url {
+            check_confirm_url(config, link, &request.id, request.kind);
+        }
+    };
+    match result {
+        Ok(Outcome::Created { request, .. }) | Ok(Outcome::Request(request)) => confirm_checked(request),
+        Ok(Outcome::Requests(page)) => {
+            page.items.iter().for_each(confirm_checked);
+            check_next_page(config, call, page.next_page.as_deref());
+        }
+        Ok(Outcome::SystemUsers(page)) => check_next_page(config, call, page.next_page.as_deref()),
+        _ => {}
+    }
+}
+
+/// An accepted confirmUrl is the configured confirm page for this very request.
+fn check_confirm_url(config: &Config, link: &str, id: &str, kind: RequestKind) {
+    let expected = config.environment.confirm_url();
+    let parsed = url::parse(link).unwrap_or_else(|e| panic!("accepted confirmUrl {link:?} does not parse: {e:?}"));
+    let origin = url::parse(&expected).expect("configured confirm origin parses");
+    assert!(parsed.same_origin(&origin), "accepted confirmUrl {link:?} is not on {expected}");
+    let path = match kind {
+        RequestKind::Standard => "/accessmanagement/ui/systemuser/request",
+        RequestKind::Agent => "/accessmanagement/ui/systemuser/agentrequest",
+    };
+    assert_eq!(parsed.path, path, "accepted confirmUrl {link:?} is not the confirm page");
+    assert!(parsed.query_value("id").is_some_and(|v| v.eq_ignore_ascii_case(id)), "accepted confirmUrl {link:?} is for another request");
+}
+
+/// A next-page token the component handed out can be handed back: the next page is built on
+/// the configured base, whatever the server's link said.
+fn check_next_page(config: &Config, call: &Call, token: Option<&str>) {
+    let Some(token) = token else { return };
+    assert!(!token.is_empty(), "an empty next-page token");
+    let next = match call {
+        Call::ListRequests { kind, system_id, .. } => {
+            Call::ListRequests { kind: *kind, system_id: system_id.clone(), page: Some(token.into()) }
+        }
+        Call::ListSystemUsers { system_id, .. } => Call::ListSystemUsers { system_id: system_id.clone(), page: Some(token.into()) },
+        other => panic!("a next page for {other:?}"),
+    };
+    let built = protocol::build(config, &next)
+        .unwrap_or_else(|e| panic!("the next-page token {:?} that parse accepted cannot be sent back: {e}", clip(token)));
+    check_on_base(config, &built.request.url);
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(80).collect()
+}
+
+/// Every URL the core builds is on the configured platform, with nothing raw after the base.
+fn check_on_base(config: &Config, built: &str) {
+    let base = format!("{}/authentication/api/v1/", config.environment.platform_url());
+    let rest = built.strip_prefix(&base).unwrap_or_else(|| panic!("{built:?} is not under {base}"));
+    assert!(
+        rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%/?=&".contains(&b)),
+        "{built:?} holds a character that is not percent-encoded"
+    );
+    assert!(!rest.split(['/', '?', '&']).any(|seg| seg == ".." || seg == "."), "{built:?} has a dot segment");
+}
+
+/// Target: `protocol::parse` for every call, with arbitrary status, headers and body.
+pub fn parse_response(data: &[u8]) {
+    let input = decode::parse_input(data);
+    let config = config(input.custom_env);
+    let call = call(input.call);
+    let response = HttpResponse {
+        status: input.status,
+        headers: input.headers.into_iter().map(|(name, value)| Header { name, value }).collect(),
+        body: input.body,
+    };
+    let result = protocol::parse(&config, &call, &response);
+    check_parse(&config, &call, &response, &result);
+}
+
+/// Target: `validation::validate_json`, standard and agent, with and without a system.
+pub fn validate_request(data: &[u8]) {
+    let input = decode::validate_input(data);
+    let kind = if input.agent { RequestKind::Agent } else { RequestKind::Standard };
+    let result = validation::validate_json(kind, &input.body, input.system.as_deref());
+    match &result {
+        Err(e) => {
+            assert!(matches!(e, Error::Validation(_)), "validate_json gave {}", error_kind(e));
+            check_error(e);
+        }
+        Ok(normalized) => {
+            // The normalised body is what would be sent: valid JSON, and stable when validated again.
+            altinn_systemuser::json::parse(normalized).unwrap_or_else(|e| panic!("the normalised body is not JSON: {e}"));
+            let again = validation::validate_json(kind, normalized, input.system.as_deref());
+            assert_eq!(again.as_ref(), Ok(normalized), "validating the normalised body again changed it");
+        }
+    }
+}
+
+/// Bodies the operation target answers with, chosen by a byte (so most exchanges parse).
+fn operation_body(r: &mut Reader<'_>, config: &Config, page: &mut u32) -> (u16, Vec<u8>) {
+    let confirm = format!("{}/accessmanagement/ui/systemuser/request?id={REQUEST_ID}", config.environment.confirm_url());
+    let request = format!(
+        r#"{{"id":"{REQUEST_ID}","externalRef":"{EXTERNAL_REF}","systemId":"{SYSTEM_ID}","partyOrgNo":"{ORG_NO}","rights":[],"status":"New","confirmUrl":{}}}"#,
+        json_string(&confirm)
+    );
+    let user = format!(r#"{{"id":"{REQUEST_ID}","systemId":"{SYSTEM_ID}","reporteeOrgNo":"{ORG_NO}"}}"#);
+    match r.byte() % 12 {
+        0 => (201, request.into_bytes()),
+        1 => (200, request.into_bytes()),
+        2 => {
+            *page += 1;
+            let next = if r.byte().is_multiple_of(3) {
+                String::new()
+            } else {
+                // Sometimes a repeated token, to reach the loop guard.
+                let token = if r.byte().is_multiple_of(4) { 1 } else { *page };
+                format!(r#","links":{{"next":"https://elsewhere.example/x?token=p{token}"}}"#)
+            };
+            (200, format!(r#"{{"data":[{request}]{next}}}"#).into_bytes())
+        }
+        3 => (200, format!(r#"{{"data":[{user}],"links":{{}}}}"#).into_bytes()),
+        4 => (200, user.into_bytes()),
+        5 => (200, decode::SYSTEMS[(r.byte() % 2) as usize].as_bytes().to_vec()),
+        6 => (404, Vec::new()),
+        7 => (500 + u16::from(r.byte() % 4), br#"{"title":"boom"}"#.to_vec()),
+        8 => (decode::STATUSES[r.byte() as usize % decode::STATUSES.len()], Vec::new()),
+        9 => (400, br#"{"status":400,"code":"AUTH-00021","detail":"x"}"#.to_vec()),
+        10 => (204, Vec::new()),
+        _ => {
+            let status = r.u16();
+            (status, r.chunk().to_vec())
+        }
+    }
+}
+
+fn token_text(r: &mut Reader<'_>) -> String {
+    match r.byte() % 8 {
+        0 => "eyJhbGciOiJSUzI1NiJ9.e30.c2ln".into(),
+        1 => "tok\r\nX-Injected: 1".into(),
+        2 => "tok en".into(),
+        3 => "tok\0en".into(),
+        4 => String::new(),
+        5 => "x".repeat(16 * 1024 + 1),
+        6 => String::from_utf8_lossy(r.chunk()).into_owned(),
+        _ => "b".repeat(1 + r.byte() as usize),
+    }
+}
+
+fn transport_failure(r: &mut Reader<'_>) -> TransportFailure {
+    let kind = match r.byte() % 4 {
+        0 => TransportErrorKind::Connect,
+        1 => TransportErrorKind::Timeout,
+        2 => TransportErrorKind::ConnectionLost,
+        _ => TransportErrorKind::Other,
+    };
+    TransportFailure { kind, message: "fuzz".into() }
+}
+
+fn operation_task(r: &mut Reader<'_>) -> Task {
+    let kind = if r.byte() & 1 == 1 { RequestKind::Agent } else { RequestKind::Standard };
+    match r.byte() % 11 {
+        0 => {
+            let mut input = standard_input();
+            if r.byte().is_multiple_of(4) {
+                input.external_ref = None;
+            }
+            Task::CreateStandardRequest(input)
+        }
+        1 => Task::CreateAgentRequest(agent_input()),
+        2 => Task::Read(Call::GetRequest { kind, id: REQUEST_ID.into() }),
+        3 => Task::Read(call("by-external-ref")),
+        4 => Task::Read(Call::ListRequests { kind, system_id: SYSTEM_ID.into(), page: None }),
+        5 => Task::ListAllRequests { kind, system_id: SYSTEM_ID.into() },
+        6 => Task::WithdrawRequest(REQUEST_ID.into()),
+        7 => Task::Read(call("verify")),
+        8 => Task::Read(call("list-users")),
+        9 => Task::ListAllSystemUsers { system_id: SYSTEM_ID.into() },
+        _ => Task::Read(call("system")),
+    }
+}
+
+/// Target: an operation fed arbitrary inputs. Mostly the input the step asks for (to get deep
+/// into the machine), sometimes any input (host protocol errors).
+pub fn operation(data: &[u8]) {
+    let mut r = Reader::new(data);
+    let flags = r.byte();
+    let mut config = config(flags & 1 == 1);
+    config.retry_budget = u32::from((flags >> 1) & 3);
+    config.backoff_ms = [0, 1, 200, u32::MAX][((flags >> 3) & 3) as usize];
+    let task = operation_task(&mut r);
+    let is_create = matches!(task, Task::CreateStandardRequest(_) | Task::CreateAgentRequest(_));
+    let mut op = Operation::new(config.clone(), task);
+    let mut step = op.start();
+    let (mut posts, mut page) = (0u32, 0u32);
+    let mut last_token: Option<String> = None;
+    for _ in 0..256 {
+        match &step {
+            Step::Done(result) => {
+                if let Err(e) = result {
+                    check_error(e);
+                }
+                assert_eq!(&op.result(), result, "finish differs from the done step");
+                let after = op.advance(Input::Waited);
+                assert_eq!(&after, &step, "an input after done changed the result");
+                if is_create {
+                    if let Ok(outcome) = result {
+                        assert!(matches!(outcome, Outcome::Created { .. }), "a create finished with {}", outcome_kind(result));
+                    }
+                }
+                return;
+            }
+            Step::NeedToken(scopes) => assert!(!scopes.is_empty(), "a token request without scopes"),
+            Step::Send(request) => {
+                check_on_base(&config, &request.url);
+                let auth: Vec<&Header> = request.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("authorization")).collect();
+                assert_eq!(auth.len(), 1, "a request without exactly one Authorization header");
+                let token = auth[0].value.strip_prefix("Bearer ").expect("a bearer token");
+                assert!(!token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic()), "a token that is not a header value was sent");
+                if let Some(last) = &last_token {
+                    assert!(last.bytes().all(|b| b.is_ascii_graphic()), "sent after a token with a forbidden character");
+                }
+                if request.method == Method::Post {
+                    posts += 1;
+                    assert!(posts <= config.retry_budget + 1, "{posts} POSTs with a retry budget of {}", config.retry_budget);
+                }
+            }
+            Step::Wait(ms) => assert!(*ms <= 30_000, "a back-off of {ms} ms"),
+        }
+        if r.is_empty() {
+            return;
+        }
+        let choice = r.byte();
+        let expected = choice < 224;
+        let input = match (&step, expected) {
+            (Step::NeedToken(_), true) if choice < 200 => Input::Token(Secret::new("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")),
+            (Step::NeedToken(_), true) => {
+                if choice.is_multiple_of(2) {
+                    let t = token_text(&mut r);
+                    last_token = Some(t.clone());
+                    Input::Token(Secret::new(t))
+                } else {
+                    Input::TokenFailed("no scope".into())
+                }
+            }
+            (Step::Send(_), true) if choice < 190 => {
+                let (status, body) = operation_body(&mut r, &config, &mut page);
+                let headers = vec![Header { name: "Content-Type".into(), value: "application/json".into() }];
+                Input::Response(HttpResponse { status, headers, body })
+            }
+            (Step::Send(_), true) => Input::TransportFailed(transport_failure(&mut r)),
+            (Step::Wait(_), true) => Input::Waited,
+            _ => match choice % 5 {
+                0 => Input::Token(Secret::new(token_text(&mut r))),
+                1 => Input::TokenFailed(String::from_utf8_lossy(r.chunk()).into_owned()),
+                2 => Input::Response(HttpResponse { status: r.u16(), headers: vec![], body: r.chunk().to_vec() }),
+                3 => Input::TransportFailed(transport_failure(&mut r)),
+                _ => Input::Waited,
+            },
+        };
+        if matches!(input, Input::Token(_)) && !matches!(step, Step::NeedToken(_)) {
+            last_token = None;
+        }
+        if let (Input::Token(t), Step::NeedToken(_)) = (&input, &step) {
+            last_token = Some(t.expose().to_string());
+        }
+        step = op.advance(input);
+        if let (Some(t), Step::Send(_)) = (&last_token, &step) {
+            assert!(
+                t.bytes().all(|b| b.is_ascii_graphic()) && !t.is_empty(),
+                "a request was sent after a token with a forbidden character"
+            );
+        }
+    }
+}
+
+/// Target: URL handling: `url::parse`, the redirect match, the confirmUrl guard (a create
+/// response with this confirmUrl) and the next-link guard (a list page with this links.next).
+/// The input is the URL, optionally followed by a 0x00 and a second URL (the registered one).
+pub fn url_guards(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (a, b) = text.split_once('\0').unwrap_or((&text, "https://smartregnskap.example/callback"));
+
+    // url::parse and its helpers.
+    if let Ok(u) = url::parse(a) {
+        assert!(!u.host.is_empty() && u.host.is_ascii() && u.host == u.host.to_ascii_lowercase(), "host {:?}", u.host);
+        assert!(u.same_endpoint(&u) && u.same_origin(&u));
+        let _ = u.query_value("token");
+        let rebuilt = format!(
+            "{}://{}{}{}{}",
+            u.scheme,
+            u.host,
+            u.port.map(|p| format!(":{p}")).unwrap_or_default(),
+            u.path,
+            u.query.map(|q| format!("?{q}")).unwrap_or_default()
+        );
+        let again = url::parse(&rebuilt).unwrap_or_else(|e| panic!("{a:?} parsed, its rebuilt form {rebuilt:?} does not: {e:?}"));
+        assert!(again.same_endpoint(&u), "{a:?} and its rebuilt form {rebuilt:?} differ");
+    }
+    let encoded = url::encode_component(a);
+    assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+    assert_eq!(url::percent_decode(&encoded).replace('+', " "), a.replace('+', " "), "encode/decode round trip");
+
+    // The redirect match, against a system that registers `b`.
+    let system = RegisteredSystem { id: SYSTEM_ID.into(), allowed_redirect_urls: vec![b.to_string()], ..Default::default() };
+    let input = StandardRequestInput { redirect_url: Some(a.to_string()), ..standard_input() };
+    let result = validation::validate_standard(input, Some(&system));
+    let redirect_refused = match &result {
+        Err(Error::Validation(list)) => list.iter().any(|v| v.field == "redirectUrl"),
+        _ => false,
+    };
+    let trimmed = a.trim();
+    if !redirect_refused && !trimmed.is_empty() {
+        let (ua, ub) = (url::parse(trimmed), url::parse(b));
+        assert!(
+            matches!((&ua, &ub), (Ok(x), Ok(y)) if x.same_endpoint(y) && x.scheme == "https"),
+            "redirect {a:?} accepted for registered {b:?}"
+        );
+    }
+
+    // The confirmUrl guard, both request kinds, both environments.
+    for (custom, call_name) in [(false, "create-standard"), (true, "create-agent"), (false, "get-agent")] {
+        let config = config(custom);
+        let body = format!(
+            r#"{{"id":"{REQUEST_ID}","systemId":"{SYSTEM_ID}","partyOrgNo":"{ORG_NO}","status":"New","confirmUrl":{}}}"#,
+            json_string(a)
+        );
+        let call = call(call_name);
+        let status = if call_name == "get-agent" { 200 } else { 201 };
+        let response = HttpResponse { status, headers: vec![], body: body.into_bytes() };
+        let result = protocol::parse(&config, &call, &response);
+        check_parse(&config, &call, &response, &result);
+    }
+
+    // The next-link guard.
+    for (custom, call_name) in [(false, "list"), (true, "list-users")] {
+        let config = config(custom);
+        let body = format!(r#"{{"data":[],"links":{{"next":{}}}}}"#, json_string(a));
+        let call = call(call_name);
+        let response = HttpResponse { status: 200, headers: vec![], body: body.into_bytes() };
+        let result = protocol::parse(&config, &call, &response);
+        check_parse(&config, &call, &response, &result);
+    }
+}
