@@ -6,7 +6,16 @@ CARGO ?= cargo
 COMPONENT := target/wasm/altinn_systemuser.wasm
 CLI := target/release/systemuser
 
-.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python test-fuzz fuzz bench clean
+# Secret hygiene: the simulator appends every token it issues, every assertion it receives and
+# its token key to SECRET_LOG; every suite's output goes to TEST_LOGS; `secret-scan` fails on any
+# of those secrets in any of that output.
+SECRET_LOG := $(CURDIR)/target/secret-log.txt
+TEST_LOGS := $(CURDIR)/target/test-logs
+export ALTINN_SIM_SECRET_LOG := $(SECRET_LOG)
+# Runs a suite with its output also kept in $(TEST_LOGS)/$(1).log.
+logged = mkdir -p $(TEST_LOGS) && $(2) 2>&1 | tee -a $(TEST_LOGS)/$(1).log
+
+.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python test-fuzz fuzz bench test-logs-reset secret-scan clean
 
 all: build
 
@@ -35,7 +44,11 @@ hosts:
 demo: build
 	$(CLI) demo
 
-test: build lint test-core test-fuzz test-host test-simulator test-browser test-node test-python
+test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python secret-scan
+
+test-logs-reset:
+	rm -rf $(TEST_LOGS) $(SECRET_LOG)
+	mkdir -p $(TEST_LOGS)
 
 lint:
 	$(CARGO) fmt --all --check
@@ -44,33 +57,38 @@ lint:
 
 # The core, natively: unit tests and the shared vectors.
 test-core:
-	$(CARGO) test --release -p altinn-systemuser
+	$(call logged,core,$(CARGO) test --release -p altinn-systemuser)
 
 # Fuzz targets, short: the committed seed corpus plus a fixed number of deterministic
 # mutations per target (stable Rust; `make fuzz` is the long libFuzzer run on nightly).
 test-fuzz:
-	bash fuzz/run.sh short
+	$(call logged,fuzz,bash fuzz/run.sh short)
 
 fuzz:
 	bash fuzz/run.sh long $(or $(FUZZ_SECONDS),60)
 
 # The built component through the Rust host: import list, size, vectors, CLI.
 test-host:
-	$(CARGO) test --release -p systemuser-host
+	$(call logged,host,$(CARGO) test --release -p systemuser-host)
 
 test-simulator:
-	$(CARGO) test --release -p altinn-sim
+	$(call logged,simulator,$(CARGO) test --release -p altinn-sim)
 
 test-browser:
-	bash simulator/browser-test/run.sh
+	$(call logged,browser,bash simulator/browser-test/run.sh)
 
 # The npm package over jco: installs its packages, transpiles, runs node --test.
 test-node:
-	bash host-examples/node/run-tests.sh
+	$(call logged,node,bash host-examples/node/run-tests.sh)
 
 # The Python package over wasmtime-py: its own virtualenv, pip install, pytest.
 test-python:
-	bash host-examples/python/run-tests.sh
+	$(call logged,python,bash host-examples/python/run-tests.sh)
+
+# The scan first proves it can fail, then scans every suite's output.
+secret-scan:
+	bash scripts/secret-scan-selftest.sh
+	bash scripts/secret-scan.sh $(SECRET_LOG) $(TEST_LOGS)
 
 # Benchmarks: tables with same-run baselines, written to BENCHMARKS.md (under 15 minutes).
 bench:

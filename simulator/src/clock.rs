@@ -39,6 +39,11 @@ impl DataClock {
         self.offset_micros = self.offset_micros.saturating_add(micros.max(0));
     }
 
+    /// A clock with this offset (from a state file).
+    pub fn with_offset(offset_micros: i64) -> Self {
+        Self { offset_micros: offset_micros.max(0) }
+    }
+
     pub fn reset(&mut self) {
         self.offset_micros = 0;
     }

@@ -1,6 +1,9 @@
 //! Armed faults, per route: answer 500 or 503, delay, or lose the response (the route
 //! does its work, then the connection is dropped unanswered) or the request (dropped
-//! before any work). Each has a remaining count, and optionally fires at random with a
+//! before any work), reset the connection (the route does its work, then the connection is
+//! closed with a TCP RST instead of an answer), or truncate the answer (the route does its
+//! work; status and headers go out with a `Content-Length` larger than the body that follows,
+//! then the connection is closed). Each has a remaining count, and optionally fires at random with a
 //! probability from a seeded generator so runs are reproducible.
 
 use serde::{Deserialize, Serialize};
@@ -12,12 +15,19 @@ pub enum FaultKind {
     Status500,
     /// Answer 503 with an empty body without doing the route's work.
     Status503,
-    /// Wait `delayMs`, then handle normally.
+    /// Wait `delayMs`, then handle normally; a client that gives up meanwhile does not cancel
+    /// the work (it is committed late, answered to nobody).
     Delay,
     /// Do the route's work (commit a create), then close the connection unanswered.
     LostResponse,
     /// Close the connection unanswered before doing anything.
     LostRequest,
+    /// Do the route's work (commit a create), then reset the connection (TCP RST, no answer):
+    /// what a crashing proxy or a load balancer dropping the flow looks like.
+    Reset,
+    /// Do the route's work, then send the status line and headers with a `Content-Length`
+    /// larger than the body (half of the real body is sent), then close the connection.
+    Truncated,
     /// Answer 409 AUTH-00013 ("the Status of the Request is not New") without doing the route's
     /// work: the answer a decision race gets, which no vendor route gives on its own.
     Conflict,
@@ -104,6 +114,8 @@ pub enum FaultAction {
     Delay { ms: u64 },
     LostResponse,
     LostRequest,
+    Reset,
+    Truncated,
     Conflict,
 }
 
@@ -161,6 +173,8 @@ impl Faults {
                 FaultKind::Delay => FaultAction::Delay { ms: f.spec.delay_ms },
                 FaultKind::LostResponse => FaultAction::LostResponse,
                 FaultKind::LostRequest => FaultAction::LostRequest,
+                FaultKind::Reset => FaultAction::Reset,
+                FaultKind::Truncated => FaultAction::Truncated,
                 FaultKind::Conflict => FaultAction::Conflict,
             });
         }

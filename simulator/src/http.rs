@@ -1,15 +1,20 @@
 //! HTTP plumbing: our own small request/response values (so routes are plain
 //! synchronous functions), and the hyper server loop that applies faults around them.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::faults::FaultAction;
 use crate::problems;
@@ -153,7 +158,7 @@ pub fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
 
 /// Why a connection was dropped on purpose (a lost-response or lost-request fault).
 #[derive(Debug)]
-struct Dropped;
+pub struct Dropped;
 
 impl std::fmt::Display for Dropped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -177,19 +182,82 @@ async fn to_request(req: hyper::Request<Incoming>) -> Result<Request, Response> 
     Ok(Request { method: parts.method.as_str().to_string(), path, segments, query, headers, body })
 }
 
-fn to_hyper(resp: Response) -> hyper::Response<Full<Bytes>> {
-    let mut b = hyper::Response::builder().status(resp.status);
-    for (k, v) in &resp.headers {
+/// A response body: whole, or (a `truncated` fault) cut short and then failed, which makes
+/// hyper close the connection with fewer bytes sent than its `Content-Length` says.
+pub enum SimBody {
+    Full(Option<Bytes>),
+    Truncated { part: Option<Bytes>, pause: Pin<Box<tokio::time::Sleep>> },
+}
+
+impl Body for SimBody {
+    type Data = Bytes;
+    type Error = Dropped;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Dropped>>> {
+        match self.get_mut() {
+            SimBody::Full(b) => Poll::Ready(b.take().filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b)))),
+            SimBody::Truncated { part, pause } => {
+                if let Some(p) = part.take().filter(|p| !p.is_empty()) {
+                    return Poll::Ready(Some(Ok(Frame::data(p))));
+                }
+                // Pending first, so hyper flushes the head and the part already written.
+                match pause.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Dropped))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, SimBody::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            SimBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            SimBody::Truncated { .. } => SizeHint::default(),
+        }
+    }
+}
+
+fn to_hyper(resp: Response) -> hyper::Response<SimBody> {
+    build_hyper(resp.status, &resp.headers, SimBody::Full(Some(Bytes::from(resp.body))))
+}
+
+fn build_hyper(status: u16, headers: &[(String, String)], body: SimBody) -> hyper::Response<SimBody> {
+    let mut b = hyper::Response::builder().status(status);
+    for (k, v) in headers {
         b = b.header(k.as_str(), v.as_str());
     }
-    b.body(Full::new(Bytes::from(resp.body))).unwrap_or_else(|_| {
-        let mut r = hyper::Response::new(Full::new(Bytes::new()));
+    b.body(body).unwrap_or_else(|_| {
+        let mut r = hyper::Response::new(SimBody::Full(None));
         *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
         r
     })
 }
 
-async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
+/// The route's real status and headers with a `Content-Length` of the whole body (or 16 when
+/// it is empty), but only the first half of the body, then the connection is closed.
+fn truncated(resp: Response) -> hyper::Response<SimBody> {
+    let declared = if resp.body.is_empty() { 16 } else { resp.body.len() };
+    let mut headers: Vec<(String, String)> = resp.headers.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")).collect();
+    headers.push(("content-length".into(), declared.to_string()));
+    let part = Bytes::from(resp.body[..resp.body.len() / 2].to_vec());
+    let pause = Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)));
+    build_hyper(resp.status, &headers, SimBody::Truncated { part: Some(part), pause })
+}
+
+/// Runs a route, then persists the state when the call may have changed it.
+fn run_route(shared: &Shared, req: &Request, route: &routes::Route) -> Response {
+    let resp = routes::handle(shared, req, route);
+    if !matches!(req.method.as_str(), "GET" | "HEAD") {
+        shared.persist();
+    }
+    resp
+}
+
+async fn handle(shared: Arc<Shared>, reset: Arc<AtomicBool>, req: hyper::Request<Incoming>) -> Result<hyper::Response<SimBody>, Dropped> {
     let req = match to_request(req).await {
         Ok(r) => r,
         Err(resp) => return Ok(to_hyper(resp)),
@@ -203,6 +271,8 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
         FaultAction::Delay { .. } => "delay",
         FaultAction::LostResponse => "lost_response",
         FaultAction::LostRequest => "lost_request",
+        FaultAction::Reset => "reset",
+        FaultAction::Truncated => "truncated",
         FaultAction::Conflict => "conflict",
     });
     let record = |status: Option<u16>| CallRecord {
@@ -234,15 +304,48 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<hy
             return Err(Dropped);
         }
         Some(FaultAction::LostResponse) => {
-            let done = routes::handle(&shared, &req, &route);
+            let done = run_route(&shared, &req, &route);
             shared.lock().record_call(record(Some(done.status)));
             return Err(Dropped);
         }
-        Some(FaultAction::Delay { ms }) => {
-            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-            routes::handle(&shared, &req, &route)
+        Some(FaultAction::Reset) => {
+            let done = run_route(&shared, &req, &route);
+            shared.lock().record_call(record(Some(done.status)));
+            reset.store(true, Ordering::SeqCst);
+            return Err(Dropped);
         }
-        None => routes::handle(&shared, &req, &route),
+        Some(FaultAction::Truncated) => {
+            let done = run_route(&shared, &req, &route);
+            shared.lock().record_call(record(Some(done.status)));
+            return Ok(truncated(done));
+        }
+        Some(FaultAction::Delay { ms }) => {
+            // On a task of its own: a client that gives up (closes the connection) does not
+            // cancel the work, as with a real server. The answer then goes nowhere. A restart
+            // (the runtime dropped) does cancel it.
+            let (task_shared, task_req, task_route) = (shared.clone(), req.clone(), route.clone());
+            let work = tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                let resp = run_route(&task_shared, &task_req, &task_route);
+                task_shared.lock().record_call(CallRecord {
+                    seq: 0,
+                    method: task_req.method.clone(),
+                    path: match task_req.query.is_empty() {
+                        true => task_req.path.clone(),
+                        false => format!("{}?…", task_req.path),
+                    },
+                    route: routes::fault_name(&task_route),
+                    status: Some(resp.status),
+                    fault: Some("delay"),
+                });
+                resp
+            });
+            return match work.await {
+                Ok(resp) => Ok(to_hyper(resp)),
+                Err(_) => Err(Dropped),
+            };
+        }
+        None => run_route(&shared, &req, &route),
     };
     shared.lock().record_call(record(Some(resp.status)));
     Ok(to_hyper(resp))
@@ -262,10 +365,55 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
-            let svc = service_fn(move |req| handle(shared.clone(), req));
+            let reset = Arc::new(AtomicBool::new(false));
+            let io = ResettableStream { inner: stream, reset: reset.clone() };
+            let svc = service_fn(move |req| handle(shared.clone(), reset.clone(), req));
             // Errors here are dropped connections (ours or the client's); nothing to do.
-            let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc).await;
+            let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(io), svc).await;
         });
+    }
+}
+
+/// A connection that closes with a TCP RST instead of a FIN when a `reset` fault fired on
+/// it: `SO_LINGER` 0, then close.
+struct ResettableStream {
+    inner: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for ResettableStream {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::SeqCst) {
+            let _ = socket2::SockRef::from(&self.inner).set_linger(Some(std::time::Duration::ZERO));
+        }
+    }
+}
+
+impl AsyncRead for ResettableStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ResettableStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 }
 

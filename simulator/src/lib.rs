@@ -10,7 +10,8 @@
 //! ```
 
 use std::net::{SocketAddr, TcpListener as StdListener};
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -28,9 +29,11 @@ mod maskinporten;
 mod model;
 mod ordered;
 mod orgno;
+mod persist;
 mod problems;
 mod routes;
 mod rules;
+mod secret_log;
 mod settings;
 mod state;
 mod store;
@@ -44,8 +47,10 @@ pub use fixture::{
 };
 pub use model::{AttributePair, PackageRef, Right};
 pub use orgno::is_valid as is_valid_org_no;
+pub use persist::StateError;
 pub use problems::ProblemShape;
 pub use routes::FAULT_ROUTES;
+pub use secret_log::SECRET_LOG_ENV;
 pub use settings::{Settings, TimeoutMode};
 
 use state::{Inner, Shared};
@@ -77,6 +82,9 @@ pub struct SimOptions {
     pub zero_created_on_create: bool,
     /// `expires_in` of Maskinporten tokens in seconds (120 by default).
     pub token_lifetime_secs: u32,
+    /// Keep the state (requests, system users, counters, used `jti`s, clock offset, token key)
+    /// in this JSON file: loaded at start when it exists, written after every change and on stop.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SimOptions {
@@ -94,6 +102,7 @@ impl Default for SimOptions {
             next_link_host: s.next_link_host,
             zero_created_on_create: s.zero_created_on_create,
             token_lifetime_secs: s.token_lifetime_secs,
+            state_file: None,
         }
     }
 }
@@ -135,6 +144,10 @@ impl SimOptions {
         self.next_link_host = origin.map(|o| o.trim_end_matches('/').to_string());
         self
     }
+    pub fn with_state_file(mut self, path: Option<impl Into<PathBuf>>) -> Self {
+        self.state_file = path.map(Into::into);
+        self
+    }
     pub fn with_zero_created_on_create(mut self, on: bool) -> Self {
         self.zero_created_on_create = on;
         self
@@ -164,6 +177,8 @@ pub enum SimError {
     Fixture(#[from] FixtureError),
     #[error("{0}")]
     Admin(String),
+    #[error(transparent)]
+    State(#[from] StateError),
 }
 
 /// Starts simulators.
@@ -171,46 +186,80 @@ pub struct Simulator;
 
 impl Simulator {
     /// Binds, then serves on a thread of its own (with its own runtime) until the handle
-    /// is stopped or dropped. Usable from synchronous code.
+    /// is stopped or dropped. Usable from synchronous code. With `state_file`, the state in
+    /// that file (if any) is loaded first.
     pub fn start(options: SimOptions) -> Result<SimHandle, SimError> {
         options.fixture.validate()?;
         let std_listener = StdListener::bind(options.listen).map_err(|source| SimError::Bind { addr: options.listen, source })?;
-        std_listener.set_nonblocking(true).map_err(SimError::Runtime)?;
         let addr = std_listener.local_addr().map_err(SimError::Runtime)?;
         let base_url = format!("http://{addr}");
-        let inner = Inner::new(options.fixture.clone(), options.settings());
-        let shared = Arc::new(Shared::new(inner, options.admin, base_url.clone()));
-
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().map_err(SimError::Runtime)?;
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let serve_shared = shared.clone();
-        // Registering the listener needs the runtime's context.
-        let listener = {
-            let _guard = runtime.enter();
-            tokio::net::TcpListener::from_std(std_listener).map_err(SimError::Runtime)?
+        let mut inner = Inner::new(options.fixture.clone(), options.settings());
+        let key = match &options.state_file {
+            Some(path) => match persist::Snapshot::load(path)? {
+                Some(snapshot) => {
+                    snapshot.restore(&mut inner).map_err(|reason| StateError::Parse { path: path.display().to_string(), reason })?
+                }
+                None => tokens::TokenKey::generate(),
+            },
+            None => tokens::TokenKey::generate(),
         };
-        let thread = std::thread::Builder::new()
-            .name(format!("altinn-sim-{}", addr.port()))
-            .spawn(move || {
-                runtime.block_on(async move {
-                    tokio::spawn(http::serve(listener, serve_shared));
-                    let _ = stop_rx.await;
-                });
-                // Dropping the runtime cancels the accept loop and every connection.
-                runtime.shutdown_timeout(Duration::from_millis(200));
-            })
-            .map_err(SimError::Runtime)?;
-        Ok(SimHandle { url: base_url, addr, shared, stop: Some(stop_tx), thread: Some(thread) })
+        let shared = Arc::new(Shared::new(inner, key, options.admin, base_url.clone(), options.state_file.clone()));
+        shared.persist();
+        let server = serve_on(std_listener, shared)?;
+        Ok(SimHandle { url: base_url, addr, state_file: options.state_file, server: Mutex::new(Some(server)) })
     }
 }
 
-/// A running simulator. Stops when dropped.
+/// One serving thread and its stop switch.
+struct Server {
+    shared: Arc<Shared>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Server {
+    /// Stops serving (every open connection is dropped), waits for the thread, and writes the
+    /// state file one last time. Returns the state it stopped with.
+    fn shut_down(self) -> Arc<Shared> {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
+        self.shared.persist();
+        self.shared
+    }
+}
+
+fn serve_on(std_listener: StdListener, shared: Arc<Shared>) -> Result<Server, SimError> {
+    std_listener.set_nonblocking(true).map_err(SimError::Runtime)?;
+    let port = std_listener.local_addr().map_err(SimError::Runtime)?.port();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().map_err(SimError::Runtime)?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let serve_shared = shared.clone();
+    // Registering the listener needs the runtime's context.
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(std_listener).map_err(SimError::Runtime)?
+    };
+    let thread = std::thread::Builder::new()
+        .name(format!("altinn-sim-{port}"))
+        .spawn(move || {
+            runtime.block_on(async move {
+                tokio::spawn(http::serve(listener, serve_shared));
+                let _ = stop_rx.await;
+            });
+            // Dropping the runtime cancels the accept loop and every connection.
+            runtime.shutdown_timeout(Duration::from_millis(200));
+        })
+        .map_err(SimError::Runtime)?;
+    Ok(Server { shared, stop: stop_tx, thread })
+}
+
+/// A running simulator. Stops when dropped. `Sync`: one thread may `restart` it while others
+/// use it.
 pub struct SimHandle {
     url: String,
     addr: SocketAddr,
-    shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    state_file: Option<PathBuf>,
+    server: Mutex<Option<Server>>,
 }
 
 impl std::fmt::Debug for SimHandle {
@@ -220,6 +269,71 @@ impl std::fmt::Debug for SimHandle {
 }
 
 impl SimHandle {
+    /// The state of the server running now (after a restart, the new one's).
+    fn shared(&self) -> Arc<Shared> {
+        let server = self.server.lock().unwrap_or_else(|p| p.into_inner());
+        match server.as_ref() {
+            Some(s) => s.shared.clone(),
+            // Stopped: an empty state, so calls on a stopped handle do not panic.
+            None => Arc::new(Shared::new(
+                Inner::new(Fixture::default(), Settings::default()),
+                tokens::TokenKey::generate(),
+                false,
+                self.url.clone(),
+                None,
+            )),
+        }
+    }
+
+    /// Restarts the simulator on the same address, as a process restart would look: every open
+    /// connection is dropped (in-flight calls see a reset or a closed connection, and their
+    /// route's work is either committed before or not done at all), nothing listens for
+    /// `downtime` (new connections are refused), then a new server starts from the persisted
+    /// state: the state file when there is one, else the same JSON snapshot kept in memory.
+    /// Tokens issued before stay valid (the key is part of the state). Faults, settings and the
+    /// call log are carried over in memory.
+    pub fn restart(&self, downtime: Duration) -> Result<(), SimError> {
+        let mut guard = self.server.lock().unwrap_or_else(|p| p.into_inner());
+        let old = guard.take().ok_or_else(|| SimError::Admin("the simulator is stopped".into()))?.shut_down();
+        if let Some(e) = old.lock().persist_error.take() {
+            return Err(SimError::Admin(e));
+        }
+        let snapshot = match &self.state_file {
+            Some(path) => persist::Snapshot::load(path)?.ok_or_else(|| SimError::Admin("the state file is empty".into()))?,
+            None => persist::Snapshot::from_json(&old.snapshot().to_json()).map_err(SimError::Admin)?,
+        };
+        let (fixture, settings, faults, calls) = {
+            let mut o = old.lock();
+            (o.fixture.clone(), o.settings.clone(), std::mem::take(&mut o.faults), std::mem::take(&mut o.calls))
+        };
+        let mut inner = Inner::new(fixture, settings);
+        inner.faults = faults;
+        inner.calls = calls;
+        let key = snapshot.restore(&mut inner).map_err(SimError::Admin)?;
+        std::thread::sleep(downtime);
+        // The old listener is closed; bind again (SO_REUSEADDR is set by std on Unix), retrying
+        // briefly in case the OS has not released the port yet.
+        let mut tries = 0;
+        let listener = loop {
+            match StdListener::bind(self.addr) {
+                Ok(l) => break l,
+                Err(source) if tries >= 50 => return Err(SimError::Bind { addr: self.addr, source }),
+                Err(_) => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        };
+        let shared = Arc::new(Shared::new(inner, key, old.admin, self.url.clone(), self.state_file.clone()));
+        *guard = Some(serve_on(listener, shared)?);
+        Ok(())
+    }
+
+    /// The last failure to write the state file, if any (cleared by reading it).
+    pub fn take_state_error(&self) -> Option<String> {
+        self.shared().lock().persist_error.take()
+    }
+
     /// `http://127.0.0.1:PORT`, no trailing slash. Altinn routes are under
     /// `{url}/authentication/api/v1/`; Maskinporten's issuer is `{url}/`.
     pub fn url(&self) -> String {
@@ -232,7 +346,7 @@ impl SimHandle {
 
     /// Maskinporten issuer (the `aud` of assertions): `{url}/`.
     pub fn issuer(&self) -> String {
-        self.shared.issuer()
+        self.shared().issuer()
     }
 
     /// Maskinporten token endpoint: `{url}/token`.
@@ -243,55 +357,61 @@ impl SimHandle {
     /// An access token for a vendor with these scopes, valid for an hour; the in-process
     /// equivalent of `POST /_sim/token`.
     pub fn mint_token(&self, vendor_org_no: &str, scopes: &[&str]) -> String {
-        routes::admin::mint(&self.shared, vendor_org_no, scopes, 3600, true)
+        routes::admin::mint(&self.shared(), vendor_org_no, scopes, 3600, true)
     }
 
     /// Like `mint_token` with a chosen lifetime (zero or negative: already expired) and
     /// optionally without the `consumer` claim.
     pub fn mint_token_with(&self, vendor_org_no: &str, scopes: &[&str], expires_in_secs: i64, consumer: bool) -> String {
-        routes::admin::mint(&self.shared, vendor_org_no, scopes, expires_in_secs, consumer)
+        routes::admin::mint(&self.shared(), vendor_org_no, scopes, expires_in_secs, consumer)
     }
 
     /// Approves a request as the customer would (creates the system user).
     pub fn approve(&self, request_id: &str) -> Result<(), SimError> {
-        let mut inner = self.shared.lock();
-        lifecycle::approve(&mut inner, request_id, None).map(|_| ()).map_err(|e| SimError::Admin(format!("{}: {e}", e.code())))
+        let shared = self.shared();
+        let done =
+            lifecycle::approve(&mut shared.lock(), request_id, None).map(|_| ()).map_err(|e| SimError::Admin(format!("{}: {e}", e.code())));
+        shared.persist();
+        done
     }
 
     /// Rejects a request as the customer would.
     pub fn reject(&self, request_id: &str) -> Result<(), SimError> {
-        let mut inner = self.shared.lock();
-        lifecycle::reject(&mut inner, request_id, None).map_err(|e| SimError::Admin(format!("{}: {e}", e.code())))
+        let shared = self.shared();
+        let done = lifecycle::reject(&mut shared.lock(), request_id, None).map_err(|e| SimError::Admin(format!("{}: {e}", e.code())));
+        shared.persist();
+        done
     }
 
     /// Moves the data clock forward (request timestamps and timeouts; not token validity).
     pub fn advance_clock(&self, by: Duration) {
         let micros = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
-        self.shared.lock().clock.advance_micros(micros);
+        let shared = self.shared();
+        shared.lock().clock.advance_micros(micros);
+        shared.persist();
     }
 
     /// Arms a fault; returns its id.
     pub fn arm_fault(&self, spec: FaultSpec) -> Result<u64, SimError> {
-        self.shared.lock().faults.arm(spec, FAULT_ROUTES).map_err(|e| SimError::Admin(e.to_string()))
+        self.shared().lock().faults.arm(spec, FAULT_ROUTES).map_err(|e| SimError::Admin(e.to_string()))
     }
 
     /// The current settings.
     pub fn settings(&self) -> Settings {
-        self.shared.lock().settings.clone()
+        self.shared().lock().settings.clone()
     }
 
     /// Replaces the settings while running.
     pub fn set_settings(&self, settings: Settings) {
-        self.shared.lock().settings = settings;
+        self.shared().lock().settings = settings;
     }
 
-    /// Stops serving and waits for the server thread. Idempotent.
+    /// Stops serving, waits for the server thread and writes the state file one last time.
+    /// Idempotent.
     pub fn stop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let server = self.server.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(server) = server {
+            server.shut_down();
         }
     }
 }

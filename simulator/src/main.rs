@@ -3,6 +3,7 @@
 //! ```text
 //! altinn-sim --listen 127.0.0.1:0 [--fixtures FILE] [--admin]
 //!            [--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N]
+//!            [--state FILE]
 //! ```
 //! Prints exactly one line, `listening on http://127.0.0.1:PORT`, once it accepts connections.
 
@@ -14,7 +15,7 @@ use altinn_sim::{Fixture, ProblemShape, SimOptions, Simulator, TimeoutMode};
 
 const USAGE: &str = "usage: altinn-sim [--listen ADDR] [--fixtures FILE] [--admin] \
 [--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N] \
-[--timeout-days N] [--confirm-host ORIGIN] [--next-link-host ORIGIN]";
+[--timeout-days N] [--confirm-host ORIGIN] [--next-link-host ORIGIN] [--state FILE]";
 
 fn parse_args(args: &[String]) -> Result<SimOptions, String> {
     let mut o = SimOptions::default();
@@ -44,6 +45,7 @@ fn parse_args(args: &[String]) -> Result<SimOptions, String> {
             }
             "--confirm-host" => o.confirm_host = Some(value("--confirm-host")?),
             "--next-link-host" => o.next_link_host = Some(value("--next-link-host")?),
+            "--state" => o.state_file = Some(value("--state")?.into()),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }

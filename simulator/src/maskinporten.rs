@@ -68,6 +68,15 @@ pub struct JtiCache {
 }
 
 impl JtiCache {
+    /// Every remembered `jti` with the expiry of its assertion (for the state file).
+    pub fn entries(&self) -> impl Iterator<Item = (&String, &i64)> {
+        self.seen.iter()
+    }
+
+    pub fn restore(entries: impl IntoIterator<Item = (String, i64)>) -> Self {
+        Self { seen: entries.into_iter().collect() }
+    }
+
     /// Records a `jti`; false when it was already used. Forgets ids whose assertion
     /// can no longer be valid anyway.
     fn remember(&mut self, jti: &str, exp: i64, now: i64) -> bool {

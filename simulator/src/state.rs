@@ -40,6 +40,8 @@ pub struct Inner {
     pub jtis: JtiCache,
     pub calls: Vec<CallRecord>,
     next_call: u64,
+    /// The last failure to write the state file, if any.
+    pub persist_error: Option<String>,
 }
 
 impl Inner {
@@ -53,6 +55,7 @@ impl Inner {
             jtis: JtiCache::default(),
             calls: Vec::new(),
             next_call: 0,
+            persist_error: None,
         }
     }
 
@@ -69,14 +72,34 @@ impl Inner {
 pub struct Shared {
     inner: Mutex<Inner>,
     pub key: TokenKey,
+    /// Where the state is persisted (`SimOptions::state_file`), if anywhere.
+    pub state_file: Option<std::path::PathBuf>,
+    /// Serialises snapshot-and-write, so an older snapshot never overwrites a newer one.
+    persist_lock: Mutex<()>,
     pub admin: bool,
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
 }
 
 impl Shared {
-    pub fn new(inner: Inner, admin: bool, base_url: String) -> Self {
-        Self { inner: Mutex::new(inner), key: TokenKey::generate(), admin, base_url }
+    pub fn new(inner: Inner, key: TokenKey, admin: bool, base_url: String, state_file: Option<std::path::PathBuf>) -> Self {
+        Self { inner: Mutex::new(inner), key, state_file, persist_lock: Mutex::new(()), admin, base_url }
+    }
+
+    /// The state as the state file holds it.
+    pub fn snapshot(&self) -> crate::persist::Snapshot {
+        crate::persist::Snapshot::capture(&self.lock(), &self.key)
+    }
+
+    /// Writes the state file, when there is one. Called after every call that may have
+    /// changed the state; a failed write is kept in `persist_error` for `SimHandle` to report.
+    pub fn persist(&self) {
+        let Some(path) = &self.state_file else { return };
+        let _guard = self.persist_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let snapshot = self.snapshot();
+        if let Err(e) = snapshot.save(path) {
+            self.lock().persist_error = Some(e.to_string());
+        }
     }
 
     /// Locks the state. A panic while holding the lock cannot leave it half-written in a

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{PackageRef, Right};
 
 /// Standard (own system) or agent (client system).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Standard,
@@ -25,7 +25,7 @@ impl Kind {
 }
 
 /// The stored status strings, spelled as the server spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
     New,
     Accepted,
@@ -49,7 +49,7 @@ impl Status {
 }
 
 /// `(partyOrgNo, externalRef, systemId)`: the uniqueness key of requests and system users.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DedupeKey {
     pub party_org_no: String,
@@ -57,7 +57,7 @@ pub struct DedupeKey {
     pub system_id: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredRequest {
     pub id: String,
@@ -81,7 +81,7 @@ impl StoredRequest {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemUser {
     pub id: String,
@@ -101,7 +101,7 @@ pub struct SystemUser {
 }
 
 /// Counters per dedupe key, for the inspection route.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyCounters {
     /// POSTs to a create route that carried this key (as the server computes it).
@@ -152,6 +152,15 @@ impl Store {
 
     pub fn system_user_mut(&mut self, id: &str) -> Option<&mut SystemUser> {
         self.system_users.iter_mut().find(|u| u.id == id)
+    }
+
+    /// The last sequence number handed out (for the state file).
+    pub fn sequence(&self) -> i64 {
+        self.next_sequence
+    }
+
+    pub fn set_sequence(&mut self, n: i64) {
+        self.next_sequence = n;
     }
 
     pub fn next_sequence(&mut self) -> i64 {

