@@ -10,6 +10,16 @@ use exports::altinn::systemuser::{client as wc, lifecycle as wl, operations as w
 struct Component;
 export!(Component);
 
+/// In a `test-trap` build only: panics (a trap for the host) when asked to, so that hosts can
+/// prove a trap leaves them working. A normal build has no way to trap on purpose.
+fn trap_if_asked(text: &str) {
+    #[cfg(feature = "test-trap")]
+    if text == "test-trap" {
+        panic!("deliberate trap: this is a test-trap build");
+    }
+    let _ = text;
+}
+
 /// A conversion between a core type and its WIT twin (both directions are implemented).
 trait To<T> {
     fn to(self) -> T;
@@ -214,6 +224,7 @@ impl wv::Guest for Component {
     }
 
     fn check_org_no(org_no: String) -> Result<String, w::Violation> {
+        trap_if_asked(&org_no);
         out(core_::identifiers::check_org_no(&org_no, "orgNo"))
     }
 
@@ -328,6 +339,9 @@ impl wo::GuestOperation for OperationResource {
     }
 
     fn start(&self) -> wo::Step {
+        if let Task::CreateStandardRequest(input) = &self.0.borrow().task() {
+            trap_if_asked(input.external_ref.as_deref().unwrap_or_default());
+        }
         self.0.borrow_mut().start().to()
     }
 

@@ -119,6 +119,10 @@ impl Operation {
         }
     }
 
+    pub fn task(&self) -> &Task {
+        &self.task
+    }
+
     /// The first step. Validates the task locally before anything is sent.
     pub fn start(&mut self) -> Step {
         if self.awaiting != Awaiting::Nothing {

@@ -25,8 +25,16 @@ if [ ! -x "$root/target/release/altinn-sim" ]; then
   (cd "$root" && cargo build --release -p altinn-sim </dev/null)
 fi
 
+# The test-trap build (panics on request) proves a trap leaves the client working.
+trap_wasm="$root/target/wasm/altinn_systemuser.test-trap.wasm"
+if [ ! -f "$trap_wasm" ] || [ "$trap_wasm" -ot "$root/target/wasm/altinn_systemuser.wasm" ]; then
+  echo "node-tests: building the test-trap component" >&2
+  (cd "$root" && cargo run -q -p xtask -- component --test-trap </dev/null)
+fi
+
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error </dev/null
 npm run --silent build </dev/null
+ALTINN_SYSTEMUSER_WASM="$trap_wasm" ALTINN_SYSTEMUSER_OUT="$here/generated-trap" node scripts/build.js </dev/null
 export ALTINN_SIM_BIN="$root/target/release/altinn-sim"
 node --test test/*.test.js </dev/null

@@ -21,7 +21,7 @@ fn main() -> Result<()> {
     std::env::set_current_dir(&root)?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("component") => build_component(),
+        Some("component") => build_component(args.get(1).map(String::as_str) == Some("--test-trap")),
         Some("imports") => {
             let file = args.get(1).map(PathBuf::from).unwrap_or_else(|| COMPONENT.into());
             for name in component_imports(&std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?)? {
@@ -35,7 +35,7 @@ fn main() -> Result<()> {
             println!("wit/ parses: {} interfaces", resolve.interfaces.len());
             Ok(())
         }
-        _ => bail!("usage: xtask component | imports [FILE] | check-wit"),
+        _ => bail!("usage: xtask component [--test-trap] | imports [FILE] | check-wit"),
     }
 }
 
@@ -43,24 +43,37 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-fn build_component() -> Result<()> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--lib", "-p", "altinn-systemuser", "--target", TARGET, "--profile", "wasm"])
-        .status()
-        .context("running cargo build for the component")?;
-    if !status.success() {
+/// The component, or with `test_trap` the test build that can trap on purpose (its own target
+/// directory, so the two builds never invalidate each other).
+fn build_component(test_trap: bool) -> Result<()> {
+    let (target_dir, core_module, optimized, output) = if test_trap {
+        (
+            "target/test-trap",
+            "target/test-trap/wasm32-unknown-unknown/wasm/altinn_systemuser.wasm",
+            "target/wasm/altinn_systemuser.test-trap.core.opt.wasm",
+            "target/wasm/altinn_systemuser.test-trap.wasm",
+        )
+    } else {
+        ("target", CORE_MODULE, OPTIMIZED_MODULE, COMPONENT)
+    };
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.args(["build", "--lib", "-p", "altinn-systemuser", "--target", TARGET, "--profile", "wasm", "--target-dir", target_dir]);
+    if test_trap {
+        cargo.args(["--features", "test-trap"]);
+    }
+    if !cargo.status().context("running cargo build for the component")?.success() {
         bail!("cargo build of the core module failed");
     }
     std::fs::create_dir_all("target/wasm")?;
-    optimize(CORE_MODULE, OPTIMIZED_MODULE)?;
-    let module = std::fs::read(OPTIMIZED_MODULE).with_context(|| format!("reading {OPTIMIZED_MODULE}"))?;
+    optimize(core_module, optimized)?;
+    let module = std::fs::read(optimized).with_context(|| format!("reading {optimized}"))?;
     let component = wit_component::ComponentEncoder::default()
         .module(&module)?
         .validate(true)
         .encode()
         .context("wrapping the core module into a component")?;
-    std::fs::write(COMPONENT, &component)?;
-    println!("component: {COMPONENT} ({} bytes)", component.len());
+    std::fs::write(output, &component)?;
+    println!("component: {output} ({} bytes)", component.len());
     for name in component_imports(&component)? {
         println!("  imports {name}");
     }

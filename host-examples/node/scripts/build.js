@@ -14,7 +14,8 @@ const root = resolve(here, '..', '..');
 const component = process.env.ALTINN_SYSTEMUSER_WASM
   ? resolve(process.env.ALTINN_SYSTEMUSER_WASM)
   : join(root, 'target', 'wasm', 'altinn_systemuser.wasm');
-const out = join(here, 'generated');
+// ALTINN_SYSTEMUSER_OUT: another output folder (the tests transpile the test-trap build too).
+const out = process.env.ALTINN_SYSTEMUSER_OUT ? resolve(process.env.ALTINN_SYSTEMUSER_OUT) : join(here, 'generated');
 const stamp = join(out, '.source-sha256');
 
 if (!existsSync(component)) {
