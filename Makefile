@@ -45,6 +45,7 @@ demo: build
 	$(CLI) demo
 
 test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python secret-scan
+	@bash scripts/test-summary.sh $(TEST_LOGS)
 
 test-logs-reset:
 	rm -rf $(TEST_LOGS) $(SECRET_LOG)
