@@ -112,6 +112,8 @@ fn one(mode: Mode, runtime: &Runtime, sim_bin: &Path, creates: usize, workers: u
         for _ in 0..workers {
             s.spawn(|| {
                 let transport = TimedHttp(UreqTransport::new());
+                // As `Client` does: one session per worker, reused (a trap would drop its store).
+                let mut session = runtime.session_with(caps.clone());
                 let mut lat = Vec::new();
                 let (mut my_logic, mut my_imports) = (0u64, 0u64);
                 loop {
@@ -125,8 +127,6 @@ fn one(mode: Mode, runtime: &Runtime, sim_bin: &Path, creates: usize, workers: u
                     let imp = IMPORT_CPU.with(Cell::get);
                     match mode {
                         Mode::Component => {
-                            // What `Client::run` does: a fresh session (store + instance) per operation.
-                            let mut session = runtime.session_with(caps.clone());
                             let out = session.run(&wcfg, &Task::CreateStandardRequest(inputs::wit_input(&ext))).expect("no trap");
                             assert!(matches!(out, Ok(Outcome::Created(ref c)) if c.is_new), "create {ext}: {out:?}");
                         }
@@ -210,7 +210,7 @@ pub fn run(report: &mut Report, component: &[u8], sim_bin: &Path, creates: usize
         &format!("Throughput end to end: {creates} creates against the simulator on loopback"),
         "The simulator runs as its own process (`target/release/altinn-sim`, fresh for each row); each create is the \
          component's idempotent create (pre-flight read of the registered system, then the POST) over real HTTP (ureq). \
-         *component*: a fresh `Session` (store + instance, pooling) per create running `client.run`, as `Client` does. \
+         *component*: one `Session` (store + instance, pooling) per worker, reused for every create running `client.run`, as `Client`'s session pool does. \
          *native core*: the same state machine (`altinn_systemuser::operation::run`) compiled natively, same transport. \
          *logic CPU*: per-thread CPU time (`CLOCK_THREAD_CPUTIME_ID`) inside `Session::run` (or `operation::run`) minus the \
          CPU time inside the host imports (HTTP send incl. ureq and syscalls, token); for the component it includes \
