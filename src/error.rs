@@ -66,6 +66,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// The WIT case name of this error (`not-found`, `invalid-response`, …): stable, for logs,
+    /// metrics and tests.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "validation",
+            Error::Altinn(_) => "altinn",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not-found",
+            Error::Conflict(_) => "conflict",
+            Error::Transport(_) => "transport",
+            Error::Token(_) => "token",
+            Error::InvalidResponse(_) => "invalid-response",
+        }
+    }
+
     pub fn invalid(code: &str, field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation(vec![Violation::new(code, field, message)])
     }

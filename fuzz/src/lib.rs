@@ -98,17 +98,7 @@ pub fn outcome_kind(result: &Result<Outcome, Error>) -> &'static str {
 }
 
 pub fn error_kind(error: &Error) -> &'static str {
-    match error {
-        Error::Validation(_) => "validation",
-        Error::Altinn(_) => "altinn",
-        Error::Unauthorized(_) => "unauthorized",
-        Error::Forbidden(_) => "forbidden",
-        Error::NotFound(_) => "not-found",
-        Error::Conflict(_) => "conflict",
-        Error::Transport(_) => "transport",
-        Error::Token(_) => "token",
-        Error::InvalidResponse(_) => "invalid-response",
-    }
+    error.kind()
 }
 
 fn check_error(error: &Error) {

@@ -59,17 +59,7 @@ pub fn summary(result: Result<Outcome, Error>) -> Value {
             json!({"reply": "registered-system", "id": s.id, "vendor": s.vendor_org_no, "redirects": s.allowed_redirect_urls.len()})
         }
         Err(e) => {
-            let name = match &e {
-                Error::Validation(_) => "validation",
-                Error::Altinn(_) => "altinn",
-                Error::Unauthorized(_) => "unauthorized",
-                Error::Forbidden(_) => "forbidden",
-                Error::NotFound(_) => "not-found",
-                Error::Conflict(_) => "conflict",
-                Error::Transport(_) => "transport",
-                Error::Token(_) => "token",
-                Error::InvalidResponse(_) => "invalid-response",
-            };
+            let name = e.kind();
             let mut s = json!({"error": name, "message_ok": !e.to_string().is_empty()});
             if let Error::Altinn(p) | Error::Unauthorized(p) | Error::Forbidden(p) | Error::NotFound(p) | Error::Conflict(p) = &e {
                 s = merge(s, json!({"status": p.status, "code": p.code, "detail": p.detail, "trace_id": p.trace_id}));

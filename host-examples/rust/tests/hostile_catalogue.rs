@@ -325,17 +325,7 @@ fn headers(case: &Value) -> Vec<(String, String)> {
 /// The same case through the native core (a panic is reported, not propagated).
 fn native_case(case: &Value) -> Result<Got, String> {
     use core_::error::Error;
-    let name = |e: &Error| match e {
-        Error::Validation(_) => "validation",
-        Error::Altinn(_) => "altinn",
-        Error::Unauthorized(_) => "unauthorized",
-        Error::Forbidden(_) => "forbidden",
-        Error::NotFound(_) => "not-found",
-        Error::Conflict(_) => "conflict",
-        Error::Transport(_) => "transport",
-        Error::Token(_) => "token",
-        Error::InvalidResponse(_) => "invalid-response",
-    };
+    let name = Error::kind;
     let run = || -> Got {
         match case["op"].as_str().unwrap() {
             "identifier" => {
