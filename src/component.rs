@@ -96,7 +96,8 @@ record!(m::Page<m::SystemUserRequest> => w::RequestPage { items, next_page });
 record!(m::Page<m::SystemUser> => w::SystemUserPage { items, next_page });
 record!(m::CustomEnvironment => w::CustomEnvironment { platform_url, confirm_url, maskinporten_issuer });
 cases!(m::Environment => w::Environment { Production, Tt02, At22, At23, At24, Yt01 ; Custom });
-record!(m::Config => w::Config { environment, timeout_ms, retry_budget, backoff_ms });
+record!(m::MaskinportenClient => w::MaskinportenClient { client_id, resource });
+record!(m::Config => w::Config { environment, timeout_ms, retry_budget, backoff_ms, maskinporten });
 record!(core_::Violation => w::Violation { code, field, message });
 cases!(core_::TransportErrorKind => w::TransportErrorKind { Connect, Timeout, ConnectionLost, Other ; });
 record!(core_::TransportFailure => w::TransportFailure { kind, message });
@@ -122,6 +123,7 @@ impl To<w::Error> for core_::Error {
             C::Conflict(p) => w::Error::Conflict(brief(p)),
             C::Transport(t) => w::Error::Transport(t.to()),
             C::Token(t) => w::Error::Token(t),
+            C::Maskinporten(p) => w::Error::Maskinporten(brief(p)),
             C::InvalidResponse(t) => w::Error::InvalidResponse(t),
         }
     }
@@ -187,6 +189,9 @@ impl To<wp::Outcome> for Outcome {
             Outcome::SystemUser(u) => wp::Outcome::SystemUser(u.to()),
             Outcome::SystemUsers(p) => wp::Outcome::SystemUsers(p.to()),
             Outcome::RegisteredSystem(s) => wp::Outcome::RegisteredSystem(s.to()),
+            Outcome::Token(t) => {
+                wp::Outcome::Token(w::AccessToken { token: t.token.expose().to_string(), scope: t.scope, expires_at: t.expires_at.to() })
+            }
         }
     }
 }
@@ -299,6 +304,9 @@ impl To<Task> for wo::Task {
             W::ListSystemUsers(q) => read(wp::Call::ListSystemUsers(q)),
             W::ListAllSystemUsers(system_id) => Task::ListAllSystemUsers { system_id },
             W::GetRegisteredSystem(id) => read(wp::Call::GetRegisteredSystem(id)),
+            W::SystemUserToken(q) => {
+                Task::SystemUserToken { customer_org_no: q.customer_org_no, external_ref: q.external_ref, scopes: q.scopes }
+            }
         }
     }
 }
@@ -326,6 +334,40 @@ impl To<op::Input> for wo::Input {
     }
 }
 
+/// The `signer`, `clock` and `random` imports, for grants.
+struct ImportedHost;
+
+impl core_::maskinporten::GrantHost for ImportedHost {
+    fn now(&self) -> m::DateTime {
+        altinn::systemuser::clock::now().to()
+    }
+
+    fn random_bytes(&self, len: u32) -> Vec<u8> {
+        altinn::systemuser::random::random_bytes(len)
+    }
+
+    fn identity(&self) -> Result<core_::maskinporten::KeyIdentity, String> {
+        use altinn::systemuser::signer::{identity, KeyIdentity as K};
+        identity().map(|k| match k {
+            K::KeyId(kid) => core_::maskinporten::KeyIdentity::KeyId(kid),
+            K::CertificateChain(chain) => core_::maskinporten::KeyIdentity::CertificateChain(chain),
+        })
+    }
+
+    fn sign(&self, data: &[u8]) -> Result<Vec<u8>, String> {
+        altinn::systemuser::signer::sign(data)
+    }
+}
+
+thread_local! {
+    /// One token cache per instance, shared by its operations.
+    static GRANTS: core_::maskinporten::Grants = core_::maskinporten::Grants::new(std::rc::Rc::new(ImportedHost));
+}
+
+fn operation(config: w::Config, task: wo::Task) -> op::Operation {
+    GRANTS.with(|grants| op::Operation::with_grants(config.to(), task.to(), grants.clone()))
+}
+
 /// The exported resource: the core machine behind a `RefCell` (WIT methods take `&self`).
 struct OperationResource(std::cell::RefCell<op::Operation>);
 
@@ -335,7 +377,7 @@ impl wo::Guest for Component {
 
 impl wo::GuestOperation for OperationResource {
     fn new(config: w::Config, task: wo::Task) -> Self {
-        OperationResource(std::cell::RefCell::new(op::Operation::new(config.to(), task.to())))
+        OperationResource(std::cell::RefCell::new(operation(config, task)))
     }
 
     fn start(&self) -> wo::Step {
@@ -356,7 +398,7 @@ impl wo::GuestOperation for OperationResource {
 
 impl wc::Guest for Component {
     fn run(config: w::Config, task: wo::Task) -> wo::Operation {
-        let mut operation = op::Operation::new(config.to(), task.to());
+        let mut operation = operation(config, task);
         op::drive(
             &mut operation,
             altinn::systemuser::token::access_token,

@@ -61,6 +61,8 @@ pub enum Error {
     Transport(TransportFailure),
     #[error("token: {0}")]
     Token(String),
+    #[error("{}", .0.message)]
+    Maskinporten(Problem),
     #[error("invalid response: {0}")]
     InvalidResponse(String),
 }
@@ -78,6 +80,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Transport(_) => "transport",
             Error::Token(_) => "token",
+            Error::Maskinporten(_) => "maskinporten",
             Error::InvalidResponse(_) => "invalid-response",
         }
     }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod identifiers;
 pub mod json;
 pub mod lifecycle;
+pub mod maskinporten;
 pub mod model;
 pub mod operation;
 pub mod protocol;

@@ -7,9 +7,13 @@
 //! request is looked up by its external ref first, so a lost answer neither duplicates nor
 //! loses it. Before a create, the registered system is read for a pre-flight check when the
 //! host grants `systemregister.write`; the server's answer still wins.
+//!
+//! Tokens come from the host (`NeedToken`) or, when `config.maskinporten` is set, from a grant
+//! the machine sends itself (`maskinporten`), retried like a read: each retry is a new grant.
 
 use crate::error::{Error, TransportErrorKind, TransportFailure};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::maskinporten::{self, AccessToken, Grants, SystemUserOf, Want};
 use crate::model::{AgentRequestInput, Config, Page, RegisteredSystem, RequestKind, StandardRequestInput, SystemUser, SystemUserRequest};
 pub use crate::protocol::Outcome;
 use crate::protocol::{self, Call};
@@ -34,6 +38,12 @@ pub enum Task {
     WithdrawRequest(String),
     ListAllSystemUsers {
         system_id: String,
+    },
+    /// A Maskinporten token to act as a customer's system user (needs `config.maskinporten`).
+    SystemUserToken {
+        customer_org_no: String,
+        external_ref: Option<String>,
+        scopes: Vec<String>,
     },
 }
 
@@ -72,6 +82,8 @@ enum Purpose {
 enum Awaiting {
     Nothing,
     Token,
+    /// The answer to a Maskinporten grant.
+    Grant,
     Response,
     Wait,
     Finished,
@@ -82,6 +94,10 @@ enum Awaiting {
 pub struct Operation {
     config: Config,
     task: Task,
+    /// The host's signer, clock and randomness and the shared token cache, for grants.
+    grants: Option<Grants>,
+    /// The grant in flight.
+    pending_grant: Option<maskinporten::Pending>,
     /// The exchange in progress and why.
     call: Option<(Call, Purpose)>,
     /// The built request waiting for its token.
@@ -101,11 +117,24 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// An operation whose tokens come from the host (`NeedToken`); with `config.maskinporten`
+    /// set it fails, as it has no signer: use `with_grants`.
     pub fn new(config: Config, task: Task) -> Self {
+        Self::build(config, task, None)
+    }
+
+    /// An operation that gets its own tokens from Maskinporten when `config.maskinporten` is set.
+    pub fn with_grants(config: Config, task: Task, grants: Grants) -> Self {
+        Self::build(config, task, Some(grants))
+    }
+
+    fn build(config: Config, task: Task, grants: Option<Grants>) -> Self {
         Operation {
             retries_left: config.retry_budget,
             config,
             task,
+            grants,
+            pending_grant: None,
             call: None,
             unsigned: None,
             awaiting: Awaiting::Nothing,
@@ -147,6 +176,80 @@ impl Operation {
             Task::ListAllRequests { kind, system_id } => self.begin(Call::ListRequests { kind, system_id, page: None }, Purpose::Page),
             Task::ListAllSystemUsers { system_id } => self.begin(Call::ListSystemUsers { system_id, page: None }, Purpose::Page),
             Task::WithdrawRequest(id) => self.begin(Call::WithdrawRequest(id), Purpose::Withdraw),
+            Task::SystemUserToken { customer_org_no, external_ref, scopes } => {
+                match check_system_user_token(&self.config, &customer_org_no, external_ref.as_deref(), &scopes) {
+                    Ok((org_no, external_ref)) => {
+                        self.task = Task::SystemUserToken { customer_org_no: org_no, external_ref, scopes };
+                        self.system_user_grant()
+                    }
+                    Err(e) => self.finish(Err(e)),
+                }
+            }
+        }
+    }
+
+    /// Asks for the system-user token of the task (again, after a back-off).
+    fn system_user_grant(&mut self) -> Step {
+        let Task::SystemUserToken { customer_org_no, external_ref, scopes } = &self.task else {
+            return self.protocol_error("not a system-user-token task");
+        };
+        let want = Want {
+            scopes: scopes.clone(),
+            system_user: Some(SystemUserOf { org_no: customer_org_no.clone(), external_ref: external_ref.clone() }),
+        };
+        self.fetch_token(want)
+    }
+
+    /// The token for `want` from the cache, or the grant to send for it.
+    fn fetch_token(&mut self, want: Want) -> Step {
+        let next = match &self.grants {
+            Some(grants) => grants.next(&self.config, &want),
+            None => Err(Error::Token("Maskinporten is configured, but this host gives the operation no signer".into())),
+        };
+        match next {
+            Ok(maskinporten::Next::Cached(token)) => self.have_token(token),
+            Ok(maskinporten::Next::Send(request, pending)) => {
+                self.pending_grant = Some(pending);
+                self.awaiting = Awaiting::Grant;
+                Step::Send(request)
+            }
+            Err(e) => self.grant_failed(e),
+        }
+    }
+
+    fn have_token(&mut self, token: AccessToken) -> Step {
+        if let Task::SystemUserToken { .. } = self.task {
+            return self.finish(Ok(Outcome::Token(token)));
+        }
+        self.keep_token(token.token)
+    }
+
+    /// Without a token the pre-flight is skipped (as when the host grants no
+    /// `systemregister.write`); anything else ends the operation.
+    fn grant_failed(&mut self, error: Error) -> Step {
+        if self.purpose() == Purpose::Preflight && !matches!(self.task, Task::SystemUserToken { .. }) {
+            return self.begin_create();
+        }
+        self.finish(Err(error))
+    }
+
+    fn on_grant_answer(&mut self, response: HttpResponse) -> Step {
+        let (Some(grants), Some(pending)) = (self.grants.clone(), self.pending_grant.take()) else {
+            return self.protocol_error("no grant in flight");
+        };
+        match grants.accept(pending, &response) {
+            Ok(token) => self.have_token(token),
+            Err(e) if response.status >= 500 => self.retry().unwrap_or_else(|| self.grant_failed(e)),
+            Err(e) => self.grant_failed(e),
+        }
+    }
+
+    /// Runs the current exchange (or the token grant) again.
+    fn resume(&mut self) -> Step {
+        match self.call.clone() {
+            Some((call, purpose)) => self.begin(call, purpose),
+            None if matches!(self.task, Task::SystemUserToken { .. }) => self.system_user_grant(),
+            None => self.protocol_error("nothing to resume"),
         }
     }
 
@@ -154,19 +257,16 @@ impl Operation {
     pub fn advance(&mut self, input: Input) -> Step {
         match (self.awaiting, input) {
             (Awaiting::Finished, _) => Step::Done(self.result.clone().unwrap_or_else(|| Err(Error::InvalidResponse("finished".into())))),
-            (Awaiting::Token, Input::Token(token)) => {
-                let scopes = self.call.as_ref().map(|(c, _)| protocol::scopes(c)).unwrap_or_default();
-                self.tokens.retain(|(s, _)| *s != scopes);
-                self.tokens.push((scopes, token));
-                self.send_signed()
-            }
+            (Awaiting::Token, Input::Token(token)) => self.keep_token(token),
             (Awaiting::Token, Input::TokenFailed(message)) => self.on_token_failed(message),
+            (Awaiting::Grant, Input::Response(response)) => self.on_grant_answer(response),
+            (Awaiting::Grant, Input::TransportFailed(failure)) => {
+                self.pending_grant = None;
+                self.retry().unwrap_or_else(|| self.grant_failed(Error::Transport(failure)))
+            }
             (Awaiting::Response, Input::Response(response)) => self.on_response(response),
             (Awaiting::Response, Input::TransportFailed(failure)) => self.on_transport_failure(failure),
-            (Awaiting::Wait, Input::Waited) => match self.call.clone() {
-                Some((call, purpose)) => self.begin(call, purpose),
-                None => self.protocol_error("nothing to resume"),
-            },
+            (Awaiting::Wait, Input::Waited) => self.resume(),
             (awaiting, input) => {
                 self.protocol_error(&format!("the host answered {} while the operation waits for {awaiting:?}", input_name(&input)))
             }
@@ -198,10 +298,20 @@ impl Operation {
         self.unsigned = Some(outgoing.request);
         if self.tokens.iter().any(|(s, _)| *s == outgoing.scopes) {
             self.send_signed()
+        } else if self.config.maskinporten.is_some() {
+            self.fetch_token(Want { scopes: outgoing.scopes, system_user: None })
         } else {
             self.awaiting = Awaiting::Token;
             Step::NeedToken(outgoing.scopes)
         }
+    }
+
+    /// Keeps the token for the current call's scopes and sends the call with it.
+    fn keep_token(&mut self, token: Secret) -> Step {
+        let scopes = self.call.as_ref().map(|(c, _)| protocol::scopes(c)).unwrap_or_default();
+        self.tokens.retain(|(s, _)| *s != scopes);
+        self.tokens.push((scopes, token));
+        self.send_signed()
     }
 
     fn send_signed(&mut self) -> Step {
@@ -242,8 +352,7 @@ impl Operation {
         let factor = 1u32.checked_shl(self.attempts - 1).unwrap_or(u32::MAX);
         let wait = self.config.backoff_ms.saturating_mul(factor).min(MAX_BACKOFF_MS);
         if wait == 0 {
-            let (call, purpose) = self.call.clone()?;
-            return Some(self.begin(call, purpose));
+            return Some(self.resume());
         }
         self.awaiting = Awaiting::Wait;
         Some(Step::Wait(wait))
@@ -408,6 +517,45 @@ impl Operation {
             _ => return self.protocol_error("not a list"),
         };
         self.begin(next_call, Purpose::Page)
+    }
+}
+
+/// The system-user-token task's inputs: org number and external ref as for a request, and
+/// 1 or more printable scopes.
+fn check_system_user_token(
+    config: &Config,
+    org_no: &str,
+    external_ref: Option<&str>,
+    scopes: &[String],
+) -> Result<(String, Option<String>), Error> {
+    let mut violations = Vec::new();
+    if config.maskinporten.is_none() {
+        violations.push(crate::Violation::new(
+            "maskinporten-not-configured",
+            "config.maskinporten",
+            "a system-user token needs the vendor's Maskinporten client id in config.maskinporten",
+        ));
+    }
+    let org_no = crate::identifiers::check_org_no(org_no, "customerOrgNo").map_err(|v| violations.push(v)).ok();
+    let external_ref = match external_ref {
+        Some(r) => crate::identifiers::check_external_ref(r, "externalRef").map_err(|v| violations.push(v)).ok(),
+        None => None,
+    };
+    if scopes.is_empty() {
+        violations.push(crate::Violation::new("required", "scopes", "name at least one scope for the system-user token"));
+    }
+    for (i, scope) in scopes.iter().enumerate() {
+        if scope.is_empty() || scope.len() > 255 || !scope.bytes().all(|b| b.is_ascii_graphic()) {
+            violations.push(crate::Violation::new(
+                "scope-invalid",
+                format!("scopes[{i}]"),
+                format!("scope {} must be 1–255 printable ASCII characters without spaces", crate::text::quote(scope)),
+            ));
+        }
+    }
+    match (org_no, violations.is_empty()) {
+        (Some(org_no), true) => Ok((org_no, external_ref)),
+        _ => Err(Error::Validation(violations)),
     }
 }
 

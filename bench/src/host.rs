@@ -38,6 +38,24 @@ impl imports::http::Host for BenchState {
 impl imports::timer::Host for BenchState {
     fn sleep(&mut self, _ms: u32) {}
 }
+impl imports::signer::Host for BenchState {
+    fn identity(&mut self) -> Result<imports::signer::KeyIdentity, String> {
+        Err("no key in this bench".into())
+    }
+    fn sign(&mut self, _data: Vec<u8>) -> Result<Vec<u8>, String> {
+        Err("no key in this bench".into())
+    }
+}
+impl imports::clock::Host for BenchState {
+    fn now(&mut self) -> wit::Datetime {
+        wit::Datetime { seconds: 0, nanoseconds: 0 }
+    }
+}
+impl imports::random::Host for BenchState {
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        vec![0; len as usize]
+    }
+}
 impl imports::token::Host for BenchState {
     fn access_token(&mut self, _scopes: Vec<String>) -> Result<String, String> {
         Err("no token in this bench".into())

@@ -15,7 +15,7 @@ pub const WRITE: &str = "altinn:authentication/systemuser.request.write";
 pub const REGISTER: &str = "altinn:authentication/systemregister.write";
 
 pub fn wit_config(base: &str) -> wit::Config {
-    wit::Config { environment: custom_environment(base), timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200 }
+    wit::Config { environment: custom_environment(base), timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
 }
 
 pub fn core_config(base: &str) -> m::Config {
@@ -29,6 +29,7 @@ pub fn core_config(base: &str) -> m::Config {
         timeout_ms: 30_000,
         retry_budget: 3,
         backoff_ms: 200,
+        maskinporten: None,
     }
 }
 

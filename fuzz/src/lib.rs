@@ -93,6 +93,7 @@ pub fn outcome_kind(result: &Result<Outcome, Error>) -> &'static str {
         Ok(Outcome::SystemUser(_)) => "system-user",
         Ok(Outcome::SystemUsers(_)) => "system-users",
         Ok(Outcome::RegisteredSystem(_)) => "registered-system",
+        Ok(Outcome::Token(_)) => "token",
         Err(e) => error_kind(e),
     }
 }
@@ -110,7 +111,12 @@ fn check_error(error: &Error) {
             }
             return;
         }
-        Error::Altinn(p) | Error::Unauthorized(p) | Error::Forbidden(p) | Error::NotFound(p) | Error::Conflict(p) => &p.message,
+        Error::Altinn(p)
+        | Error::Unauthorized(p)
+        | Error::Forbidden(p)
+        | Error::NotFound(p)
+        | Error::Conflict(p)
+        | Error::Maskinporten(p) => &p.message,
         Error::Transport(t) => &t.message,
         Error::Token(m) | Error::InvalidResponse(m) => m,
     };

@@ -60,16 +60,24 @@ impl Environment {
     }
 }
 
+/// The vendor's Maskinporten client, when the component gets its tokens itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaskinportenClient {
+    pub client_id: String,
+    pub resource: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub environment: Environment,
     pub timeout_ms: u32,
     pub retry_budget: u32,
     pub backoff_ms: u32,
+    pub maskinporten: Option<MaskinportenClient>,
 }
 
 impl Config {
     pub fn new(environment: Environment) -> Self {
-        Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200 }
+        Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
     }
 }

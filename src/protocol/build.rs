@@ -12,7 +12,7 @@ use crate::wire;
 
 const API: &str = "/authentication/api/v1/";
 /// Generous for a JWT, small enough that a runaway token source is caught.
-const MAX_TOKEN_LEN: usize = 16 * 1024;
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 pub fn build(config: &Config, call: &Call) -> Result<Outgoing, Error> {
     let base = format!("{}{API}", config.environment.platform_url());

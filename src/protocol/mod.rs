@@ -5,7 +5,7 @@ mod build;
 mod parse;
 mod problem;
 
-pub use build::{authorize, build};
+pub use build::{authorize, build, MAX_TOKEN_LEN};
 pub use parse::parse;
 
 use crate::http::HttpRequest;
@@ -32,13 +32,19 @@ pub enum Call {
 /// The typed answer to an operation. Pages are one page, or every page with no `next_page`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Created { request: SystemUserRequest, is_new: bool, reconciled: bool },
+    Created {
+        request: SystemUserRequest,
+        is_new: bool,
+        reconciled: bool,
+    },
     Request(SystemUserRequest),
     Requests(Page<SystemUserRequest>),
     Withdrawn,
     SystemUser(Option<SystemUser>),
     SystemUsers(Page<SystemUser>),
     RegisteredSystem(RegisteredSystem),
+    /// A Maskinporten token (only from the operation machine's system-user-token task).
+    Token(crate::maskinporten::AccessToken),
 }
 
 /// A request to send and the scopes its bearer token must carry.

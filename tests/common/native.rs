@@ -58,10 +58,17 @@ pub fn summary(result: Result<Outcome, Error>) -> Value {
         Ok(Outcome::RegisteredSystem(s)) => {
             json!({"reply": "registered-system", "id": s.id, "vendor": s.vendor_org_no, "redirects": s.allowed_redirect_urls.len()})
         }
+        Ok(Outcome::Token(t)) => json!({"reply": "token", "scope": t.scope, "expires_at": t.expires_at.seconds}),
         Err(e) => {
             let name = e.kind();
             let mut s = json!({"error": name, "message_ok": !e.to_string().is_empty()});
-            if let Error::Altinn(p) | Error::Unauthorized(p) | Error::Forbidden(p) | Error::NotFound(p) | Error::Conflict(p) = &e {
+            if let Error::Altinn(p)
+            | Error::Unauthorized(p)
+            | Error::Forbidden(p)
+            | Error::NotFound(p)
+            | Error::Conflict(p)
+            | Error::Maskinporten(p) = &e
+            {
                 s = merge(s, json!({"status": p.status, "code": p.code, "detail": p.detail, "trace_id": p.trace_id}));
                 if let Error::Altinn(p) = &e {
                     s = merge(

@@ -72,12 +72,49 @@ fn build_component(test_trap: bool) -> Result<()> {
         .validate(true)
         .encode()
         .context("wrapping the core module into a component")?;
+    let component = without_custom_section(&component, "component-name")?;
     std::fs::write(output, &component)?;
     println!("component: {output} ({} bytes)", component.len());
     for name in component_imports(&component)? {
         println!("  imports {name}");
     }
     Ok(())
+}
+
+/// The component without a top-level custom section: `component-name` only names instances
+/// and functions for debuggers (about 6 KB); runtimes never read it.
+fn without_custom_section(component: &[u8], name: &str) -> Result<Vec<u8>> {
+    fn leb(bytes: &[u8], at: &mut usize) -> Result<usize> {
+        let (mut value, mut shift) = (0usize, 0);
+        loop {
+            let byte = *bytes.get(*at).context("truncated section header")?;
+            *at += 1;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(value);
+            }
+            shift += 7;
+        }
+    }
+    let mut out = component.get(..8).context("not a component")?.to_vec();
+    let mut at = 8;
+    while at < component.len() {
+        let start = at;
+        let id = component[at];
+        at += 1;
+        let size = leb(component, &mut at)?;
+        let body = component.get(at..at + size).context("truncated section")?;
+        at += size;
+        if id == 0 {
+            let mut name_at = 0;
+            let len = leb(body, &mut name_at)?;
+            if body.get(name_at..name_at + len) == Some(name.as_bytes()) {
+                continue;
+            }
+        }
+        out.extend_from_slice(&component[start..at]);
+    }
+    Ok(out)
 }
 
 /// `wasm-opt -Oz` over the core module (about a fifth smaller); keeps the component-type section.
@@ -95,7 +132,7 @@ fn optimize(input: &str, output: &str) -> Result<()> {
         "--enable-reference-types",
     ];
     let status = Command::new(&wasm_opt)
-        .arg("-Oz")
+        .args(["-Oz", "--converge"])
         .args(features)
         .args([input, "-o", output])
         .status()

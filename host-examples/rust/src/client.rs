@@ -11,7 +11,7 @@ use crate::bindings::wit::{
     ListSystemUsersQuery, Outcome, RegisteredSystem, RequestId, RequestKind, RequestPage, StandardRequestInput, SystemUser, SystemUserPage,
     SystemUserRequest, Task, VerifyQuery,
 };
-use crate::capabilities::Capabilities;
+use crate::capabilities::{Capabilities, Secret};
 use crate::convert::describe_error;
 use crate::error::HostError;
 use crate::runtime::{Runtime, Session};
@@ -43,7 +43,13 @@ impl ClientError {
 /// A configuration with the defaults a vendor wants: 30 s per exchange, 3 retries of reads,
 /// back-off from 200 ms.
 pub fn config(environment: Environment) -> Config {
-    Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200 }
+    Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
+}
+
+/// `config(environment)` with the component getting its own tokens from Maskinporten as
+/// `client_id` (the host supplies the key through `Capabilities::with_key`).
+pub fn config_with_maskinporten(environment: Environment, client_id: &str) -> Config {
+    Config { maskinporten: Some(wit::MaskinportenClient { client_id: client_id.to_string(), resource: None }), ..config(environment) }
 }
 
 /// A local deployment (the simulator) at `base_url`: platform, confirm page and Maskinporten
@@ -178,6 +184,38 @@ impl Client {
     }
 }
 
+/// A Maskinporten token to act as a customer's system user. `Debug` never shows the token.
+#[derive(Debug, Clone)]
+pub struct SystemUserToken {
+    pub token: Secret,
+    /// The scopes granted, space-separated.
+    pub scope: String,
+    /// When Maskinporten says it expires (seconds since the epoch, by the host's clock).
+    pub expires_at: i64,
+}
+
+impl Client {
+    /// A token to act as the customer's system user, once the customer approved the request.
+    /// `external_ref` is the request's, when it was not the org number (else MP-303). Needs
+    /// `config.maskinporten` and a signer; tokens are cached inside the component.
+    pub fn system_user_token(
+        &self,
+        customer_org_no: &str,
+        external_ref: Option<&str>,
+        scopes: &[&str],
+    ) -> Result<SystemUserToken, ClientError> {
+        let query = wit::SystemUserTokenQuery {
+            customer_org_no: customer_org_no.to_string(),
+            external_ref: external_ref.map(String::from),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        };
+        match self.run(&Task::SystemUserToken(query))? {
+            Outcome::Token(t) => Ok(SystemUserToken { token: Secret::new(t.token), scope: t.scope, expires_at: t.expires_at.seconds }),
+            other => Err(unexpected("system-user token", other)),
+        }
+    }
+}
+
 /// The component answered a task with the outcome of another kind: a contract violation.
 fn unexpected(what: &str, outcome: Outcome) -> ClientError {
     let kind = match outcome {
@@ -188,6 +226,7 @@ fn unexpected(what: &str, outcome: Outcome) -> ClientError {
         Outcome::SystemUser(_) => "system-user",
         Outcome::SystemUsers(_) => "system-users",
         Outcome::RegisteredSystem(_) => "registered-system",
+        Outcome::Token(_) => "token",
     };
     ClientError::Altinn(wit::Error::InvalidResponse(format!("the component answered a {what} with a {kind} outcome")))
 }

@@ -110,6 +110,7 @@ pub fn describe_error(error: &Error) -> String {
             format!("{kind}: {}", t.message)
         }
         Error::Token(m) => format!("no usable token: {m}"),
+        Error::Maskinporten(p) => describe_status("Maskinporten refused the grant", p),
         Error::InvalidResponse(m) => format!("unusable answer from the server: {m}"),
     }
 }

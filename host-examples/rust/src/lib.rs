@@ -4,7 +4,9 @@
 //! - [`Session`]: one store with fuel and memory limits; typed methods for every export
 //!   (`check_org_no`, `build`, `parse`, …), [`Session::call`] for raw access to the bindings,
 //!   and [`Session::validate_standard`] / [`Session::validate_agent`] for JSON documents.
-//! - [`capabilities`]: the imports: HTTP over ureq, a [`TokenSource`], a [`Timer`].
+//! - [`capabilities`]: the imports: HTTP over ureq, a [`TokenSource`], a [`Timer`], and for
+//!   Maskinporten grants a [`Signer`] (e.g. [`RsaSigner`] from a PEM or JWK file), a [`Clock`] and
+//!   [`Random`].
 //! - [`wit`]: the WIT types.
 //!
 //! A trap never poisons anything: it comes back as [`HostError::Trap`] and the session's next
@@ -47,8 +49,11 @@ mod runtime;
 mod validate;
 
 pub use bindings::{wit, Systemuser};
-pub use capabilities::{Capabilities, HttpTransport, NoToken, Secret, StaticToken, ThreadSleep, Timer, TokenSource, UreqTransport};
-pub use client::{config, custom_environment, Client, ClientError};
+pub use capabilities::{
+    Capabilities, Clock, HttpTransport, NoSigner, NoToken, OsRandom, Random, RsaSigner, Secret, Signer, StaticToken, SystemClock,
+    ThreadSleep, Timer, TokenSource, UreqTransport,
+};
+pub use client::{config, config_with_maskinporten, custom_environment, Client, ClientError, SystemUserToken};
 pub use error::{HostError, TrapKind};
 pub use locate::{locate_component, COMPONENT_ENV, COMPONENT_RELATIVE};
 pub use runtime::{HostState, Limits, Runtime, RuntimeConfig, Session};

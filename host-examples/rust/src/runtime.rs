@@ -98,6 +98,28 @@ impl imports::timer::Host for HostState {
     }
 }
 
+impl imports::signer::Host for HostState {
+    fn identity(&mut self) -> Result<imports::signer::KeyIdentity, String> {
+        self.caps.signer.identity()
+    }
+
+    fn sign(&mut self, data: Vec<u8>) -> Result<Vec<u8>, String> {
+        self.caps.signer.sign(&data)
+    }
+}
+
+impl imports::clock::Host for HostState {
+    fn now(&mut self) -> wit::Datetime {
+        self.caps.clock.now()
+    }
+}
+
+impl imports::random::Host for HostState {
+    fn random_bytes(&mut self, len: u32) -> Vec<u8> {
+        self.caps.random.random_bytes(len)
+    }
+}
+
 impl imports::token::Host for HostState {
     fn access_token(&mut self, scopes: Vec<String>) -> Result<String, String> {
         self.caps.token.access_token(&scopes)

@@ -140,7 +140,13 @@ fn fault_campaign_exactly_once_creates_and_reads() {
     let sim = start_with(SimOptions::default().with_state_file(Some(&state_file)));
 
     let transport = CountingTransport::default();
-    let config = Config { environment: custom_environment(&sim.url()), timeout_ms: CLIENT_TIMEOUT_MS, retry_budget: 3, backoff_ms: 2 };
+    let config = Config {
+        environment: custom_environment(&sim.url()),
+        timeout_ms: CLIENT_TIMEOUT_MS,
+        retry_budget: 3,
+        backoff_ms: 2,
+        maskinporten: None,
+    };
     let caps = Capabilities::new(transport.clone(), StaticToken::new(full_token(&sim)).unwrap());
     let client = client_with(caps, config);
 

@@ -28,7 +28,8 @@ fn key_of(i: usize) -> (&'static str, String) {
 fn exactly_once_create_under_faults() {
     let started = Instant::now();
     let sim = start();
-    let config = Config { environment: custom_environment(&sim.url()), timeout_ms: 5_000, retry_budget: 5, backoff_ms: 2 };
+    let config =
+        Config { environment: custom_environment(&sim.url()), timeout_ms: 5_000, retry_budget: 5, backoff_ms: 2, maskinporten: None };
     let caps = Capabilities::new(UreqTransport::new(), StaticToken::new(full_token(&sim)).unwrap());
     let client = client_with(caps, config);
 

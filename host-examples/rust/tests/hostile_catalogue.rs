@@ -56,7 +56,7 @@ fn config(env: &str) -> wit::Config {
         }),
         _ => wit::Environment::Tt02,
     };
-    wit::Config { environment, timeout_ms: 30_000, retry_budget: 2, backoff_ms: 0 }
+    wit::Config { environment, timeout_ms: 30_000, retry_budget: 2, backoff_ms: 0, maskinporten: None }
 }
 
 fn native_config(env: &str) -> core_::model::Config {
@@ -168,6 +168,7 @@ fn error_name(e: &wit::Error) -> &'static str {
         wit::Error::Transport(_) => "transport",
         wit::Error::Token(_) => "token",
         wit::Error::InvalidResponse(_) => "invalid-response",
+        wit::Error::Maskinporten(_) => "maskinporten",
     }
 }
 
@@ -180,6 +181,7 @@ fn outcome_name(o: &wit::Outcome) -> (&'static str, Option<String>) {
         wit::Outcome::SystemUser(_) => ("system-user", None),
         wit::Outcome::SystemUsers(p) => ("system-users", p.next_page.clone()),
         wit::Outcome::RegisteredSystem(_) => ("registered-system", None),
+        wit::Outcome::Token(_) => ("token", None),
     }
 }
 

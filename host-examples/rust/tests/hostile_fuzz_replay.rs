@@ -58,7 +58,7 @@ fn wit_config(custom: bool) -> wit::Config {
     } else {
         wit::Environment::Tt02
     };
-    wit::Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200 }
+    wit::Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
 }
 
 fn native_config(custom: bool) -> core_::model::Config {
@@ -152,6 +152,8 @@ fn wit_kind(r: &Result<wit::Outcome, wit::Error>) -> String {
         Err(wit::Error::Transport(_)) => "transport".into(),
         Err(wit::Error::Token(_)) => "token".into(),
         Err(wit::Error::InvalidResponse(_)) => "invalid-response".into(),
+        Ok(wit::Outcome::Token(t)) => format!("token {}", t.scope),
+        Err(wit::Error::Maskinporten(p)) => format!("maskinporten {}", p.status),
     }
 }
 
@@ -175,6 +177,8 @@ fn native_kind(r: &Result<core_::protocol::Outcome, core_::Error>) -> String {
         Err(E::Transport(_)) => "transport".into(),
         Err(E::Token(_)) => "token".into(),
         Err(E::InvalidResponse(_)) => "invalid-response".into(),
+        Ok(O::Token(t)) => format!("token {}", t.scope),
+        Err(E::Maskinporten(p)) => format!("maskinporten {}", p.status),
     }
 }
 

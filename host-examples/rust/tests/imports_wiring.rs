@@ -47,6 +47,7 @@ fn config() -> Config {
         timeout_ms: 5_000,
         retry_budget: 2,
         backoff_ms: 10,
+        maskinporten: None,
     }
 }
 

@@ -180,6 +180,7 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
         Ok(wit::Outcome::RegisteredSystem(s)) => {
             json!({"reply": "registered-system", "id": s.id, "vendor": s.vendor_org_no, "redirects": s.allowed_redirect_urls.len()})
         }
+        Ok(wit::Outcome::Token(t)) => json!({"reply": "token", "scope": t.scope, "expires_at": t.expires_at.seconds}),
         Err(e) => {
             let brief = |name: &str, p: &wit::StatusProblem| json!({"error": name, "message_ok": !p.message.is_empty(), "status": p.status, "code": p.code, "detail": p.detail, "trace_id": p.trace_id});
             match &e {
@@ -194,6 +195,7 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
                 wit::Error::Transport(t) => json!({"error": "transport", "message_ok": !t.message.is_empty()}),
                 wit::Error::Token(m) => json!({"error": "token", "message_ok": !m.is_empty()}),
                 wit::Error::InvalidResponse(m) => json!({"error": "invalid-response", "message_ok": !m.is_empty()}),
+                wit::Error::Maskinporten(p) => brief("maskinporten", p),
             }
         }
     }
@@ -202,7 +204,8 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
 #[test]
 fn response_vectors_through_the_component() {
     let mut s = session();
-    let config = wit::Config { environment: wit::Environment::Tt02, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200 };
+    let config =
+        wit::Config { environment: wit::Environment::Tt02, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None };
     let native_config = native::tt02();
     let list = response_vectors();
     let mut failures = Vec::new();

@@ -153,6 +153,8 @@ pub fn from_altinn(e: &wit::Error) -> Failure {
             (Exit::Transport, "token", Some("set SYSTEMUSER_TOKEN or pass --token-file FILE with a Maskinporten access token".to_string()))
         }
         E::InvalidResponse(_) => (Exit::Transport, "invalid-response", None),
+        // The component's message already says what to fix for each MP code.
+        E::Maskinporten(_) => (Exit::Transport, "maskinporten", None),
     };
     let message = match e {
         E::Validation(violations) => {

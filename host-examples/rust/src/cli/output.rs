@@ -168,7 +168,7 @@ pub fn error_json(kind: &str, e: &wit::Error) -> Value {
             "kind": kind, "message": message, "status": p.status, "code": p.code, "title": p.title, "detail": p.detail,
             "violations": p.field_errors.iter().map(ViolationJson::from).collect::<Vec<_>>(),
         }),
-        E::Unauthorized(p) | E::Forbidden(p) | E::NotFound(p) | E::Conflict(p) => {
+        E::Unauthorized(p) | E::Forbidden(p) | E::NotFound(p) | E::Conflict(p) | E::Maskinporten(p) => {
             json!({"kind": kind, "message": message, "status": p.status, "code": p.code, "title": p.title, "detail": p.detail})
         }
         E::Transport(_) | E::Token(_) | E::InvalidResponse(_) => json!({"kind": kind, "message": message}),
