@@ -41,6 +41,21 @@ mod tokens;
 mod urlmatch;
 mod views;
 
+/// The default fixture's Maskinporten client and its key, for the demo and tests only.
+///
+/// TEST-ONLY: this private key is public (it is in this repository). The simulator trusts it;
+/// nothing else ever should.
+pub mod test_client {
+    /// The client of vendor 314248295's system `314248295_smartregnskap`.
+    pub const CLIENT_ID: &str = "sim-smartregnskap-client";
+    /// The key id the fixture registers on that client.
+    pub const KID: &str = "sim-test-key-1";
+    /// The matching private key (PKCS#8 PEM).
+    pub const KEY_PEM: &str = include_str!("../tests/keys/TEST-ONLY-client-key.pk8.pem");
+    /// A well-formed key the simulator does not know (grants signed with it fail MP-120).
+    pub const UNREGISTERED_KEY_PEM: &str = include_str!("../tests/keys/TEST-ONLY-unregistered-key.pk8.pem");
+}
+
 pub use faults::{FaultKind, FaultSpec};
 pub use fixture::{
     CatalogueEntry, Fixture, FixtureError, Jwk, Jwks, MaskinportenClient, Organization, RegisteredSystem, VendorInfo, DEFAULT_FIXTURE_JSON,

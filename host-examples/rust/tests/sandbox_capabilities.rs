@@ -25,7 +25,7 @@ use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 
-const DECLARED: [&str; 4] = ["types", "http", "token", "timer"];
+const DECLARED: [&str; 7] = ["types", "http", "token", "timer", "signer", "clock", "random"];
 
 fn declared_names() -> BTreeSet<String> {
     DECLARED.iter().map(|i| format!("altinn:systemuser/{i}@0.1.0")).collect()
@@ -41,7 +41,7 @@ fn component() -> (Engine, Component) {
 fn imports_are_exactly_the_declared_capabilities() {
     let (engine, component) = component();
     let imports: BTreeSet<String> = component.component_type().imports(&engine).map(|(name, _)| name.to_owned()).collect();
-    assert_eq!(imports, declared_names(), "the component's imports are not exactly types, http, token and timer");
+    assert_eq!(imports, declared_names(), "the component's imports are not exactly types, http, token, timer, signer, clock and random");
 }
 
 /// A linker with every function of every import except `omit` defined as a stub that traps
@@ -67,7 +67,7 @@ fn linker_without(engine: &Engine, component: &Component, omit: Option<&str>) ->
 #[test]
 fn instantiation_needs_every_declared_capability_and_nothing_else() {
     let (engine, component) = component();
-    // All four: it instantiates (the positive control, so the failures below mean something).
+    // All seven: it instantiates (the positive control, so the failures below mean something).
     let linker = linker_without(&engine, &component, None);
     linker.instantiate(&mut Store::new(&engine, ()), &component).expect("instantiates with exactly the declared imports");
     // `types` holds type definitions only: no function, so no capability (wasmtime does not
@@ -83,7 +83,7 @@ fn instantiation_needs_every_declared_capability_and_nothing_else() {
         types.exports(&engine).filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_))).map(|(name, _)| name).collect();
     assert!(funcs.is_empty(), "types exports functions: {funcs:?}");
     // Any capability missing: it cannot.
-    for omit in ["http", "token", "timer"] {
+    for omit in ["http", "token", "timer", "signer", "clock", "random"] {
         let linker = linker_without(&engine, &component, Some(omit));
         let err = match linker.instantiate(&mut Store::new(&engine, ()), &component) {
             Ok(_) => panic!("instantiated without {omit}"),
