@@ -58,6 +58,12 @@ enum Command {
     #[command(subcommand)]
     System(cli::users::SystemCommand),
 
+    /// A Maskinporten token to act as a customer's system user (needs --key and --client-id).
+    ///
+    /// Exit status: 0 a token, 1 no system user for that customer and external ref (MP-303),
+    /// 4 any other refusal (client, key, clock, scope: the message says what to fix).
+    Token(cli::token::Args),
+
     /// Check a create-request body locally, with Altinn's rules; nothing is sent.
     ///
     /// Exit status: 0 valid, 1 invalid, 2 bad usage or a file that cannot be read or decoded,
@@ -77,6 +83,7 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Request(command) => cli::request::run(global, command),
         Command::Status(args) => cli::status::run(global, args),
+        Command::Token(args) => cli::token::run(global, args),
         Command::Verify(args) => cli::users::verify(global, args),
         Command::Users(command) => cli::users::users(global, command),
         Command::System(command) => cli::users::system(global, command),

@@ -28,6 +28,12 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// What may be shown of a token (API.md §10): its first 12 characters and its length,
+    /// never its signature.
+    pub fn masked(&self) -> String {
+        format!("{}… ({} characters, the rest hidden)", self.0.chars().take(12).collect::<String>(), self.0.chars().count())
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -116,6 +122,11 @@ mod tests {
 
         let err = StaticToken::new("abc secret").unwrap_err().to_string();
         assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn masked_shows_only_the_start() {
+        assert_eq!(Secret::new("aGVhZA.Ym9keQ.c2lnbmF0dXJl").masked(), "aGVhZA.Ym9ke… (26 characters, the rest hidden)");
     }
 
     #[test]

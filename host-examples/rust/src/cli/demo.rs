@@ -4,12 +4,13 @@
 
 use std::time::{Duration, Instant};
 
+use altinn_sim::test_client::{CLIENT_ID, KEY_PEM, KID};
 use altinn_sim::{SimHandle, SimOptions, Simulator};
 use serde_json::Value;
 use systemuser_host::wit::{
     self, AccessPackage, AgentRequestInput, AttributePair, RequestKind, RequestStatus, Right, StandardRequestInput, UserType,
 };
-use systemuser_host::{custom_environment, Capabilities, Client, ClientError, Runtime, StaticToken, UreqTransport};
+use systemuser_host::{config_with_maskinporten, custom_environment, Capabilities, Client, ClientError, RsaSigner, Runtime, UreqTransport};
 
 use super::output::{self, bold};
 use super::request::{created_exit, print_created};
@@ -20,11 +21,8 @@ const VENDOR: &str = "314248295";
 const STANDARD_SYSTEM: &str = "314248295_smartregnskap";
 const AGENT_SYSTEM: &str = "314248295_smartbyraa";
 const REDIRECT: &str = "https://smartregnskap.example/callback";
-const SCOPES: [&str; 3] = [
-    "altinn:authentication/systemuser.request.write",
-    "altinn:authentication/systemuser.request.read",
-    "altinn:authentication/systemregister.write",
-];
+/// The scope of the API the vendor calls as the customer's system user.
+const SERVICE_SCOPE: &str = "ttd:regnskap.read";
 /// How long a watch in the demo may wait for the simulated customer.
 const WATCH_TIMEOUT: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(250);
@@ -37,32 +35,42 @@ pub fn run(global: &Global) -> Result<Exit, Failure> {
             "`systemuser demo` has no --json output: it tells a story for people (the other commands have --json for scripts)",
         ));
     }
-    if global.base_url.is_some() || global.env.is_some() || global.token_file.is_some() {
-        return Err(Failure::usage("`systemuser demo` runs its own local Altinn; --env, --base-url and --token-file do not apply"));
+    if global.base_url.is_some()
+        || global.env.is_some()
+        || global.token_file.is_some()
+        || global.key.is_some()
+        || global.client_id.is_some()
+    {
+        return Err(Failure::usage(
+            "`systemuser demo` runs its own local Altinn and Maskinporten; --env, --base-url, --token-file, --key and --client-id do not apply",
+        ));
     }
     let started = Instant::now();
     let runtime = load_runtime(global.component.as_deref())?;
     let sim = Simulator::start(SimOptions::default().with_admin(true))
         .map_err(|e| Failure::new(Exit::Internal, format!("cannot start the simulator: {e}")))?;
-    let token = StaticToken::new(sim.mint_token(VENDOR, &SCOPES))?;
+    let signer = RsaSigner::from_text(KEY_PEM, Some(KID)).map_err(|e| Failure::new(Exit::Internal, format!("the demo key: {e}")))?;
     let client = Client::new(
         runtime.clone(),
-        Capabilities::new(UreqTransport::new(), token),
-        systemuser_host::config(custom_environment(&sim.url())),
+        Capabilities::with_key(UreqTransport::new(), signer),
+        config_with_maskinporten(custom_environment(&sim.url()), CLIENT_ID),
     );
     let demo = Demo { runtime, client, browser: browser(), base: sim.url(), sim: &sim };
 
     println!("{}", bold("systemuser demo: a vendor's system user requests, end to end"));
     println!("A local Altinn (the simulator) is running in this process at {}.", demo.base);
-    println!("Vendor {VENDOR} (SMARTREGNSKAP AS) holds a Maskinporten token with the scopes");
-    println!("  {}", SCOPES.join(", "));
+    println!("Vendor {VENDOR} (SMARTREGNSKAP AS) has the Maskinporten client {CLIENT_ID} and its key ({KID}, TEST-ONLY).");
+    println!("The component builds each JWT grant, this host signs it, the local Maskinporten checks it and");
+    println!("answers with a token the component caches: like `systemuser --key FILE --kid {KID} --client-id {CLIENT_ID} …`.");
     println!("Every call below goes through the altinn-systemuser WebAssembly component, exactly as the commands do.");
 
     let result = demo.story();
     let elapsed = started.elapsed().as_secs_f64();
     match result {
         Ok(()) => {
+            let (grants, altinn) = demo.call_counts()?;
             println!();
+            println!("Maskinporten grants: {grants} for {altinn} Altinn calls (the component caches each token per scope and customer).");
             println!("{}", bold(&format!("✓ demo finished: every step behaved as expected ({elapsed:.1} s)")));
             Ok(Exit::Ok)
         }
@@ -201,6 +209,15 @@ fn print_violations(violations: &[wit::Violation]) {
     }
 }
 
+/// The `authorization_details` Maskinporten put in a system-user token (its payload is not
+/// secret; the signature is what makes it a credential, and it is never shown).
+fn token_details(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap_or_default();
+    serde_json::from_slice::<Value>(&bytes).map(|v| v["authorization_details"][0].clone()).unwrap_or(Value::Null)
+}
+
 fn right(value: &str) -> Right {
     Right { action: None, resource: vec![AttributePair { id: "urn:altinn:resource".into(), value: value.into() }] }
 }
@@ -274,7 +291,36 @@ impl Demo<'_> {
         for line in output::user_lines(&user) {
             println!("  {line}");
         }
-        expect(user.id == r.id, || format!("the system user's id {} should equal the request's id {}", user.id, r.id))
+        expect(user.id == r.id, || format!("the system user's id {} should equal the request's id {}", user.id, r.id))?;
+
+        note("now the vendor acts for the customer: a system-user token (the grant names the customer and the external ref)");
+        command(&format!("token --org {org} --external-ref {external_ref} --scope {SERVICE_SCOPE}"));
+        let token = step("getting the system-user token", self.client.system_user_token(org, Some(external_ref), &[SERVICE_SCOPE]))?;
+        println!("✓ system-user token for {org}: {}", token.token.masked());
+        println!("  scope: {}", token.scope);
+        let details = token_details(token.token.expose());
+        let text = |v: &Value| v.as_str().unwrap_or("?").to_string();
+        println!(
+            "  acts as: system user {} of {} (external ref {})",
+            text(&details["systemuser_id"][0]),
+            text(&details["systemuser_org"]["ID"]),
+            text(&details["externalRef"])
+        );
+        expect(details["systemuser_org"]["ID"] == format!("0192:{org}").as_str() && details["systemuser_id"][0] == r.id.as_str(), || {
+            format!("the token's authorization_details do not name the customer's system user: {details}")
+        })?;
+        expect(token.scope == SERVICE_SCOPE, || format!("expected the scope {SERVICE_SCOPE}, got {}", token.scope))?;
+
+        note("without the external ref the request used, Maskinporten finds no system user");
+        command(&format!("token --org {org} --scope {SERVICE_SCOPE}"));
+        let refused = self.client.system_user_token(org, None, &[SERVICE_SCOPE]);
+        match refused {
+            Err(ClientError::Altinn(wit::Error::Maskinporten(p))) if p.code.as_deref() == Some("MP-303") => {
+                println!("✗ {} [{}]", p.message, "MP-303");
+                Ok(())
+            }
+            other => Err(Failure::new(Exit::No, format!("expected MP-303 without the external ref, got {other:?}"))),
+        }
     }
 
     fn agent_with_clients(&self) -> Result<(), Failure> {
@@ -447,17 +493,28 @@ impl Demo<'_> {
         expect(calls_after == calls_before, || "a refused request reached Altinn".into())
     }
 
-    /// How many create calls the simulator has seen (its admin call log).
-    fn create_calls(&self) -> Result<usize, Failure> {
+    /// The simulator's call log (its admin route), as route names.
+    fn routes_called(&self) -> Result<Vec<String>, Failure> {
         let fail = |e: String| Failure::new(Exit::No, format!("reading the simulator's call log: {e}"));
         let url = format!("{}/_sim/calls", self.base);
         let mut answer = self.browser.get(&url).call().map_err(|e| fail(e.to_string()))?;
         let body = answer.body_mut().read_to_string().map_err(|e| fail(e.to_string()))?;
         let log: Value = serde_json::from_str(&body).map_err(|e| fail(e.to_string()))?;
         let _ = self.sim; // keeps the simulator alive for the whole story
-        Ok(log["calls"]
-            .as_array()
-            .map(|calls| calls.iter().filter(|c| matches!(c["route"].as_str(), Some("create_request" | "create_agent_request"))).count())
-            .unwrap_or(0))
+        let calls = log["calls"].as_array().cloned().unwrap_or_default();
+        Ok(calls.iter().filter_map(|c| c["route"].as_str().map(String::from)).collect())
+    }
+
+    /// How many create calls the simulator has seen.
+    fn create_calls(&self) -> Result<usize, Failure> {
+        Ok(self.routes_called()?.iter().filter(|r| matches!(r.as_str(), "create_request" | "create_agent_request")).count())
+    }
+
+    /// Maskinporten grants and vendor API calls over the whole story (the log names no route
+    /// for the customer's pages and the admin routes).
+    fn call_counts(&self) -> Result<(usize, usize), Failure> {
+        let routes = self.routes_called()?;
+        let grants = routes.iter().filter(|r| *r == "maskinporten_token").count();
+        Ok((grants, routes.len() - grants))
     }
 }

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod output;
 pub mod request;
 pub mod status;
+pub mod token;
 pub mod users;
 pub mod validate;
 
@@ -16,7 +17,8 @@ use serde_json::{json, Value};
 use systemuser_host::convert::{describe_error, field_or_body};
 use systemuser_host::wit::{self, Environment};
 use systemuser_host::{
-    custom_environment, locate_component, Capabilities, Client, ClientError, HostError, NoToken, Runtime, StaticToken, UreqTransport,
+    custom_environment, locate_component, Capabilities, Client, ClientError, HostError, NoToken, RsaSigner, Runtime, StaticToken,
+    UreqTransport,
 };
 
 /// The exit statuses every subcommand uses (documented in `systemuser --help` and the README).
@@ -149,11 +151,18 @@ pub fn from_altinn(e: &wit::Error) -> Failure {
         ),
         E::Forbidden(_) => (Exit::Transport, "forbidden", Some("the token lacks the scope this operation needs".to_string())),
         E::Transport(_) => (Exit::Transport, "transport", Some("check --env / --base-url and your network".to_string())),
-        E::Token(_) => {
-            (Exit::Transport, "token", Some("set SYSTEMUSER_TOKEN or pass --token-file FILE with a Maskinporten access token".to_string()))
-        }
+        E::Token(_) => (
+            Exit::Transport,
+            "token",
+            Some(
+                "pass --key FILE --client-id ID (the component then gets its own tokens), or a token in SYSTEMUSER_TOKEN / --token-file"
+                    .to_string(),
+            ),
+        ),
         E::InvalidResponse(_) => (Exit::Transport, "invalid-response", None),
-        // The component's message already says what to fix for each MP code.
+        // The component's message already says what to fix for each MP code. MP-303 is an
+        // answer (no system user for that customer and external ref); the rest is set-up.
+        E::Maskinporten(p) if p.code.as_deref() == Some("MP-303") => (Exit::No, "maskinporten", None),
         E::Maskinporten(_) => (Exit::Transport, "maskinporten", None),
     };
     let message = match e {
@@ -210,8 +219,22 @@ pub struct Global {
     pub base_url: Option<String>,
 
     /// A file holding the Maskinporten access token [default: $SYSTEMUSER_TOKEN]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "key")]
     pub token_file: Option<PathBuf>,
+
+    /// The vendor's Maskinporten key (PEM or JWK): the component then gets every token itself
+    /// with signed grants [default: $SYSTEMUSER_KEY_FILE]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// The key's id as registered on the Maskinporten client [default: $SYSTEMUSER_KID, else a
+    /// JWK's own kid]
+    #[arg(long, global = true, value_name = "KID")]
+    pub kid: Option<String>,
+
+    /// The Maskinporten client id the grants are for [default: $SYSTEMUSER_CLIENT_ID]
+    #[arg(long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
 
     /// Machine-readable output: one JSON document on stdout (errors as {"ok": false, "error": …})
     #[arg(long, global = true)]
@@ -240,11 +263,28 @@ impl Global {
         })
     }
 
-    /// A client with real HTTP and the token from `--token-file` or `$SYSTEMUSER_TOKEN`
-    /// (none at all: every call that needs one fails with exit 4 and says how to give one).
+    /// A client with real HTTP: with a key (`--key` or `$SYSTEMUSER_KEY_FILE`) it gets its own
+    /// tokens from Maskinporten; else it uses the token from `--token-file` or
+    /// `$SYSTEMUSER_TOKEN` (none at all: every call that needs one fails with exit 4 and says
+    /// how to give one).
     pub fn client(&self) -> Result<(Runtime, Client), Failure> {
         let environment = self.environment()?;
         let http = UreqTransport::new();
+        let key = self.key.clone().or_else(|| std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from));
+        if let Some(key) = key {
+            if self.token_file.is_some() {
+                return Err(Failure::usage("give either a key (--key / $SYSTEMUSER_KEY_FILE) or a token (--token-file), not both"));
+            }
+            let client_id = self.client_id.clone().or_else(|| std::env::var(CLIENT_ID_ENV).ok().filter(|v| !v.is_empty()));
+            let client_id = client_id
+                .ok_or_else(|| Failure::usage("a Maskinporten key needs the client id: pass --client-id or set SYSTEMUSER_CLIENT_ID"))?;
+            let kid = self.kid.clone().or_else(|| std::env::var(KID_ENV).ok().filter(|v| !v.is_empty()));
+            let signer = RsaSigner::from_file(&key, kid.as_deref())?;
+            let runtime = load_runtime(self.component.as_deref())?;
+            let config = systemuser_host::config_with_maskinporten(environment, &client_id);
+            let client = Client::new(runtime.clone(), Capabilities::with_key(http, signer), config);
+            return Ok((runtime, client));
+        }
         let caps = match &self.token_file {
             // A file that cannot be read is unreadable input: exit 2.
             Some(file) => Capabilities::new(http, StaticToken::from_file(file)?),
@@ -263,6 +303,10 @@ impl Global {
         Ok((runtime, client))
     }
 }
+
+const KEY_FILE_ENV: &str = "SYSTEMUSER_KEY_FILE";
+const KID_ENV: &str = "SYSTEMUSER_KID";
+const CLIENT_ID_ENV: &str = "SYSTEMUSER_CLIENT_ID";
 
 /// Loads the component named on the command line or found by `locate_component`.
 pub fn load_runtime(component: Option<&Path>) -> Result<Runtime, Failure> {
