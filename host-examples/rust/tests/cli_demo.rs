@@ -37,13 +37,22 @@ fn demo_walks_every_section_and_exits_0() {
         "[rights-on-agent-request]",
         "[AUTH-00021]",
         "create calls the local Altinn received during this section: 0",
+        "$ systemuser token --org 310816191 --external-ref erp-customer-42 --scope ttd:regnskap.read",
+        "acts as: system user ",
+        "[MP-303]",
+        "Maskinporten grants: ",
     ] {
         assert!(text.contains(step), "missing {step:?}:\n{text}");
     }
     let last = text.lines().last().unwrap_or_default();
     assert!(last.starts_with("✓ demo finished: every step behaved as expected (") && last.ends_with(" s)"), "{last}");
-    // No token is ever shown (the demo mints its own; a JWT starts with `eyJ`).
-    assert!(!text.contains("eyJ") && !err.contains("eyJ"), "{text}");
+    // No token is ever shown: a JWT (`eyJ…`) appears only masked, as its first 12 characters.
+    for output in [&text, &err] {
+        for (at, _) in output.match_indices("eyJ") {
+            let run = output[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).count();
+            assert!(run <= 12 && output[at + run..].starts_with('…'), "a token is shown:\n{output}");
+        }
+    }
 }
 
 #[test]
