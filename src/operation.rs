@@ -224,10 +224,12 @@ impl Operation {
         self.keep_token(token.token)
     }
 
-    /// Without a token the pre-flight is skipped (as when the host grants no
-    /// `systemregister.write`); anything else ends the operation.
+    /// A scope the client is not granted skips the pre-flight (as when the host grants no
+    /// `systemregister.write`); any other failure (client, key, clock, an outage) would fail
+    /// the create's grant the same way, so it ends the operation.
     fn grant_failed(&mut self, error: Error) -> Step {
-        if self.purpose() == Purpose::Preflight && !matches!(self.task, Task::SystemUserToken { .. }) {
+        let scope_refused = matches!(&error, Error::Maskinporten(p) if p.title.as_deref() == Some("invalid_scope"));
+        if self.purpose() == Purpose::Preflight && scope_refused && !matches!(self.task, Task::SystemUserToken { .. }) {
             return self.begin_create();
         }
         self.finish(Err(error))

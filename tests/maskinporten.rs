@@ -166,21 +166,35 @@ fn server_text_cannot_echo_the_assertion_back() {
     }
 }
 
-#[test]
-fn a_refused_pre_flight_grant_skips_the_pre_flight_not_the_create() {
-    let input = StandardRequestInput {
+fn create_task() -> Task {
+    Task::CreateStandardRequest(StandardRequestInput {
         system_id: "314248295_smartregnskap".into(),
         party_org_no: "310816191".into(),
         access_packages: Some(vec![AccessPackage { urn: "urn:altinn:accesspackage:skattegrunnlag".into() }]),
         ..Default::default()
-    };
-    let mut op = Operation::with_grants(config(), Task::CreateStandardRequest(input), grants(KeyIdentity::KeyId("k1".into())));
+    })
+}
+
+#[test]
+fn a_refused_pre_flight_grant_skips_the_pre_flight_not_the_create() {
+    let mut op = Operation::with_grants(config(), create_task(), grants(KeyIdentity::KeyId("k1".into())));
     let preflight_grant = sent(op.start());
     let scope = |g: &HttpRequest| base64url_json(assertion(g).split('.').nth(1).unwrap())["scope"].clone();
     assert_eq!(scope(&preflight_grant), "altinn:authentication/systemregister.write");
     let refused = r#"{"error":"invalid_scope","error_description":"Client is not allowed scope (MP-201)"}"#;
     let create_grant = sent(op.advance(answer(400, refused)));
     assert_eq!(scope(&create_grant), "altinn:authentication/systemuser.request.write");
+}
+
+#[test]
+fn any_other_pre_flight_grant_refusal_ends_the_create_after_one_grant() {
+    let mut op = Operation::with_grants(config(), create_task(), grants(KeyIdentity::KeyId("k1".into())));
+    sent(op.start());
+    let clock = r#"{"error":"invalid_grant","error_description":"Invalid assertion. iat is in the future (MP-130)"}"#;
+    match op.advance(answer(400, clock)) {
+        Step::Done(Err(Error::Maskinporten(p))) => assert_eq!(p.code.as_deref(), Some("MP-130")),
+        other => panic!("the create's grant would fail the same way: expected MP-130 now, got {other:?}"),
+    }
 }
 
 #[test]

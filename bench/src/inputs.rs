@@ -147,6 +147,16 @@ pub fn cases(base: &str) -> Vec<Case> {
     let list = core_::protocol::Call::ListRequests { kind: m::RequestKind::Standard, system_id: SYSTEM.into(), page: None };
     let page = exchange(&http, &config, &list, &token);
     assert_eq!(page.status, 200);
+    from_responses(&id, created, got, page)
+}
+
+/// The three cases (create, get, a list page) from the simulator's answers to them; `id` is
+/// the id of the created request (what the get asks for). Also used by `profile`, which
+/// replays recorded answers without a simulator.
+pub fn from_responses(id: &str, created: wit::HttpResponse, got: wit::HttpResponse, page: wit::HttpResponse) -> Vec<Case> {
+    let create = |ext: &str| core_::protocol::Call::CreateStandardRequest(core_input(ext));
+    let get = core_::protocol::Call::GetRequest { kind: m::RequestKind::Standard, id: id.to_string() };
+    let list = core_::protocol::Call::ListRequests { kind: m::RequestKind::Standard, system_id: SYSTEM.into(), page: None };
     vec![
         Case {
             name: "create",
@@ -157,7 +167,7 @@ pub fn cases(base: &str) -> Vec<Case> {
         },
         Case {
             name: "get",
-            wit_call: wit::Call::GetRequest(wit::RequestId { kind: wit::RequestKind::Standard, id }),
+            wit_call: wit::Call::GetRequest(wit::RequestId { kind: wit::RequestKind::Standard, id: id.to_string() }),
             core_call: get,
             core_response: to_core_response(got.clone()),
             wit_response: got,

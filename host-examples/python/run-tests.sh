@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Python package's tests against the local simulator, from a fresh clone:
 # creates host-examples/python/.venv, installs the package (bundling the built component) with
-# its test dependencies, and runs pytest. Needs `make build` first (the component and
+# its dependencies (wasmtime, requests, cryptography for the Maskinporten key) and its test
+# dependencies, and runs pytest. Needs `make build` first (the component and
 # target/release/altinn-sim); builds the simulator itself if only it is missing.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -103,8 +103,9 @@ fn refusal(context: &Context, response: &HttpResponse, sent: &[&str]) -> Error {
         (Some(e), None) => e.clone(),
         _ => format!("HTTP {} without an OAuth error body", response.status),
     };
+    let what = if response.status >= 500 { "is failing" } else { "refused the grant" };
     let message = format!(
-        "Maskinporten ({}) refused the grant ({said}). {}",
+        "Maskinporten ({}) {what} ({said}). {}",
         context.issuer,
         advice(context, code.as_deref(), error.as_deref(), response.status >= 500)
     );

@@ -2,18 +2,18 @@
 //   node examples/serve.js [port]      then:
 //   curl -s -XPOST localhost:8787/onboard -H 'content-type: application/json' -d '{"orgNo":"310816191"}'
 //   curl -s localhost:8787/onboard/<id>
-// In production: environment 'production' (or 'tt02') and a token callback that asks Maskinporten.
-import { createClient, cachingTokenProvider } from '../src/index.js';
+// In production: environment 'production' (or 'tt02'), your Maskinporten client id and key.
+import { createClient } from '../src/index.js';
 import { createOnboardingHandler } from '../src/edge.js';
-import { serve } from '../src/node.js';
-import { startSimulator } from '../test/helpers.js';
+import { createSigner, serve } from '../src/node.js';
+import { CLIENT_ID, KEY_FILE, KID, startSimulator } from '../test/helpers.js';
 
 const port = Number(process.argv[2] ?? 8787);
 const sim = await startSimulator();
 const client = await createClient({
   environment: sim.environment,
-  // The simulator mints vendor tokens on its admin route; a real service signs a JWT grant.
-  token: cachingTokenProvider(async (scopes) => sim.admin('POST', 'token', { vendorOrgNo: '314248295', scopes })),
+  // The component signs its own grants to the simulator's Maskinporten, with its TEST-ONLY key.
+  maskinporten: { clientId: CLIENT_ID, signer: createSigner({ keyFile: KEY_FILE, kid: KID }) },
 });
 const handler = createOnboardingHandler({
   client,

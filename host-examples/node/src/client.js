@@ -1,7 +1,8 @@
 // The async client: every method runs one `operations.operation` of the component (the same
 // state machine the Rust and Python hosts run) and supplies its I/O: fetch, the token callback,
 // timers. The client logic (validation, pre-flight, reconciliation, guards, retries) stays in
-// the component; this file only moves values in and out.
+// the component; this file only moves values in and out. In Maskinporten mode the component
+// gets its own tokens: its grants come as ordinary `send` steps, signed through the signer import.
 
 import { instantiateComponent } from './component.js';
 import {
@@ -18,8 +19,10 @@ import {
   toStandardInput,
   toStatus,
   toStr,
+  toStrList,
 } from './convert.js';
 import { ComponentFailureError, SystemUserError, ValidationError, fromWitError } from './errors.js';
+import { grantImports } from './grants.js';
 import { CallerAbort, send, sleep as defaultSleep } from './transport.js';
 
 /** Current servers mark a request timed out after 180 days (API.md §6). */
@@ -43,18 +46,25 @@ export class SystemUserClient {
   #tokenProvider;
   #fetch;
   #sleep;
+  #imports;
   #root = null;
   #instantiating = null;
 
   /** Use `await SystemUserClient.create(options)` (or `createClient`). */
   constructor(options, key) {
     if (key !== CONSTRUCT) throw new TypeError('use `await SystemUserClient.create(options)` to make a client');
-    if (typeof options?.token !== 'function') {
-      throw new TypeError('options.token must be an async function (scopes: string[]) => access token string');
+    const mp = options?.maskinporten;
+    if (mp !== undefined && mp !== null) {
+      // The component asks for no token then: a callback would never be called.
+      if (options.token !== undefined) throw new TypeError('give options.token or options.maskinporten, not both');
+      checkMaskinporten(mp);
+    } else if (typeof options?.token !== 'function') {
+      throw new TypeError('options.token must be an async function (scopes: string[]) => access token string, or give options.maskinporten');
     }
     this.#options = options;
     this.#config = toConfig(options);
     this.#tokenProvider = options.token;
+    this.#imports = grantImports({ signer: mp?.signer ?? undefined, now: mp?.now, randomBytes: mp?.randomBytes });
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#sleep = options.sleep ?? defaultSleep;
     if (typeof this.#fetch !== 'function') throw new TypeError('no fetch: pass options.fetch');
@@ -80,7 +90,7 @@ export class SystemUserClient {
 
   async #ready() {
     if (this.#root) return this.#root;
-    this.#instantiating ??= instantiateComponent({ getCoreModule: this.#options.getCoreModule }).then(
+    this.#instantiating ??= instantiateComponent({ getCoreModule: this.#options.getCoreModule, imports: this.#imports }).then(
       (root) => {
         this.#root = root;
         this.#instantiating = null;
@@ -115,6 +125,8 @@ export class SystemUserClient {
   }
 
   async #token(scopes, signal) {
+    // Never asked in Maskinporten mode; answered all the same rather than left hanging.
+    if (!this.#tokenProvider) return { tag: 'token-failed', val: 'no token callback is configured (options.token)' };
     let token;
     try {
       token = await this.#tokenProvider([...scopes], { signal });
@@ -243,6 +255,20 @@ export class SystemUserClient {
     return fromOutcome(await this.#run({ tag: 'get-registered-system', val: toStr(systemId, 'systemId') }, signal));
   }
 
+  /**
+   * A Maskinporten token to act as the customer's system user, once the customer approved
+   * (needs options.maskinporten). `externalRef`: the request's, when it was not the org number.
+   * Cached in the component until 30 s before it expires.
+   */
+  async systemUserToken({ customerOrgNo, externalRef, scopes } = {}, { signal } = {}) {
+    const val = {
+      customerOrgNo: toStr(customerOrgNo, 'customerOrgNo'),
+      externalRef: toOptStr(externalRef, 'externalRef'),
+      scopes: toStrList(scopes, 'scopes'),
+    };
+    return fromOutcome(await this.#run({ tag: 'system-user-token', val }, signal));
+  }
+
   // ---- local checks (synchronous, no I/O) ---------------------------------------------------
 
   /** Normalises and validates a standard request; with `system` also against the registered system. */
@@ -317,6 +343,15 @@ export class SystemUserClient {
   effectiveStatus(request, { now, windowSeconds = DEFAULT_TIMEOUT_WINDOW_SECONDS } = {}) {
     return fromTagged(this.#sync((r) => r.lifecycle.effectiveStatus(toRequest(request), toDatetime(now), BigInt(windowSeconds))));
   }
+}
+
+/** The maskinporten option's host side: the signer and the overrides, checked up front. */
+function checkMaskinporten({ signer, now, randomBytes }) {
+  if (signer != null && (typeof signer.identity !== 'function' || typeof signer.sign !== 'function')) {
+    throw new TypeError('maskinporten.signer must have identity() and sign(data) (e.g. createSigner() from altinn-systemuser/node)');
+  }
+  if (now !== undefined && typeof now !== 'function') throw new TypeError('maskinporten.now must be a function returning milliseconds since the epoch');
+  if (randomBytes !== undefined && typeof randomBytes !== 'function') throw new TypeError('maskinporten.randomBytes must be a function (length) => Uint8Array');
 }
 
 /** `await createClient(options)`: the same as `SystemUserClient.create(options)`. */

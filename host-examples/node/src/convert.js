@@ -1,6 +1,8 @@
 // The one place where JavaScript values become WIT values (as jco lowers them) and back.
 // WIT shapes: variants are {tag, val}, options are undefined, s64 is BigInt, list<u8> is Uint8Array.
 
+import { SystemUserToken } from './tokens.js';
+
 const ENVIRONMENTS = new Set(['production', 'tt02', 'at22', 'at23', 'at24', 'yt01']);
 
 export function toEnvironment(env) {
@@ -33,7 +35,16 @@ export function toConfig(options) {
     timeoutMs: u32(options.timeoutMs, 30_000, 'timeoutMs'),
     retryBudget: u32(options.retryBudget, 3, 'retryBudget'),
     backoffMs: u32(options.backoffMs, 200, 'backoffMs'),
+    maskinporten: toMaskinportenClient(options.maskinporten),
   };
+}
+
+/** `{clientId, resource?}` of the maskinporten option (its signer, clock and random are imports, not config). */
+function toMaskinportenClient(mp) {
+  if (mp === undefined || mp === null) return undefined;
+  if (typeof mp !== 'object') throw new TypeError('maskinporten must be an object {clientId, signer, resource?}');
+  if (typeof mp.clientId !== 'string' || mp.clientId === '') throw new TypeError('maskinporten.clientId must be your Maskinporten client id (a string)');
+  return { clientId: mp.clientId, resource: optStr(mp.resource, 'maskinporten.resource') };
 }
 
 function str(value, name) {
@@ -101,6 +112,12 @@ export function toKind(kind) {
 }
 
 export { str as toStr, optStr as toOptStr };
+
+/** A list of strings (scopes); unlike `list`, required. */
+export function toStrList(value, name) {
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of strings`);
+  return value.map((v, i) => str(v, `${name}[${i}]`));
+}
 
 // ---- out of the component -------------------------------------------------------------------
 
@@ -173,6 +190,8 @@ export function fromOutcome(o) {
       return { items: o.val.items.map(fromSystemUser), nextPage: o.val.nextPage ?? null };
     case 'registered-system':
       return o.val;
+    case 'token':
+      return new SystemUserToken({ token: o.val.token, scope: o.val.scope, expiresAt: fromDatetime(o.val.expiresAt) });
     default:
       throw new TypeError(`unknown outcome ${o.tag}`);
   }

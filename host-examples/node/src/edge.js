@@ -9,6 +9,7 @@ import {
   ConflictError,
   ForbiddenError,
   InvalidResponseError,
+  MaskinportenError,
   NotFoundError,
   SystemUserError,
   TokenError,
@@ -42,7 +43,7 @@ export function errorResponse(err) {
     const status = err.status >= 500 ? 502 : 422;
     return problem(status, err.message, { ...code, altinnStatus: err.status, ...(err.violations.length ? { violations: err.violations } : {}) });
   }
-  if (err instanceof UnauthorizedError || err instanceof ForbiddenError || err instanceof TokenError) {
+  if (err instanceof UnauthorizedError || err instanceof ForbiddenError || err instanceof TokenError || err instanceof MaskinportenError) {
     return problem(502, "This service's Altinn credentials were not accepted; the operator must check its Maskinporten client and scopes", code);
   }
   if (err instanceof TransportError) {

@@ -96,6 +96,16 @@ export class ConflictError extends ProblemError {
   }
 }
 
+/**
+ * Maskinporten refused a grant (config.maskinporten): `code` is its MP code (e.g. `MP-130`),
+ * `title` its OAuth `error`, `detail` its `error_description`; the message says what to fix.
+ */
+export class MaskinportenError extends ProblemError {
+  constructor(p) {
+    super('maskinporten', p);
+  }
+}
+
 /** The HTTP exchange failed before an answer arrived (after any retries). */
 export class TransportError extends SystemUserError {
   constructor(failure) {
@@ -105,7 +115,7 @@ export class TransportError extends SystemUserError {
   }
 }
 
-/** The token provider failed, or gave a token that cannot be sent. */
+/** The token provider or the signer failed, or a token cannot be sent. */
 export class TokenError extends SystemUserError {
   constructor(message) {
     super(message, { kind: 'token' });
@@ -145,6 +155,8 @@ export function fromWitError(e) {
       return new TransportError(e.val);
     case 'token':
       return new TokenError(e.val);
+    case 'maskinporten':
+      return new MaskinportenError(e.val);
     case 'invalid-response':
       return new InvalidResponseError(e.val);
     default:

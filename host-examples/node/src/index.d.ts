@@ -23,9 +23,38 @@ export type Environment = EnvironmentName | CustomEnvironment;
  */
 export type TokenProvider = (scopes: string[], context: { signal?: AbortSignal }) => string | Promise<string>;
 
-export interface ClientOptions {
+/** How Maskinporten finds the public key: a key registered on the client, or a business certificate chain. */
+export type KeyIdentity = { kid: string } | { x5c: string[] };
+
+/**
+ * Holds the Maskinporten key; the component only asks it for signatures. Both methods are called
+ * synchronously (jco imports are synchronous): return values, not promises. Throw to refuse (the
+ * operation fails with TokenError carrying your message: keep key material out of it).
+ * `createSigner` from `altinn-systemuser/node` makes one from a PEM or JWK key.
+ */
+export interface Signer {
+  /** Asked for every grant, so a signer may rotate keys. */
+  identity(): KeyIdentity;
+  /** RSASSA-PKCS1-v1_5 with SHA-256 (JWS RS256) over `data`. */
+  sign(data: Uint8Array): Uint8Array;
+}
+
+/** Maskinporten mode: the component gets (and caches) its own tokens with your client and key. */
+export interface MaskinportenOptions {
+  /** Your Maskinporten client id (the grant's `iss`). */
+  clientId: string;
+  /** An audience restriction for vendor tokens (the grant's `resource`). */
+  resource?: string;
+  /** Without one, every grant fails with TokenError "no Maskinporten key is configured". */
+  signer?: Signer;
+  /** Milliseconds since the epoch (or a Date) for grants and the token cache. Default `Date.now`. */
+  now?: () => number | Date;
+  /** Secure random bytes (each grant's `jti`). Default `crypto.getRandomValues`. */
+  randomBytes?: (length: number) => Uint8Array;
+}
+
+interface CommonOptions {
   environment: Environment;
-  token: TokenProvider;
   /** Per HTTP exchange. Default 30000. */
   timeoutMs?: number;
   /** Retries of a read after a transport failure or a 5xx. Default 3. */
@@ -42,6 +71,10 @@ export interface ClientOptions {
    */
   getCoreModule?: (name: string) => WebAssembly.Module | Promise<WebAssembly.Module>;
 }
+
+/** Tokens from your callback (`token`), or from Maskinporten through the component (`maskinporten`). */
+export type ClientOptions = CommonOptions &
+  ({ token: TokenProvider; maskinporten?: undefined } | { maskinporten: MaskinportenOptions; token?: undefined });
 
 export interface CallOptions {
   /** Aborting ends the operation: the method rejects with `signal.reason`. */
@@ -181,6 +214,20 @@ export type Validated<T> = { valid: true; request: T; violations: [] } | { valid
 
 export type LifecycleEvent = 'approve' | 'reject' | 'time-out' | 'escalate';
 
+/**
+ * A system user's Maskinporten token. `token` is the bearer token; `String()`, `JSON.stringify`
+ * and `util.inspect` show `[redacted]` instead.
+ */
+export declare class SystemUserToken {
+  private constructor();
+  readonly token: string;
+  /** The scopes granted, space-separated. */
+  readonly scope: string;
+  /** When Maskinporten says it expires (by the client's clock). */
+  readonly expiresAt: Date;
+  toJSON(): { token: '[redacted]'; scope: string; expiresAt: Date };
+}
+
 export interface TimeoutOptions {
   /** Also derive a timeout from `created` (status `new` and `created + windowSeconds <= now`). */
   now?: Date | number;
@@ -226,6 +273,15 @@ export declare class SystemUserClient {
   listSystemUsers(query: { systemId: string; page?: string | null }, options?: CallOptions): Promise<Page<SystemUser>>;
   listAllSystemUsers(systemId: string, options?: CallOptions): Promise<SystemUser[]>;
   getRegisteredSystem(systemId: string, options?: CallOptions): Promise<RegisteredSystem>;
+  /**
+   * A token to act as the customer's system user, once the customer approved (Maskinporten mode
+   * only). `externalRef`: the request's, when it was not the org number (else MP-303).
+   * Cached in the component until 30 s before it expires.
+   */
+  systemUserToken(
+    query: { customerOrgNo: string; externalRef?: string; scopes: string[] },
+    options?: CallOptions,
+  ): Promise<SystemUserToken>;
 
   validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | null): Validated<StandardRequestInput>;
   validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | null): Validated<AgentRequestInput>;
@@ -272,6 +328,7 @@ export type ErrorKind =
   | 'conflict'
   | 'transport'
   | 'token'
+  | 'maskinporten'
   | 'invalid-response'
   | 'component';
 
@@ -324,8 +381,16 @@ export declare class TransportError extends SystemUserError {
   readonly kind: 'transport';
   readonly transportKind: TransportErrorKind;
 }
+/** The token callback or the signer failed, or gave something that cannot be sent. */
 export declare class TokenError extends SystemUserError {
   readonly kind: 'token';
+}
+/**
+ * Maskinporten refused a grant: `code` is its MP code (e.g. `MP-130`), `title` its OAuth error,
+ * `detail` its error_description; the message says what to fix.
+ */
+export declare class MaskinportenError extends ProblemError {
+  readonly kind: 'maskinporten';
 }
 /** Altinn's answer could not be understood or is unsafe (e.g. a confirmUrl on another host). */
 export declare class InvalidResponseError extends SystemUserError {

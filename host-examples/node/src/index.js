@@ -1,6 +1,6 @@
 // altinn-systemuser for Node and edge runtimes: the altinn:systemuser component, pumped with fetch.
 export { SystemUserClient, createClient, DEFAULT_TIMEOUT_WINDOW_SECONDS } from './client.js';
-export { cachingTokenProvider } from './tokens.js';
+export { cachingTokenProvider, SystemUserToken } from './tokens.js';
 export { CORE_MODULES } from './component.js';
 export {
   SystemUserError,
@@ -12,6 +12,7 @@ export {
   ConflictError,
   TransportError,
   TokenError,
+  MaskinportenError,
   InvalidResponseError,
   ComponentFailureError,
 } from './errors.js';

@@ -36,3 +36,38 @@ export function cachingTokenProvider(fetchToken, { marginSeconds = 30, now = Dat
   provider.clear = () => cache.clear();
   return provider;
 }
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * A Maskinporten token to act as a customer's system user (`client.systemUserToken`). The token
+ * is readable only through `.token`: printing, inspecting or serialising the object masks it.
+ */
+export class SystemUserToken {
+  #token;
+
+  constructor({ token, scope, expiresAt }) {
+    this.#token = token;
+    /** The scopes granted, space-separated. */
+    this.scope = scope;
+    /** When Maskinporten says it expires (by this client's clock). */
+    this.expiresAt = expiresAt;
+  }
+
+  /** The bearer token. A secret: never log it. */
+  get token() {
+    return this.#token;
+  }
+
+  toString() {
+    return `[SystemUserToken ${this.scope} (redacted)]`;
+  }
+
+  toJSON() {
+    return { token: '[redacted]', scope: this.scope, expiresAt: this.expiresAt };
+  }
+
+  [INSPECT](depth, options, inspect) {
+    return `SystemUserToken ${inspect(this.toJSON(), options)}`;
+  }
+}

@@ -11,10 +11,10 @@ let sim;
 let app;
 let agentApp;
 const logged = [];
+const onError = (err) => logged.push(JSON.stringify(err));
 before(async () => {
   sim = await startSimulator();
   const client = await sim.client();
-  const onError = (err) => logged.push(JSON.stringify(err));
   app = await serve(createOnboardingHandler({ client, systemId: SYSTEM, accessPackages: [PACKAGE], onError }));
   agentApp = await serve(
     createOnboardingHandler({ client, systemId: AGENT_SYSTEM, kind: 'agent', accessPackages: [AGENT_PACKAGE], basePath: '/clients/onboard', onError }),
@@ -148,4 +148,26 @@ test('the handler is a plain (Request) => Promise<Response> function', async () 
   assert.equal(res.status, 201);
   const body = await res.json();
   assert.equal((await handler(new Request(`https://edge.example/onboard/${body.id}`))).status, 200);
+});
+
+test('behind a client in Maskinporten mode: grants instead of a token callback; a refused grant is a 502', async () => {
+  const mp = await serve(createOnboardingHandler({ client: await sim.mpClient(), systemId: SYSTEM, accessPackages: [PACKAGE] }));
+  const refused = await serve(
+    createOnboardingHandler({ client: await sim.mpClient({ clientId: 'no-such-client' }), systemId: SYSTEM, accessPackages: [PACKAGE], onError }),
+  );
+  try {
+    const res = await call('POST', '/onboard', { orgNo: ORGS[6] }, { base: mp.url });
+    assert.equal(res.status, 201, res.text);
+    assert.equal((await call('GET', `/onboard/${res.body.id}`, undefined, { base: mp.url })).body.status, 'new');
+    assert.ok((await sim.grants()).length >= 2);
+
+    const bad = await call('POST', '/onboard', { orgNo: ORGS[7] }, { base: refused.url });
+    assert.equal(bad.status, 502);
+    assert.equal(bad.body.code, 'MP-100');
+    assert.match(bad.body.title, /credentials/);
+    assert.match(logged.at(-1), /MaskinportenError/);
+  } finally {
+    await mp.close();
+    await refused.close();
+  }
 });

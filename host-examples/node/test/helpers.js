@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 import { createClient } from '../src/index.js';
+import { createSigner } from '../src/node.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const SIM_BIN = process.env.ALTINN_SIM_BIN ?? `${root}target/release/altinn-sim`;
@@ -24,6 +25,13 @@ export const SCOPES = {
   register: 'altinn:authentication/systemregister.write',
 };
 export const PACKAGE = 'urn:altinn:accesspackage:skattegrunnlag';
+/** The simulator's Maskinporten client for 314248295_smartregnskap, and its TEST-ONLY keys. */
+export const CLIENT_ID = 'sim-smartregnskap-client';
+export const KID = 'sim-test-key-1';
+export const KEY_FILE = `${root}simulator/tests/keys/TEST-ONLY-client-key.pk8.pem`;
+export const UNREGISTERED_KEY_FILE = `${root}simulator/tests/keys/TEST-ONLY-unregistered-key.pk8.pem`;
+/** A scope of the fixture client's that is not Altinn's own (an API a system user calls). */
+export const API_SCOPE = 'ttd:regnskap.read';
 export const AGENT_PACKAGE = 'urn:altinn:accesspackage:regnskapsforer-lonn';
 
 /** Starts the simulator; resolves to {base, stop, admin helpers}. */
@@ -109,6 +117,12 @@ export class Simulator {
     return calls.filter((c) => c.route && c.route !== 'maskinporten_token' && (!route || c.route === route));
   }
 
+  /** Maskinporten grants (`POST /token`) since the last reset. */
+  async grants() {
+    const { calls } = await this.admin('GET', 'calls');
+    return calls.filter((c) => c.route === 'maskinporten_token');
+  }
+
   async dedupe() {
     return (await this.admin('GET', 'dedupe')).keys;
   }
@@ -119,6 +133,18 @@ export class Simulator {
 
   client(options = {}) {
     return createClient({ environment: this.environment, token: this.tokens(), retryBudget: 2, backoffMs: 1, timeoutMs: 5000, ...options });
+  }
+
+  /** A client in Maskinporten mode: the component gets its own tokens with the TEST-ONLY key. */
+  mpClient({ signer = createSigner({ keyFile: KEY_FILE, kid: KID }), clientId = CLIENT_ID, now, randomBytes, ...options } = {}) {
+    return createClient({
+      environment: this.environment,
+      maskinporten: { clientId, signer, now, randomBytes },
+      retryBudget: 2,
+      backoffMs: 1,
+      timeoutMs: 5000,
+      ...options,
+    });
   }
 
   async stop() {

@@ -20,7 +20,14 @@ after(() => sim?.stop());
 test('the transpiled component imports only altinn:systemuser interfaces (no WASI, no process.env)', async () => {
   const js = readFileSync(`${here}generated/altinn_systemuser.js`, 'utf8');
   const keys = [...js.matchAll(/imports\['([^']+)'\]/g)].map((m) => m[1]);
-  assert.deepEqual([...new Set(keys)].sort(), ['altinn:systemuser/http', 'altinn:systemuser/timer', 'altinn:systemuser/token']);
+  assert.deepEqual([...new Set(keys)].sort(), [
+    'altinn:systemuser/clock',
+    'altinn:systemuser/http',
+    'altinn:systemuser/random',
+    'altinn:systemuser/signer',
+    'altinn:systemuser/timer',
+    'altinn:systemuser/token',
+  ]);
   assert.ok(!/preview2-shim|wasi:/.test(js), 'no WASI shim in the output');
   // The core modules import nothing but the component's own glue.
   const names = readdirSync(`${here}generated`).filter((f) => f.endsWith('.wasm')).sort();
@@ -39,6 +46,11 @@ test('the synchronous capabilities throw a clear error, and the client keeps wor
   ]) {
     assert.throws(() => fn(), (e) => e instanceof Error && /not available in this host/.test(e.message) && e.message.includes(name));
   }
+  // The grant imports answer without a key rather than throw (a throw would trap the instance).
+  assert.deepEqual(IMPORTS['altinn:systemuser/signer'].identity(), { tag: 'err', val: IMPORTS['altinn:systemuser/signer'].sign().val });
+  assert.match(IMPORTS['altinn:systemuser/signer'].identity().val, /no Maskinporten key is configured/);
+  assert.equal(IMPORTS['altinn:systemuser/random'].randomBytes(16).length, 16);
+  assert.equal(typeof IMPORTS['altinn:systemuser/clock'].now().seconds, 'bigint');
   const client = await sim.client();
   const config = client.config;
   assert.throws(

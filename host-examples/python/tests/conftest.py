@@ -1,12 +1,23 @@
 """Fixtures: one simulator per session (started on port 0 with extra customer organisations,
-stopped at the end), reset before every test."""
+stopped at the end), reset before every test; a client on minted tokens and one that gets its
+own from the simulator's Maskinporten."""
+
+from pathlib import Path
 
 import pytest
 
-from altinn_systemuser import Client
+from altinn_systemuser import Client, Maskinporten, RsaSigner
 from altinn_systemuser.testing import Simulator
 
 EXTRA_ORGS = 1200
+
+ROOT = Path(__file__).resolve().parents[3]
+#: TEST-ONLY keys of the simulator's fixture (read in place, never copied).
+KEYS = ROOT / "simulator" / "tests" / "keys"
+CLIENT_KEY = KEYS / "TEST-ONLY-client-key.pk8.pem"
+UNREGISTERED_KEY = KEYS / "TEST-ONLY-unregistered-key.pk8.pem"
+CLIENT_ID = "sim-smartregnskap-client"
+KID = "sim-test-key-1"
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +40,13 @@ def sim(sim_session):
 @pytest.fixture
 def client(sim):
     return Client(sim.environment, token=sim.token_provider(), timeout=5.0, retries=2, backoff=0.01)
+
+
+@pytest.fixture
+def signer():
+    return RsaSigner.from_file(CLIENT_KEY, kid=KID)
+
+
+@pytest.fixture
+def mp_client(sim, signer):
+    return Client(sim.environment, maskinporten=Maskinporten(CLIENT_ID, signer), timeout=5.0, retries=2, backoff=0.01)

@@ -28,4 +28,4 @@ def test_locate_component_prefers_the_bundled_copy(monkeypatch):
 def test_the_component_imports_only_our_interfaces():
     c = asu.Component()
     names = set(c.runtime.component.type.imports(c.runtime.engine).keys())
-    assert names == {f"altinn:systemuser/{i}@0.1.0" for i in ("types", "http", "token", "timer")}
+    assert names == {f"altinn:systemuser/{i}@0.1.0" for i in ("types", "http", "token", "timer", "signer", "clock", "random")}

@@ -1,6 +1,9 @@
 // Compiled with tsc --noEmit by test/package.test.js: the declarations describe a usable API.
 import {
   AltinnError,
+  MaskinportenError,
+  type Signer,
+  type SystemUserToken,
   SystemUserError,
   TransportError,
   ValidationError,
@@ -11,7 +14,7 @@ import {
   type SystemUser,
 } from '../../src/index.js';
 import { createOnboardingHandler } from '../../src/edge.js';
-import { serve } from '../../src/node.js';
+import { createSigner, serve } from '../../src/node.js';
 
 export async function example(): Promise<void> {
   const token = cachingTokenProvider(async (scopes) => ({ accessToken: `t:${scopes.join(' ')}`, expiresIn: 120 }));
@@ -40,6 +43,21 @@ export async function example(): Promise<void> {
     else if (err instanceof TransportError) console.log(err.transportKind);
     else if (err instanceof SystemUserError) console.log(err.kind, JSON.stringify(err));
   }
+  // Maskinporten mode: no token callback; the component signs its own grants.
+  const signer: Signer = createSigner({ keyFile: 'client-key.pem', kid: 'my-kid' });
+  const mp = await createClient({ environment: 'tt02', maskinporten: { clientId: 'my-client', signer, now: () => Date.now() } });
+  const sut: SystemUserToken = await mp.systemUserToken({ customerOrgNo: '310816191', scopes: ['ttd:regnskap.read'] });
+  const bearer: string = sut.token;
+  const expires: Date = sut.expiresAt;
+  try {
+    await mp.listRequests({ systemId: '314248295_smartregnskap' });
+  } catch (err) {
+    if (err instanceof MaskinportenError) console.log(err.code, err.title, err.detail, err.status);
+  }
+  const custom: Signer = { identity: () => ({ x5c: ['MIIB'] }), sign: (data) => data };
+  // @ts-expect-error: a token callback or Maskinporten, not both
+  await createClient({ environment: 'tt02', token, maskinporten: { clientId: 'my-client' } });
+  void [bearer, expires, custom];
   const handler: (r: Request) => Promise<Response> = createOnboardingHandler({ client, systemId: '314248295_smartregnskap', accessPackages: ['urn:altinn:accesspackage:skattegrunnlag'] });
   const app = await serve(handler, { port: 0 });
   await app.close();

@@ -2,8 +2,9 @@
 component (wasmtime-py). See README.md.
 
 ```python
-from altinn_systemuser import Client, Environment, StandardRequest
-client = Client(Environment.TT02, token=my_token_provider)
+from altinn_systemuser import Client, Environment, Maskinporten, RsaSigner, StandardRequest
+client = Client(Environment.TT02, maskinporten=Maskinporten(
+    "my-client-id", RsaSigner.from_file("maskinporten-key.pem", kid="my-kid")))
 created = client.create_standard_request(StandardRequest(
     system_id="991825827_smartcloud", party_org_no="310816191", external_ref="cust-42",
     access_packages=["urn:altinn:accesspackage:skattegrunnlag"]))
@@ -23,16 +24,20 @@ from .errors import (
     ConflictError,
     ForbiddenError,
     InvalidResponseError,
+    MaskinportenError,
     NotFoundError,
     ProblemError,
+    SigningKeyError,
     TokenError,
     TransportError,
     TransportErrorKind,
     UnauthorizedError,
     ValidationError,
 )
+from .maskinporten import CertificateChain, KeyId, KeyIdentity, Maskinporten, RsaSigner, Signer, SystemClock
 from .models import (
     AccessPackage,
+    AccessToken,
     AgentRequest,
     AttributePair,
     CreatedRequest,
@@ -57,9 +62,10 @@ __all__ = [
     "Client", "Component", "Stats", "Environment", "locate_component", "COMPONENT_ENV",
     "AltinnError", "ValidationError", "ProblemError", "AltinnProblemError", "UnauthorizedError",
     "ForbiddenError", "NotFoundError", "ConflictError", "TransportError", "TransportErrorKind",
-    "TokenError", "InvalidResponseError", "ComponentError", "ComponentNotFoundError", "ComponentTrapError",
+    "TokenError", "MaskinportenError", "SigningKeyError", "InvalidResponseError", "ComponentError", "ComponentNotFoundError", "ComponentTrapError",
     "AccessPackage", "AgentRequest", "AttributePair", "CreatedRequest", "LocalizedText", "Page",
     "RegisteredSystem", "RequestKind", "RequestStatus", "Right", "StandardRequest", "SystemUser",
-    "SystemUserRequest", "UserType", "Violation",
+    "SystemUserRequest", "UserType", "Violation", "AccessToken",
+    "Maskinporten", "Signer", "RsaSigner", "KeyId", "CertificateChain", "KeyIdentity", "SystemClock",
     "TokenProvider", "StaticToken", "CallableToken", "SimulatorToken", "Transport", "RequestsTransport",
 ]

@@ -1,5 +1,6 @@
 """Loading and running the component: one compiled component per process, one `Store` per
-unit of work, and the three imports it needs (`http`, `token`, `timer`), nothing else.
+unit of work, and the imports it needs (`http`, `token`, `timer`, and `signer`, `clock`,
+`random` for Maskinporten grants), nothing else.
 
 A unit of work is a `Session`: a store with its instance, used by one thread. A trap (fuel or
 memory exhausted, a guest panic, a host function that blew up) poisons a wasmtime store, so
@@ -9,8 +10,10 @@ the session drops it and the next call builds a new one; the caller gets
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -18,9 +21,11 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import wasmtime
 from wasmtime import component as wc
+from wasmtime.component import Variant
 
 from . import _codec, _wit
 from . import errors as E
+from .maskinporten import NO_KEY_MESSAGE, SystemClock
 
 log = logging.getLogger("altinn_systemuser")
 
@@ -80,18 +85,35 @@ _current = threading.local()
 
 
 class Host:
-    """What the component's imports do during one call: the token provider, the transport and the
-    timer, plus time accounting (how long the call spent outside the component)."""
+    """What the component's imports do during one call: the token provider (or the Maskinporten
+    signer), the transport, the timer, the clock and the randomness, plus time accounting (how
+    long the call spent outside the component)."""
 
-    __slots__ = ("token_provider", "transport", "sleep", "host_seconds", "pending", "requests_sent")
+    __slots__ = (
+        "token_provider", "transport", "sleep", "signer", "clock", "random_bytes",
+        "host_seconds", "pending", "requests_sent",
+    )
 
-    def __init__(self, token_provider: Any, transport: Any, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        token_provider: Any,
+        transport: Any,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        signer: Any = None,
+        clock: Callable[[], Any] = SystemClock(),
+        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
         self.token_provider = token_provider
         self.transport = transport
         self.sleep = sleep
+        self.signer = signer
+        self.clock = clock
+        self.random_bytes = random_bytes
         self.host_seconds = 0.0
         self.requests_sent = 0
-        #: A BaseException (KeyboardInterrupt…) raised in a host function, re-raised after the trap.
+        #: An exception raised where the import cannot answer with an error (Ctrl-C anywhere, a
+        #: failing clock), re-raised after the trap it causes.
         self.pending: Optional[BaseException] = None
 
 
@@ -102,53 +124,88 @@ def _host() -> Host:
     return h
 
 
-def _imp_send(store: Any, req: Any) -> Any:
-    h = _host()
-    t0 = time.perf_counter()
+def _import(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """An import's body runs with the call's host and its time is counted. Failures the WIT lets
+    it report are caught inside `fn`; anything else escaping it traps the call, and is re-raised
+    to the caller after the store is dropped."""
+
+    @functools.wraps(fn)
+    def run(store: Any, *args: Any) -> Any:
+        h = _host()
+        t0 = time.perf_counter()
+        try:
+            return fn(h, *args)
+        except BaseException as e:
+            h.pending = e
+            raise RuntimeError("interrupted") from None
+        finally:
+            h.host_seconds += time.perf_counter() - t0
+
+    return run
+
+
+@_import
+def _imp_send(h: Host, req: Any) -> Any:
     try:
         method, url, headers, body, timeout = _wit.http_request_from(req)
         status, rheaders, rbody = h.transport.send(method, url, headers, body, timeout)
         h.requests_sent += 1
-        return wasmtime.component.Variant("ok", _wit.http_response(status, rheaders, rbody))
+        return Variant("ok", _wit.http_response(status, rheaders, rbody))
     except E.TransportError as e:
-        return wasmtime.component.Variant("err", _wit.transport_failure(e.kind.value, e.message))
+        return Variant("err", _wit.transport_failure(e.kind.value, e.message))
     except Exception as e:  # a transport bug must not trap: report it as `other`
-        return wasmtime.component.Variant("err", _wit.transport_failure("other", E.scrub(f"{type(e).__name__}: {e}")))
-    except BaseException as e:
-        h.pending = e
-        raise RuntimeError("interrupted") from None
-    finally:
-        h.host_seconds += time.perf_counter() - t0
+        return Variant("err", _wit.transport_failure("other", E.scrub(f"{type(e).__name__}: {e}")))
 
 
-def _imp_token(store: Any, scopes: Sequence[str]) -> Any:
-    h = _host()
-    t0 = time.perf_counter()
+@_import
+def _imp_token(h: Host, scopes: Sequence[str]) -> Any:
+    if h.token_provider is None:  # Maskinporten mode: the component never asks
+        return Variant("err", "this client has no token provider (it gets its tokens from Maskinporten)")
     try:
         tok = h.token_provider.get_token(list(scopes))
         if not isinstance(tok, str):
-            return wasmtime.component.Variant("err", f"the token provider returned {type(tok).__name__}, not a string")
-        return wasmtime.component.Variant("ok", tok)
+            return Variant("err", f"the token provider returned {type(tok).__name__}, not a string")
+        return Variant("ok", tok)
     except Exception as e:
         # The message is scrubbed: a provider may have put a credential into it.
-        return wasmtime.component.Variant("err", E.scrub(f"the token provider failed: {type(e).__name__}: {e}"))
-    except BaseException as e:
-        h.pending = e
-        raise RuntimeError("interrupted") from None
-    finally:
-        h.host_seconds += time.perf_counter() - t0
+        return Variant("err", E.scrub(f"the token provider failed: {type(e).__name__}: {e}"))
 
 
-def _imp_sleep(store: Any, ms: int) -> None:
-    h = _host()
-    t0 = time.perf_counter()
+@_import
+def _imp_sleep(h: Host, ms: int) -> None:
+    h.sleep(min(ms, 60_000) / 1000.0)
+
+
+@_import
+def _imp_identity(h: Host) -> Any:
+    if h.signer is None:
+        return Variant("err", NO_KEY_MESSAGE)
     try:
-        h.sleep(min(ms, 60_000) / 1000.0)
-    except BaseException as e:
-        h.pending = e
-        raise RuntimeError("interrupted") from None
-    finally:
-        h.host_seconds += time.perf_counter() - t0
+        return _wit.key_identity_result(h.signer.identity())
+    except Exception as e:
+        return Variant("err", E.scrub(f"the signer failed: {type(e).__name__}: {e}"))
+
+
+@_import
+def _imp_sign(h: Host, data: bytes) -> Any:
+    if h.signer is None:
+        return _wit.sign_result(error=NO_KEY_MESSAGE)
+    try:
+        return _wit.sign_result(h.signer.sign(data))
+    except Exception as e:
+        return _wit.sign_result(error=E.scrub(f"the signer failed: {type(e).__name__}: {e}"))
+
+
+@_import
+def _imp_now(h: Host) -> Any:
+    # The WIT clock cannot fail: a clock that raises (or returns nonsense) traps the call.
+    return _wit.wall_time(h.clock())
+
+
+@_import
+def _imp_random(h: Host, n: int) -> bytes:
+    # The WIT randomness cannot fail either; a short answer is caught by the component.
+    return bytes(h.random_bytes(min(n, 4096)))
 
 
 class Runtime:
@@ -185,6 +242,13 @@ class Runtime:
                 add(i, "access-token", _imp_token)
             with root.add_instance(_iface("timer")) as i:
                 add(i, "sleep", _imp_sleep)
+            with root.add_instance(_iface("signer")) as i:
+                add(i, "identity", _imp_identity)
+                add(i, "sign", _imp_sign)
+            with root.add_instance(_iface("clock")) as i:
+                add(i, "now", _imp_now)
+            with root.add_instance(_iface("random")) as i:
+                add(i, "random-bytes", _imp_random)
 
     @classmethod
     def get(cls, path: Optional[os.PathLike] = None, fuel: bool = True, fast: bool = True) -> "Runtime":

@@ -15,8 +15,10 @@ from wasmtime.component import Record, Variant
 
 from . import errors as E
 from .environments import Environment
+from .maskinporten import CertificateChain, KeyId, Maskinporten
 from .models import (
     AccessPackage,
+    AccessToken,
     AgentRequest,
     AttributePair,
     CreatedRequest,
@@ -64,13 +66,18 @@ def environment(env: Environment) -> Variant:
     return Variant(env.name)
 
 
-def config(env: Environment, timeout_ms: int, retry_budget: int, backoff_ms: int) -> Record:
+def config(
+    env: Environment, timeout_ms: int, retry_budget: int, backoff_ms: int, maskinporten: Optional[Maskinporten] = None
+) -> Record:
     return rec(
         {
             "environment": environment(env),
             "timeout-ms": int(timeout_ms),
             "retry-budget": int(retry_budget),
             "backoff-ms": int(backoff_ms),
+            "maskinporten": None
+            if maskinporten is None
+            else rec({"client-id": maskinporten.client_id, "resource": maskinporten.resource}),
         }
     )
 
@@ -145,6 +152,10 @@ def verify_query(system_id: str, org_no: str, external_ref: Optional[str]) -> Re
 
 def list_system_users_query(system_id: str, page: Optional[str]) -> Record:
     return rec({"system-id": system_id, "page": page})
+
+
+def system_user_token_query(customer_org_no: str, external_ref: Optional[str], scopes: Sequence[str]) -> Record:
+    return rec({"customer-org-no": customer_org_no, "external-ref": external_ref, "scopes": list(scopes)})
 
 
 def task(tag: str, payload: Any) -> Variant:
@@ -227,6 +238,37 @@ def system_user_request(r: SystemUserRequest) -> Record:
             "timed-out": bool(r.timed_out),
         }
     )
+
+
+def wall_time(now: Any) -> Record:
+    """A clock's answer (an aware `datetime`, a naive one taken as local time as
+    `datetime.timestamp` does, or seconds since the epoch) as a WIT `datetime`."""
+    if isinstance(now, _dt.datetime):
+        delta = (now if now.tzinfo is not None else now.astimezone()) - _EPOCH
+        return rec({"seconds": delta.days * 86400 + delta.seconds, "nanoseconds": delta.microseconds * 1000})
+    if isinstance(now, (int, float)) and not isinstance(now, bool):
+        secs = int(now // 1)
+        return rec({"seconds": secs, "nanoseconds": min(int((now - secs) * 1e9), 999_999_999)})
+    raise TypeError(f"the clock returned {type(now).__name__}, not a datetime or a number of seconds")
+
+
+def key_identity_result(identity: Any) -> Variant:
+    """`result<key-identity, string>`: ok is the bare `kid` string or the `x5c` list (wasmtime-py
+    tells the two cases apart by type), err a message."""
+    if isinstance(identity, KeyId):
+        return Variant("ok", identity.kid)
+    if isinstance(identity, CertificateChain):
+        return Variant("ok", list(identity.certificates))
+    return Variant("err", f"the signer's identity() returned {type(identity).__name__}, not a KeyId or a CertificateChain")
+
+
+def sign_result(signature: Any = None, error: Optional[str] = None) -> Any:
+    """`result<list<u8>, string>`: untagged (bytes vs str)."""
+    if error is not None:
+        return error
+    if not isinstance(signature, (bytes, bytearray, memoryview)):
+        return f"the signer's sign() returned {type(signature).__name__}, not bytes"
+    return bytes(signature)
 
 
 def http_response(status_code: int, headers: Sequence[tuple], body: bytes) -> Record:
@@ -380,6 +422,8 @@ def outcome_from(v: Any) -> Any:
         return Page([system_user_from(x) for x in _g(p, "items")], _g(p, "next-page"))
     if tag == "registered-system":
         return registered_system_from(p)
+    if tag == "token":
+        return AccessToken(_g(p, "token"), _g(p, "scope"), _datetime(_g(p, "expires-at")))
     raise E.InvalidResponseError(f"the component answered with an unknown outcome {tag!r}")
 
 
@@ -418,6 +462,8 @@ def error_from(v: Any) -> E.AltinnError:
         return cls(_g(p, "message"), **_status_kw(p))
     if tag == "transport":
         return transport_error_from(p)
+    if tag == "maskinporten":
+        return E.MaskinportenError(_g(p, "message"), **_status_kw(p))
     if tag == "token":
         return E.TokenError(p)
     if tag == "invalid-response":

@@ -6,9 +6,10 @@ altinn-systemuser onboard --db erp.db --table customers --system-id 991825827_sm
 altinn-systemuser watch   --db erp.db --system-id 991825827_smartcloud --env tt02 --interval 60
 ```
 
-`--db` is a SQLite file or a `.csv` file. The token comes from `$ALTINN_TOKEN` (or
-`--token-env NAME`); against the local simulator, `--sim-vendor ORGNO` mints one from its
-admin route. Human output by default, `--json` for scripts. Exit 0 when every customer is
+`--db` is a SQLite file or a `.csv` file. Tokens come from Maskinporten with `--client-id ID
+--key FILE [--kid KID]` (a PEM or JWK private key: the component posts its own grants), else
+the token in `$ALTINN_TOKEN` (or `--token-env NAME`); against the local simulator,
+`--sim-vendor ORGNO` mints one from its admin route. Human output by default, `--json` for scripts. Exit 0 when every customer is
 recorded (onboard) or terminal (watch), 1 otherwise, 2 on bad usage.
 """
 
@@ -24,6 +25,7 @@ from . import errors as E
 from .bulk import Onboarding, open_store
 from .client import Client
 from .environments import Environment
+from .maskinporten import Maskinporten, RsaSigner
 from .models import RequestKind, Right
 from .tokens import SimulatorToken, StaticToken
 
@@ -41,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--system-id", required=True)
         sp.add_argument("--agent", action="store_true", help="agent requests (client systems)")
         sp.add_argument("--env", default="tt02", help="production, tt02, at22…yt01, or the simulator's URL")
+        sp.add_argument("--client-id", help="Maskinporten client id: get tokens with JWT grants signed by --key")
+        sp.add_argument("--key", help="the Maskinporten client's private key file (PEM, or a JWK)")
+        sp.add_argument("--kid", help="the key's id on the Maskinporten client (default: the JWK's kid)")
         sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
         sp.add_argument("--sim-vendor", help="mint tokens from the local simulator for this vendor org (tests, demos)")
         sp.add_argument("--timeout", type=float, default=30.0, help="per HTTP exchange, seconds")
@@ -70,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _client(a: argparse.Namespace) -> Client:
     env = Environment.parse(a.env)
+    if a.client_id or a.key:
+        if not (a.client_id and a.key) or a.sim_vendor:
+            raise SystemExit("Maskinporten needs both --client-id and --key (and no --sim-vendor)")
+        signer = RsaSigner.from_file(a.key, kid=a.kid)
+        return Client(env, maskinporten=Maskinporten(a.client_id, signer), timeout=a.timeout, component=a.component)
     if a.sim_vendor:
         if not env.is_custom or not env.platform_url:
             raise SystemExit("--sim-vendor needs --env set to the simulator's URL")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import secrets
 import threading
 import time
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
@@ -18,7 +19,9 @@ from . import _wit
 from . import errors as E
 from ._runtime import DEFAULT_FUEL, DEFAULT_MEMORY_LIMIT, Host, Runtime, Session
 from .environments import Environment
+from .maskinporten import Maskinporten, SystemClock
 from .models import (
+    AccessToken,
     AgentRequest,
     CreatedRequest,
     Page,
@@ -220,22 +223,38 @@ class Component:
         return _wit.task("get-request", _wit.request_id(kind, request_id))
 
     @staticmethod
-    def wit_config(environment: Environment, timeout: float = 30.0, retries: int = 2, backoff: float = 0.5) -> Any:
-        return _wit.config(environment, int(timeout * 1000), retries, int(backoff * 1000))
+    def wit_config(
+        environment: Environment,
+        timeout: float = 30.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        maskinporten: Optional[Maskinporten] = None,
+    ) -> Any:
+        return _wit.config(environment, int(timeout * 1000), retries, int(backoff * 1000), maskinporten)
 
 
 class Client:
     """A vendor's client for Altinn's system user requests.
 
     ```python
-    client = Client(Environment.TT02, token=my_maskinporten_provider)
+    client = Client(Environment.TT02, maskinporten=Maskinporten(
+        "my-client-id", RsaSigner.from_file("key.pem", kid="my-kid")))
     created = client.create_standard_request(StandardRequest(
         system_id="991825827_smartcloud", party_org_no="310816191",
         external_ref="cust-42", access_packages=["urn:altinn:accesspackage:skattegrunnlag"]))
     print(created.request.confirm_url)
     ```
 
+    Tokens come from one of:
+
+    - `maskinporten`: a `Maskinporten(client_id, signer)`: the component posts its own JWT
+      grants and caches the tokens (per thread, in that thread's store);
     - `token`: a token string, a callable `f(scopes) -> str`, or a `TokenProvider`.
+
+    Options:
+
+    - `clock` (`() -> datetime`, default the system clock) and `random_bytes` (`n -> bytes`,
+      default `secrets.token_bytes`): what grants are stamped with; tests replace them.
     - `timeout`: per HTTP exchange, seconds. `retries`: how many times a safe call is retried
       after a transport error or a 5xx; `backoff`: first back-off in seconds (doubled each time).
     - `transport`: anything with `send(method, url, headers, body, timeout)`; default `requests`.
@@ -246,8 +265,9 @@ class Client:
     def __init__(
         self,
         environment: Environment,
-        token: TokenLike,
+        token: Optional[TokenLike] = None,
         *,
+        maskinporten: Optional[Maskinporten] = None,
         timeout: float = 30.0,
         retries: int = 2,
         backoff: float = 0.5,
@@ -256,27 +276,49 @@ class Client:
         fuel: Optional[int] = DEFAULT_FUEL,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], Any] = SystemClock(),
+        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
     ) -> None:
         if not isinstance(environment, Environment):
             raise TypeError("environment must be an Environment (e.g. Environment.TT02 or Environment.local(url))")
         self.environment = environment
-        self._token = as_token_provider(token)
+        if maskinporten is not None:
+            if not isinstance(maskinporten, Maskinporten):
+                raise TypeError("maskinporten must be a Maskinporten(client_id, signer)")
+            if token is not None:
+                # The component never asks for a token in Maskinporten mode: one given is a mistake.
+                raise ValueError("give either token or maskinporten, not both")
+            self._token = None
+        else:
+            self._token = as_token_provider(token)
+        self.maskinporten = maskinporten
+        self._clock = clock
+        self._random_bytes = random_bytes
         self.transport = transport or RequestsTransport()
         self.component = (
             component if isinstance(component, Component) else Component(component, fuel=fuel, memory_limit=memory_limit)
         )
-        self._config = _wit.config(environment, int(timeout * 1000), int(retries), int(backoff * 1000))
+        self._config = _wit.config(environment, int(timeout * 1000), int(retries), int(backoff * 1000), maskinporten)
         self._sleep = sleep
         self.stats = Stats()
         self._stats_lock = threading.Lock()
 
     def __repr__(self) -> str:
+        if self.maskinporten is not None:
+            return f"Client(environment={self.environment}, maskinporten={self.maskinporten!r})"
         return f"Client(environment={self.environment}, token={self._token!r})"
 
     # -- the one place that runs an operation ---------------------------------------------------
 
     def _run(self, task: Any, convert: Callable[[Any], Any] = _wit.outcome_from) -> Any:
-        host = Host(self._token, self.transport, self._sleep)
+        host = Host(
+            self._token,
+            self.transport,
+            self._sleep,
+            signer=None if self.maskinporten is None else self.maskinporten.signer,
+            clock=self._clock,
+            random_bytes=self._random_bytes,
+        )
         t0 = time.perf_counter()
         try:
             r = self.component.session.run_task(host, self._config, task)
@@ -344,6 +386,17 @@ class Client:
 
     def get_registered_system(self, system_id: str) -> RegisteredSystem:
         return self._run(_wit.task("get-registered-system", system_id))
+
+    def system_user_token(
+        self, customer_org_no: str, external_ref: Optional[str] = None, *, scopes: Sequence[str]
+    ) -> AccessToken:
+        """A Maskinporten token to act as the customer's system user (once the customer approved
+        the request), for the API `scopes` you will call. `external_ref`: the request's, when it
+        was not the org number. Maskinporten mode only; cached like every token. Raises
+        `MaskinportenError` (e.g. code `MP-303`: no such system user)."""
+        if isinstance(scopes, str):  # one space-separated string, as OAuth writes scopes
+            scopes = scopes.split()
+        return self._run(_wit.task("system-user-token", _wit.system_user_token_query(customer_org_no, external_ref, scopes)))
 
     # -- offline helpers (no network) -----------------------------------------------------------
 

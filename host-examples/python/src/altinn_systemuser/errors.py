@@ -10,21 +10,23 @@ AltinnError
 │   ├── NotFoundError        404: no such request / system / system user
 │   └── ConflictError        409: e.g. AUTH-00013, the request is no longer New
 ├── TransportError           the HTTP exchange failed (.kind: connect|timeout|connection-lost|other)
-├── TokenError               the token provider failed, or gave a token that cannot be sent
+├── MaskinportenError        Maskinporten refused a grant (.code MP-nnn .title .detail .status)
+├── TokenError               the token provider or signer failed, or gave a token that cannot be sent
+├── SigningKeyError          a Maskinporten key that cannot be used (also a ValueError)
 ├── InvalidResponseError     Altinn's answer could not be understood or is not safe to use
 └── ComponentError           the WebAssembly component itself
     ├── ComponentNotFoundError   no component file
     └── ComponentTrapError       a trap (fuel or memory exhausted, a guest panic); the store was rebuilt
 ```
 
-No message, `repr` or attribute of these carries an access token.
+No message, `repr` or attribute of these carries an access token, an assertion or key material.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from .models import Violation
 
@@ -39,7 +41,9 @@ __all__ = [
     "ConflictError",
     "TransportError",
     "TransportErrorKind",
+    "MaskinportenError",
     "TokenError",
+    "SigningKeyError",
     "InvalidResponseError",
     "ComponentError",
     "ComponentNotFoundError",
@@ -83,8 +87,8 @@ class ValidationError(AltinnError, ValueError):
         return [v.code for v in self.violations]
 
 
-class ProblemError(AltinnError):
-    """Altinn answered with an error status. Key on `code` (e.g. `AUTH-00011`) where there is one."""
+class _StatusProblem(AltinnError):
+    """An error status with the fields of WIT's `status-problem`."""
 
     def __init__(
         self,
@@ -108,6 +112,10 @@ class ProblemError(AltinnError):
             f"{type(self).__name__}(status={self.status}, code={self.code!r}, title={self.title!r}, "
             f"trace_id={self.trace_id!r}, message={self.message!r})"
         )
+
+
+class ProblemError(_StatusProblem):
+    """Altinn answered with an error status. Key on `code` (e.g. `AUTH-00011`) where there is one."""
 
 
 class AltinnProblemError(ProblemError):
@@ -166,8 +174,24 @@ class TransportError(AltinnError):
         super().__init__(f"{kind.value}: {message}")
 
 
+class MaskinportenError(_StatusProblem):
+    """Maskinporten refused a grant (Maskinporten mode). `code` is its MP code (e.g. `MP-130`:
+    the host clock is off), `title` the OAuth `error`, `detail` its `error_description`;
+    the message says what to fix."""
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        if fields.get("detail"):
+            fields["detail"] = scrub(fields["detail"])
+        super().__init__(message, **fields)
+
+
 class TokenError(AltinnError):
-    """The token provider failed, or gave a token that cannot be sent."""
+    """The token provider or the signer failed, or a token cannot be sent."""
+
+
+class SigningKeyError(AltinnError, ValueError):
+    """A Maskinporten signing key that cannot be used: unreadable, not an RSA private key, no key
+    id. The message names the file and the reason, never the key."""
 
 
 class InvalidResponseError(AltinnError):

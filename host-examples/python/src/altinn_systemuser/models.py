@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Generic, List, Optional, Sequence, TypeVar, Union
 
+from .tokens import mask
+
 __all__ = [
     "RequestKind",
     "RequestStatus",
@@ -28,6 +30,7 @@ __all__ = [
     "Page",
     "CreatedRequest",
     "Violation",
+    "AccessToken",
 ]
 
 
@@ -260,3 +263,30 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message} [{self.code}]"
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A Maskinporten access token (`Client.system_user_token`). A secret: `repr` and `str` show
+    only its first characters and length; use `.token` (or `.authorization`) to send it."""
+
+    token: str
+    #: The scopes granted, space-separated.
+    scope: str
+    #: When it expires: issue time plus Maskinporten's `expires_in`, by the host's clock (aware
+    #: UTC). The component's cache stops handing it out 30 s before.
+    expires_at: _dt.datetime
+
+    @property
+    def scopes(self) -> List[str]:
+        return self.scope.split()
+
+    @property
+    def authorization(self) -> str:
+        """The `Authorization` header value."""
+        return f"Bearer {self.token}"
+
+    def __repr__(self) -> str:
+        return f"AccessToken(token={mask(self.token)}, scope={self.scope!r}, expires_at={self.expires_at.isoformat()})"
+
+    __str__ = __repr__

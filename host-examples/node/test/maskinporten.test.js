@@ -1,0 +1,392 @@
+// Maskinporten mode: the component signs its own JWT grants through the signer import, posts
+// them to the simulator's /token like any other request and caches the tokens. No token is
+// minted on the admin route in this file: every token comes from a real grant.
+import assert from 'node:assert/strict';
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { after, before, beforeEach, describe, test } from 'node:test';
+
+import { MaskinportenError, SystemUserError, SystemUserToken, TokenError, ValidationError, createClient } from '../src/index.js';
+import { createSigner } from '../src/node.js';
+import { API_SCOPE, CLIENT_ID, KEY_FILE, KID, ORGS, SCOPES, SYSTEM, UNREGISTERED_KEY_FILE, standardInput, startSimulator } from './helpers.js';
+
+let sim;
+before(async () => {
+  sim = await startSimulator();
+});
+after(() => sim?.stop());
+beforeEach(() => sim.reset());
+
+/** Every secret that crossed the wire: assertions (and their signatures), access tokens, bearer headers. */
+const secrets = new Set();
+/** The decoded grants sent, newest last. */
+const sentGrants = [];
+
+function b64json(part) {
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+}
+
+/** fetch that records what must never show up anywhere. */
+async function recordingFetch(url, init) {
+  const auth = init.headers.get('authorization');
+  if (auth) secrets.add(auth.replace(/^Bearer /, ''));
+  if (init.body) {
+    const assertion = new URLSearchParams(new TextDecoder().decode(init.body)).get('assertion');
+    if (assertion) {
+      const [header, claims, signature] = assertion.split('.');
+      secrets.add(assertion);
+      secrets.add(signature);
+      sentGrants.push({ header: b64json(header), claims: b64json(claims), signingInput: `${header}.${claims}`, signature });
+    }
+  }
+  const res = await fetch(url, init);
+  if (new URL(url).pathname === '/token') {
+    const body = await res.clone().json().catch(() => ({}));
+    if (body.access_token) secrets.add(body.access_token);
+  }
+  return res;
+}
+
+const client = (options = {}) => sim.mpClient({ fetch: recordingFetch, ...options });
+
+/** A clock `offsetMs` away from the real one, movable during a test. */
+function movableClock(offsetMs = 0) {
+  const clock = { offsetMs, now: () => Date.now() + clock.offsetMs };
+  return clock;
+}
+
+/** Key material of the TEST-ONLY keys: PEM body lines and every private JWK member. */
+function keyMaterial() {
+  const out = [];
+  for (const file of [KEY_FILE, UNREGISTERED_KEY_FILE]) {
+    const pem = readFileSync(file, 'utf8');
+    out.push(...pem.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----')));
+    const jwk = createPrivateKey(pem).export({ format: 'jwk' });
+    for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) out.push(jwk[m].slice(0, 40));
+  }
+  return out;
+}
+
+function assertClean(text, what) {
+  for (const s of [...secrets, ...keyMaterial()]) {
+    assert.ok(s.length >= 16, 'a secret long enough to search for');
+    assert.ok(!text.includes(s), `a secret leaked into ${what}`);
+  }
+}
+
+function assertNoSecret(err) {
+  const texts = [String(err), err.stack ?? '', JSON.stringify(err), inspect(err, { depth: 20, showHidden: true })];
+  for (let c = err.cause; c; c = c.cause) texts.push(String(c), inspect(c, { depth: 20 }));
+  for (const t of texts) assertClean(t, err.name);
+}
+
+describe('operations on real grants', () => {
+  test('create, read, list, verify and withdraw with tokens from Maskinporten, none minted', async () => {
+    const c = await client();
+    assert.deepEqual(c.config.maskinporten, { clientId: CLIENT_ID, resource: undefined });
+    const { request, isNew } = await c.createRequest(standardInput(ORGS[0], { externalRef: 'mp-1' }));
+    assert.equal(isNew, true);
+    assert.equal((await c.getRequest(request.id)).status, 'new');
+    assert.equal((await c.listRequests({ systemId: SYSTEM })).items.length, 1);
+    await sim.approve(request.id);
+    const user = await c.verifySystemUser({ systemId: SYSTEM, orgNo: ORGS[0], externalRef: 'mp-1' });
+    assert.equal(user.id, request.id);
+    const other = (await c.createRequest(standardInput(ORGS[1]))).request;
+    await c.withdrawRequest(other.id);
+
+    assert.deepEqual(sim.minted, [], 'no token from the admin route');
+    const grants = await sim.grants();
+    // One grant per scope set: register (pre-flight), write, read.
+    assert.equal(grants.length, 3);
+    assert.ok(grants.every((g) => g.method === 'POST' && g.status === 200));
+  });
+
+  test('the grant is an RS256 JWT bearer assertion as API.md §10 says, verifiable with the public key', async () => {
+    const c = await client();
+    sentGrants.length = 0;
+    const before = Math.floor(Date.now() / 1000);
+    await c.getRegisteredSystem(SYSTEM);
+    const [g] = sentGrants;
+    assert.deepEqual(g.header, { alg: 'RS256', kid: KID });
+    assert.deepEqual(Object.keys(g.claims).sort(), ['aud', 'exp', 'iat', 'iss', 'jti', 'scope']);
+    assert.equal(g.claims.aud, `${sim.base}/`);
+    assert.equal(g.claims.iss, CLIENT_ID);
+    assert.equal(g.claims.scope, SCOPES.register);
+    assert.equal(g.claims.exp - g.claims.iat, 120);
+    assert.ok(Math.abs(g.claims.iat - before) <= 2);
+    assert.match(g.claims.jti, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const { verify } = await import('node:crypto');
+    const publicKey = createPrivateKey(readFileSync(KEY_FILE));
+    assert.ok(verify('sha256', Buffer.from(g.signingInput), publicKey, Buffer.from(g.signature, 'base64url')));
+  });
+
+  test('a key given as a private JWK, a one-key JWK Set, PKCS#1 PEM or a KeyObject works the same', async () => {
+    const keyObject = createPrivateKey(readFileSync(KEY_FILE));
+    const jwk = { ...keyObject.export({ format: 'jwk' }), kid: KID };
+    const signers = [
+      createSigner({ key: jwk }),
+      createSigner({ key: JSON.stringify({ keys: [jwk] }) }),
+      createSigner({ key: keyObject.export({ format: 'pem', type: 'pkcs1' }), kid: KID }),
+      createSigner({ key: keyObject, kid: KID }),
+    ];
+    for (const signer of signers) {
+      assert.deepEqual(signer.identity(), { kid: KID });
+      const c = await client({ signer });
+      assert.equal((await c.getRegisteredSystem(SYSTEM)).id, SYSTEM);
+    }
+    assert.equal((await sim.grants()).length, signers.length, 'each client has its own cache');
+  });
+
+  test('a business certificate chain goes in the header as x5c (which the simulator does not support)', async () => {
+    const chain = ['MIIB+w==', 'MIIC/A=='];
+    const c = await client({ signer: createSigner({ keyFile: KEY_FILE, x5c: chain }) });
+    sentGrants.length = 0;
+    const err = await c.getRegisteredSystem(SYSTEM).catch((e) => e);
+    assert.deepEqual(sentGrants[0].header, { alg: 'RS256', x5c: chain });
+    assert.ok(err instanceof MaskinportenError, inspect(err));
+    assert.equal(err.title, 'invalid_grant');
+    assert.match(err.detail, /x5c/);
+  });
+});
+
+describe('the token cache in the component', () => {
+  test('the same scopes make no new grant, other scopes do', async () => {
+    const c = await client();
+    await c.getRegisteredSystem(SYSTEM);
+    await c.getRegisteredSystem(SYSTEM);
+    assert.equal((await sim.grants()).length, 1);
+    await c.listRequests({ systemId: SYSTEM });
+    assert.equal((await sim.grants()).length, 2);
+    await Promise.all([c.listRequests({ systemId: SYSTEM }), c.getRegisteredSystem(SYSTEM)]);
+    assert.equal((await sim.grants()).length, 2);
+  });
+
+  test('a cached token is used until 30 s before it expires (120 s tokens), then a new grant is made', async () => {
+    // Behind by 100 s, so the clock can move 95 s forward and the grants still have valid times.
+    const clock = movableClock(-100_000);
+    const c = await client({ now: clock.now });
+    await c.getRegisteredSystem(SYSTEM);
+    clock.offsetMs += 85_000;
+    await c.getRegisteredSystem(SYSTEM);
+    assert.equal((await sim.grants()).length, 1, '35 s left: still cached');
+    clock.offsetMs += 10_000;
+    await c.getRegisteredSystem(SYSTEM);
+    assert.equal((await sim.grants()).length, 2, '25 s left: a new grant');
+  });
+});
+
+describe('system-user tokens', () => {
+  test('for an approved customer: scope, expiry, cached, and masked when printed', async () => {
+    const c = await client();
+    const { request } = await c.createRequest(standardInput(ORGS[2], { externalRef: 'kunde-7' }));
+    await sim.approve(request.id);
+    const grantsBefore = (await sim.grants()).length;
+    const t0 = Date.now();
+    const token = await c.systemUserToken({ customerOrgNo: ORGS[2], externalRef: 'kunde-7', scopes: [API_SCOPE] });
+    assert.ok(token instanceof SystemUserToken);
+    assert.equal(token.scope, API_SCOPE);
+    assert.ok(token.expiresAt instanceof Date);
+    assert.ok(Math.abs(token.expiresAt.getTime() - (t0 + 120_000)) < 5_000, token.expiresAt.toISOString());
+    // The simulator's token names the system user (its id is the approved request's).
+    const claims = b64json(token.token.split('.')[1]);
+    assert.deepEqual(claims.authorization_details[0].systemuser_id, [request.id]);
+    assert.equal(sentGrants.at(-1).claims.authorization_details[0].externalRef, 'kunde-7');
+
+    for (const shown of [String(token), `${token}`, JSON.stringify(token), inspect(token), inspect({ token }, { depth: 5 }), inspect(token, { showHidden: true })]) {
+      assert.ok(!shown.includes(token.token), shown);
+      assert.match(shown, /redacted/);
+    }
+    assert.deepEqual(Object.keys(token).sort(), ['expiresAt', 'scope']);
+
+    const again = await c.systemUserToken({ customerOrgNo: ORGS[2], externalRef: 'kunde-7', scopes: [API_SCOPE] });
+    assert.equal(again.token, token.token);
+    assert.equal((await sim.grants()).length, grantsBefore + 1, 'the second came from the cache');
+  });
+
+  test('MP-303 for a wrong external ref or a customer without a system user', async () => {
+    const c = await client();
+    const { request } = await c.createRequest(standardInput(ORGS[3], { externalRef: 'kunde-8' }));
+    await sim.approve(request.id);
+    for (const query of [
+      { customerOrgNo: ORGS[3], externalRef: 'someone-else', scopes: [API_SCOPE] },
+      { customerOrgNo: ORGS[3], scopes: [API_SCOPE] }, // the ref defaults to the org number
+      { customerOrgNo: ORGS[4], scopes: [API_SCOPE] },
+    ]) {
+      const err = await c.systemUserToken(query).catch((e) => e);
+      assert.ok(err instanceof MaskinportenError && err instanceof SystemUserError, inspect(err));
+      assert.equal(err.kind, 'maskinporten');
+      assert.equal(err.code, 'MP-303');
+      assert.equal(err.status, 400);
+      assert.equal(err.title, 'invalid_altinn_customer_configuration');
+      assert.match(err.detail, /MP-303/);
+      assert.match(err.message, /no system user/i);
+      assert.equal(JSON.parse(JSON.stringify(err)).code, 'MP-303');
+      assertNoSecret(err);
+    }
+  });
+
+  test('the inputs are checked before anything is signed or sent', async () => {
+    const c = await client();
+    const err = await c.systemUserToken({ customerOrgNo: '123456789', externalRef: 'bad ref!', scopes: [] }).catch((e) => e);
+    assert.ok(err instanceof ValidationError, inspect(err));
+    assert.deepEqual(err.violations.map((v) => v.field).sort(), ['customerOrgNo', 'externalRef', 'scopes']);
+    await assert.rejects(c.systemUserToken({ customerOrgNo: ORGS[0] }), TypeError);
+    // In token-callback mode there is no Maskinporten client to ask with.
+    const callbackClient = await sim.client();
+    const notConfigured = await callbackClient.systemUserToken({ customerOrgNo: ORGS[0], scopes: [API_SCOPE] }).catch((e) => e);
+    assert.equal(notConfigured.code, 'maskinporten-not-configured');
+    assert.deepEqual(await sim.grants(), []);
+  });
+});
+
+describe('refused grants', () => {
+  test('MP-130: a host clock 60 s ahead', async () => {
+    const c = await client({ now: movableClock(60_000).now });
+    const err = await c.getRegisteredSystem(SYSTEM).catch((e) => e);
+    assert.ok(err instanceof MaskinportenError, inspect(err));
+    assert.equal(err.code, 'MP-130');
+    assert.equal(err.title, 'invalid_grant');
+    assert.match(err.message, /clock/);
+    assertNoSecret(err);
+  });
+
+  test('MP-120: a key that is not registered on the client', async () => {
+    const c = await client({ signer: createSigner({ keyFile: UNREGISTERED_KEY_FILE, kid: KID }) });
+    const err = await c.listRequests({ systemId: SYSTEM }).catch((e) => e);
+    assert.ok(err instanceof MaskinportenError, inspect(err));
+    assert.equal(err.code, 'MP-120');
+    assert.match(err.message, new RegExp(KID));
+    assertNoSecret(err);
+  });
+
+  test('MP-100: an unknown client id; a create skips the pre-flight and fails on its own grant', async () => {
+    const c = await client({ clientId: 'no-such-client' });
+    const err = await c.createRequest(standardInput(ORGS[0])).catch((e) => e);
+    assert.ok(err instanceof MaskinportenError, inspect(err));
+    assert.equal(err.code, 'MP-100');
+    assert.equal(err.title, 'invalid_client');
+    assert.match(err.message, /no-such-client/);
+    assert.deepEqual(await sim.calls(), [], 'nothing reached Altinn');
+    assertNoSecret(err);
+  });
+
+  test('no signer: TokenError saying no key is configured, nothing sent', async () => {
+    const c = await client({ signer: null });
+    const err = await c.getRegisteredSystem(SYSTEM).catch((e) => e);
+    assert.ok(err instanceof TokenError, inspect(err));
+    assert.match(err.message, /no Maskinporten key is configured/);
+    assert.deepEqual(await sim.grants(), []);
+  });
+
+  test("a signer's failure or a wrong answer from it is a TokenError; the client keeps working", async () => {
+    const good = createSigner({ keyFile: KEY_FILE, kid: KID });
+    const cases = [
+      [{ identity: () => good.identity(), sign: () => { throw new Error('the HSM is offline'); } }, /HSM is offline/],
+      [{ identity: () => good.identity(), sign: async (d) => good.sign(d) }, /synchronously/],
+      [{ identity: () => ({ kid: 5 }), sign: (d) => good.sign(d) }, /kid/],
+      [{ identity: () => good.identity(), sign: () => new Uint8Array(10) }, /10-byte signature/],
+    ];
+    for (const [signer, message] of cases) {
+      const c = await client({ signer });
+      const err = await c.getRegisteredSystem(SYSTEM).catch((e) => e);
+      assert.ok(err instanceof TokenError, inspect(err));
+      assert.match(err.message, message);
+    }
+    assert.deepEqual(await sim.grants(), []);
+  });
+
+  test('a random source that repeats itself is caught before Maskinporten sees the jti', async () => {
+    const c = await client({ randomBytes: (n) => new Uint8Array(n) });
+    await c.getRegisteredSystem(SYSTEM);
+    const err = await c.listRequests({ systemId: SYSTEM }).catch((e) => e);
+    assert.ok(err instanceof TokenError, inspect(err));
+    assert.match(err.message, /random/);
+    assert.equal((await sim.grants()).length, 1);
+  });
+});
+
+describe('options and the signer', () => {
+  test('options are checked when the client is made', async () => {
+    const signer = createSigner({ keyFile: KEY_FILE, kid: KID });
+    const env = sim.environment;
+    await assert.rejects(createClient({ environment: env, maskinporten: { signer } }), /clientId/);
+    await assert.rejects(createClient({ environment: env, token: async () => 't', maskinporten: { clientId: CLIENT_ID, signer } }), /not both/);
+    await assert.rejects(createClient({ environment: env, maskinporten: { clientId: CLIENT_ID, signer: {} } }), /identity\(\) and sign/);
+    await assert.rejects(createClient({ environment: env, maskinporten: { clientId: CLIENT_ID, now: 5 } }), /now/);
+    await assert.rejects(createClient({ environment: env }), /options.token/);
+  });
+
+  test('createSigner refuses bad keys without quoting them', () => {
+    const pem = readFileSync(KEY_FILE, 'utf8');
+    const jwk = createPrivateKey(pem).export({ format: 'jwk' });
+    const { p, ...withoutP } = jwk;
+    const publicPem = createPrivateKey(pem).export({ format: 'pem', type: 'pkcs8' }).replace('PRIVATE', 'PUBLIC');
+    const cases = [
+      [{ key: pem.slice(0, 400), kid: 'k' }, /not a usable private key/],
+      [{ key: JSON.stringify(jwk).slice(0, -3), kid: 'k' }, /not valid JSON/],
+      [{ key: { ...withoutP, kid: 'k' } }, /no p member/],
+      [{ key: { keys: [jwk, jwk] }, kid: 'k' }, /2 keys/],
+      [{ key: pem.split('\n').slice(1, -2).join('\n'), kid: 'k' }, /neither PEM/],
+      [{ key: publicPem, kid: 'k' }, /private key/],
+      [{ keyFile: '/nonexistent/key.pem', kid: 'k' }, /ENOENT/],
+    ];
+    for (const [options, message] of cases) {
+      let err;
+      assert.throws(() => createSigner(options), (e) => ((err = e), true));
+      assert.ok(err instanceof TokenError, inspect(err));
+      assert.match(err.message, message);
+      assertClean(`${err.stack}\n${inspect(err, { showHidden: true, depth: 10 })}\n${JSON.stringify(err)}`, 'a createSigner error');
+    }
+    assert.throws(() => createSigner({ key: pem }), /no key id/);
+    assert.throws(() => createSigner({ key: pem, kid: 'k', x5c: ['MIIB'] }), /not both/);
+    assert.throws(() => createSigner({ kid: 'k' }), /key or keyFile/);
+  });
+
+  test('a signer prints its identity, never its key', () => {
+    const signer = createSigner({ keyFile: KEY_FILE, kid: KID });
+    for (const shown of [inspect(signer, { showHidden: true, depth: 10 }), JSON.stringify(signer), String(signer)]) {
+      assert.match(shown, /sim-test-key-1/);
+      assertClean(shown, 'a printed signer');
+    }
+    assert.equal(signer.bits, 2048);
+    assert.deepEqual(Object.keys(signer), []);
+  });
+});
+
+test('no token, assertion or key material in errors, inspect output or the console', async () => {
+  const written = [];
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  const out = process.stdout.write;
+  const errOut = process.stderr.write;
+  for (const k of Object.keys(saved)) console[k] = (...a) => written.push(a.join(' '));
+  process.stdout.write = (chunk) => (written.push(String(chunk)), true);
+  process.stderr.write = (chunk) => (written.push(String(chunk)), true);
+  const shown = [];
+  try {
+    const c = await client();
+    const { request } = await c.createRequest(standardInput(ORGS[5]));
+    await sim.approve(request.id);
+    const token = await c.systemUserToken({ customerOrgNo: ORGS[5], scopes: [API_SCOPE] });
+    shown.push(inspect(c, { showHidden: true, depth: 10 }), inspect(token, { showHidden: true }), JSON.stringify(c.config));
+    await sim.fault('get_request', 'status503', { count: 10 });
+    const failures = [
+      await c.getRequest(request.id).catch((e) => e),
+      await (await client({ clientId: 'no-such-client' })).getRequest(request.id).catch((e) => e),
+      await (await client({ now: () => Date.now() + 60_000 })).getRequest(request.id).catch((e) => e),
+      await (await client({ signer: createSigner({ keyFile: UNREGISTERED_KEY_FILE, kid: KID }) })).getRequest(request.id).catch((e) => e),
+      await c.systemUserToken({ customerOrgNo: ORGS[5], externalRef: 'x', scopes: [API_SCOPE] }).catch((e) => e),
+    ];
+    for (const err of failures) {
+      assert.ok(err instanceof SystemUserError, inspect(err));
+      assertNoSecret(err);
+    }
+  } finally {
+    Object.assign(console, saved);
+    process.stdout.write = out;
+    process.stderr.write = errOut;
+  }
+  assert.deepEqual(written, []);
+  for (const s of shown) assertClean(s, 'inspect output');
+  assert.ok(secrets.size >= 6, `secrets were in play (${secrets.size})`);
+});
