@@ -9,9 +9,10 @@ pub mod mutate;
 
 use altinn_systemuser::error::{Error, TransportErrorKind, TransportFailure};
 use altinn_systemuser::http::{Header, HttpResponse, Method};
+use altinn_systemuser::maskinporten::{GrantHost, Grants, KeyIdentity};
 use altinn_systemuser::model::{
-    AccessPackage, AgentRequestInput, AttributePair, Config, CustomEnvironment, Environment, RegisteredSystem, RequestKind, Right,
-    StandardRequestInput,
+    AccessPackage, AgentRequestInput, AttributePair, Config, CustomEnvironment, DateTime, Environment, MaskinportenClient,
+    RegisteredSystem, RequestKind, Right, StandardRequestInput,
 };
 use altinn_systemuser::operation::{Input, Operation, Step, Task};
 use altinn_systemuser::protocol::{self, Call, Outcome};
@@ -273,6 +274,39 @@ fn operation_body(r: &mut Reader<'_>, config: &Config, page: &mut u32) -> (u16, 
     }
 }
 
+/// Maskinporten's answer to a grant: a token, an MP error, an outage, or anything.
+fn grant_body(r: &mut Reader<'_>) -> (u16, Vec<u8>) {
+    match r.byte() % 6 {
+        0 | 1 => (200, br#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.e30.c2ln","token_type":"Bearer","expires_in":120,"scope":"s"}"#.to_vec()),
+        2 => (400, br#"{"error":"invalid_scope","error_description":"Client is not allowed scope (MP-201)"}"#.to_vec()),
+        3 => (400, br#"{"error":"invalid_grant","error_description":"Invalid assertion (MP-130)"}"#.to_vec()),
+        4 => (500 + u16::from(r.byte() % 4), Vec::new()),
+        _ => {
+            let status = r.u16();
+            (status, r.chunk().to_vec())
+        }
+    }
+}
+
+/// A host for grants: a fixed clock, counting randomness, a signature of the right length.
+struct FuzzHost(std::cell::Cell<u64>);
+
+impl GrantHost for FuzzHost {
+    fn now(&self) -> DateTime {
+        DateTime { seconds: 1_790_000_000, nanoseconds: 0 }
+    }
+    fn random_bytes(&self, len: u32) -> Vec<u8> {
+        self.0.set(self.0.get() + 1);
+        self.0.get().to_le_bytes().iter().copied().cycle().take(len as usize).collect()
+    }
+    fn identity(&self) -> Result<KeyIdentity, String> {
+        Ok(KeyIdentity::KeyId("fuzz-kid".into()))
+    }
+    fn sign(&self, _data: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(vec![0x5a; 256])
+    }
+}
+
 fn token_text(r: &mut Reader<'_>) -> String {
     match r.byte() % 8 {
         0 => "eyJhbGciOiJSUzI1NiJ9.e30.c2ln".into(),
@@ -315,6 +349,9 @@ fn operation_task(r: &mut Reader<'_>) -> Task {
         7 => Task::Read(call("verify")),
         8 => Task::Read(call("list-users")),
         9 => Task::ListAllSystemUsers { system_id: SYSTEM_ID.into() },
+        10 if r.byte().is_multiple_of(2) => {
+            Task::SystemUserToken { customer_org_no: ORG_NO.into(), external_ref: Some(EXTERNAL_REF.into()), scopes: vec!["ttd:s".into()] }
+        }
         _ => Task::Read(call("system")),
     }
 }
@@ -327,9 +364,19 @@ pub fn operation(data: &[u8]) {
     let mut config = config(flags & 1 == 1);
     config.retry_budget = u32::from((flags >> 1) & 3);
     config.backoff_ms = [0, 1, 200, u32::MAX][((flags >> 3) & 3) as usize];
+    // Bit 5: the component gets its own tokens (grants to Maskinporten) instead of asking.
+    let grants = flags & 0x20 != 0;
+    if grants {
+        config.maskinporten = Some(MaskinportenClient { client_id: "fuzz-client".into(), resource: None });
+    }
+    let token_url = format!("{}token", config.environment.maskinporten_issuer());
     let task = operation_task(&mut r);
     let is_create = matches!(task, Task::CreateStandardRequest(_) | Task::CreateAgentRequest(_));
-    let mut op = Operation::new(config.clone(), task);
+    let mut op = if grants {
+        Operation::with_grants(config.clone(), task, Grants::new(std::rc::Rc::new(FuzzHost(std::cell::Cell::new(0)))))
+    } else {
+        Operation::new(config.clone(), task)
+    };
     let mut step = op.start();
     let (mut posts, mut page) = (0u32, 0u32);
     let mut last_token: Option<String> = None;
@@ -349,7 +396,16 @@ pub fn operation(data: &[u8]) {
                 }
                 return;
             }
-            Step::NeedToken(scopes) => assert!(!scopes.is_empty(), "a token request without scopes"),
+            Step::NeedToken(scopes) => {
+                assert!(!grants, "asked the host for a token while it makes its own grants");
+                assert!(!scopes.is_empty(), "a token request without scopes")
+            }
+            Step::Send(request) if request.url == token_url => {
+                assert!(grants, "a grant without config.maskinporten");
+                assert!(request.headers.iter().all(|h| !h.name.eq_ignore_ascii_case("authorization")), "a grant carries a bearer token");
+                let body = String::from_utf8(request.body.clone().unwrap_or_default()).expect("a form body");
+                assert!(body.starts_with("grant_type=") && body.contains("&assertion="), "not a JWT-bearer grant: {}", body.len());
+            }
             Step::Send(request) => {
                 check_on_base(&config, &request.url);
                 let auth: Vec<&Header> = request.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("authorization")).collect();
@@ -382,8 +438,8 @@ pub fn operation(data: &[u8]) {
                     Input::TokenFailed("no scope".into())
                 }
             }
-            (Step::Send(_), true) if choice < 190 => {
-                let (status, body) = operation_body(&mut r, &config, &mut page);
+            (Step::Send(request), true) if choice < 190 => {
+                let (status, body) = if request.url == token_url { grant_body(&mut r) } else { operation_body(&mut r, &config, &mut page) };
                 let headers = vec![Header { name: "Content-Type".into(), value: "application/json".into() }];
                 Input::Response(HttpResponse { status, headers, body })
             }
