@@ -48,7 +48,12 @@ if [[ "$secrets" -eq 0 ]]; then
 fi
 shopt -s nullglob
 pems=()
-[[ -d "$keys_dir" ]] && pems=("$keys_dir"/*.pem)
+if [[ -d "$keys_dir" ]]; then
+    # Private keys only: a certificate is public and may be printed.
+    for pem in "$keys_dir"/*.pem; do
+        grep -q 'PRIVATE KEY-----' "$pem" && pems+=("$pem")
+    done
+fi
 key_lines=0
 {
     # Whole secrets, and the signature segment of JWT-shaped ones.

@@ -10,6 +10,7 @@ mod inputs;
 mod inst;
 mod mem;
 mod ops;
+mod profile;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +26,9 @@ const USAGE: &str = "systemuser-bench [--quick] [--out FILE] [--component FILE] 
   --component FILE the component (default: target/wasm/altinn_systemuser.wasm)
   --creates N      creates per end-to-end row (default 10000)
   --operations N   operations on one instance for the RSS table (default 1000000)
-  --skip-e2e       leave out the end-to-end table";
+  --skip-e2e       leave out the end-to-end table
+
+systemuser-bench profile prepare|run|report …   instruction counts under callgrind (bench/profile.sh)";
 
 struct Args {
     quick: bool,
@@ -72,8 +75,8 @@ fn die(msg: &str) -> ! {
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("workspace root");
-    if std::env::args().nth(1).as_deref() == Some("--profile-op") {
-        return profile_op(&root);
+    if std::env::args().nth(1).as_deref() == Some("profile") {
+        return profile::main(&root, &std::env::args().skip(2).collect::<Vec<_>>());
     }
     let a = args(&root);
     let bin_dir =
@@ -160,54 +163,6 @@ fn main() {
     println!("{}", md.split("\n\n###").next().unwrap_or(""));
     if let Some(out) = &a.out {
         std::fs::write(out, md).unwrap_or_else(|e| die(&format!("cannot write {}: {e}", out.display())));
-    }
-}
-
-/// `--profile-op create|get|list component|native|fuel-off N`: only that loop, for
-/// `valgrind --tool=callgrind` (instruction counts are repeatable on a noisy machine).
-fn profile_op(root: &Path) {
-    let v: Vec<String> = std::env::args().skip(2).collect();
-    let (op, side, n) = (v[0].as_str(), v[1].as_str(), v[2].parse::<u64>().expect("N"));
-    let sim = e2e::Sim::start(&root.join("target/release/altinn-sim"));
-    let cases = inputs::cases(&sim.base);
-    let c = &cases[match op {
-        "create" => 0,
-        "get" => 1,
-        _ => 2,
-    }];
-    let (wcfg, ccfg) = (inputs::wit_config(&sim.base), inputs::core_config(&sim.base));
-    let component = std::fs::read(root.join("target/wasm/altinn_systemuser.wasm")).expect("component");
-    let component = std::env::var("BENCH_COMPONENT").ok().map(|p| std::fs::read(p).expect("component")).unwrap_or(component);
-    match side {
-        "native" => {
-            for _ in 0..n {
-                altinn_systemuser::protocol::build(&ccfg, &c.core_call).unwrap();
-                std::hint::black_box(altinn_systemuser::protocol::parse(&ccfg, &c.core_call, &c.core_response).unwrap());
-            }
-        }
-        "component" => {
-            let rt = systemuser_host::Runtime::from_bytes_with(
-                &component,
-                systemuser_host::RuntimeConfig { pooling: false, ..Default::default() },
-            )
-            .unwrap(); // valgrind cannot reserve the pool
-            let mut s = rt.session();
-            for _ in 0..n {
-                s.build(&wcfg, &c.wit_call).unwrap().unwrap();
-                std::hint::black_box(s.parse(&wcfg, &c.wit_call, &c.wit_response).unwrap().unwrap());
-            }
-        }
-        _ => {
-            let engine = host::engine(host::EngineKind { pooling: false, fuel: false });
-            let compiled = wasmtime::component::Component::from_binary(&engine, &component).unwrap();
-            let pre = host::pre(&engine, &compiled);
-            let (mut store, b) = host::instantiate(&engine, &pre, false);
-            for _ in 0..n {
-                let p = b.altinn_systemuser_protocol();
-                p.call_build(&mut store, &wcfg, &c.wit_call).unwrap().unwrap();
-                std::hint::black_box(p.call_parse(&mut store, &wcfg, &c.wit_call, &c.wit_response).unwrap().unwrap());
-            }
-        }
     }
 }
 

@@ -135,6 +135,11 @@ pub struct MaskinportenClient {
     pub org_no: String,
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Business certificates (base64 DER) the client may sign grants with instead of a `kid`
+    /// (the header's `x5c`, leaf first). The simulator trusts exactly these; the real
+    /// Maskinporten checks the chain against the trusted CAs and the organisation number.
+    #[serde(default)]
+    pub certificates: Vec<String>,
     pub jwks: Jwks,
 }
 

@@ -52,6 +52,9 @@ pub mod test_client {
     pub const KID: &str = "sim-test-key-1";
     /// The matching private key (PKCS#8 PEM).
     pub const KEY_PEM: &str = include_str!("../tests/keys/TEST-ONLY-client-key.pk8.pem");
+    /// The fixture client's business certificate for `KEY_PEM` (self-signed, TEST-ONLY), for
+    /// grants that name their key by `x5c`.
+    pub const CERT_PEM: &str = include_str!("../tests/keys/TEST-ONLY-client-cert.pem");
     /// A well-formed key the simulator does not know (grants signed with it fail MP-120).
     pub const UNREGISTERED_KEY_PEM: &str = include_str!("../tests/keys/TEST-ONLY-unregistered-key.pk8.pem");
 }

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use ring::signature::{self, RsaPublicKeyComponents};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -118,6 +120,13 @@ fn is_external_ref_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | 'ø' | 'æ' | 'å' | 'Ø' | 'Æ' | 'Å')
 }
 
+/// How the grant's header names its key.
+enum KeyRef {
+    Kid(String),
+    /// The leaf certificate of `x5c`, DER.
+    Certificate(Vec<u8>),
+}
+
 /// Runs the grant. On success the token is minted; on failure the Maskinporten error.
 pub fn grant(ctx: GrantContext<'_>, form: &[(String, String)]) -> Result<TokenResponse, MpError> {
     match form_value(form, "grant_type") {
@@ -133,21 +142,20 @@ pub fn grant(ctx: GrantContext<'_>, form: &[(String, String)]) -> Result<TokenRe
     let parts = jwt::split(assertion).ok_or_else(|| MpError::grant(None, "Invalid assertion. The JWT could not be parsed"))?;
 
     // Header.
-    let alg = match parts.header.get("alg").and_then(Value::as_str) {
-        Some("RS256") => &signature::RSA_PKCS1_2048_8192_SHA256,
-        Some("RS384") => &signature::RSA_PKCS1_2048_8192_SHA384,
-        Some("RS512") => &signature::RSA_PKCS1_2048_8192_SHA512,
+    let alg_name = parts.header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    let (alg, cert_alg): (_, &dyn rustls_pki_types::SignatureVerificationAlgorithm) = match alg_name {
+        "RS256" => (&signature::RSA_PKCS1_2048_8192_SHA256, webpki::ring::RSA_PKCS1_2048_8192_SHA256),
+        "RS384" => (&signature::RSA_PKCS1_2048_8192_SHA384, webpki::ring::RSA_PKCS1_2048_8192_SHA384),
+        "RS512" => (&signature::RSA_PKCS1_2048_8192_SHA512, webpki::ring::RSA_PKCS1_2048_8192_SHA512),
         _ => return Err(MpError::grant(None, "Invalid assertion. alg must be RS256, RS384 or RS512")),
     };
-    let kid = parts.header.get("kid");
-    let x5c = parts.header.get("x5c");
-    let kid = match (kid, x5c) {
-        (Some(Value::String(k)), None) => k.clone(),
-        (None, Some(_)) => {
-            return Err(MpError::grant(
-                None,
-                "Invalid assertion. Business certificates (x5c) are not supported by the simulator; use a registered key (kid)",
-            ))
+    let key_ref = match (parts.header.get("kid"), parts.header.get("x5c")) {
+        (Some(Value::String(k)), None) => KeyRef::Kid(k.clone()),
+        (None, Some(Value::Array(chain))) => {
+            let leaf = chain.first().and_then(Value::as_str).and_then(|c| STANDARD.decode(c).ok());
+            KeyRef::Certificate(
+                leaf.ok_or_else(|| MpError::grant(None, "Invalid assertion. x5c must be a list of base64 DER certificates, leaf first"))?,
+            )
         }
         _ => return Err(MpError::grant(None, "Invalid assertion. The header must have exactly one of kid or x5c")),
     };
@@ -164,16 +172,33 @@ pub fn grant(ctx: GrantContext<'_>, form: &[(String, String)]) -> Result<TokenRe
         .and_then(Value::as_str)
         .ok_or_else(|| MpError::new("invalid_client", Some("MP-100"), "Invalid assertion. Missing iss claim"))?;
     let client = ctx.fixture.client(client_id).ok_or_else(|| MpError::new("invalid_client", Some("MP-100"), "Unknown client"))?;
-    let key = client
-        .jwks
-        .keys
-        .iter()
-        .find(|k| k.kid.as_deref() == Some(kid.as_str()))
-        .and_then(rsa_components)
-        .ok_or_else(|| MpError::grant(Some("MP-120"), "Invalid assertion. No registered key with this kid"))?;
-    RsaPublicKeyComponents { n: &key.0, e: &key.1 }
-        .verify(alg, parts.signing_input.as_bytes(), &parts.signature)
-        .map_err(|_| MpError::grant(Some("MP-120"), "Invalid assertion. Signature validation failed"))?;
+    let bad_signature = || MpError::grant(Some("MP-120"), "Invalid assertion. Signature validation failed");
+    match &key_ref {
+        KeyRef::Kid(kid) => {
+            let key = client
+                .jwks
+                .keys
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid.as_str()))
+                .and_then(rsa_components)
+                .ok_or_else(|| MpError::grant(Some("MP-120"), "Invalid assertion. No registered key with this kid"))?;
+            RsaPublicKeyComponents { n: &key.0, e: &key.1 }
+                .verify(alg, parts.signing_input.as_bytes(), &parts.signature)
+                .map_err(|_| bad_signature())?;
+        }
+        KeyRef::Certificate(der) => {
+            // Trusted here means registered on the client (the real server checks the chain
+            // against the CAs it trusts and the organisation number in the certificate).
+            let registered = client.certificates.iter().any(|c| STANDARD.decode(c).ok().as_ref() == Some(der));
+            if !registered {
+                return Err(MpError::grant(Some("MP-120"), "Invalid assertion. The certificate (x5c) is not trusted for this client"));
+            }
+            let der = rustls_pki_types::CertificateDer::from(der.as_slice());
+            let cert = webpki::EndEntityCert::try_from(&der)
+                .map_err(|_| MpError::grant(Some("MP-120"), "Invalid assertion. The x5c certificate cannot be read"))?;
+            cert.verify_signature(cert_alg, parts.signing_input.as_bytes(), &parts.signature).map_err(|_| bad_signature())?;
+        }
+    }
 
     // Audience.
     match claims.get("aud").and_then(Value::as_str) {

@@ -75,6 +75,24 @@ fn header_rules() {
     }
 }
 
+/// The fixture client's TEST-ONLY business certificate (for the TEST-ONLY key), base64 DER.
+fn test_certificate() -> String {
+    include_str!("keys/TEST-ONLY-client-cert.pem").lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+#[test]
+fn a_registered_business_certificate_in_x5c_signs_grants() {
+    let sim = Sim::start();
+    let header = json!({"alg": "RS256", "x5c": [test_certificate()]});
+    let r = grant(&sim, &sign(&test_key(), &header, &good_claims(&sim, READ)));
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The right certificate, the wrong key: the signature fails.
+    assert_mp(&grant(&sim, &sign(&unregistered_key(), &header, &good_claims(&sim, READ))), "invalid_grant", "MP-120");
+    // A certificate the client does not have.
+    let (_, d) = err(&grant(&sim, &sign(&test_key(), &json!({"alg": "RS256", "x5c": ["MIIB"]}), &good_claims(&sim, READ))));
+    assert!(d.contains("not trusted") && d.contains("(MP-120)"), "{d}");
+}
+
 #[test]
 fn unknown_claim_is_refused() {
     let sim = Sim::start();

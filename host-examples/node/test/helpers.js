@@ -30,6 +30,8 @@ export const CLIENT_ID = 'sim-smartregnskap-client';
 export const KID = 'sim-test-key-1';
 export const KEY_FILE = `${root}simulator/tests/keys/TEST-ONLY-client-key.pk8.pem`;
 export const UNREGISTERED_KEY_FILE = `${root}simulator/tests/keys/TEST-ONLY-unregistered-key.pk8.pem`;
+/** The business certificate (x5c) the fixture registers for KEY_FILE. */
+export const CERT_FILE = `${root}simulator/tests/keys/TEST-ONLY-client-cert.pem`;
 /** A scope of the fixture client's that is not Altinn's own (an API a system user calls). */
 export const API_SCOPE = 'ttd:regnskap.read';
 export const AGENT_PACKAGE = 'urn:altinn:accesspackage:regnskapsforer-lonn';

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 
 import { MaskinportenError, SystemUserError, SystemUserToken, TokenError, ValidationError, createClient } from '../src/index.js';
 import { createSigner } from '../src/node.js';
-import { API_SCOPE, CLIENT_ID, KEY_FILE, KID, ORGS, SCOPES, SYSTEM, UNREGISTERED_KEY_FILE, standardInput, startSimulator } from './helpers.js';
+import { API_SCOPE, CERT_FILE, CLIENT_ID, KEY_FILE, KID, ORGS, SCOPES, SYSTEM, UNREGISTERED_KEY_FILE, standardInput, startSimulator } from './helpers.js';
 
 let sim;
 before(async () => {
@@ -138,14 +138,19 @@ describe('operations on real grants', () => {
     assert.equal((await sim.grants()).length, signers.length, 'each client has its own cache');
   });
 
-  test('a business certificate chain goes in the header as x5c (which the simulator does not support)', async () => {
+  test('the registered business certificate (x5c) signs grants', async () => {
+    const c = await client({ signer: createSigner({ keyFile: KEY_FILE, x5c: readFileSync(CERT_FILE, 'utf8') }) });
+    assert.equal((await c.getRegisteredSystem(SYSTEM)).id, SYSTEM);
+  });
+
+  test('a business certificate chain goes in the header as x5c; one the client does not have is MP-120', async () => {
     const chain = ['MIIB+w==', 'MIIC/A=='];
     const c = await client({ signer: createSigner({ keyFile: KEY_FILE, x5c: chain }) });
     sentGrants.length = 0;
     const err = await c.getRegisteredSystem(SYSTEM).catch((e) => e);
     assert.deepEqual(sentGrants[0].header, { alg: 'RS256', x5c: chain });
     assert.ok(err instanceof MaskinportenError, inspect(err));
-    assert.equal(err.title, 'invalid_grant');
+    assert.equal(err.code, 'MP-120');
     assert.match(err.detail, /x5c/);
   });
 });

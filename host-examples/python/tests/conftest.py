@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[3]
 KEYS = ROOT / "simulator" / "tests" / "keys"
 CLIENT_KEY = KEYS / "TEST-ONLY-client-key.pk8.pem"
 UNREGISTERED_KEY = KEYS / "TEST-ONLY-unregistered-key.pk8.pem"
+#: The business certificate (x5c) the fixture registers for CLIENT_KEY.
+CLIENT_CERT = KEYS / "TEST-ONLY-client-cert.pem"
 CLIENT_ID = "sim-smartregnskap-client"
 KID = "sim-test-key-1"
 

@@ -34,7 +34,7 @@ from altinn_systemuser import (
     ValidationError,
 )
 from altinn_systemuser.testing import AGENT_SYSTEM, STANDARD_SYSTEM
-from conftest import CLIENT_ID, CLIENT_KEY, KEYS, KID, UNREGISTERED_KEY
+from conftest import CLIENT_CERT, CLIENT_ID, CLIENT_KEY, KEYS, KID, UNREGISTERED_KEY
 
 ORG = "310816191"
 PKG = "urn:altinn:accesspackage:skattegrunnlag"
@@ -409,11 +409,15 @@ def test_signer_with_a_certificate_chain(sim):
         RsaSigner.from_file(UNREGISTERED_KEY, certificate_chain=[der])
     with pytest.raises(SigningKeyError, match="not both"):
         RsaSigner.from_file(CLIENT_KEY, kid=KID, certificate_chain=[der])
-    # The grant names the chain (x5c); the simulator does not simulate certificates and refuses it.
+    # The grant names the chain (x5c): a certificate the client does not have is refused...
     c = Client(sim.environment, maskinporten=mp(signer), retries=0)
     with pytest.raises(MaskinportenError) as ei:
         c.get_registered_system(STANDARD_SYSTEM)
-    assert ei.value.title == "invalid_grant" and "x5c" in (ei.value.detail or "")
+    assert ei.value.code == "MP-120" and "x5c" in (ei.value.detail or "")
+    # ...and the fixture client's registered TEST-ONLY certificate signs grants.
+    registered = RsaSigner.from_file(CLIENT_KEY, certificate_chain=CLIENT_CERT.read_bytes())
+    c = Client(sim.environment, maskinporten=mp(registered), retries=0)
+    assert c.get_registered_system(STANDARD_SYSTEM).id == STANDARD_SYSTEM
 
 
 # -- secrets ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use altinn_sim::test_client::{CLIENT_ID, KEY_PEM, KID, UNREGISTERED_KEY_PEM};
+use altinn_sim::test_client::{CERT_PEM, CLIENT_ID, KEY_PEM, KID, UNREGISTERED_KEY_PEM};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use e2e::*;
@@ -151,6 +151,18 @@ fn the_grant_is_exactly_what_api_md_says_field_by_field() {
     assert_eq!(claims["exp"].as_i64().unwrap() - iat, 120, "exp - iat is Maskinporten's limit");
     assert!(is_uuid_v4(claims["jti"].as_str().unwrap()), "jti is a uuid v4: {}", claims["jti"]);
     assert_eq!(claims["scope"], READ, "exactly the scope the operation needs");
+}
+
+#[test]
+fn a_registered_business_certificate_names_the_key_in_x5c() {
+    let sim = start();
+    let http = GrantRecorder::default();
+    let chain: Vec<String> = vec![CERT_PEM.lines().filter(|l| !l.starts_with("-----")).collect()];
+    let signer = signer().with_certificate_chain(chain.clone());
+    let client = grant_client(&sim, Capabilities::with_key(http.clone(), signer));
+    client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None).expect("a grant signed under the certificate");
+    let (header, _) = open_assertion(&sim, &http.assertions()[0]);
+    assert_eq!(header, json!({"alg": "RS256", "x5c": chain}));
 }
 
 #[test]
