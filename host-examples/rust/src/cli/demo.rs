@@ -316,7 +316,7 @@ impl Demo<'_> {
         let refused = self.client.system_user_token(org, None, &[SERVICE_SCOPE]);
         match refused {
             Err(ClientError::Altinn(wit::Error::Maskinporten(p))) if p.code.as_deref() == Some("MP-303") => {
-                println!("✗ {} [{}]", p.message, "MP-303");
+                println!("✗ {} [MP-303]", p.message);
                 Ok(())
             }
             other => Err(Failure::new(Exit::No, format!("expected MP-303 without the external ref, got {other:?}"))),
