@@ -8,6 +8,7 @@
 #   BENCH_QUICK=1 bash bench/run.sh   # fewer samples everywhere (noisier figures)
 #   BENCH_SKIP_HOSTS=1 ...       # leave out the Python and Node benches
 #   BENCH_NO_BUILD=1 ...         # skip `make build` (use what target/ holds)
+#   BENCH_SKIP_PROFILE=1 ...     # leave out the callgrind profile (bench/profile.sh, about a minute)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -33,6 +34,18 @@ RUST_ARGS=(--out "$WORK/rust.md")
 say "Rust host: systemuser-bench ${RUST_ARGS[*]}"
 rust_status=0
 target/release/systemuser-bench "${RUST_ARGS[@]}" </dev/null || rust_status=$?
+
+profile_status=skipped profile_skip="BENCH_SKIP_PROFILE was set"
+if [[ -z "${BENCH_SKIP_PROFILE:-}" ]] && ! command -v valgrind >/dev/null; then
+    profile_skip="valgrind is not installed"
+elif [[ -z "${BENCH_SKIP_PROFILE:-}" ]]; then
+    # Instruction counts (callgrind): repeatable where the µs above are not, and where the
+    # component's instructions go. The bench binary was built above.
+    say "profile: bench/profile.sh (callgrind, instructions per operation)"
+    profile_status=0
+    BENCH_NO_BUILD=1 bash bench/profile.sh >"$WORK/profile.md" </dev/null || profile_status=$?
+    cat "$WORK/profile.md"
+fi
 
 py_status=skipped node_status=skipped
 if [[ -z "${BENCH_SKIP_HOSTS:-}" ]]; then
@@ -62,11 +75,11 @@ say "writing $OUT"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)"
 mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo 2>/dev/null || true)"
 wasmtime_v="$(awk '/^name = "wasmtime"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)"
-section() { # title, status, file
+section() { # title, status, file[, why it was skipped]
     echo "## $1"
     echo
     if [[ "$2" == skipped ]]; then
-        echo "(skipped: BENCH_SKIP_HOSTS was set)"
+        echo "(skipped: ${4:-BENCH_SKIP_HOSTS was set})"
     elif [[ "$2" != 0 ]]; then
         echo "(this bench failed with status $2; its output so far follows)"
     fi
@@ -92,6 +105,7 @@ section() { # title, status, file
     echo "Figures taken on a shared or busy machine are noisy; compare ratios, and re-run on a quiet machine before quoting."
     echo
     section "Rust host (wasmtime): the component against the same core compiled natively" "$rust_status" "$WORK/rust.md"
+    section "Rust host under callgrind: instructions per operation, and where the component's go (\`bench/profile.sh\`)" "$profile_status" "$WORK/profile.md" "$profile_skip"
     section "Python host (wasmtime-py): \`bench.py --iterations 500 --customers 1000\`" "$py_status" "$WORK/python.md"
     section "Node host (jco): \`BENCH_SCALE=0.2 npm run bench\`" "$node_status" "$WORK/node.md"
 } >"$OUT"

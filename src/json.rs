@@ -22,7 +22,7 @@ impl Json {
     /// The member `name` (ASCII-case-insensitive), `None` when absent.
     pub fn member(&self, name: &str) -> Option<&Json> {
         match self {
-            Json::Object(members) => members.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v),
+            Json::Object(members) => members.iter().find(|(k, _)| k.len() == name.len() && k.eq_ignore_ascii_case(name)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -78,23 +78,33 @@ impl Json {
 }
 
 fn write_string(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
-            }
-            c => out.push(c),
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let escape: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // Every byte that needs an escape is ASCII, so `i` is a char boundary.
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(c as usize) >> 4] as char);
+            out.push(HEX[(c as usize) & 15] as char);
+        } else {
+            out.push_str(escape);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 
@@ -123,12 +133,14 @@ impl Parser<'_> {
         format!("{what} at byte {}", self.i)
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
             self.i += 1;
         }
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -173,7 +185,7 @@ impl Parser<'_> {
                 return Err(self.error("expected a member name"));
             }
             let name = self.string()?;
-            if members.iter().any(|(k, _)| k.eq_ignore_ascii_case(&name)) {
+            if members.iter().any(|(k, _)| k.len() == name.len() && k.eq_ignore_ascii_case(&name)) {
                 return Err(self.error(&format!("duplicate member {}", crate::text::quote(&name))));
             }
             self.ws();

@@ -22,7 +22,12 @@ pub enum UrlError {
 }
 
 pub fn parse(text: &str) -> Result<Url<'_>, UrlError> {
-    if text.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') {
+    let bad = if text.is_ascii() {
+        text.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\')
+    } else {
+        text.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
+    if bad {
         return Err(UrlError::Invalid);
     }
     let Some((scheme, rest)) = text.split_once("://") else {

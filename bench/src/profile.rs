@@ -373,7 +373,7 @@ enum Cat {
 const CATS: [(Cat, &str); 7] = [
     (Cat::Guest, "guest wasm code (JIT: the core compiled by cranelift, incl. fuel or epoch checks)"),
     (Cat::Builtins, "wasmtime builtins the guest calls (`memory.copy`/`fill`/`grow` libcalls …)"),
-    (Cat::LowerLift, "lowering/lifting WIT values (`component::func`, typed `Lower`/`Lift`, realloc, bindings)"),
+    (Cat::LowerLift, "lowering/lifting WIT values, host side (`component::func`, typed `Lower`/`Lift`, realloc calls, bindings)"),
     (Cat::Entry, "call entry/exit (trampolines into wasm, trap handling setup, store, fuel/epoch setting)"),
     (Cat::Malloc, "malloc/free (host side)"),
     (Cat::Memcpy, "memcpy/memmove/memset/memcmp"),
@@ -404,6 +404,9 @@ fn category(ob: &str, f: &str) -> Cat {
     }
     if any(&[
         "component::func",
+        // The instance's memory and realloc as lowering/lifting looks them up.
+        "component::instance::Instance::options",
+        "component::store::StoreComponentInstanceId",
         "component::values",
         "component::matching",
         "component::typed",
@@ -453,9 +456,12 @@ struct Split {
     top: Vec<(String, f64)>,
     /// The part of the JIT code that is trampolines, not guest functions.
     trampolines: f64,
+    /// JIT code per [`AREAS`] (meaningful when `named`: the component had a name section).
+    areas: [f64; AREAS.len()],
+    named: bool,
 }
 
-/// Functions listed per operation.
+/// Functions listed per operation (`PROFILE_TOP` to change).
 const TOP: usize = 15;
 
 fn split(p: &Profile, jit: Option<&JitMap>) -> Split {
@@ -494,10 +500,156 @@ fn split(p: &Profile, jit: Option<&JitMap>) -> Split {
         }
         *merged.entry(key).or_default() += c as f64 / n;
     }
-    let mut top: Vec<(String, f64)> = merged.into_iter().collect();
+    let guest: Vec<String> = merged.keys().filter(|k| k.starts_with("wasm[")).cloned().collect();
+    let plain = demangle_all(&guest);
+    let named = guest.iter().any(|g| g.contains(' '));
+    let mut areas = [0.0; AREAS.len()];
+    let mut top: Vec<(String, f64)> = Vec::new();
+    for (f, c) in merged {
+        let f = plain.get(&f).cloned().unwrap_or(f);
+        if f.starts_with("wasm[") || f.starts_with("(JIT") {
+            areas[area(&f)] += c;
+        }
+        top.push((f, c));
+    }
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
-    top.truncate(TOP);
-    Split { per_op: p.total as f64 / n, cats, callers, top, trampolines: tramp }
+    top.truncate(std::env::var("PROFILE_TOP").ok().and_then(|v| v.parse().ok()).unwrap_or(TOP));
+    Split { per_op: p.total as f64 / n, cats, callers, top, trampolines: tramp, areas, named }
+}
+
+/// Guest function labels (`wasm[M]::function[N] SYMBOL`, the symbol from the component's name
+/// section when it has one) with their Rust symbols demangled by `c++filt` (one process for
+/// all; left mangled when it is missing) and without hashes.
+fn demangle_all(labels: &[String]) -> HashMap<String, String> {
+    use std::io::Write;
+    let syms: Vec<&str> =
+        labels.iter().filter_map(|l| l.split_once(' ').map(|(_, s)| s)).filter(|s| s.starts_with("_ZN") || s.starts_with("_R")).collect();
+    let mut plain: HashMap<&str, String> = HashMap::new();
+    if !syms.is_empty() {
+        let child = std::process::Command::new("c++filt")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if let Ok(mut child) = child {
+            let input = syms.join("\n") + "\n";
+            let mut stdin = child.stdin.take().expect("stdin");
+            let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+            if let Ok(out) = child.wait_with_output() {
+                let text = String::from_utf8_lossy(&out.stdout).to_string();
+                let lines: Vec<&str> = text.lines().collect();
+                if lines.len() == syms.len() {
+                    for (sym, line) in syms.iter().zip(lines) {
+                        plain.insert(sym, line.to_string());
+                    }
+                }
+            }
+            let _ = writer.join();
+        }
+    }
+    let mut out = HashMap::new();
+    for l in labels {
+        let Some((head, sym)) = l.split_once(' ') else {
+            out.insert(l.clone(), l.clone());
+            continue;
+        };
+        let name = plain.get(sym).cloned().unwrap_or_else(|| sym.to_string());
+        out.insert(l.clone(), format!("{head} {}", without_hashes(&name)));
+    }
+    out
+}
+
+/// Legacy symbols end in `::h<16 hex>`; v0 symbols carry crate hashes as `[<hex>]`.
+fn without_hashes(name: &str) -> String {
+    let mut clean = String::new();
+    let mut rest = name;
+    while let Some(i) = rest.find('[') {
+        clean.push_str(&rest[..i]);
+        match rest[i..].find(']') {
+            Some(j) if j > 1 && rest[i + 1..i + j].chars().all(|c| c.is_ascii_hexdigit()) => rest = &rest[i + j + 1..],
+            _ => {
+                clean.push('[');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    clean.push_str(rest);
+    if let Some(i) = clean.rfind("::h") {
+        if clean.len() - i == 19 && clean[i + 3..].chars().all(|c| c.is_ascii_hexdigit()) {
+            clean.truncate(i);
+        }
+    }
+    clean
+}
+
+/// Areas of the guest code, by the (demangled) names of its functions.
+const AREAS: [&str; 11] = [
+    "allocator: dlmalloc, `__rdl_*`/`__rust_*alloc`, `RawVec` growth, `cabi_realloc`",
+    "JSON reader and writer (`altinn_systemuser::json`)",
+    "text a char at a time: `str`/`char` iteration and methods, `String::push`, case-insensitive compares",
+    "formatting (`core::fmt`, `format!`)",
+    "memcpy/memset/memcmp in the guest",
+    "clones and drops (`Clone`, `to_vec`, `drop_in_place`)",
+    "the rest of the core (`altinn_systemuser`: model, URL, validation, protocol)",
+    "wit-bindgen glue in the guest",
+    "other std/core code",
+    "guest functions without a name (no name section, or made by wasm-opt)",
+    "trampolines between host and wasm",
+];
+
+fn area(label: &str) -> usize {
+    if label.starts_with("(JIT: trampolines") {
+        return 10;
+    }
+    let Some((_, f)) = label.split_once(' ') else { return 9 };
+    let any = |keys: &[&str]| keys.iter().any(|k| f.contains(k));
+    if f.starts_with('(') {
+        9
+    } else if any(&[
+        "dlmalloc",
+        "__rdl_",
+        "__rust_alloc",
+        "__rust_dealloc",
+        "__rust_realloc",
+        "alloc::alloc::",
+        "raw_vec",
+        "RawVec",
+        "Allocator",
+        "Global>::alloc",
+        "cabi_realloc",
+        "Vec<T,A>::reserve",
+        "finish_grow",
+    ]) {
+        0
+    } else if any(&["altinn_systemuser::json"]) {
+        1
+    } else if any(&[
+        "core::str::",
+        "<str>::",
+        "<char>::",
+        "core::char::",
+        "String>::push",
+        "CharIndices",
+        "Chars",
+        "eq_ignore_ascii_case",
+        "to_ascii_lowercase",
+        "core::unicode",
+        "SliceIndex<str>",
+    ]) {
+        2
+    } else if any(&["core::fmt", "alloc::fmt", "fmt::Write"]) {
+        3
+    } else if ["memcpy", "memmove", "memset", "memcmp", "bcmp"].contains(&f) || any(&["compiler_builtins::mem"]) {
+        4
+    } else if any(&["drop_in_place", "as core::clone::Clone", "to_vec"]) {
+        5
+    } else if any(&["altinn_systemuser"]) {
+        6
+    } else if any(&["wit_bindgen", "_export_", "cabi_post"]) {
+        7
+    } else {
+        8
+    }
 }
 
 fn label(op: &str) -> &str {
@@ -580,11 +732,13 @@ pub fn report(dir: &Path, ops: &[&str]) -> String {
 
     s.push_str("### Where the component's instructions go (callgrind, per operation)\n\n");
     s.push_str(
-        "Self instructions per operation by function, grouped. JIT code has no symbols under valgrind: every unnamed \
-         frame in anonymous memory is the guest (the core module as cranelift compiled it, with its fuel or epoch \
-         checks inline). *fuel checks* = guest code with fuel − guest code without. *calls from* splits the \
-         malloc and memcpy rows by the group of their direct caller (inclusive cost of those calls). The last rows are \
-         for comparison: the same operation natively, and the guest code alone against it.\n\n",
+        "Self instructions per operation by function, grouped. Valgrind sees JIT code as anonymous memory without \
+         symbols: every such frame is the guest (the core module as cranelift compiled it, with its fuel or epoch \
+         checks inline, and the trampolines between host and wasm); the run records where each guest function's code \
+         lies, so the top-functions lists below name them `wasm[0]::function[N]`. *fuel checks* = guest code with \
+         fuel − guest code without (*epoch checks* likewise). *… of which called by* splits the malloc and memcpy \
+         rows by the group of their direct caller (the inclusive cost of those calls). The last rows are for \
+         comparison: the same operation natively, and the guest code alone against it.\n\n",
     );
     let mut head = vec!["where".to_string()];
     let mut sides = Vec::new();
@@ -619,7 +773,9 @@ pub fn report(dir: &Path, ops: &[&str]) -> String {
     for (cat, name) in CATS {
         row(&mut s, name, &|sp, _, _| Some(sp.cats.get(&cat).copied().unwrap_or(0.0)));
         if cat == Cat::Guest {
-            row(&mut s, "… of which trampolines between host and wasm (JIT code outside guest functions)", &|sp, _, _| Some(sp.trampolines));
+            row(&mut s, "… of which trampolines between host and wasm (JIT code outside guest functions)", &|sp, _, _| {
+                Some(sp.trampolines)
+            });
         }
         if matches!(cat, Cat::Malloc | Cat::Memcpy) {
             row(&mut s, "… of which called by lowering/lifting", &|sp, _, _| {
@@ -648,6 +804,27 @@ pub fn report(dir: &Path, ops: &[&str]) -> String {
         cells.push(String::new());
     }
     s.push_str(&format!("| {} |\n\n", cells.join(" | ")));
+    if sides.iter().any(|(op, side)| get(op, side).is_some_and(|sp| sp.named)) {
+        s.push_str("### The guest code by area (callgrind, per operation)\n\n");
+        s.push_str(
+            "The *guest wasm code* row above, split by the Rust functions the JIT code belongs to (names from the \
+             component's name section; fuel or epoch checks are inside each function's code).\n\n",
+        );
+        s.push_str(&format!("| {} |\n", head.join(" | ")));
+        s.push_str(&format!("|:---|{}\n", "---:|".repeat(head.len() - 1)));
+        for (i, name) in AREAS.iter().enumerate() {
+            row(&mut s, name, &|sp, _, _| Some(sp.areas[i]));
+        }
+        row(&mut s, "**guest code, all**", &|sp, _, _| Some(sp.areas.iter().sum()));
+        s.push('\n');
+    } else {
+        s.push_str(
+            "The guest functions below are numbered, not named: the component has no name section. For names, profile a \
+             build that keeps it (rustc with `CARGO_PROFILE_WASM_STRIP=none`, `wasm-opt -g`: the same code, the same \
+             counts) with `PROFILE_COMPONENT=FILE bash bench/profile.sh`; the report then also splits the guest code \
+             by area (allocator, JSON, text, formatting …).\n\n",
+        );
+    }
     for op in ops {
         if let Some(sp) = get(op, "fuel") {
             s.push_str(&format!("Top functions by self instructions per operation, {} (fuel):\n\n", label(op)));
