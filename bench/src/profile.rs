@@ -804,6 +804,38 @@ pub fn report(dir: &Path, ops: &[&str]) -> String {
         cells.push(String::new());
     }
     s.push_str(&format!("| {} |\n\n", cells.join(" | ")));
+    // The split the issue asks for: what the runtime costs whatever our code does, what fuel
+    // costs, and what our own code costs against the same code compiled natively.
+    s.push_str("### Ours and the runtime's (from the table above, fuel on)\n\n");
+    s.push_str("| operation | runtime: lowering/lifting, call entry, host malloc/memcpy, builtins, trampolines | fuel checks | our guest code without fuel checks or trampolines | that guest code / native | whole component / native |\n");
+    s.push_str("|:---|---:|---:|---:|---:|---:|\n");
+    for op in ops {
+        let (Some(fu), Some(nf), Some(nat)) = (get(op, "fuel"), get(op, "nofuel"), get(op, "native")) else { continue };
+        let cat = |sp: &Split, c: Cat| sp.cats.get(&c).copied().unwrap_or(0.0);
+        let runtime: f64 =
+            [Cat::Builtins, Cat::LowerLift, Cat::Entry, Cat::Malloc, Cat::Memcpy, Cat::Rest].iter().map(|c| cat(fu, *c)).sum::<f64>()
+                + fu.trampolines;
+        let fuel = cat(fu, Cat::Guest) - cat(nf, Cat::Guest);
+        let ours = cat(nf, Cat::Guest) - nf.trampolines;
+        s.push_str(&format!(
+            "| {} | {} ({}; {} of native) | {} ({}) | {} ({}) | {} | {} |\n",
+            label(op),
+            group(runtime),
+            pct(runtime, fu.per_op),
+            ratio(runtime, nat.per_op),
+            group(fuel),
+            pct(fuel, fu.per_op),
+            group(ours),
+            pct(ours, fu.per_op),
+            ratio(ours, nat.per_op),
+            ratio(fu.per_op, nat.per_op)
+        ));
+    }
+    s.push_str(
+        "\nThe runtime's column is paid on every call whatever the guest does; with fuel on, the checks come on top of \
+         every function entry and loop (epoch interruption costs about as much, see the first table). The guest column is \
+         ours: the core built for size (`opt-level = \"z\"`, the 256,000-byte limit) and compiled by cranelift.\n\n",
+    );
     if sides.iter().any(|(op, side)| get(op, side).is_some_and(|sp| sp.named)) {
         s.push_str("### The guest code by area (callgrind, per operation)\n\n");
         s.push_str(
