@@ -17,6 +17,11 @@ pub fn normalize_org_no(org_no: &str) -> &str {
 
 /// 9 ASCII digits with a valid mod-11 check digit. Returns the bare digits.
 pub fn check_org_no(org_no: &str, field: &str) -> Result<String, Violation> {
+    org_no_digits(org_no, field).map(str::to_string)
+}
+
+/// `check_org_no`, borrowing.
+pub fn org_no_digits<'a>(org_no: &'a str, field: &str) -> Result<&'a str, Violation> {
     let bare = normalize_org_no(org_no);
     if bare.is_empty() {
         return Err(Violation::new("required", field, "an organisation number is required (9 digits)"));
@@ -28,21 +33,21 @@ pub fn check_org_no(org_no: &str, field: &str) -> Result<String, Violation> {
             format!("{} is not an organisation number: it must be exactly 9 digits 0-9 (an optional 0192: prefix is allowed)", quote(bare)),
         ));
     }
-    let digits: Vec<u32> = bare.bytes().map(|b| u32::from(b - b'0')).collect();
-    let sum: u32 = digits.iter().zip(ORG_WEIGHTS).map(|(d, w)| d * w).sum();
+    let digit = |i: usize| u32::from(bare.as_bytes()[i] - b'0');
+    let sum: u32 = ORG_WEIGHTS.iter().enumerate().map(|(i, w)| digit(i) * w).sum();
     let check = match sum % 11 {
         0 => Some(0),
         1 => None,
         r => Some(11 - r),
     };
-    if check != Some(digits[8]) {
+    if check != Some(digit(8)) {
         return Err(Violation::new(
             "org-no-checksum",
             field,
             format!("{bare} is not a valid organisation number: its check digit (mod 11) is wrong; check for a typo"),
         ));
     }
-    Ok(bare.to_string())
+    Ok(bare)
 }
 
 fn system_name_char(c: char) -> bool {
@@ -51,17 +56,23 @@ fn system_name_char(c: char) -> bool {
 
 /// `<9-digit vendor org no>_<name>`, with nothing in it that could change a route.
 pub fn check_system_id(system_id: &str, field: &str) -> Result<String, Violation> {
+    system_id_trimmed(system_id, field).map(str::to_string)
+}
+
+/// `check_system_id`, borrowing.
+pub fn system_id_trimmed<'a>(system_id: &'a str, field: &str) -> Result<&'a str, Violation> {
     let id = system_id.trim();
     if id.is_empty() {
         return Err(Violation::new("required", field, "a system id is required, e.g. 991825827_smartcloud"));
     }
-    if id.chars().count() > MAX_LEN {
+    if crate::text::longer_than(id, MAX_LEN) {
         return Err(too_long(field, id));
     }
+    let name = &id.as_bytes()[id.len().min(10)..];
     let valid = id.len() > 10
         && id.as_bytes()[..9].iter().all(u8::is_ascii_digit)
         && id.as_bytes()[9] == b'_'
-        && id[10..].chars().all(system_name_char);
+        && if name.is_ascii() { name.iter().all(|&b| system_name_char(char::from(b))) } else { id[10..].chars().all(system_name_char) };
     if !valid {
         return Err(Violation::new(
             "system-id-format",
@@ -72,7 +83,7 @@ pub fn check_system_id(system_id: &str, field: &str) -> Result<String, Violation
             ),
         ));
     }
-    Ok(id.to_string())
+    Ok(id)
 }
 
 fn external_ref_char(c: char) -> bool {
@@ -82,11 +93,16 @@ fn external_ref_char(c: char) -> bool {
 /// At most 255 characters from Maskinporten's set `[a-zA-Z0-9æøåÆØÅ_-]` (MP-302 otherwise,
 /// when the ref is repeated in a system-user token request).
 pub fn check_external_ref(external_ref: &str, field: &str) -> Result<String, Violation> {
+    external_ref_trimmed(external_ref, field).map(str::to_string)
+}
+
+/// `check_external_ref`, borrowing.
+pub fn external_ref_trimmed<'a>(external_ref: &'a str, field: &str) -> Result<&'a str, Violation> {
     let r = external_ref.trim();
     if r.is_empty() {
         return Err(Violation::new("required", field, "an external ref must not be empty (leave it out to use the organisation number)"));
     }
-    if r.chars().count() > MAX_LEN {
+    if crate::text::longer_than(r, MAX_LEN) {
         return Err(too_long(field, r));
     }
     if let Some(bad) = r.chars().find(|c| !external_ref_char(*c)) {
@@ -100,14 +116,15 @@ pub fn check_external_ref(external_ref: &str, field: &str) -> Result<String, Vio
             ),
         ));
     }
-    Ok(r.to_string())
+    Ok(r)
 }
 
 /// A request id: a UUID (8-4-4-4-12 hex digits). Returns it in lower case.
 pub fn check_request_id(id: &str, field: &str) -> Result<String, Violation> {
     let id = id.trim();
-    let shape_ok =
-        id.len() == 36 && id.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() });
+    // By byte: a non-ASCII character fails both tests either way.
+    let shape_ok = id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() });
     if !shape_ok {
         return Err(Violation::new(
             "request-id-format",

@@ -4,6 +4,8 @@
 //! input: nesting depth is bounded, duplicate member names (compared ASCII-case-insensitively,
 //! as the server reads them) are refused, and the input must be UTF-8.
 
+use std::borrow::Cow;
+
 /// A JSON value. Numbers keep their text; objects keep member order and original names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Json {
@@ -22,7 +24,7 @@ impl Json {
     /// The member `name` (ASCII-case-insensitive), `None` when absent.
     pub fn member(&self, name: &str) -> Option<&Json> {
         match self {
-            Json::Object(members) => members.iter().find(|(k, _)| k.len() == name.len() && k.eq_ignore_ascii_case(name)).map(|(_, v)| v),
+            Json::Object(members) => members.iter().find(|(k, _)| same_name(k, name)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -77,7 +79,7 @@ impl Json {
     }
 }
 
-fn write_string(s: &str, out: &mut String) {
+pub(crate) fn write_string(s: &str, out: &mut String) {
     out.reserve(s.len() + 2);
     out.push('"');
     let b = s.as_bytes();
@@ -108,11 +110,60 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Member names are compared as the server compares them: ASCII-case-insensitively. Inlined,
+/// so that the length test (which rules out most names) costs no call; names are mostly
+/// spelt exactly as looked up, so an exact compare comes first.
+#[inline(always)]
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a == b || a.eq_ignore_ascii_case(b))
+}
+
 /// Parses one JSON document (surrounding white space allowed, nothing after it).
 pub fn parse(bytes: &[u8]) -> Result<Json, String> {
+    parse_borrowed(bytes).map(Value::into_owned)
+}
+
+/// A parsed value that borrows from the input: member names and strings without escapes are
+/// not copied, so reading a response allocates little more than the lists and objects.
+#[derive(Debug)]
+pub(crate) enum Value<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a str),
+    String(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
+}
+
+impl<'a> Value<'a> {
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    pub(crate) fn into_owned(self) -> Json {
+        match self {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(b),
+            Value::Number(n) => Json::Number(n.to_string()),
+            Value::String(s) => Json::String(s.into_owned()),
+            Value::Array(items) => Json::Array(items.into_iter().map(Value::into_owned).collect()),
+            Value::Object(members) => Json::Object(members.into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()),
+        }
+    }
+}
+
+/// `parse`, borrowing from `bytes`.
+pub(crate) fn parse_borrowed(bytes: &[u8]) -> Result<Value<'_>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 (at byte {})", e.valid_up_to()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut p = Parser { b: text.as_bytes(), text, i: 0 };
+    let mut p = Parser { b: text.as_bytes(), text, i: 0, members: Vec::new(), items: Vec::new() };
     p.ws();
     let value = p.value(0)?;
     p.ws();
@@ -126,9 +177,13 @@ struct Parser<'a> {
     b: &'a [u8],
     text: &'a str,
     i: usize,
+    /// The members of the objects (and items of the lists) being read, innermost last: each is
+    /// moved into a vector of exactly its size when it ends, instead of growing one per value.
+    members: Vec<(Cow<'a, str>, Value<'a>)>,
+    items: Vec<Value<'a>>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn error(&self, what: &str) -> String {
         format!("{what} at byte {}", self.i)
     }
@@ -145,7 +200,7 @@ impl Parser<'_> {
         self.b.get(self.i).copied()
     }
 
-    fn literal(&mut self, word: &str, value: Json) -> Result<Json, String> {
+    fn literal(&mut self, word: &str, value: Value<'a>) -> Result<Value<'a>, String> {
         if self.b[self.i..].starts_with(word.as_bytes()) {
             self.i += word.len();
             Ok(value)
@@ -154,7 +209,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, String> {
+    fn value(&mut self, depth: usize) -> Result<Value<'a>, String> {
         if depth >= MAX_DEPTH {
             return Err(self.error(&format!("nested deeper than {MAX_DEPTH} levels")));
         }
@@ -162,22 +217,22 @@ impl Parser<'_> {
             None => Err(self.error("unexpected end of input")),
             Some(b'{') => self.object(depth),
             Some(b'[') => self.array(depth),
-            Some(b'"') => self.string().map(Json::String),
-            Some(b't') => self.literal("true", Json::Bool(true)),
-            Some(b'f') => self.literal("false", Json::Bool(false)),
-            Some(b'n') => self.literal("null", Json::Null),
+            Some(b'"') => self.string().map(Value::String),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(_) => Err(self.error("unexpected character")),
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Json, String> {
+    fn object(&mut self, depth: usize) -> Result<Value<'a>, String> {
         self.i += 1;
-        let mut members: Vec<(String, Json)> = Vec::new();
+        let mark = self.members.len();
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
-            return Ok(Json::Object(members));
+            return Ok(Value::Object(Vec::new()));
         }
         loop {
             self.ws();
@@ -185,7 +240,7 @@ impl Parser<'_> {
                 return Err(self.error("expected a member name"));
             }
             let name = self.string()?;
-            if members.iter().any(|(k, _)| k.len() == name.len() && k.eq_ignore_ascii_case(&name)) {
+            if self.members[mark..].iter().any(|(k, _)| same_name(k, &name)) {
                 return Err(self.error(&format!("duplicate member {}", crate::text::quote(&name))));
             }
             self.ws();
@@ -195,42 +250,42 @@ impl Parser<'_> {
             self.i += 1;
             self.ws();
             let value = self.value(depth + 1)?;
-            members.push((name, value));
+            self.members.push((name, value));
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Json::Object(members));
+                    return Ok(Value::Object(self.members.drain(mark..).collect()));
                 }
                 _ => return Err(self.error("expected ',' or '}'")),
             }
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<Json, String> {
+    fn array(&mut self, depth: usize) -> Result<Value<'a>, String> {
         self.i += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         self.ws();
         if self.peek() == Some(b']') {
             self.i += 1;
-            return Ok(Json::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
         loop {
             self.ws();
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
-                    return Ok(Json::Array(items));
+                    return Ok(Value::Array(self.items.drain(mark..).collect()));
                 }
                 _ => return Err(self.error("expected ',' or ']'")),
             }
         }
     }
-
     fn digits(&mut self) -> usize {
         let start = self.i;
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
@@ -239,7 +294,7 @@ impl Parser<'_> {
         self.i - start
     }
 
-    fn number(&mut self) -> Result<Json, String> {
+    fn number(&mut self) -> Result<Value<'a>, String> {
         let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
@@ -266,7 +321,7 @@ impl Parser<'_> {
                 return Err(self.error("invalid number"));
             }
         }
-        Ok(Json::Number(self.text[start..self.i].to_string()))
+        Ok(Value::Number(&self.text[start..self.i]))
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
@@ -279,22 +334,29 @@ impl Parser<'_> {
         Ok(v)
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<Cow<'a, str>, String> {
         self.i += 1;
         let mut out = String::new();
         loop {
-            // Copy the run of plain characters in one go (the input is valid UTF-8).
+            // The run of plain characters up to the next quote, backslash or control character:
+            // all three are ASCII, so the run ends on a character boundary (the input is UTF-8).
             let start = self.i;
-            while self.peek().is_some_and(|c| c != b'"' && c != b'\\' && c >= 0x20) {
-                self.i += 1;
-            }
-            out.push_str(&self.text[start..self.i]);
+            let rest = &self.b[start..];
+            self.i += rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(rest.len());
+            let run = &self.text[start..self.i];
             match self.peek() {
+                // Every escape adds a character, so an empty `out` means there was none.
+                Some(b'"') if out.is_empty() => {
+                    self.i += 1;
+                    return Ok(Cow::Borrowed(run));
+                }
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(out);
+                    out.push_str(run);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
+                    out.push_str(run);
                     self.i += 1;
                     let escape = self.peek().ok_or_else(|| self.error("truncated escape"))?;
                     self.i += 1;

@@ -26,3 +26,17 @@ pub fn quote(text: &str) -> String {
     out.push('"');
     out
 }
+
+/// Whether `text` holds a control character (`char::is_control`), checked by byte when ASCII.
+pub fn has_control(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        text.chars().any(char::is_control)
+    }
+}
+
+/// At least `max + 1` characters: counts them only when the byte length allows it.
+pub fn longer_than(text: &str, max: usize) -> bool {
+    text.len() > max && text.chars().count() > max
+}

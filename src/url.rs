@@ -33,7 +33,7 @@ pub fn parse(text: &str) -> Result<Url<'_>, UrlError> {
     let Some((scheme, rest)) = text.split_once("://") else {
         return Err(UrlError::Relative);
     };
-    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
+    if scheme.is_empty() || !scheme.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')) {
         return Err(UrlError::Relative);
     }
     let scheme = scheme.to_ascii_lowercase();
@@ -49,9 +49,9 @@ pub fn parse(text: &str) -> Result<Url<'_>, UrlError> {
     }
     let (host, port) = split_port(authority)?;
     let host_ok = if host.starts_with('[') {
-        host.ends_with(']') && host[1..host.len() - 1].chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        host.ends_with(']') && host.as_bytes()[1..host.len() - 1].iter().all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
     } else {
-        !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        !host.is_empty() && host.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
     };
     if !host_ok {
         return Err(UrlError::Invalid);
@@ -114,7 +114,10 @@ pub fn encode_component(text: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     out

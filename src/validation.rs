@@ -5,7 +5,7 @@
 use crate::error::{Error, Violation};
 use crate::identifiers::{self, MAX_LEN};
 use crate::model::{AccessPackage, AgentRequestInput, RegisteredSystem, RequestKind, Right, StandardRequestInput};
-use crate::text::quote;
+use crate::text::{has_control, longer_than, quote};
 use crate::url::{self, UrlError};
 
 const PACKAGE_PREFIX: &str = "urn:altinn:accesspackage:";
@@ -26,20 +26,33 @@ struct Common<'a> {
     redirect_url: &'a mut Option<String>,
 }
 
+/// Replaces `s` by `part(s)`, allocating only when that cuts something off.
+fn keep(s: &mut String, part: fn(&str) -> &str) {
+    let kept = part(s);
+    if kept.len() != s.len() {
+        *s = kept.to_string();
+    }
+}
+
 fn trimmed(value: &mut Option<String>) {
-    *value = value.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if let Some(s) = value {
+        keep(s, str::trim);
+        if s.is_empty() {
+            *value = None;
+        }
+    }
 }
 
 /// Trims top-level strings (as the server does), strips `0192:`, and never leaves an empty
 /// external ref (the server would store "" and skip its duplicate check).
 fn normalize(c: Common<'_>) {
-    *c.system_id = c.system_id.trim().to_string();
-    *c.party_org_no = identifiers::normalize_org_no(c.party_org_no).to_string();
+    keep(c.system_id, str::trim);
+    keep(c.party_org_no, identifiers::normalize_org_no);
     trimmed(c.external_ref);
     trimmed(c.integration_title);
     trimmed(c.redirect_url);
     // From a valid org number only, so a bad one is reported once (as partyOrgNo).
-    if c.external_ref.is_none() && identifiers::check_org_no(c.party_org_no, "").is_ok() {
+    if c.external_ref.is_none() && identifiers::org_no_digits(c.party_org_no, "").is_ok() {
         *c.external_ref = Some(c.party_org_no.clone());
     }
 }
@@ -150,22 +163,22 @@ fn finish<T>(violations: Vec<Violation>, value: T) -> Result<T, Error> {
 }
 
 fn check_identity(v: &mut Vec<Violation>, system_id: &str, org_no: &str, external_ref: Option<&str>, system: Option<&RegisteredSystem>) {
-    match identifiers::check_system_id(system_id, "systemId") {
+    match identifiers::system_id_trimmed(system_id, "systemId") {
         Err(e) => v.push(e),
         Ok(id) => {
             if let Some(s) = system.filter(|s| s.id != id) {
                 v.push(Violation::new(
                     "system-mismatch",
                     "systemId",
-                    format!("the request names {} but the registered system given is {}", quote(&id), quote(&s.id)),
+                    format!("the request names {} but the registered system given is {}", quote(id), quote(&s.id)),
                 ));
             }
         }
     }
-    if let Err(e) = identifiers::check_org_no(org_no, "partyOrgNo") {
+    if let Err(e) = identifiers::org_no_digits(org_no, "partyOrgNo") {
         v.push(e);
     }
-    if let Some(Err(e)) = external_ref.map(|r| identifiers::check_external_ref(r, "externalRef")) {
+    if let Some(Err(e)) = external_ref.map(|r| identifiers::external_ref_trimmed(r, "externalRef")) {
         v.push(e);
     }
 }
@@ -173,7 +186,7 @@ fn check_identity(v: &mut Vec<Violation>, system_id: &str, org_no: &str, externa
 fn check_redirect(v: &mut Vec<Violation>, redirect: Option<&str>, system: Option<&RegisteredSystem>) {
     let Some(redirect) = redirect else { return };
     let field = "redirectUrl";
-    if redirect.chars().count() > MAX_LEN * 8 {
+    if longer_than(redirect, MAX_LEN * 8) {
         v.push(identifiers::too_long(field, redirect));
         return;
     }
@@ -224,13 +237,14 @@ fn check_redirect(v: &mut Vec<Violation>, redirect: Option<&str>, system: Option
     }
 }
 
-fn check_string(v: &mut Vec<Violation>, field: String, value: &str) {
+/// `field` names the value in a violation; it is only written out when there is one.
+fn check_string(v: &mut Vec<Violation>, field: impl FnOnce() -> String, value: &str) {
     if value.is_empty() {
-        v.push(Violation::new("required", field, "must not be empty"));
-    } else if value.chars().count() > MAX_LEN {
-        v.push(identifiers::too_long(&field, value));
-    } else if value.chars().any(char::is_control) {
-        v.push(Violation::new("control-character", field, "must not contain control characters (newlines, NUL, …)"));
+        v.push(Violation::new("required", field(), "must not be empty"));
+    } else if longer_than(value, MAX_LEN) {
+        v.push(identifiers::too_long(&field(), value));
+    } else if has_control(value) {
+        v.push(Violation::new("control-character", field(), "must not contain control characters (newlines, NUL, …)"));
     }
 }
 
@@ -252,8 +266,8 @@ fn check_rights(v: &mut Vec<Violation>, rights: &[Right], system: Option<&Regist
             continue;
         }
         for (j, pair) in right.resource.iter().enumerate() {
-            check_string(v, format!("rights[{i}].resource[{j}].id"), &pair.id);
-            check_string(v, format!("rights[{i}].resource[{j}].value"), &pair.value);
+            check_string(v, || format!("rights[{i}].resource[{j}].id"), &pair.id);
+            check_string(v, || format!("rights[{i}].resource[{j}].value"), &pair.value);
         }
         if let Some(system) = system {
             if !system.rights.iter().any(|allowed| same_resource(allowed, right)) {
@@ -274,19 +288,19 @@ fn check_rights(v: &mut Vec<Violation>, rights: &[Right], system: Option<&Regist
 
 fn check_packages(v: &mut Vec<Violation>, packages: &[AccessPackage], system: Option<&RegisteredSystem>) {
     for (i, p) in packages.iter().enumerate() {
-        let field = format!("accessPackages[{i}].urn");
-        if p.urn.is_empty() || p.urn.chars().count() > MAX_LEN || p.urn.chars().any(char::is_control) {
+        let field = || format!("accessPackages[{i}].urn");
+        if p.urn.is_empty() || longer_than(&p.urn, MAX_LEN) || has_control(&p.urn) {
             check_string(v, field, &p.urn);
         } else if !p.urn.starts_with(PACKAGE_PREFIX) {
             v.push(Violation::new(
                 "access-package-urn",
-                field,
+                field(),
                 format!("{} is not an access package URN: they start with {PACKAGE_PREFIX}", quote(&p.urn)),
             ));
         } else if let Some(system) = system.filter(|s| !s.access_packages.iter().any(|a| a.urn == p.urn)) {
             v.push(Violation::new(
                 "AUTH-00063",
-                field,
+                field(),
                 format!(
                     "{} is not one of system {}'s access packages: ask only for packages registered on the system",
                     quote(&p.urn),
@@ -299,6 +313,6 @@ fn check_packages(v: &mut Vec<Violation>, packages: &[AccessPackage], system: Op
 
 fn check_title(v: &mut Vec<Violation>, title: Option<&str>) {
     if let Some(title) = title {
-        check_string(v, "integrationTitle".into(), title);
+        check_string(v, || "integrationTitle".into(), title);
     }
 }

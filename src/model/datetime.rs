@@ -25,12 +25,8 @@ impl DateTime {
             return Err(bad());
         }
         let num = |range: std::ops::Range<usize>| -> Result<i64, String> {
-            let part = &text[range];
-            if part.bytes().all(|c| c.is_ascii_digit()) {
-                part.parse::<i64>().map_err(|_| bad())
-            } else {
-                Err(bad())
-            }
+            // At most 4 digits: no overflow, so no need for `str::parse`.
+            b[range].iter().try_fold(0, |n, &c| if c.is_ascii_digit() { Ok(n * 10 + i64::from(c - b'0')) } else { Err(bad()) })
         };
         let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
         let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);

@@ -9,113 +9,149 @@ use super::{
     StandardRequestInput, SystemUser, SystemUserRequest, UserType,
 };
 use crate::identifiers;
-use crate::json::{self, Json};
+use crate::json::{self, same_name, Value};
+use std::cell::Cell;
+use std::fmt;
 
 /// Parses a body; member names are then looked up ASCII-case-insensitively.
-pub fn parse_body(body: &[u8]) -> Result<Json, String> {
-    json::parse(body).map_err(|e| format!("not valid JSON: {e}"))
+pub fn parse_body(body: &[u8]) -> Result<Value<'_>, String> {
+    json::parse_borrowed(body).map_err(|e| format!("not valid JSON: {e}"))
 }
 
-/// An object whose members are read by (lower-case) name; errors name the path.
-struct Obj<'a> {
-    value: &'a Json,
-    path: String,
+/// Where a value is, for error messages: written out only when there is an error.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    /// The whole body by name (`""` for a create body, whose members are named bare).
+    Root(&'p str),
+    Member(&'p Path<'p>, &'p str),
+    Item(&'p Path<'p>, usize),
 }
 
-fn type_name(v: &Json) -> &'static str {
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root(name) => f.write_str(name),
+            Path::Member(Path::Root(""), name) => f.write_str(name),
+            Path::Member(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Item(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// An object whose members are read by name (ASCII-case-insensitively); errors name the path.
+struct Obj<'v, 'p> {
+    members: &'v [(std::borrow::Cow<'v, str>, Value<'v>)],
+    path: Path<'p>,
+    /// Where the next lookup starts: just after the member found last.
+    next: Cell<usize>,
+}
+
+fn type_name(v: &Value<'_>) -> &'static str {
     v.type_name()
 }
 
-impl<'a> Obj<'a> {
-    fn new(value: &'a Json, path: &str) -> Result<Self, String> {
+impl<'v, 'p> Obj<'v, 'p> {
+    fn new(value: &'v Value<'v>, path: Path<'p>) -> Result<Self, String> {
         match value {
-            Json::Object(_) => Ok(Obj { value, path: path.to_string() }),
+            Value::Object(members) => Ok(Obj { members, path, next: Cell::new(0) }),
             other => Err(format!("{path} must be an object, not {}", type_name(other))),
         }
     }
 
-    fn get(&self, name: &str) -> Option<&'a Json> {
-        self.value.member(name).filter(|v| **v != Json::Null)
-    }
-
-    fn wrong(&self, name: &str, expected: &str, got: &Json) -> String {
-        format!("{}{name} must be {expected}, not {}", self.prefix(), type_name(got))
-    }
-
-    fn prefix(&self) -> String {
-        if self.path.is_empty() {
-            String::new()
-        } else {
-            format!("{}.", self.path)
+    fn get(&self, name: &str) -> Option<&'v Value<'v>> {
+        // Names are unique (the parser refuses duplicates), so where the search starts does not
+        // change what it finds; starting after the last member found makes reading the members
+        // in the order the server writes them one comparison each.
+        let n = self.members.len();
+        let start = self.next.get();
+        for k in 0..n {
+            let i = if start + k >= n { start + k - n } else { start + k };
+            let (key, value) = &self.members[i];
+            if same_name(key, name) {
+                self.next.set(i + 1);
+                return (!matches!(value, Value::Null)).then_some(value);
+            }
         }
+        None
     }
 
-    /// `name` is the wire name; it is looked up lower-cased.
-    fn str(&self, name: &str) -> Result<Option<String>, String> {
+    fn wrong(&self, name: &str, expected: &str, got: &Value<'_>) -> String {
+        format!("{} must be {expected}, not {}", Path::Member(&self.path, name), type_name(got))
+    }
+
+    /// The string member `name` as it is in the body.
+    fn text(&self, name: &str) -> Result<Option<&'v str>, String> {
         match self.get(name) {
             None => Ok(None),
-            Some(Json::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(other) => Err(self.wrong(name, "a string", other)),
         }
     }
 
+    fn str(&self, name: &str) -> Result<Option<String>, String> {
+        Ok(self.text(name)?.map(str::to_string))
+    }
+
+    fn required_text(&self, name: &str) -> Result<&'v str, String> {
+        self.text(name)?.filter(|s| !s.is_empty()).ok_or_else(|| format!("{} is missing", Path::Member(&self.path, name)))
+    }
+
     fn required(&self, name: &str) -> Result<String, String> {
-        self.str(name)?.filter(|s| !s.is_empty()).ok_or_else(|| format!("{}{name} is missing", self.prefix()))
+        self.required_text(name).map(str::to_string)
     }
 
     fn bool(&self, name: &str) -> Result<bool, String> {
         match self.get(name) {
             None => Ok(false),
-            Some(Json::Bool(b)) => Ok(*b),
+            Some(Value::Bool(b)) => Ok(*b),
             Some(other) => Err(self.wrong(name, "true or false", other)),
         }
     }
 
-    fn list(&self, name: &str) -> Result<Option<&'a Vec<Json>>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Json::Array(items)) => Ok(Some(items)),
-            Some(other) => Err(self.wrong(name, "a list", other)),
-        }
-    }
-
     /// Each item of list `name` read with `item`, or `None` when the member is absent.
-    fn each<T>(&self, name: &str, item: impl Fn(&'a Json, &str) -> Result<T, String>) -> Result<Option<Vec<T>>, String> {
-        let Some(items) = self.list(name)? else { return Ok(None) };
-        let path = format!("{}{name}", self.prefix());
-        items.iter().enumerate().map(|(i, v)| item(v, &format!("{path}[{i}]"))).collect::<Result<_, _>>().map(Some)
+    fn each<T>(&self, name: &str, item: impl Fn(&'v Value<'v>, &Path<'_>) -> Result<T, String>) -> Result<Option<Vec<T>>, String> {
+        let items = match self.get(name) {
+            None => return Ok(None),
+            Some(Value::Array(items)) => items,
+            Some(other) => return Err(self.wrong(name, "a list", other)),
+        };
+        let path = Path::Member(&self.path, name);
+        let mut out = Vec::with_capacity(items.len());
+        for (i, v) in items.iter().enumerate() {
+            out.push(item(v, &Path::Item(&path, i))?);
+        }
+        Ok(Some(out))
     }
 
     fn strings(&self, name: &str) -> Result<Vec<String>, String> {
         Ok(self
             .each(name, |v, path| match v {
-                Json::String(s) => Ok(s.clone()),
+                Value::String(s) => Ok(s.to_string()),
                 other => Err(format!("{path} must be a string, not {}", type_name(other))),
             })?
             .unwrap_or_default())
     }
 
-    fn obj(&self, name: &str) -> Result<Option<Obj<'a>>, String> {
-        let path = format!("{}{name}", self.prefix());
-        self.get(name).map(|v| Obj::new(v, &path)).transpose()
+    fn obj<'s>(&'s self, name: &'s str) -> Result<Option<Obj<'v, 's>>, String> {
+        self.get(name).map(|v| Obj::new(v, Path::Member(&self.path, name))).transpose()
     }
 }
 
-fn right(value: &Json, path: &str) -> Result<Right, String> {
-    let o = Obj::new(value, path)?;
+fn right<'v>(value: &'v Value<'v>, path: &Path<'_>) -> Result<Right, String> {
+    let o = Obj::new(value, *path)?;
     let resource = o.each("resource", |v, p| {
-        let pair = Obj::new(v, p)?;
+        let pair = Obj::new(v, *p)?;
         Ok(AttributePair { id: pair.str("id")?.unwrap_or_default(), value: pair.str("value")?.unwrap_or_default() })
     })?;
     Ok(Right { action: o.str("action")?, resource: resource.unwrap_or_default() })
 }
 
-fn package(value: &Json, path: &str) -> Result<AccessPackage, String> {
-    Ok(AccessPackage { urn: Obj::new(value, path)?.str("urn")?.unwrap_or_default() })
+fn package<'v>(value: &'v Value<'v>, path: &Path<'_>) -> Result<AccessPackage, String> {
+    Ok(AccessPackage { urn: Obj::new(value, *path)?.str("urn")?.unwrap_or_default() })
 }
 
-fn created(o: &Obj<'_>) -> Result<Option<DateTime>, String> {
-    o.str("created")?.filter(|t| !t.is_empty()).map_or(Ok(None), |t| DateTime::parse(&t))
+fn created(o: &Obj<'_, '_>) -> Result<Option<DateTime>, String> {
+    o.text("created")?.filter(|t| !t.is_empty()).map_or(Ok(None), DateTime::parse)
 }
 
 /// A create body as a vendor writes it (both kinds).
@@ -131,8 +167,8 @@ struct Create {
 
 fn decode_create(body: &[u8]) -> Result<Create, String> {
     let value = parse_body(body)?;
-    let o = Obj::new(&value, "the create body")?;
-    let o = Obj { path: String::new(), ..o };
+    let o = Obj::new(&value, Path::Root("the create body"))?;
+    let o = Obj { path: Path::Root(""), ..o };
     Ok(Create {
         system_id: o.str("systemId")?.unwrap_or_default(),
         party_org_no: o.str("partyOrgNo")?.unwrap_or_default(),
@@ -170,100 +206,119 @@ pub fn decode_agent_request(body: &[u8]) -> Result<AgentRequestInput, String> {
     })
 }
 
-fn out_rights(rights: &[Right]) -> Json {
-    Json::Array(
-        rights
-            .iter()
-            .map(|r| {
-                let mut m = Vec::new();
-                if let Some(action) = &r.action {
-                    m.push(("action".into(), Json::String(action.clone())));
-                }
-                let pairs = r.resource.iter().map(|p| {
-                    Json::Object(vec![("id".into(), Json::String(p.id.clone())), ("value".into(), Json::String(p.value.clone()))])
-                });
-                m.push(("resource".into(), Json::Array(pairs.collect())));
-                Json::Object(m)
-            })
-            .collect(),
-    )
+/// A create body written straight from the input: camelCase, absent members left out, in the
+/// order `systemId`, `partyOrgNo`, `externalRef`, `integrationTitle`, `redirectUrl`, `rights`,
+/// `accessPackages`.
+struct CreateOut<'a> {
+    system_id: &'a str,
+    party_org_no: &'a str,
+    external_ref: Option<&'a str>,
+    integration_title: Option<&'a str>,
+    redirect_url: Option<&'a str>,
+    rights: Option<&'a [Right]>,
+    access_packages: Option<&'a [AccessPackage]>,
 }
 
-fn out_packages(packages: &[AccessPackage]) -> Json {
-    Json::Array(packages.iter().map(|p| Json::Object(vec![("urn".into(), Json::String(p.urn.clone()))])).collect())
-}
-
-fn out_create(c: Create) -> Vec<u8> {
-    let mut m = vec![("systemId".to_string(), Json::String(c.system_id)), ("partyOrgNo".to_string(), Json::String(c.party_org_no))];
-    let optional = [("externalRef", c.external_ref), ("integrationTitle", c.integration_title), ("redirectUrl", c.redirect_url)];
+fn out_create(c: CreateOut<'_>) -> Vec<u8> {
+    let mut out = String::with_capacity(512);
+    out.push_str("{\"systemId\":");
+    json::write_string(c.system_id, &mut out);
+    out.push_str(",\"partyOrgNo\":");
+    json::write_string(c.party_org_no, &mut out);
+    let optional =
+        [(",\"externalRef\":", c.external_ref), (",\"integrationTitle\":", c.integration_title), (",\"redirectUrl\":", c.redirect_url)];
     for (name, value) in optional {
         if let Some(v) = value {
-            m.push((name.into(), Json::String(v)));
+            out.push_str(name);
+            json::write_string(v, &mut out);
         }
     }
     if let Some(rights) = c.rights {
-        m.push(("rights".into(), out_rights(&rights)));
+        out.push_str(",\"rights\":[");
+        for (i, r) in rights.iter().enumerate() {
+            out.push_str(if i > 0 { ",{" } else { "{" });
+            if let Some(action) = &r.action {
+                out.push_str("\"action\":");
+                json::write_string(action, &mut out);
+                out.push(',');
+            }
+            out.push_str("\"resource\":[");
+            for (j, p) in r.resource.iter().enumerate() {
+                out.push_str(if j > 0 { ",{\"id\":" } else { "{\"id\":" });
+                json::write_string(&p.id, &mut out);
+                out.push_str(",\"value\":");
+                json::write_string(&p.value, &mut out);
+                out.push('}');
+            }
+            out.push_str("]}");
+        }
+        out.push(']');
     }
     if let Some(packages) = c.access_packages {
-        m.push(("accessPackages".into(), out_packages(&packages)));
+        out.push_str(",\"accessPackages\":[");
+        for (i, p) in packages.iter().enumerate() {
+            out.push_str(if i > 0 { ",{\"urn\":" } else { "{\"urn\":" });
+            json::write_string(&p.urn, &mut out);
+            out.push('}');
+        }
+        out.push(']');
     }
-    Json::Object(m).to_text().into_bytes()
+    out.push('}');
+    out.into_bytes()
 }
 
 pub fn encode_standard_request(input: &StandardRequestInput) -> Vec<u8> {
-    let i = input.clone();
-    out_create(Create {
-        system_id: i.system_id,
-        party_org_no: i.party_org_no,
-        external_ref: i.external_ref,
-        integration_title: i.integration_title,
-        rights: i.rights,
-        access_packages: i.access_packages,
-        redirect_url: i.redirect_url,
+    out_create(CreateOut {
+        system_id: &input.system_id,
+        party_org_no: &input.party_org_no,
+        external_ref: input.external_ref.as_deref(),
+        integration_title: input.integration_title.as_deref(),
+        redirect_url: input.redirect_url.as_deref(),
+        rights: input.rights.as_deref(),
+        access_packages: input.access_packages.as_deref(),
     })
 }
 
 /// The agent body never carries rights (validation refuses them before this point).
 pub fn encode_agent_request(input: &AgentRequestInput) -> Vec<u8> {
-    let i = input.clone();
-    out_create(Create {
-        system_id: i.system_id,
-        party_org_no: i.party_org_no,
-        external_ref: i.external_ref,
-        integration_title: i.integration_title,
+    out_create(CreateOut {
+        system_id: &input.system_id,
+        party_org_no: &input.party_org_no,
+        external_ref: input.external_ref.as_deref(),
+        integration_title: input.integration_title.as_deref(),
+        redirect_url: input.redirect_url.as_deref(),
         rights: None,
-        access_packages: Some(i.access_packages),
-        redirect_url: i.redirect_url,
+        access_packages: Some(&input.access_packages),
     })
 }
 
 /// `RequestSystemResponse`.
-pub fn request_from_value(value: &Json, kind: RequestKind) -> Result<SystemUserRequest, String> {
-    let o = Obj::new(value, "the request")?;
-    let id = o.required("id")?;
-    let id = identifiers::check_request_id(&id, "id").map_err(|v| format!("the request's id is unusable: {}", v.message))?;
+pub fn request_from_value(value: &Value<'_>, kind: RequestKind) -> Result<SystemUserRequest, String> {
+    let o = Obj::new(value, Path::Root("the request"))?;
+    let id = o.required_text("id")?;
+    let id = identifiers::check_request_id(id, "id").map_err(|v| format!("the request's id is unusable: {}", v.message))?;
     let party_org_no = o.required("partyOrgNo")?;
     Ok(SystemUserRequest {
         id,
         kind,
-        external_ref: o.str("externalRef")?.filter(|r| !r.is_empty()).unwrap_or_else(|| party_org_no.clone()),
+        external_ref: o.text("externalRef")?.filter(|r| !r.is_empty()).map_or_else(|| party_org_no.clone(), str::to_string),
         system_id: o.required("systemId")?,
         party_org_no,
         integration_title: o.str("integrationTitle")?,
         rights: o.each("rights", right)?.unwrap_or_default(),
         access_packages: o.each("accessPackages", package)?.unwrap_or_default(),
-        status: RequestStatus::from_wire(&o.required("status")?),
-        redirect_url: o.str("redirectUrl")?.filter(|u| !u.is_empty()),
-        confirm_url: o.str("confirmUrl")?.filter(|u| !u.is_empty()),
+        status: RequestStatus::from_wire(o.required_text("status")?),
+        redirect_url: o.text("redirectUrl")?.filter(|u| !u.is_empty()).map(str::to_string),
+        confirm_url: o.text("confirmUrl")?.filter(|u| !u.is_empty()).map(str::to_string),
         escalated: o.bool("escalated")?,
         created: created(&o)?,
         timed_out: o.bool("timedOut")?,
     })
 }
 
-pub fn system_user_from_value(value: &Json) -> Result<SystemUser, String> {
-    let o = Obj::new(value, "the system user")?;
-    let user_type = o.str("userType")?;
+pub fn system_user_from_value(value: &Value<'_>) -> Result<SystemUser, String> {
+    let o = Obj::new(value, Path::Root("the system user"))?;
+    let user_type = o.text("userType")?;
     Ok(SystemUser {
         id: o.required("id")?,
         integration_title: o.str("integrationTitle")?,
@@ -273,43 +328,44 @@ pub fn system_user_from_value(value: &Json) -> Result<SystemUser, String> {
         created: created(&o)?,
         is_deleted: o.bool("isDeleted")?,
         supplier_name: o.str("supplierName")?,
-        supplier_org_no: o.str("supplierOrgNo")?.map(|org| identifiers::normalize_org_no(&org).to_string()),
+        supplier_org_no: o.text("supplierOrgNo")?.map(|org| identifiers::normalize_org_no(org).to_string()),
         external_ref: o.str("externalRef")?,
-        user_type: match user_type.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("standard") => UserType::Standard,
-            Some("agent") => UserType::Agent,
-            Some(_) => UserType::Unknown(user_type.unwrap_or_default()),
+        user_type: match user_type {
+            None => UserType::Standard,
+            Some(t) if t.eq_ignore_ascii_case("standard") => UserType::Standard,
+            Some(t) if t.eq_ignore_ascii_case("agent") => UserType::Agent,
+            Some(t) => UserType::Unknown(t.to_string()),
         },
     })
 }
 
 /// A page: its items read with `item`, and the raw `links.next` URL.
-pub fn page_from_value<T>(value: &Json, item: impl Fn(&Json) -> Result<T, String>) -> Result<(Page<T>, Option<String>), String> {
-    let o = Obj::new(value, "the page")?;
+pub fn page_from_value<T>(value: &Value<'_>, item: impl Fn(&Value<'_>) -> Result<T, String>) -> Result<(Page<T>, Option<String>), String> {
+    let o = Obj::new(value, Path::Root("the page"))?;
     let next = match o.obj("links")? {
-        Some(links) => links.str("next")?.filter(|n| !n.is_empty()),
+        Some(links) => links.text("next")?.filter(|n| !n.is_empty()).map(str::to_string),
         None => None,
     };
     let items = o.each("data", |v, _| item(v))?.unwrap_or_default();
     Ok((Page { items, next_page: None }, next))
 }
 
-fn text(o: &Obj<'_>, name: &str) -> Result<LocalizedText, String> {
+fn text(o: &Obj<'_, '_>, name: &str) -> Result<LocalizedText, String> {
     Ok(match o.obj(name)? {
         Some(t) => LocalizedText { nb: t.str("nb")?, nn: t.str("nn")?, en: t.str("en")? },
         None => LocalizedText::default(),
     })
 }
 
-pub fn registered_system_from_value(value: &Json) -> Result<RegisteredSystem, String> {
-    let o = Obj::new(value, "the registered system")?;
+pub fn registered_system_from_value(value: &Value<'_>) -> Result<RegisteredSystem, String> {
+    let o = Obj::new(value, Path::Root("the registered system"))?;
     let vendor = match o.obj("vendor")? {
-        Some(v) => v.str("ID")?.unwrap_or_default(),
-        None => String::new(),
+        Some(v) => v.text("ID")?.unwrap_or_default(),
+        None => "",
     };
     Ok(RegisteredSystem {
         id: o.required("id")?,
-        vendor_org_no: identifiers::normalize_org_no(&vendor).to_string(),
+        vendor_org_no: identifiers::normalize_org_no(vendor).to_string(),
         name: text(&o, "name")?,
         description: text(&o, "description")?,
         rights: o.each("rights", right)?.unwrap_or_default(),

@@ -54,7 +54,7 @@ pub fn parse(config: &Config, call: &Call, response: &HttpResponse) -> Result<Ou
     }
 }
 
-fn json(response: &HttpResponse) -> Result<crate::json::Json, Error> {
+fn json(response: &HttpResponse) -> Result<crate::json::Value<'_>, Error> {
     if let Some(content_type) = response.header("content-type") {
         if !content_type.to_ascii_lowercase().contains("json") {
             return Err(Error::InvalidResponse(format!("expected JSON but the content type is {}", quote(content_type))));

@@ -34,7 +34,7 @@ fn text(object: &Json, key: &str) -> Option<String> {
 /// Whatever can be read from the body; an empty or non-JSON body gives just the status.
 fn read_problem(response: &HttpResponse) -> Problem {
     let mut problem = Problem { status: response.status, ..Problem::default() };
-    let Ok(body) = crate::wire::parse_body(&response.body) else { return problem };
+    let Ok(body) = crate::json::parse(&response.body) else { return problem };
     let Json::Object(members) = &body else { return problem };
     problem.code = text(&body, "code");
     problem.title = text(&body, "title");
