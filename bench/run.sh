@@ -16,6 +16,8 @@ OUT="$ROOT/BENCHMARKS.md"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/systemuser-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 started=$SECONDS
+# Taken before anything is written: BENCHMARKS.md itself is about to change.
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || echo ' (with uncommitted changes)')"
 say() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - started))" >&2; }
 
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
@@ -99,7 +101,7 @@ section() { # title, status, file[, why it was skipped]
     echo "| machine | $(nproc) CPUs, ${cpu:-unknown CPU}, ${mem:-? GiB} RAM, $(uname -sr) |"
     echo "| load average at the end | $(cut -d' ' -f1-3 /proc/loadavg) |"
     echo "| toolchain | $(rustc --version), wasmtime ${wasmtime_v:-?}, $(node --version 2>/dev/null || echo 'no node'), $(host-examples/python/.venv/bin/python --version 2>/dev/null || echo 'no python venv') |"
-    echo "| commit | $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)') |"
+    echo "| commit | $commit |"
     echo "| run | \`bash bench/run.sh\`${BENCH_QUICK:+ with BENCH_QUICK=1}, $((SECONDS - started)) s in all |"
     echo
     echo "Figures taken on a shared or busy machine are noisy; compare ratios, and re-run on a quiet machine before quoting."
