@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::calls::{native_call, wit_call, ORG, SYS};
+
 use altinn_systemuser as core_;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -42,10 +44,6 @@ fn generate(spec: &Value) -> Vec<u8> {
 fn text(spec: &Value) -> String {
     String::from_utf8(generate(spec)).expect("identifier and token inputs are UTF-8")
 }
-
-const RID: &str = "0f9a5c8e-3f4b-4e2a-9d1c-2b7e6a1d4c3f";
-const SYS: &str = "314248295_smartregnskap";
-const ORG: &str = "310816191";
 
 fn config(env: &str) -> wit::Config {
     let environment = match env {
@@ -98,53 +96,13 @@ fn agent() -> wit::AgentRequestInput {
     }
 }
 
-fn call(name: &str) -> wit::Call {
-    let kind = if name.ends_with("-agent") { wit::RequestKind::Agent } else { wit::RequestKind::Standard };
-    match name {
-        "create-standard" => wit::Call::CreateStandardRequest(standard()),
-        "create-agent" => wit::Call::CreateAgentRequest(agent()),
-        "get" | "get-agent" => wit::Call::GetRequest(wit::RequestId { kind, id: RID.into() }),
-        "by-external-ref" => wit::Call::GetRequestByExternalRef(wit::ExternalRefKey {
-            kind,
-            system_id: SYS.into(),
-            org_no: ORG.into(),
-            external_ref: "kunde-42".into(),
-        }),
-        "list" | "list-agent" => wit::Call::ListRequests(wit::ListRequestsQuery { kind, system_id: SYS.into(), page: None }),
-        "withdraw" => wit::Call::WithdrawRequest(RID.into()),
-        "verify" => wit::Call::VerifySystemUser(wit::VerifyQuery { system_id: SYS.into(), org_no: ORG.into(), external_ref: None }),
-        "list-users" => wit::Call::ListSystemUsers(wit::ListSystemUsersQuery { system_id: SYS.into(), page: None }),
-        "system" => wit::Call::GetRegisteredSystem(SYS.into()),
-        other => panic!("unknown call {other}"),
-    }
-}
-
-fn native_call(name: &str) -> core_::protocol::Call {
-    use core_::model::RequestKind;
-    use core_::protocol::Call;
-    let kind = if name.ends_with("-agent") { RequestKind::Agent } else { RequestKind::Standard };
-    match name {
-        "create-standard" => Call::CreateStandardRequest(Default::default()),
-        "create-agent" => Call::CreateAgentRequest(Default::default()),
-        "get" | "get-agent" => Call::GetRequest { kind, id: RID.into() },
-        "by-external-ref" => {
-            Call::GetRequestByExternalRef { kind, system_id: SYS.into(), org_no: ORG.into(), external_ref: "kunde-42".into() }
-        }
-        "list" | "list-agent" => Call::ListRequests { kind, system_id: SYS.into(), page: None },
-        "withdraw" => Call::WithdrawRequest(RID.into()),
-        "verify" => Call::VerifySystemUser { system_id: SYS.into(), org_no: ORG.into(), external_ref: None },
-        "list-users" => Call::ListSystemUsers { system_id: SYS.into(), page: None },
-        _ => Call::GetRegisteredSystem(SYS.into()),
-    }
-}
-
 fn task(name: &str) -> wit::Task {
     match name {
         "create-standard" => wit::Task::CreateStandardRequest(standard()),
         "create-agent" => wit::Task::CreateAgentRequest(agent()),
         "list-all" => wit::Task::ListAllRequests(wit::AllRequestsQuery { kind: wit::RequestKind::Standard, system_id: SYS.into() }),
         "list-all-users" => wit::Task::ListAllSystemUsers(SYS.into()),
-        other => match call(other) {
+        other => match wit_call(other) {
             wit::Call::GetRequest(r) => wit::Task::GetRequest(r),
             wit::Call::GetRequestByExternalRef(k) => wit::Task::GetRequestByExternalRef(k),
             wit::Call::ListRequests(q) => wit::Task::ListRequests(q),
@@ -259,7 +217,7 @@ fn component_case(s: &mut Session, case: &Value) -> Result<Got, String> {
                 body: generate(&case["body"]),
             };
             let config = config(case["env"].as_str().unwrap_or("tt02"));
-            let call = call(case["call"].as_str().unwrap());
+            let call = wit_call(case["call"].as_str().unwrap());
             let r = s.call(|c, st| c.altinn_systemuser_protocol().call_parse(st, &config, &call, &response)).map_err(trap)?;
             Ok(match r {
                 Ok(o) => {

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::calls::{native_call, wit_call};
+
 #[allow(dead_code)]
 #[path = "../../../fuzz/src/decode.rs"]
 mod decode;
@@ -19,10 +21,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use systemuser_host::wit;
 use systemuser_host::{Runtime, Session};
-
-const RID: &str = "0f9a5c8e-3f4b-4e2a-9d1c-2b7e6a1d4c3f";
-const SYS: &str = "314248295_smartregnskap";
-const ORG: &str = "310816191";
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
@@ -71,66 +69,6 @@ fn native_config(custom: bool) -> core_::model::Config {
         }))
     } else {
         Config::new(Environment::Tt02)
-    }
-}
-
-/// The fuzz target's calls (fuzz/src/lib.rs `call`), as WIT values.
-fn wit_call(name: &str) -> wit::Call {
-    let kind = if name.ends_with("-agent") { wit::RequestKind::Agent } else { wit::RequestKind::Standard };
-    match name {
-        "create-standard" => wit::Call::CreateStandardRequest(wit::StandardRequestInput {
-            system_id: SYS.into(),
-            party_org_no: ORG.into(),
-            external_ref: Some("kunde-42".into()),
-            integration_title: None,
-            rights: Some(vec![wit::Right {
-                action: None,
-                resource: vec![wit::AttributePair { id: "urn:altinn:resource".into(), value: "ske-krav-og-betalinger".into() }],
-            }]),
-            access_packages: None,
-            redirect_url: None,
-        }),
-        "create-agent" => wit::Call::CreateAgentRequest(wit::AgentRequestInput {
-            system_id: "314248295_smartbyraa".into(),
-            party_org_no: ORG.into(),
-            external_ref: None,
-            integration_title: None,
-            access_packages: vec![wit::AccessPackage { urn: "urn:altinn:accesspackage:regnskapsforer-lonn".into() }],
-            redirect_url: None,
-            rights: None,
-        }),
-        "get" | "get-agent" => wit::Call::GetRequest(wit::RequestId { kind, id: RID.into() }),
-        "by-external-ref" => wit::Call::GetRequestByExternalRef(wit::ExternalRefKey {
-            kind,
-            system_id: SYS.into(),
-            org_no: ORG.into(),
-            external_ref: "kunde-42".into(),
-        }),
-        "list" | "list-agent" => wit::Call::ListRequests(wit::ListRequestsQuery { kind, system_id: SYS.into(), page: None }),
-        "withdraw" => wit::Call::WithdrawRequest(RID.into()),
-        "verify" => wit::Call::VerifySystemUser(wit::VerifyQuery { system_id: SYS.into(), org_no: ORG.into(), external_ref: None }),
-        "list-users" => wit::Call::ListSystemUsers(wit::ListSystemUsersQuery { system_id: SYS.into(), page: None }),
-        _ => wit::Call::GetRegisteredSystem(SYS.into()),
-    }
-}
-
-fn native_call(name: &str) -> core_::protocol::Call {
-    use core_::model::RequestKind;
-    use core_::protocol::Call;
-    let kind = if name.ends_with("-agent") { RequestKind::Agent } else { RequestKind::Standard };
-    match name {
-        // parse never reads a create's input: the defaults stand in for the fuzz crate's inputs.
-        "create-standard" => Call::CreateStandardRequest(Default::default()),
-        "create-agent" => Call::CreateAgentRequest(Default::default()),
-        "get" | "get-agent" => Call::GetRequest { kind, id: RID.into() },
-        "by-external-ref" => {
-            Call::GetRequestByExternalRef { kind, system_id: SYS.into(), org_no: ORG.into(), external_ref: "kunde-42".into() }
-        }
-        "list" | "list-agent" => Call::ListRequests { kind, system_id: SYS.into(), page: None },
-        "withdraw" => Call::WithdrawRequest(RID.into()),
-        "verify" => Call::VerifySystemUser { system_id: SYS.into(), org_no: ORG.into(), external_ref: None },
-        "list-users" => Call::ListSystemUsers { system_id: SYS.into(), page: None },
-        _ => Call::GetRegisteredSystem(SYS.into()),
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod calls;
+
 /// The built component: `$SYSTEMUSER_COMPONENT`, else `target/wasm/altinn_systemuser.wasm` in
 /// the workspace. These tests exist to check the built file, so a missing one is a failure.
 pub fn component_path() -> PathBuf {
