@@ -125,15 +125,11 @@ class AltinnProblemError(ProblemError):
         self,
         message: str,
         *,
-        status: int,
-        code: Optional[str] = None,
-        title: Optional[str] = None,
-        detail: Optional[str] = None,
-        trace_id: Optional[str] = None,
         extensions: Optional[Dict[str, str]] = None,
         field_errors: Sequence[Violation] = (),
+        **fields: Any,
     ) -> None:
-        super().__init__(message, status=status, code=code, title=title, detail=detail, trace_id=trace_id)
+        super().__init__(message, **fields)
         #: Extra top-level members (e.g. `NotFoundPackages`), name → JSON text.
         self.extensions: Dict[str, str] = dict(extensions or {})
         #: Field errors of a validation problem.
