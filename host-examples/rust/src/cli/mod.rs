@@ -263,6 +263,11 @@ impl Global {
         })
     }
 
+    /// The Maskinporten key file: `--key`, else `$SYSTEMUSER_KEY_FILE`.
+    pub fn key_file(&self) -> Option<PathBuf> {
+        self.key.clone().or_else(|| std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
+    }
+
     /// A client with real HTTP: with a key (`--key` or `$SYSTEMUSER_KEY_FILE`) it gets its own
     /// tokens from Maskinporten; else it uses the token from `--token-file` or
     /// `$SYSTEMUSER_TOKEN` (none at all: every call that needs one fails with exit 4 and says
@@ -270,8 +275,7 @@ impl Global {
     pub fn client(&self) -> Result<(Runtime, Client), Failure> {
         let environment = self.environment()?;
         let http = UreqTransport::new();
-        let key = self.key.clone().or_else(|| std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from));
-        if let Some(key) = key {
+        if let Some(key) = self.key_file() {
             if self.token_file.is_some() {
                 return Err(Failure::usage("give either a key (--key / $SYSTEMUSER_KEY_FILE) or a token (--token-file), not both"));
             }

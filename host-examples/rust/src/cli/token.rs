@@ -23,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: &Args) -> Result<Exit, Failure> {
-    if global.key.is_none() && std::env::var_os("SYSTEMUSER_KEY_FILE").is_none_or(|v| v.is_empty()) {
+    if global.key_file().is_none() {
         return Err(Failure::usage(
             "a system-user token comes from a grant signed with the vendor's key: pass --key FILE --client-id ID (or set SYSTEMUSER_KEY_FILE and SYSTEMUSER_CLIENT_ID)",
         ));
