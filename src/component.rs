@@ -96,10 +96,11 @@ record!(m::Page<m::SystemUserRequest> => w::RequestPage { items, next_page });
 record!(m::Page<m::SystemUser> => w::SystemUserPage { items, next_page });
 record!(m::CustomEnvironment => w::CustomEnvironment { platform_url, confirm_url, maskinporten_issuer });
 cases!(m::Environment => w::Environment { Production, Tt02, At22, At23, At24, Yt01 ; Custom });
-record!(m::MaskinportenClient => w::MaskinportenClient { client_id, resource });
-record!(m::Config => w::Config { environment, timeout_ms, retry_budget, backoff_ms, maskinporten });
+cases!(m::KeyIdentity => w::KeyIdentity { ; KeyId, CertificateChain });
+record!(m::MaskinportenClient => w::MaskinportenClient { client_id, resource, key });
+record!(m::Config => w::Config { environment, timeout_ms, deadline_ms, retry_budget, backoff_ms, maskinporten });
 record!(core_::Violation => w::Violation { code, field, message });
-cases!(core_::TransportErrorKind => w::TransportErrorKind { Connect, Timeout, ConnectionLost, Other ; });
+cases!(core_::TransportErrorKind => w::TransportErrorKind { Connect, Timeout, ConnectionLost, TooLarge, Other ; });
 record!(core_::TransportFailure => w::TransportFailure { kind, message });
 
 /// 401/403/404/409 travel as the short `status-problem` (their bodies carry no lists).
@@ -121,10 +122,20 @@ impl To<w::Error> for core_::Error {
             C::Forbidden(p) => w::Error::Forbidden(brief(p)),
             C::NotFound(p) => w::Error::NotFound(brief(p)),
             C::Conflict(p) => w::Error::Conflict(brief(p)),
+            C::Unavailable(p) => w::Error::Unavailable(w::Outage {
+                status: p.status,
+                code: p.code,
+                title: p.title,
+                detail: p.detail,
+                trace_id: p.trace_id,
+                retry_after_seconds: p.retry_after_seconds,
+                message: p.message,
+            }),
             C::Transport(t) => w::Error::Transport(t.to()),
             C::Token(t) => w::Error::Token(t),
             C::Maskinporten(p) => w::Error::Maskinporten(brief(p)),
             C::InvalidResponse(t) => w::Error::InvalidResponse(t),
+            C::Misuse(t) => w::Error::Misuse(t),
         }
     }
 }
@@ -147,7 +158,7 @@ impl To<w::Problem> for core_::Problem {
 use core_::http as h;
 cases!(h::Method => wh::Method { Get, Post, Delete ; });
 record!(h::Header => wh::Header { name, value });
-record!(h::HttpRequest => wh::HttpRequest { method, url, headers, body, timeout_ms });
+record!(h::HttpRequest => wh::HttpRequest { method, url, headers, body, timeout_ms, max_response_bytes });
 record!(h::HttpResponse => wh::HttpResponse { status, headers, body });
 same!(Vec<u8>);
 impl To<wp::Outgoing> for wp::Outgoing {
@@ -198,6 +209,13 @@ impl To<wp::Outcome> for Outcome {
 
 fn out<T: To<U>, U, E: To<F>, F>(result: Result<T, E>) -> Result<U, F> {
     result.map(To::to).map_err(To::to)
+}
+
+/// The one conversion of an operation's or a parse's result: kept out of line, as `parse` and
+/// `finish` would otherwise each carry a copy of every outcome and error case.
+#[inline(never)]
+fn outcome(result: Result<Outcome, core_::Error>) -> Result<wp::Outcome, w::Error> {
+    out(result)
 }
 
 /// Validation fails only with violations; the core says so with `Error::Validation`.
@@ -282,7 +300,7 @@ impl wp::Guest for Component {
     }
 
     fn parse(config: w::Config, call: wp::Call, response: wh::HttpResponse) -> Result<wp::Outcome, w::Error> {
-        out(core_::protocol::parse(&config.to(), &call.to(), &response.to()))
+        outcome(core_::protocol::parse(&config.to(), &call.to(), &response.to()))
     }
 }
 
@@ -316,6 +334,7 @@ impl To<wo::Step> for Step {
         match self {
             Step::NeedToken(scopes) => wo::Step::NeedToken(scopes),
             Step::Send(request) => wo::Step::Send(request.to()),
+            Step::Sign(data) => wo::Step::Sign(data),
             Step::Wait(ms) => wo::Step::Wait(ms),
             Step::Done(_) => wo::Step::Done,
         }
@@ -329,43 +348,20 @@ impl To<op::Input> for wo::Input {
             wo::Input::TokenFailed(m) => op::Input::TokenFailed(m),
             wo::Input::Response(r) => op::Input::Response(r.to()),
             wo::Input::TransportFailed(f) => op::Input::TransportFailed(f.to()),
+            wo::Input::Signature(s) => op::Input::Signature(s),
+            wo::Input::SignFailed(m) => op::Input::SignFailed(m),
             wo::Input::Waited => op::Input::Waited,
         }
     }
 }
 
-/// The `signer`, `clock` and `random` imports, for grants.
-struct ImportedHost;
-
-impl core_::maskinporten::GrantHost for ImportedHost {
-    fn now(&self) -> m::DateTime {
-        altinn::systemuser::clock::now().to()
-    }
-
-    fn random_bytes(&self, len: u32) -> Vec<u8> {
-        altinn::systemuser::random::random_bytes(len)
-    }
-
-    fn identity(&self) -> Result<core_::maskinporten::KeyIdentity, String> {
-        use altinn::systemuser::signer::{identity, KeyIdentity as K};
-        identity().map(|k| match k {
-            K::KeyId(kid) => core_::maskinporten::KeyIdentity::KeyId(kid),
-            K::CertificateChain(chain) => core_::maskinporten::KeyIdentity::CertificateChain(chain),
-        })
-    }
-
-    fn sign(&self, data: &[u8]) -> Result<Vec<u8>, String> {
-        altinn::systemuser::signer::sign(data)
-    }
-}
-
 thread_local! {
     /// One token cache per instance, shared by its operations.
-    static GRANTS: core_::maskinporten::Grants = core_::maskinporten::Grants::new(std::rc::Rc::new(ImportedHost));
+    static CACHE: core_::maskinporten::SharedCache = core_::maskinporten::SharedCache::default();
 }
 
-fn operation(config: w::Config, task: wo::Task) -> op::Operation {
-    GRANTS.with(|grants| op::Operation::with_grants(config.to(), task.to(), grants.clone()))
+fn operation(config: w::Config, task: wo::Task, now: w::Datetime, seed: &[u8]) -> op::Operation {
+    CACHE.with(|cache| op::Operation::with_cache(config.to(), task.to(), now.to(), seed, cache.clone()))
 }
 
 /// The exported resource: the core machine behind a `RefCell` (WIT methods take `&self`).
@@ -376,8 +372,8 @@ impl wo::Guest for Component {
 }
 
 impl wo::GuestOperation for OperationResource {
-    fn new(config: w::Config, task: wo::Task) -> Self {
-        OperationResource(std::cell::RefCell::new(operation(config, task)))
+    fn new(config: w::Config, task: wo::Task, now: w::Datetime, seed: Vec<u8>) -> Self {
+        OperationResource(std::cell::RefCell::new(operation(config, task, now, &seed)))
     }
 
     fn start(&self) -> wo::Step {
@@ -387,24 +383,45 @@ impl wo::GuestOperation for OperationResource {
         self.0.borrow_mut().start().to()
     }
 
-    fn advance(&self, input: wo::Input) -> wo::Step {
-        self.0.borrow_mut().advance(input.to()).to()
+    fn advance(&self, input: wo::Input, now: w::Datetime) -> wo::Step {
+        self.0.borrow_mut().advance(input.to(), now.to()).to()
     }
 
     fn finish(&self) -> Result<wp::Outcome, w::Error> {
-        out(self.0.borrow().result())
+        outcome(self.0.borrow().result())
+    }
+}
+
+/// `client.run`'s capabilities: the imports.
+struct Imports;
+
+impl op::Io for Imports {
+    fn token(&mut self, scopes: &[String]) -> Result<String, String> {
+        altinn::systemuser::token::access_token(scopes)
+    }
+
+    fn send(&mut self, request: &core_::http::HttpRequest) -> Result<core_::http::HttpResponse, core_::TransportFailure> {
+        out(wh::send(&request.clone().to()))
+    }
+
+    fn sign(&mut self, data: &[u8]) -> Result<Vec<u8>, String> {
+        altinn::systemuser::signer::sign(data)
+    }
+
+    fn sleep(&mut self, ms: u32) {
+        altinn::systemuser::timer::sleep(ms)
+    }
+
+    fn now(&mut self) -> m::DateTime {
+        altinn::systemuser::clock::now().to()
     }
 }
 
 impl wc::Guest for Component {
     fn run(config: w::Config, task: wo::Task) -> wo::Operation {
-        let mut operation = operation(config, task);
-        op::drive(
-            &mut operation,
-            altinn::systemuser::token::access_token,
-            |request| out(wh::send(&request.clone().to())),
-            altinn::systemuser::timer::sleep,
-        );
+        let seed = altinn::systemuser::random::random_bytes(16);
+        let mut operation = operation(config, task, altinn::systemuser::clock::now(), &seed);
+        op::drive(&mut operation, &mut Imports);
         wo::Operation::new(OperationResource(std::cell::RefCell::new(operation)))
     }
 }

@@ -1,31 +1,50 @@
 //! Operations that take more than one HTTP exchange, as sans-IO state machines: the host feeds
-//! in what happened (a token, a response, a transport failure, a finished wait) and gets the
-//! next step. Written once; the synchronous `client` loop and asynchronous hosts pump the same.
+//! in what happened (a token, a response, a transport failure, a signature, a finished wait)
+//! with its clock, and gets the next step. The machine calls nothing: time comes with every
+//! input, randomness once at construction (the seed of its grants' `jti`), and signing is a
+//! step. Written once; the synchronous `client` loop (`drive`), asynchronous hosts and the C ABI
+//! pump the same.
 //!
-//! Rules (API.md §3, §5): reads are retried after transport failures and 5xx, bounded, with
-//! back-off; a create is never sent twice blindly: when its answer is lost (or is a 5xx) the
-//! request is looked up by its external ref first, so a lost answer neither duplicates nor
-//! loses it. Before a create, the registered system is read for a pre-flight check when the
-//! host grants `systemregister.write`; the server's answer still wins.
+//! Rules (API.md §3, §5, SECURITY.md's limits policy): reads are retried after transient
+//! transport failures, 429 and 5xx, bounded by the retry budget and the deadline, with back-off
+//! and the server's `Retry-After`; a create is never sent twice blindly: when its answer is lost
+//! (or is a 5xx) the request is looked up by its external ref first, so a lost answer neither
+//! duplicates nor loses it. Before a create, the registered system is read for a pre-flight
+//! check when the host grants `systemregister.write`; the server's answer still wins. Every
+//! answer is bound to its question (`protocol::parse`), and a bearer token a server quotes back
+//! is redacted from every error.
 //!
 //! Tokens come from the host (`NeedToken`) or, when `config.maskinporten` is set, from a grant
-//! the machine sends itself (`maskinporten`), retried like a read: each retry is a new grant.
+//! the machine builds, has signed (`Sign`) and sends itself, retried like a read: each retry is
+//! a new grant.
+
+use std::collections::BTreeSet;
 
 use crate::error::{Error, TransportErrorKind, TransportFailure};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::maskinporten::{self, AccessToken, Grants, SystemUserOf, Want};
-use crate::model::{AgentRequestInput, Config, Page, RegisteredSystem, RequestKind, StandardRequestInput, SystemUser, SystemUserRequest};
+use crate::maskinporten::{self, AccessToken, JtiSource, SharedCache, SystemUserOf, Unsigned, Want};
+use crate::model::{
+    AgentRequestInput, Config, DateTime, Page, RegisteredSystem, RequestKind, StandardRequestInput, SystemUser, SystemUserRequest,
+};
 pub use crate::protocol::Outcome;
 use crate::protocol::{self, Call};
 use crate::secret::Secret;
+use crate::text::clip;
 use crate::validation;
 
 /// Longest single back-off, whatever the configured start and the attempt.
 const MAX_BACKOFF_MS: u32 = 30_000;
-/// A listing longer than this is a server that never ends its pages.
-const MAX_PAGES: usize = 10_000;
+/// Longest `Retry-After` the machine waits for; a server asking for more gets `unavailable`
+/// with its figure, for the caller to schedule.
+pub const MAX_RETRY_AFTER_SECS: u32 = 30;
+/// An exchange is not started with less of the deadline left than this.
+const MIN_EXCHANGE_MS: u64 = 250;
+/// Pages one list of all pages may take: at 50 items a page, 250,000 items, more than any
+/// system holds. A server whose pages never end is stopped here.
+pub const MAX_PAGES: usize = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Task {
     CreateStandardRequest(StandardRequestInput),
     CreateAgentRequest(AgentRequestInput),
@@ -48,19 +67,26 @@ pub enum Task {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+#[non_exhaustive]
 pub enum Step {
     NeedToken(Vec<String>),
     Send(HttpRequest),
+    /// Sign these bytes (RS256) with the key of `config.maskinporten.key`.
+    Sign(Vec<u8>),
     Wait(u32),
     Done(Result<Outcome, Error>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Input {
     Token(Secret),
     TokenFailed(String),
     Response(HttpResponse),
     TransportFailed(TransportFailure),
+    Signature(Vec<u8>),
+    SignFailed(String),
     Waited,
 }
 
@@ -82,6 +108,8 @@ enum Purpose {
 enum Awaiting {
     Nothing,
     Token,
+    /// The host's signature over a grant.
+    Signature,
     /// The answer to a Maskinporten grant.
     Grant,
     Response,
@@ -94,9 +122,15 @@ enum Awaiting {
 pub struct Operation {
     config: Config,
     task: Task,
-    /// The host's signer, clock and randomness and the shared token cache, for grants.
-    grants: Option<Grants>,
-    /// The grant in flight.
+    /// The instance's token cache, shared by its operations.
+    cache: SharedCache,
+    jti: JtiSource,
+    /// The host's clock at the last input, and when the deadline started counting (at
+    /// construction, and again at each page of a list of all pages).
+    now: DateTime,
+    started: DateTime,
+    /// The grant waiting for its signature, then for its answer.
+    unsigned_grant: Option<Unsigned>,
     pending_grant: Option<maskinporten::Pending>,
     /// The exchange in progress and why.
     call: Option<(Call, Purpose)>,
@@ -107,9 +141,11 @@ pub struct Operation {
     tokens: Vec<(Vec<String>, Secret)>,
     retries_left: u32,
     attempts: u32,
-    /// Accumulated pages of a list-all task, and the page tokens seen (to stop a loop).
+    /// Accumulated pages of a list-all task, the ids in them (lower case: no item twice), and
+    /// the page tokens seen (to stop a loop).
     requests: Vec<SystemUserRequest>,
     users: Vec<SystemUser>,
+    ids: BTreeSet<String>,
     page_tokens: Vec<String>,
     /// The error that started a reconciliation, reported if it cannot be resolved.
     create_failure: Option<Error>,
@@ -117,23 +153,23 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// An operation whose tokens come from the host (`NeedToken`); with `config.maskinporten`
-    /// set it fails, as it has no signer: use `with_grants`.
-    pub fn new(config: Config, task: Task) -> Self {
-        Self::build(config, task, None)
+    /// An operation with a token cache of its own. `now`: the host's clock; `seed`: 16 or more
+    /// bytes from a secure generator (its grants' `jti`).
+    pub fn new(config: Config, task: Task, now: DateTime, seed: &[u8]) -> Self {
+        Self::with_cache(config, task, now, seed, SharedCache::default())
     }
 
-    /// An operation that gets its own tokens from Maskinporten when `config.maskinporten` is set.
-    pub fn with_grants(config: Config, task: Task, grants: Grants) -> Self {
-        Self::build(config, task, Some(grants))
-    }
-
-    fn build(config: Config, task: Task, grants: Option<Grants>) -> Self {
+    /// An operation sharing `cache` with the other operations of an instance.
+    pub fn with_cache(config: Config, task: Task, now: DateTime, seed: &[u8], cache: SharedCache) -> Self {
         Operation {
             retries_left: config.retry_budget,
             config,
             task,
-            grants,
+            cache,
+            jti: JtiSource::new(seed),
+            now,
+            started: now,
+            unsigned_grant: None,
             pending_grant: None,
             call: None,
             unsigned: None,
@@ -142,6 +178,7 @@ impl Operation {
             attempts: 0,
             requests: Vec::new(),
             users: Vec::new(),
+            ids: BTreeSet::new(),
             page_tokens: Vec::new(),
             create_failure: None,
             result: None,
@@ -152,10 +189,13 @@ impl Operation {
         &self.task
     }
 
-    /// The first step. Validates the task locally before anything is sent.
+    /// The first step. Validates the task locally before anything is sent. Called again, a
+    /// finished operation keeps its result and a running one ends with `Misuse`.
     pub fn start(&mut self) -> Step {
-        if self.awaiting != Awaiting::Nothing {
-            return self.protocol_error("start was called twice");
+        match self.awaiting {
+            Awaiting::Finished => return self.done(),
+            Awaiting::Nothing => {}
+            _ => return self.misuse("start was called twice"),
         }
         match self.task.clone() {
             Task::CreateStandardRequest(input) => match validation::validate_standard(input, None) {
@@ -188,10 +228,111 @@ impl Operation {
         }
     }
 
+    /// The next step, given what happened with the previous one and the host's clock now.
+    pub fn advance(&mut self, input: Input, now: DateTime) -> Step {
+        self.now = now;
+        match (self.awaiting, input) {
+            (Awaiting::Finished, _) => self.done(),
+            (Awaiting::Token, Input::Token(token)) => self.keep_token(token),
+            (Awaiting::Token, Input::TokenFailed(message)) => self.on_token_failed(message),
+            (Awaiting::Signature, Input::Signature(signature)) => self.on_signature(&signature),
+            (Awaiting::Signature, Input::SignFailed(message)) => {
+                self.unsigned_grant = None;
+                self.grant_failed(Error::Token(format!("the host could not sign the grant: {}", clip(&message, 300))))
+            }
+            (Awaiting::Grant, Input::Response(response)) => self.on_grant_answer(response),
+            (Awaiting::Grant, Input::TransportFailed(failure)) => {
+                self.pending_grant = None;
+                let error = Error::Transport(failure.clone());
+                match failure.kind.is_transient() {
+                    true => self.retry(None).unwrap_or_else(|| self.grant_failed(error)),
+                    false => self.grant_failed(error),
+                }
+            }
+            (Awaiting::Response, Input::Response(response)) => self.on_response(response),
+            (Awaiting::Response, Input::TransportFailed(failure)) => self.on_transport_failure(failure),
+            (Awaiting::Wait, Input::Waited) => self.resume(),
+            (awaiting, input) => self.misuse(&format!(
+                "the host answered with {} while the operation waits for {}",
+                input_name(&input),
+                awaiting_name(awaiting)
+            )),
+        }
+    }
+
+    /// The result once finished; before that `Misuse`.
+    pub fn result(&self) -> Result<Outcome, Error> {
+        self.result.clone().unwrap_or_else(|| Err(Error::Misuse("the operation has not finished: pump it until a step is done".into())))
+    }
+
+    fn done(&self) -> Step {
+        Step::Done(self.result())
+    }
+
+    fn misuse(&mut self, what: &str) -> Step {
+        self.finish(Err(Error::Misuse(what.to_string())))
+    }
+
+    /// A reply of another kind than the call returns: `parse` never gives one.
+    fn unexpected(&mut self) -> Step {
+        self.finish(Err(Error::InvalidResponse("the answer does not fit the call".into())))
+    }
+
+    /// Ends the operation; every error loses any bearer token a server quoted back.
+    fn finish(&mut self, result: Result<Outcome, Error>) -> Step {
+        let result = result.map_err(|e| {
+            let secrets: Vec<&str> = self.tokens.iter().map(|(_, t)| t.expose()).collect();
+            e.redacted(&secrets)
+        });
+        self.awaiting = Awaiting::Finished;
+        self.result = Some(result);
+        self.done()
+    }
+
+    /// Milliseconds of the deadline left, if there is one.
+    fn remaining_ms(&self) -> Option<u64> {
+        if self.config.deadline_ms == 0 {
+            return None;
+        }
+        let seconds = self.now.seconds.saturating_sub(self.started.seconds);
+        let nanos = i64::from(self.now.nanoseconds) - i64::from(self.started.nanoseconds);
+        let elapsed_ms = seconds.saturating_mul(1000).saturating_add(nanos / 1_000_000).max(0) as u64;
+        Some(u64::from(self.config.deadline_ms).saturating_sub(elapsed_ms))
+    }
+
+    /// Sends `request` with no more time than the deadline leaves, or gives up.
+    fn send(&mut self, mut request: HttpRequest, awaiting: Awaiting) -> Step {
+        if let Some(left) = self.remaining_ms() {
+            if left < MIN_EXCHANGE_MS {
+                return self.deadline_passed();
+            }
+            let left = u32::try_from(left).unwrap_or(u32::MAX);
+            request.timeout_ms = if request.timeout_ms == 0 { left } else { request.timeout_ms.min(left) };
+        }
+        self.awaiting = awaiting;
+        Step::Send(request)
+    }
+
+    fn deadline_passed(&mut self) -> Step {
+        let failure = TransportFailure {
+            kind: TransportErrorKind::Timeout,
+            message: format!("the operation's deadline ({} ms, config deadline-ms) passed before it could finish", self.config.deadline_ms),
+        };
+        self.give_up(Error::Transport(failure))
+    }
+
+    /// Ends with `error`, or for a create whose fate is unknown, says so.
+    fn give_up(&mut self, error: Error) -> Step {
+        match self.create_failure.clone() {
+            Some(cause) if matches!(self.purpose(), Purpose::Create | Purpose::Reconcile) => self.unresolved(cause),
+            _ => self.finish(Err(error)),
+        }
+    }
+
     /// Asks for the system-user token of the task (again, after a back-off).
     fn system_user_grant(&mut self) -> Step {
         let Task::SystemUserToken { customer_org_no, external_ref, scopes } = &self.task else {
-            return self.protocol_error("not a system-user-token task");
+            return self.unexpected();
         };
         let want = Want {
             scopes: scopes.clone(),
@@ -200,18 +341,27 @@ impl Operation {
         self.fetch_token(want)
     }
 
-    /// The token for `want` from the cache, or the grant to send for it.
+    /// The token for `want` from the cache, or the grant to sign for it.
     fn fetch_token(&mut self, want: Want) -> Step {
-        let next = match &self.grants {
-            Some(grants) => grants.next(&self.config, &want),
-            None => Err(Error::Token("Maskinporten is configured, but this host gives the operation no signer".into())),
-        };
+        let next = maskinporten::next(&mut self.cache.borrow_mut(), &self.config, &want, self.now, &mut self.jti);
         match next {
             Ok(maskinporten::Next::Cached(token)) => self.have_token(token),
-            Ok(maskinporten::Next::Send(request, pending)) => {
+            Ok(maskinporten::Next::Sign(unsigned)) => {
+                let data = unsigned.signing_input().to_vec();
+                self.unsigned_grant = Some(unsigned);
+                self.awaiting = Awaiting::Signature;
+                Step::Sign(data)
+            }
+            Err(e) => self.grant_failed(e),
+        }
+    }
+
+    fn on_signature(&mut self, signature: &[u8]) -> Step {
+        let Some(unsigned) = self.unsigned_grant.take() else { return self.misuse("a signature arrived with no grant to sign") };
+        match unsigned.signed(&self.config, signature) {
+            Ok((request, pending)) => {
                 self.pending_grant = Some(pending);
-                self.awaiting = Awaiting::Grant;
-                Step::Send(request)
+                self.send(request, Awaiting::Grant)
             }
             Err(e) => self.grant_failed(e),
         }
@@ -236,12 +386,14 @@ impl Operation {
     }
 
     fn on_grant_answer(&mut self, response: HttpResponse) -> Step {
-        let (Some(grants), Some(pending)) = (self.grants.clone(), self.pending_grant.take()) else {
-            return self.protocol_error("no grant in flight");
-        };
-        match grants.accept(pending, &response) {
+        let Some(pending) = self.pending_grant.take() else { return self.misuse("a grant's answer arrived with no grant sent") };
+        let accepted = maskinporten::accept(&mut self.cache.borrow_mut(), pending, &response);
+        match accepted {
             Ok(token) => self.have_token(token),
-            Err(e) if response.status >= 500 => self.retry().unwrap_or_else(|| self.grant_failed(e)),
+            Err(Error::Unavailable(p)) => {
+                let hint = p.retry_after_seconds;
+                self.retry(hint).unwrap_or_else(|| self.grant_failed(Error::Unavailable(p)))
+            }
             Err(e) => self.grant_failed(e),
         }
     }
@@ -251,43 +403,8 @@ impl Operation {
         match self.call.clone() {
             Some((call, purpose)) => self.begin(call, purpose),
             None if matches!(self.task, Task::SystemUserToken { .. }) => self.system_user_grant(),
-            None => self.protocol_error("nothing to resume"),
+            None => self.unexpected(),
         }
-    }
-
-    /// The next step, given what happened with the previous one.
-    pub fn advance(&mut self, input: Input) -> Step {
-        match (self.awaiting, input) {
-            (Awaiting::Finished, _) => Step::Done(self.result.clone().unwrap_or_else(|| Err(Error::InvalidResponse("finished".into())))),
-            (Awaiting::Token, Input::Token(token)) => self.keep_token(token),
-            (Awaiting::Token, Input::TokenFailed(message)) => self.on_token_failed(message),
-            (Awaiting::Grant, Input::Response(response)) => self.on_grant_answer(response),
-            (Awaiting::Grant, Input::TransportFailed(failure)) => {
-                self.pending_grant = None;
-                self.retry().unwrap_or_else(|| self.grant_failed(Error::Transport(failure)))
-            }
-            (Awaiting::Response, Input::Response(response)) => self.on_response(response),
-            (Awaiting::Response, Input::TransportFailed(failure)) => self.on_transport_failure(failure),
-            (Awaiting::Wait, Input::Waited) => self.resume(),
-            (awaiting, input) => {
-                self.protocol_error(&format!("the host answered {} while the operation waits for {awaiting:?}", input_name(&input)))
-            }
-        }
-    }
-
-    /// The result once finished; before that an error saying the operation is still running.
-    pub fn result(&self) -> Result<Outcome, Error> {
-        self.result.clone().unwrap_or_else(|| Err(Error::InvalidResponse("host protocol error: the operation has not finished".into())))
-    }
-
-    fn protocol_error(&mut self, what: &str) -> Step {
-        self.finish(Err(Error::InvalidResponse(format!("host protocol error: {what}"))))
-    }
-
-    fn finish(&mut self, result: Result<Outcome, Error>) -> Step {
-        self.awaiting = Awaiting::Finished;
-        self.result = Some(result.clone());
-        Step::Done(result)
     }
 
     /// Builds the request for `call` and asks for its token unless one is at hand.
@@ -320,13 +437,10 @@ impl Operation {
         let scopes = self.call.as_ref().map(|(c, _)| protocol::scopes(c)).unwrap_or_default();
         let (Some(request), Some(token)) = (self.unsigned.clone(), self.tokens.iter().find(|(s, _)| *s == scopes).map(|(_, t)| t.clone()))
         else {
-            return self.protocol_error("no request or token at hand");
+            return self.unexpected();
         };
         match protocol::authorize(request, token.expose()) {
-            Ok(signed) => {
-                self.awaiting = Awaiting::Response;
-                Step::Send(signed)
-            }
+            Ok(signed) => self.send(signed, Awaiting::Response),
             Err(e) => self.finish(Err(e)),
         }
     }
@@ -341,18 +455,23 @@ impl Operation {
             return self.begin_create();
         }
         let scopes = self.call.as_ref().map(|(c, _)| protocol::scopes(c).join(" ")).unwrap_or_default();
-        self.finish(Err(Error::Token(format!("no token for {scopes}: {}", crate::text::clip(&message, 300)))))
+        self.finish(Err(Error::Token(format!("no token for {scopes}: {}", clip(&message, 300)))))
     }
 
-    /// Schedules the current exchange again after a back-off, if the budget allows.
-    fn retry(&mut self) -> Option<Step> {
-        if self.retries_left == 0 {
+    /// Schedules the current exchange again after a back-off (at least what the server asked
+    /// for with `Retry-After`), if the budget, the `Retry-After` cap and the deadline allow.
+    fn retry(&mut self, retry_after_secs: Option<u32>) -> Option<Step> {
+        if self.retries_left == 0 || retry_after_secs.is_some_and(|s| s > MAX_RETRY_AFTER_SECS) {
+            return None;
+        }
+        let factor = 1u32.checked_shl(self.attempts).unwrap_or(u32::MAX);
+        let backoff = self.config.backoff_ms.saturating_mul(factor).min(MAX_BACKOFF_MS);
+        let wait = backoff.max(retry_after_secs.unwrap_or(0).saturating_mul(1000));
+        if self.remaining_ms().is_some_and(|left| u64::from(wait) + MIN_EXCHANGE_MS > left) {
             return None;
         }
         self.retries_left -= 1;
         self.attempts += 1;
-        let factor = 1u32.checked_shl(self.attempts - 1).unwrap_or(u32::MAX);
-        let wait = self.config.backoff_ms.saturating_mul(factor).min(MAX_BACKOFF_MS);
         if wait == 0 {
             return Some(self.resume());
         }
@@ -364,7 +483,7 @@ impl Operation {
         let call = match &self.task {
             Task::CreateStandardRequest(input) => Call::CreateStandardRequest(input.clone()),
             Task::CreateAgentRequest(input) => Call::CreateAgentRequest(input.clone()),
-            _ => return self.protocol_error("not a create"),
+            _ => return self.unexpected(),
         };
         self.begin(call, Purpose::Create)
     }
@@ -388,82 +507,100 @@ impl Operation {
         self.create_failure = Some(cause);
         match self.reconcile_call() {
             Some(call) => self.begin(call, Purpose::Reconcile),
-            None => self.protocol_error("nothing to reconcile"),
+            None => self.unexpected(),
         }
     }
 
     /// The create's fate is unknown and can't be learnt now: say so, and that retrying is safe.
     fn unresolved(&mut self, failure: Error) -> Step {
-        let message = format!(
-            "{failure}; the request may or may not have been created. Creating it again is safe: the same external ref returns the same request"
-        );
+        let note =
+            "the request may or may not have been created. Creating it again is safe: the same external ref returns the same request";
         let error = match failure {
-            Error::Transport(t) => Error::Transport(TransportFailure { kind: t.kind, message }),
+            Error::Transport(t) => Error::Transport(TransportFailure { kind: t.kind, message: format!("{}; {note}", t.message) }),
+            Error::Unavailable(mut p) => {
+                p.message = format!("{}; {note}", p.message);
+                Error::Unavailable(p)
+            }
             other => other,
         };
         self.finish(Err(error))
     }
 
+    fn unresolved_create(&mut self) -> Step {
+        let failure = self.create_failure.clone().unwrap_or_else(|| Error::InvalidResponse("the create failed".into()));
+        self.unresolved(failure)
+    }
+
     fn on_transport_failure(&mut self, failure: TransportFailure) -> Step {
+        let transient = failure.kind.is_transient();
         let error = Error::Transport(failure.clone());
         match self.purpose() {
-            // Not sent at all: the same POST again is safe.
-            Purpose::Create if failure.kind == TransportErrorKind::Connect => self.retry().unwrap_or_else(|| self.finish(Err(error))),
+            // Not sent at all: the same POST (or DELETE) again is safe.
+            Purpose::Create | Purpose::Withdraw if failure.kind == TransportErrorKind::Connect => {
+                self.retry(None).unwrap_or_else(|| self.finish(Err(error)))
+            }
             Purpose::Create => self.reconcile(error),
-            Purpose::Reconcile => match self.retry() {
-                Some(step) => step,
-                None => self.unresolved(self.create_failure.clone().unwrap_or(error)),
-            },
-            Purpose::Preflight => self.retry().unwrap_or_else(|| self.begin_create()),
-            Purpose::Read | Purpose::Page => self.retry().unwrap_or_else(|| self.finish(Err(error))),
-            Purpose::Withdraw => self.finish(Err(error)),
+            Purpose::Reconcile if transient => self.retry(None).unwrap_or_else(|| self.unresolved_create()),
+            Purpose::Reconcile => self.unresolved_create(),
+            Purpose::Preflight if transient => self.retry(None).unwrap_or_else(|| self.begin_create()),
+            Purpose::Preflight => self.begin_create(),
+            Purpose::Read | Purpose::Page if transient => self.retry(None).unwrap_or_else(|| self.finish(Err(error))),
+            Purpose::Read | Purpose::Page | Purpose::Withdraw => self.finish(Err(error)),
         }
     }
 
     fn on_response(&mut self, response: HttpResponse) -> Step {
-        let Some((call, purpose)) = self.call.clone() else { return self.protocol_error("no exchange in progress") };
-        let server_error = (500..=599).contains(&response.status);
-        let parsed = protocol::parse(&self.config, &call, &response);
+        let Some((call, purpose)) = self.call.clone() else { return self.unexpected() };
+        let status = response.status;
+        let hint = protocol::retry_after(&response, Some(self.now));
+        let parsed = match protocol::parse(&self.config, &call, &response) {
+            // The date form of Retry-After needs the clock, which parse does not have.
+            Err(Error::Unavailable(mut p)) => {
+                p.retry_after_seconds = hint;
+                Err(Error::Unavailable(p))
+            }
+            other => other,
+        };
+        let outage = matches!(parsed, Err(Error::Unavailable(_)));
         match purpose {
             Purpose::Preflight => match parsed {
                 Ok(Outcome::RegisteredSystem(system)) => self.preflight(&system),
-                Err(_) if server_error => self.retry().unwrap_or_else(|| self.begin_create()),
+                Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.begin_create()),
                 // No access to the System Register with this token: the server decides.
                 Err(Error::Forbidden(_) | Error::Unauthorized(_)) => self.begin_create(),
                 Err(e) => self.finish(Err(e)),
-                Ok(_) => self.protocol_error("unexpected reply"),
+                Ok(_) => self.unexpected(),
             },
             Purpose::Create => match parsed {
                 Ok(created @ Outcome::Created { .. }) => self.finish(Ok(created)),
+                // 429: refused before any work; the same POST later is safe.
+                Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
                 // A 5xx may come after the request was stored: look before trying again.
-                Err(e) if server_error => self.reconcile(e),
+                Err(e) if outage => self.reconcile(e),
                 Err(e) => self.finish(Err(e)),
-                Ok(_) => self.protocol_error("unexpected reply"),
+                Ok(_) => self.unexpected(),
             },
             Purpose::Reconcile => match parsed {
                 Ok(Outcome::Request(request)) => self.finish(Ok(Outcome::Created { request, is_new: false, reconciled: true })),
                 // Not stored: the create can be sent again.
-                Err(Error::NotFound(_)) => match self.retry_create() {
-                    Some(step) => step,
-                    None => self.unresolved(self.create_failure.clone().unwrap_or_else(|| Error::InvalidResponse("create failed".into()))),
-                },
-                Err(_) if server_error => match self.retry() {
-                    Some(step) => step,
-                    None => self.unresolved(self.create_failure.clone().unwrap_or_else(|| Error::InvalidResponse("create failed".into()))),
-                },
+                Err(Error::NotFound(_)) => self.retry_create().unwrap_or_else(|| self.unresolved_create()),
+                Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.unresolved_create()),
                 Err(e) => self.finish(Err(e)),
-                Ok(_) => self.protocol_error("unexpected reply"),
+                Ok(_) => self.unexpected(),
             },
             Purpose::Read => match parsed {
-                Err(_) if server_error && self.retries_left > 0 => self.retry().unwrap_or_else(|| self.protocol_error("retry")),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
                 other => self.finish(other),
             },
             Purpose::Page => match parsed {
-                Err(_) if server_error && self.retries_left > 0 => self.retry().unwrap_or_else(|| self.protocol_error("retry")),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
                 Err(e) => self.finish(Err(e)),
                 Ok(reply) => self.next_page(call, reply),
             },
-            Purpose::Withdraw => self.finish(parsed),
+            Purpose::Withdraw => match parsed {
+                Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
+                other => self.finish(other),
+            },
         }
     }
 
@@ -475,7 +612,7 @@ impl Operation {
             _ => return None,
         };
         self.call = Some((call, Purpose::Create));
-        self.retry()
+        self.retry(None)
     }
 
     fn preflight(&mut self, system: &RegisteredSystem) -> Step {
@@ -490,18 +627,31 @@ impl Operation {
         }
     }
 
+    /// Keeps the page's items not seen before (API.md §14: pages may repeat items); a page
+    /// that brings nothing new ends the list, as a server that keeps handing out next links
+    /// over the same items would otherwise be followed to the page cap.
     fn next_page(&mut self, call: Call, reply: Outcome) -> Step {
+        let seen = self.ids.len();
         let next = match reply {
             Outcome::Requests(page) => {
-                self.requests.extend(page.items);
+                for item in page.items {
+                    if self.ids.insert(item.id.to_ascii_lowercase()) {
+                        self.requests.push(item);
+                    }
+                }
                 page.next_page
             }
             Outcome::SystemUsers(page) => {
-                self.users.extend(page.items);
+                for item in page.items {
+                    if self.ids.insert(item.id.to_ascii_lowercase()) {
+                        self.users.push(item);
+                    }
+                }
                 page.next_page
             }
-            _ => return self.protocol_error("unexpected reply"),
+            _ => return self.unexpected(),
         };
+        let next = next.filter(|_| self.ids.len() > seen || self.page_tokens.is_empty());
         let Some(token) = next else {
             let outcome = match call {
                 Call::ListRequests { .. } => Outcome::Requests(Page { items: std::mem::take(&mut self.requests), next_page: None }),
@@ -509,14 +659,27 @@ impl Operation {
             };
             return self.finish(Ok(outcome));
         };
-        if self.page_tokens.contains(&token) || self.page_tokens.len() >= MAX_PAGES {
-            return self.finish(Err(Error::InvalidResponse("the server's pages do not end (a next-page token repeats)".into())));
+        if self.page_tokens.contains(&token) {
+            return self.finish(Err(Error::InvalidResponse(format!(
+                "the server's pages loop: page {} links back to an earlier page (a next-page token repeats)",
+                self.page_tokens.len() + 1
+            ))));
+        }
+        if self.page_tokens.len() + 1 >= MAX_PAGES {
+            return self.finish(Err(Error::InvalidResponse(format!(
+                "stopped after {MAX_PAGES} pages ({} items): more than any system holds at 50 a page; the server keeps handing out new page tokens",
+                self.requests.len() + self.users.len()
+            ))));
         }
         self.page_tokens.push(token.clone());
+        // Each page is a call of its own: its own deadline and retry budget.
+        self.started = self.now;
+        self.retries_left = self.config.retry_budget;
+        self.attempts = 0;
         let next_call = match call {
             Call::ListRequests { kind, system_id, .. } => Call::ListRequests { kind, system_id, page: Some(token) },
             Call::ListSystemUsers { system_id, .. } => Call::ListSystemUsers { system_id, page: Some(token) },
-            _ => return self.protocol_error("not a list"),
+            _ => return self.unexpected(),
         };
         self.begin(next_call, Purpose::Page)
     }
@@ -567,47 +730,55 @@ fn input_name(input: &Input) -> &'static str {
         Input::TokenFailed(_) => "a token failure",
         Input::Response(_) => "a response",
         Input::TransportFailed(_) => "a transport failure",
+        Input::Signature(_) => "a signature",
+        Input::SignFailed(_) => "a signing failure",
         Input::Waited => "a finished wait",
     }
 }
 
-/// Runs a task to its end with synchronous capabilities (the `client` interface's loop).
-pub fn run(
-    config: Config,
-    task: Task,
-    token: impl FnMut(&[String]) -> Result<String, String>,
-    send: impl FnMut(&HttpRequest) -> Result<HttpResponse, TransportFailure>,
-    sleep: impl FnMut(u32),
-) -> Result<Outcome, Error> {
-    let mut operation = Operation::new(config, task);
-    drive(&mut operation, token, send, sleep);
-    operation.result()
+fn awaiting_name(awaiting: Awaiting) -> &'static str {
+    match awaiting {
+        Awaiting::Nothing => "start",
+        Awaiting::Token => "a token",
+        Awaiting::Signature => "a signature",
+        Awaiting::Grant | Awaiting::Response => "a response or a transport failure",
+        Awaiting::Wait => "a finished wait",
+        Awaiting::Finished => "nothing (it is done)",
+    }
 }
 
-/// Pumps `operation` until it is done.
-pub fn drive(
-    operation: &mut Operation,
-    mut token: impl FnMut(&[String]) -> Result<String, String>,
-    mut send: impl FnMut(&HttpRequest) -> Result<HttpResponse, TransportFailure>,
-    mut sleep: impl FnMut(u32),
-) {
+/// The synchronous capabilities `drive` answers steps with (the `client` interface's imports).
+pub trait Io {
+    fn token(&mut self, scopes: &[String]) -> Result<String, String>;
+    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, TransportFailure>;
+    fn sign(&mut self, data: &[u8]) -> Result<Vec<u8>, String>;
+    fn sleep(&mut self, ms: u32);
+    fn now(&mut self) -> DateTime;
+}
+
+/// Pumps `operation` until it is done, answering each step through `io`.
+pub fn drive(operation: &mut Operation, io: &mut impl Io) {
     let mut step = operation.start();
     loop {
         let input = match step {
             Step::Done(_) => return,
-            Step::NeedToken(scopes) => match token(&scopes) {
+            Step::NeedToken(scopes) => match io.token(&scopes) {
                 Ok(t) => Input::Token(Secret::new(t)),
                 Err(message) => Input::TokenFailed(message),
             },
-            Step::Send(request) => match send(&request) {
+            Step::Send(request) => match io.send(&request) {
                 Ok(response) => Input::Response(response),
                 Err(failure) => Input::TransportFailed(failure),
             },
+            Step::Sign(data) => match io.sign(&data) {
+                Ok(signature) => Input::Signature(signature),
+                Err(message) => Input::SignFailed(message),
+            },
             Step::Wait(ms) => {
-                sleep(ms);
+                io.sleep(ms);
                 Input::Waited
             }
         };
-        step = operation.advance(input);
+        step = operation.advance(input, io.now());
     }
 }

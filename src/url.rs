@@ -13,6 +13,8 @@ pub struct Url<'a> {
     /// As written (case-sensitive); `/` when empty.
     pub path: &'a str,
     pub query: Option<&'a str>,
+    /// After `#`, as written.
+    pub fragment: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +39,10 @@ pub fn parse(text: &str) -> Result<Url<'_>, UrlError> {
         return Err(UrlError::Relative);
     }
     let scheme = scheme.to_ascii_lowercase();
-    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+    let (rest, fragment) = match rest.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment)),
+        None => (rest, None),
+    };
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
     let (path, query) = match tail.split_once('?') {
@@ -62,7 +67,7 @@ pub fn parse(text: &str) -> Result<Url<'_>, UrlError> {
         _ => None,
     };
     let port = port.filter(|p| Some(*p) != default_port);
-    Ok(Url { scheme, host: host.to_ascii_lowercase(), port, path: if path.is_empty() { "/" } else { path }, query })
+    Ok(Url { scheme, host: host.to_ascii_lowercase(), port, path: if path.is_empty() { "/" } else { path }, query, fragment })
 }
 
 fn split_port(authority: &str) -> Result<(&str, Option<u16>), UrlError> {
@@ -100,10 +105,12 @@ impl Url<'_> {
 
     /// The first value of query parameter `name`, percent-decoded.
     pub fn query_value(&self, name: &str) -> Option<String> {
-        self.query?.split('&').find_map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (key == name).then(|| percent_decode(value))
-        })
+        self.query_pairs().find_map(|(key, value)| (key == name).then(|| percent_decode(value)))
+    }
+
+    /// The query's `key=value` pairs as written (a bare `key` has an empty value).
+    pub fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.query.unwrap_or_default().split('&').filter(|p| !p.is_empty()).map(|pair| pair.split_once('=').unwrap_or((pair, "")))
     }
 }
 

@@ -3,50 +3,46 @@
 //! when its grant is refused, the `x5c` header, and server text that cannot echo the assertion.
 //! The same flows against the simulator's Maskinporten run in the hosts' tests.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use altinn_systemuser::error::{Error, TransportErrorKind, TransportFailure};
 use altinn_systemuser::http::{Header, HttpRequest, HttpResponse};
-use altinn_systemuser::maskinporten::{GrantHost, Grants, KeyIdentity};
+use altinn_systemuser::maskinporten::{KeyIdentity, SharedCache};
 use altinn_systemuser::model::{AccessPackage, Config, DateTime, Environment, MaskinportenClient, RequestKind, StandardRequestInput};
 use altinn_systemuser::operation::{Input, Operation, Outcome, Step, Task};
 use altinn_systemuser::protocol::Call;
 
 const NOW: i64 = 1_790_000_000;
+const T0: DateTime = DateTime { seconds: NOW, nanoseconds: 0 };
 const ISSUER: &str = "https://test.maskinporten.no/";
+const SEED: [u8; 16] = [7; 16];
+const SIGNATURE: [u8; 256] = [0xab; 256];
 
-struct ScriptedHost {
-    identity: KeyIdentity,
-    counter: Cell<u8>,
-}
-
-impl GrantHost for ScriptedHost {
-    fn now(&self) -> DateTime {
-        DateTime { seconds: NOW, nanoseconds: 0 }
-    }
-    fn random_bytes(&self, len: u32) -> Vec<u8> {
-        self.counter.set(self.counter.get() + 1);
-        vec![self.counter.get(); len as usize]
-    }
-    fn identity(&self) -> Result<KeyIdentity, String> {
-        Ok(self.identity.clone())
-    }
-    fn sign(&self, _data: &[u8]) -> Result<Vec<u8>, String> {
-        Ok(vec![0xab; 256])
-    }
-}
-
-fn grants(identity: KeyIdentity) -> Grants {
-    Grants::new(Rc::new(ScriptedHost { identity, counter: Cell::new(0) }))
-}
-
-fn config() -> Config {
+fn config_with(key: KeyIdentity) -> Config {
     Config {
         retry_budget: 2,
         backoff_ms: 100,
-        maskinporten: Some(MaskinportenClient { client_id: "my-client".into(), resource: None }),
+        maskinporten: Some(MaskinportenClient { client_id: "my-client".into(), resource: None, key }),
         ..Config::new(Environment::Tt02)
+    }
+}
+
+fn config() -> Config {
+    config_with(KeyIdentity::KeyId("k1".into()))
+}
+
+fn operation(config: Config, task: Task) -> Operation {
+    Operation::new(config, task, T0, &SEED)
+}
+
+/// Answers a `sign` step with a signature and returns the grant it leads to.
+#[track_caller]
+fn signed(op: &mut Operation, step: Step) -> HttpRequest {
+    match step {
+        Step::Sign(data) => {
+            let text = String::from_utf8(data).expect("the signing input is ASCII");
+            assert_eq!(text.split('.').count(), 2, "header.claims");
+            sent(op.advance(Input::Signature(SIGNATURE.to_vec()), T0))
+        }
+        other => panic!("expected a sign step, got {other:?}"),
     }
 }
 
@@ -60,6 +56,10 @@ fn answer(status: u16, body: &str) -> Input {
         headers: vec![Header { name: "Content-Type".into(), value: "application/json".into() }],
         body: body.as_bytes().to_vec(),
     })
+}
+
+fn advance(op: &mut Operation, input: Input) -> Step {
+    op.advance(input, T0)
 }
 
 const TOKEN_ANSWER: &str = r#"{"access_token":"eyJ0eXAiOiJKV1QifQ.e30.c2ln","token_type":"Bearer","expires_in":120,"scope":"s"}"#;
@@ -94,38 +94,73 @@ fn base64url_json(part: &str) -> serde_json::Value {
 }
 
 #[test]
-fn the_host_sees_the_grant_then_the_call_with_the_granted_token() {
-    let mut op = Operation::with_grants(config(), read_task(), grants(KeyIdentity::KeyId("k1".into())));
-    let grant = sent(op.start());
+fn the_host_signs_then_sees_the_grant_then_the_call_with_the_granted_token() {
+    let mut op = operation(config(), read_task());
+    let Step::Sign(data) = op.start() else { panic!("a grant is signed first") };
+    let grant = sent(op.advance(Input::Signature(SIGNATURE.to_vec()), T0));
+    let jws = assertion(&grant);
+    assert_eq!(jws.rsplit_once('.').unwrap().0.as_bytes(), data.as_slice(), "the host signs exactly the header and claims");
     assert_eq!(grant.url, format!("{ISSUER}token"));
     assert!(grant.headers.iter().any(|h| h.name == "Content-Type" && h.value == "application/x-www-form-urlencoded"));
+    assert!(grant.headers.iter().any(|h| h.name == "Accept-Encoding" && h.value == "identity"));
     assert!(grant.headers.iter().all(|h| !h.name.eq_ignore_ascii_case("authorization")));
-    assert!(!format!("{grant:?}").contains(&assertion(&grant)), "Debug shows the body's length only");
-    let call = sent(op.advance(answer(200, TOKEN_ANSWER)));
+    assert!(!format!("{grant:?}").contains(&jws), "Debug shows the body's length only");
+    let call = sent(advance(&mut op, answer(200, TOKEN_ANSWER)));
     assert!(call.url.starts_with("https://platform.tt02.altinn.no/"));
     assert!(call.headers.iter().any(|h| h.value == "Bearer eyJ0eXAiOiJKV1QifQ.e30.c2ln"));
-    assert!(matches!(op.advance(answer(404, "")), Step::Done(Err(Error::NotFound(_)))));
+    assert!(matches!(advance(&mut op, answer(404, "")), Step::Done(Err(Error::NotFound(_)))));
+}
+
+#[test]
+fn a_signer_that_fails_or_gives_a_wrong_length_ends_the_operation_with_nothing_sent() {
+    let mut op = operation(config(), read_task());
+    assert!(matches!(op.start(), Step::Sign(_)));
+    match op.advance(Input::SignFailed("HSM offline".into()), T0) {
+        Step::Done(Err(Error::Token(m))) => assert!(m.contains("could not sign") && m.contains("HSM offline"), "{m}"),
+        other => panic!("expected a token error, got {other:?}"),
+    }
+    let mut op = operation(config(), read_task());
+    assert!(matches!(op.start(), Step::Sign(_)));
+    match op.advance(Input::Signature(vec![1; 16]), T0) {
+        Step::Done(Err(Error::Token(m))) => assert!(m.contains("16-byte signature"), "{m}"),
+        other => panic!("expected a token error, got {other:?}"),
+    }
 }
 
 #[test]
 fn a_lost_or_failing_grant_is_retried_with_a_fresh_jti_within_the_budget() {
-    let mut op = Operation::with_grants(config(), read_task(), grants(KeyIdentity::KeyId("k1".into())));
-    let first = sent(op.start());
+    let mut op = operation(config(), read_task());
+    let step = op.start();
+    let first = signed(&mut op, step);
     let lost = Input::TransportFailed(TransportFailure { kind: TransportErrorKind::Timeout, message: "timed out".into() });
-    assert_eq!(op.advance(lost), Step::Wait(100));
-    let second = sent(op.advance(Input::Waited));
-    assert_eq!(op.advance(answer(503, "")), Step::Wait(200));
-    let third = sent(op.advance(Input::Waited));
+    assert_eq!(advance(&mut op, lost), Step::Wait(100));
+    let step = advance(&mut op, Input::Waited);
+    let second = signed(&mut op, step);
+    assert_eq!(advance(&mut op, answer(503, "")), Step::Wait(200));
+    let step = advance(&mut op, Input::Waited);
+    let third = signed(&mut op, step);
     let jti = |g: &HttpRequest| base64url_json(assertion(g).split('.').nth(1).unwrap())["jti"].clone();
     assert_ne!(jti(&first), jti(&second));
     assert_ne!(jti(&second), jti(&third));
-    match op.advance(answer(503, r#"{"error":"server_error","error_description":"down"}"#)) {
-        Step::Done(Err(Error::Maskinporten(p))) => {
+    match advance(&mut op, answer(503, r#"{"error":"server_error","error_description":"down"}"#)) {
+        Step::Done(Err(Error::Unavailable(p))) => {
             assert_eq!((p.status, p.title.as_deref()), (503, Some("server_error")));
             assert!(p.message.contains("try again later"), "{}", p.message);
         }
-        other => panic!("budget spent: the refusal, got {other:?}"),
+        other => panic!("budget spent: unavailable, got {other:?}"),
     }
+}
+
+#[test]
+fn a_rate_limited_grant_waits_as_maskinporten_asks() {
+    let mut op = operation(config(), read_task());
+    let step = op.start();
+    signed(&mut op, step);
+    let mut limited = answer(429, r#"{"error":"slow_down"}"#);
+    if let Input::Response(r) = &mut limited {
+        r.headers.push(Header { name: "Retry-After".into(), value: "3".into() });
+    }
+    assert_eq!(advance(&mut op, limited), Step::Wait(3000));
 }
 
 #[test]
@@ -139,9 +174,10 @@ fn the_token_answer_is_read_strictly_and_never_quoted() {
         "tok-secret",
     ];
     for body in bad {
-        let mut op = Operation::with_grants(config(), read_task(), grants(KeyIdentity::KeyId("k1".into())));
-        sent(op.start());
-        match op.advance(answer(200, body)) {
+        let mut op = operation(config(), read_task());
+        let step = op.start();
+        signed(&mut op, step);
+        match advance(&mut op, answer(200, body)) {
             Step::Done(Err(Error::InvalidResponse(m))) => assert!(!m.contains("secret"), "{m}"),
             other => panic!("{body}: expected invalid-response, got {other:?}"),
         }
@@ -150,11 +186,12 @@ fn the_token_answer_is_read_strictly_and_never_quoted() {
 
 #[test]
 fn server_text_cannot_echo_the_assertion_back() {
-    let mut op = Operation::with_grants(config(), read_task(), grants(KeyIdentity::KeyId("k1".into())));
-    let grant = sent(op.start());
+    let mut op = operation(config(), read_task());
+    let step = op.start();
+    let grant = signed(&mut op, step);
     let jws = assertion(&grant);
     let body = format!(r#"{{"error":"invalid_grant","error_description":"bad {jws} and {} (MP-130)"}}"#, jws.rsplit('.').next().unwrap());
-    match op.advance(answer(400, &body)) {
+    match advance(&mut op, answer(400, &body)) {
         Step::Done(Err(e @ Error::Maskinporten(_))) => {
             let Error::Maskinporten(p) = &e else { unreachable!() };
             assert_eq!(p.code.as_deref(), Some("MP-130"));
@@ -163,6 +200,23 @@ fn server_text_cannot_echo_the_assertion_back() {
             assert!(text.contains("[redacted]"), "{text}");
         }
         other => panic!("expected a maskinporten error, got {other:?}"),
+    }
+}
+
+#[test]
+fn altinn_text_cannot_echo_the_maskinporten_token_back() {
+    let mut op = operation(config(), read_task());
+    let step = op.start();
+    signed(&mut op, step);
+    sent(advance(&mut op, answer(200, TOKEN_ANSWER)));
+    let echo = r#"{"title":"bad Bearer eyJ0eXAiOiJKV1QifQ.e30.c2ln","detail":"eyJ0eXAiOiJKV1QifQ.e30.c2ln","status":400,"code":"AUTH-00002","echo":"eyJ0eXAiOiJKV1QifQ.e30.c2ln"}"#;
+    match advance(&mut op, answer(400, echo)) {
+        Step::Done(Err(e @ Error::Altinn(_))) => {
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains("eyJ0eXAiOiJKV1QifQ.e30.c2ln"), "{text}");
+            assert!(text.contains("[redacted]"), "{text}");
+        }
+        other => panic!("expected an altinn error, got {other:?}"),
     }
 }
 
@@ -177,21 +231,24 @@ fn create_task() -> Task {
 
 #[test]
 fn a_refused_pre_flight_grant_skips_the_pre_flight_not_the_create() {
-    let mut op = Operation::with_grants(config(), create_task(), grants(KeyIdentity::KeyId("k1".into())));
-    let preflight_grant = sent(op.start());
+    let mut op = operation(config(), create_task());
+    let step = op.start();
+    let preflight_grant = signed(&mut op, step);
     let scope = |g: &HttpRequest| base64url_json(assertion(g).split('.').nth(1).unwrap())["scope"].clone();
     assert_eq!(scope(&preflight_grant), "altinn:authentication/systemregister.write");
     let refused = r#"{"error":"invalid_scope","error_description":"Client is not allowed scope (MP-201)"}"#;
-    let create_grant = sent(op.advance(answer(400, refused)));
+    let step = advance(&mut op, answer(400, refused));
+    let create_grant = signed(&mut op, step);
     assert_eq!(scope(&create_grant), "altinn:authentication/systemuser.request.write");
 }
 
 #[test]
 fn any_other_pre_flight_grant_refusal_ends_the_create_after_one_grant() {
-    let mut op = Operation::with_grants(config(), create_task(), grants(KeyIdentity::KeyId("k1".into())));
-    sent(op.start());
+    let mut op = operation(config(), create_task());
+    let step = op.start();
+    signed(&mut op, step);
     let clock = r#"{"error":"invalid_grant","error_description":"Invalid assertion. iat is in the future (MP-130)"}"#;
-    match op.advance(answer(400, clock)) {
+    match advance(&mut op, answer(400, clock)) {
         Step::Done(Err(Error::Maskinporten(p))) => assert_eq!(p.code.as_deref(), Some("MP-130")),
         other => panic!("the create's grant would fail the same way: expected MP-130 now, got {other:?}"),
     }
@@ -205,8 +262,9 @@ fn a_certificate_chain_goes_in_x5c_and_a_system_user_grant_has_its_details() {
         external_ref: None,
         scopes: vec!["b:s".into(), "a:s".into(), "b:s".into()],
     };
-    let mut op = Operation::with_grants(config(), task, grants(KeyIdentity::CertificateChain(chain.clone())));
-    let grant = sent(op.start());
+    let mut op = operation(config_with(KeyIdentity::CertificateChain(chain.clone())), task);
+    let step = op.start();
+    let grant = signed(&mut op, step);
     let jws = assertion(&grant);
     let mut parts = jws.split('.');
     assert_eq!(base64url_json(parts.next().unwrap()), serde_json::json!({"alg": "RS256", "x5c": chain}));
@@ -217,7 +275,7 @@ fn a_certificate_chain_goes_in_x5c_and_a_system_user_grant_has_its_details() {
         serde_json::json!([{"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": "0192:310816191"}}])
     );
     assert_eq!((claims["iat"].as_i64(), claims["exp"].as_i64()), (Some(NOW), Some(NOW + 120)));
-    match op.advance(answer(200, TOKEN_ANSWER)) {
+    match advance(&mut op, answer(200, TOKEN_ANSWER)) {
         Step::Done(Ok(Outcome::Token(t))) => {
             assert_eq!((t.scope.as_str(), t.expires_at.seconds), ("s", NOW + 120));
             assert!(!format!("{t:?}").contains("c2ln"), "Debug never shows the token");
@@ -227,10 +285,31 @@ fn a_certificate_chain_goes_in_x5c_and_a_system_user_grant_has_its_details() {
 }
 
 #[test]
-fn without_grants_a_maskinporten_config_fails_clearly() {
-    let mut op = Operation::new(config(), read_task());
+fn a_seed_too_short_or_repeated_is_caught_before_maskinporten_sees_it() {
+    let mut op = Operation::new(config(), read_task(), T0, &[1, 2, 3]);
     match op.start() {
-        Step::Done(Err(Error::Token(m))) => assert!(m.contains("no signer"), "{m}"),
+        Step::Done(Err(Error::Token(m))) => assert!(m.contains("3 random bytes"), "{m}"),
         other => panic!("expected a token error, got {other:?}"),
     }
+    // Two operations of one instance seeded alike would send the same jti: the cache notices.
+    let cache = SharedCache::default();
+    let mut first = Operation::with_cache(config(), read_task(), T0, &SEED, cache.clone());
+    assert!(matches!(first.start(), Step::Sign(_)));
+    let mut second = Operation::with_cache(config(), read_task(), T0, &SEED, cache);
+    match second.start() {
+        Step::Done(Err(Error::Token(m))) => assert!(m.contains("repeated"), "{m}"),
+        other => panic!("expected a token error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_token_cached_by_one_operation_serves_the_next_without_a_grant() {
+    let cache = SharedCache::default();
+    let mut first = Operation::with_cache(config(), read_task(), T0, &SEED, cache.clone());
+    let step = first.start();
+    signed(&mut first, step);
+    sent(advance(&mut first, answer(200, TOKEN_ANSWER)));
+    let mut second = Operation::with_cache(config(), read_task(), T0, &[8; 16], cache);
+    let call = sent(second.start());
+    assert!(call.url.starts_with("https://platform.tt02.altinn.no/"), "straight to Altinn: {}", call.url);
 }

@@ -132,18 +132,10 @@ fn one(mode: Mode, runtime: &Runtime, sim_bin: &Path, creates: usize, workers: u
                         }
                         Mode::Native => {
                             let task = core_::operation::Task::CreateStandardRequest(inputs::core_input(&ext));
-                            let out = core_::operation::run(
-                                ccfg.clone(),
-                                task,
-                                |_| timed(|| Ok(token.as_str().to_string())),
-                                |req| {
-                                    transport
-                                        .send(inputs::to_wit_request(req))
-                                        .map(inputs::to_core_response)
-                                        .map_err(inputs::to_core_failure)
-                                },
-                                |_| {},
-                            );
+                            let now = core_::model::DateTime { seconds: 1_790_000_000, nanoseconds: 0 };
+                            let mut op = core_::operation::Operation::new(ccfg.clone(), task, now, &[7; 16]);
+                            core_::operation::drive(&mut op, &mut NativeIo { token: &token, transport: &transport, now });
+                            let out = op.result();
                             assert!(matches!(out, Ok(core_::protocol::Outcome::Created { is_new: true, .. })), "create {ext}: {out:?}");
                         }
                     }
@@ -168,6 +160,29 @@ fn one(mode: Mode, runtime: &Runtime, sim_bin: &Path, creates: usize, workers: u
         import_cpu: imports.into_inner() as f64 / 1e9,
         sim_cpu: (sim1 - sim0) as f64 / 1e9,
         http: HTTP_REQUESTS.load(Ordering::Relaxed),
+    }
+}
+
+/// The native core's capabilities: the same token and transport the component's host uses.
+struct NativeIo<'a, T: HttpTransport> {
+    token: &'a str,
+    transport: &'a T,
+    now: core_::model::DateTime,
+}
+
+impl<T: HttpTransport> core_::operation::Io for NativeIo<'_, T> {
+    fn token(&mut self, _scopes: &[String]) -> Result<String, String> {
+        timed(|| Ok(self.token.to_string()))
+    }
+    fn send(&mut self, request: &core_::http::HttpRequest) -> Result<core_::http::HttpResponse, core_::TransportFailure> {
+        self.transport.send(inputs::to_wit_request(request)).map(inputs::to_core_response).map_err(inputs::to_core_failure)
+    }
+    fn sign(&mut self, _data: &[u8]) -> Result<Vec<u8>, String> {
+        Err("no key in this bench".into())
+    }
+    fn sleep(&mut self, _ms: u32) {}
+    fn now(&mut self) -> core_::model::DateTime {
+        self.now
     }
 }
 

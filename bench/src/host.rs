@@ -39,9 +39,6 @@ impl imports::timer::Host for BenchState {
     fn sleep(&mut self, _ms: u32) {}
 }
 impl imports::signer::Host for BenchState {
-    fn identity(&mut self) -> Result<imports::signer::KeyIdentity, String> {
-        Err("no key in this bench".into())
-    }
     fn sign(&mut self, _data: Vec<u8>) -> Result<Vec<u8>, String> {
         Err("no key in this bench".into())
     }

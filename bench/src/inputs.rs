@@ -15,7 +15,14 @@ pub const WRITE: &str = "altinn:authentication/systemuser.request.write";
 pub const REGISTER: &str = "altinn:authentication/systemregister.write";
 
 pub fn wit_config(base: &str) -> wit::Config {
-    wit::Config { environment: custom_environment(base), timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
+    wit::Config {
+        environment: custom_environment(base),
+        timeout_ms: 30_000,
+        deadline_ms: 60_000,
+        retry_budget: 3,
+        backoff_ms: 200,
+        maskinporten: None,
+    }
 }
 
 pub fn core_config(base: &str) -> m::Config {
@@ -27,6 +34,7 @@ pub fn core_config(base: &str) -> m::Config {
             maskinporten_issuer: format!("{base}/"),
         }),
         timeout_ms: 30_000,
+        deadline_ms: 60_000,
         retry_budget: 3,
         backoff_ms: 200,
         maskinporten: None,
@@ -83,6 +91,7 @@ pub fn to_wit_request(r: &core_::http::HttpRequest) -> wit::HttpRequest {
         headers: r.headers.iter().map(|h| wit::Header { name: h.name.clone(), value: h.value.clone() }).collect(),
         body: r.body.clone(),
         timeout_ms: r.timeout_ms,
+        max_response_bytes: r.max_response_bytes,
     }
 }
 
@@ -99,6 +108,7 @@ pub fn to_core_failure(f: wit::TransportFailure) -> core_::TransportFailure {
         wit::TransportErrorKind::Connect => core_::TransportErrorKind::Connect,
         wit::TransportErrorKind::Timeout => core_::TransportErrorKind::Timeout,
         wit::TransportErrorKind::ConnectionLost => core_::TransportErrorKind::ConnectionLost,
+        wit::TransportErrorKind::TooLarge => core_::TransportErrorKind::TooLarge,
         wit::TransportErrorKind::Other => core_::TransportErrorKind::Other,
     };
     core_::TransportFailure { kind, message: f.message }
@@ -121,6 +131,7 @@ pub fn mint_token(http: &UreqTransport, base: &str) -> String {
             headers: vec![wit::Header { name: "content-type".into(), value: "application/json".into() }],
             body: Some(body.into_bytes()),
             timeout_ms: 10_000,
+            max_response_bytes: 1 << 20,
         })
         .expect("the simulator answers /_sim/token");
     let v: serde_json::Value = serde_json::from_slice(&response.body).expect("token JSON");

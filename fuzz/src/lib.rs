@@ -9,10 +9,9 @@ pub mod mutate;
 
 use altinn_systemuser::error::{Error, TransportErrorKind, TransportFailure};
 use altinn_systemuser::http::{Header, HttpResponse, Method};
-use altinn_systemuser::maskinporten::{GrantHost, Grants, KeyIdentity};
 use altinn_systemuser::model::{
-    AccessPackage, AgentRequestInput, AttributePair, Config, CustomEnvironment, DateTime, Environment, MaskinportenClient,
-    RegisteredSystem, RequestKind, Right, StandardRequestInput,
+    AccessPackage, AgentRequestInput, AttributePair, Config, CustomEnvironment, DateTime, Environment, KeyIdentity,
+    MaskinportenClient, RegisteredSystem, RequestKind, Right, StandardRequestInput,
 };
 use altinn_systemuser::operation::{Input, Operation, Step, Task};
 use altinn_systemuser::protocol::{self, Call, Outcome};
@@ -44,7 +43,7 @@ pub fn config(custom: bool) -> Config {
     }
 }
 
-/// The core `Call` for a name of `decode::CALLS`.
+/// The core `Call` for a name of `decode::CALLS`: the calls of `tests/calls.json`.
 pub fn call(name: &str) -> Call {
     let kind = if name.ends_with("-agent") { RequestKind::Agent } else { RequestKind::Standard };
     match name {
@@ -56,7 +55,7 @@ pub fn call(name: &str) -> Call {
         }
         "list" | "list-agent" => Call::ListRequests { kind, system_id: SYSTEM_ID.into(), page: None },
         "withdraw" => Call::WithdrawRequest(REQUEST_ID.into()),
-        "verify" => Call::VerifySystemUser { system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: None },
+        "verify" => Call::VerifySystemUser { system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: Some(EXTERNAL_REF.into()) },
         "list-users" => Call::ListSystemUsers { system_id: SYSTEM_ID.into(), page: None },
         _ => Call::GetRegisteredSystem(SYSTEM_ID.into()),
     }
@@ -77,8 +76,9 @@ pub fn standard_input() -> StandardRequestInput {
 
 pub fn agent_input() -> AgentRequestInput {
     AgentRequestInput {
-        system_id: "314248295_smartbyraa".into(),
+        system_id: SYSTEM_ID.into(),
         party_org_no: ORG_NO.into(),
+        external_ref: Some(EXTERNAL_REF.into()),
         access_packages: vec![AccessPackage { urn: "urn:altinn:accesspackage:regnskapsforer-lonn".into() }],
         ..Default::default()
     }
@@ -95,6 +95,7 @@ pub fn outcome_kind(result: &Result<Outcome, Error>) -> &'static str {
         Ok(Outcome::SystemUsers(_)) => "system-users",
         Ok(Outcome::RegisteredSystem(_)) => "registered-system",
         Ok(Outcome::Token(_)) => "token",
+        Ok(_) => "another outcome",
         Err(e) => error_kind(e),
     }
 }
@@ -117,9 +118,11 @@ fn check_error(error: &Error) {
         | Error::Forbidden(p)
         | Error::NotFound(p)
         | Error::Conflict(p)
-        | Error::Maskinporten(p) => &p.message,
+        | Error::Maskinporten(p)
+        | Error::Unavailable(p) => &p.message,
         Error::Transport(t) => &t.message,
-        Error::Token(m) | Error::InvalidResponse(m) => m,
+        Error::Token(m) | Error::InvalidResponse(m) | Error::Misuse(m) => m,
+        other => panic!("an error kind the fuzz target does not know: {other:?}"),
     };
     assert!(!message.is_empty(), "an error without a message: {error:?}");
     // Error messages quote untrusted text clipped: a 64 KB input must not come back whole.
@@ -139,7 +142,7 @@ fn check_parse(config: &Config, call: &Call, response: &HttpResponse, result: &R
         (401, r) => assert!(matches!(r, Err(Error::Unauthorized(_))), "401 gave {}", outcome_kind(r)),
         (403, r) => assert!(matches!(r, Err(Error::Forbidden(_))), "403 gave {}", outcome_kind(r)),
         (409, r) => assert!(matches!(r, Err(Error::Conflict(_))), "409 gave {}", outcome_kind(r)),
-        (500..=599, r) => assert!(r.is_err(), "{status} gave {}", outcome_kind(r)),
+        (429 | 500..=599, r) => assert!(matches!(r, Err(Error::Unavailable(_))), "{status} gave {}", outcome_kind(r)),
         _ => {}
     }
     let confirm_checked = |request: &altinn_systemuser::model::SystemUserRequest| {
@@ -148,13 +151,42 @@ fn check_parse(config: &Config, call: &Call, response: &HttpResponse, result: &R
         }
     };
     match result {
-        Ok(Outcome::Created { request, .. }) | Ok(Outcome::Request(request)) => confirm_checked(request),
+        Ok(Outcome::Created { request, .. }) | Ok(Outcome::Request(request)) => {
+            confirm_checked(request);
+            check_bound(call, &request.system_id, Some(&request.party_org_no));
+        }
         Ok(Outcome::Requests(page)) => {
             page.items.iter().for_each(confirm_checked);
+            page.items.iter().for_each(|r| check_bound(call, &r.system_id, None));
             check_next_page(config, call, page.next_page.as_deref());
         }
-        Ok(Outcome::SystemUsers(page)) => check_next_page(config, call, page.next_page.as_deref()),
+        Ok(Outcome::SystemUsers(page)) => {
+            page.items.iter().for_each(|u| check_bound(call, &u.system_id, None));
+            check_next_page(config, call, page.next_page.as_deref())
+        }
+        Ok(Outcome::SystemUser(Some(u))) => check_bound(call, &u.system_id, Some(&u.reportee_org_no)),
+        Ok(Outcome::RegisteredSystem(s)) => check_bound(call, &s.id, None),
         _ => {}
+    }
+}
+
+/// An accepted answer is about the system (and customer) the call asked about.
+fn check_bound(call: &Call, system_id: &str, org_no: Option<&str>) {
+    let asked_system = match call {
+        Call::CreateStandardRequest(i) => Some((i.system_id.as_str(), Some(i.party_org_no.as_str()))),
+        Call::CreateAgentRequest(i) => Some((i.system_id.as_str(), Some(i.party_org_no.as_str()))),
+        Call::GetRequestByExternalRef { system_id, org_no, .. } | Call::VerifySystemUser { system_id, org_no, .. } => {
+            Some((system_id.as_str(), Some(org_no.as_str())))
+        }
+        Call::ListRequests { system_id, .. } | Call::ListSystemUsers { system_id, .. } | Call::GetRegisteredSystem(system_id) => {
+            Some((system_id.as_str(), None))
+        }
+        _ => None,
+    };
+    let Some((asked, asked_org)) = asked_system else { return };
+    assert_eq!(system_id, asked.trim(), "an answer about another system was accepted");
+    if let (Some(org), Some(asked_org)) = (org_no, asked_org) {
+        assert_eq!(altinn_systemuser::identifiers::normalize_org_no(org), altinn_systemuser::identifiers::normalize_org_no(asked_org), "an answer about another customer was accepted");
     }
 }
 
@@ -170,6 +202,11 @@ fn check_confirm_url(config: &Config, link: &str, id: &str, kind: RequestKind) {
     };
     assert_eq!(parsed.path, path, "accepted confirmUrl {link:?} is not the confirm page");
     assert!(parsed.query_value("id").is_some_and(|v| v.eq_ignore_ascii_case(id)), "accepted confirmUrl {link:?} is for another request");
+    assert!(parsed.fragment.is_none(), "accepted confirmUrl {link:?} has a fragment");
+    assert!(
+        parsed.query_pairs().all(|(k, _)| k == "id" || k == "DONTCHOOSEREPORTEE"),
+        "accepted confirmUrl {link:?} carries another parameter"
+    );
 }
 
 /// A next-page token the component handed out can be handed back: the next page is built on
@@ -288,25 +325,6 @@ fn grant_body(r: &mut Reader<'_>) -> (u16, Vec<u8>) {
     }
 }
 
-/// A host for grants: a fixed clock, counting randomness, a signature of the right length.
-struct FuzzHost(std::cell::Cell<u64>);
-
-impl GrantHost for FuzzHost {
-    fn now(&self) -> DateTime {
-        DateTime { seconds: 1_790_000_000, nanoseconds: 0 }
-    }
-    fn random_bytes(&self, len: u32) -> Vec<u8> {
-        self.0.set(self.0.get() + 1);
-        self.0.get().to_le_bytes().iter().copied().cycle().take(len as usize).collect()
-    }
-    fn identity(&self) -> Result<KeyIdentity, String> {
-        Ok(KeyIdentity::KeyId("fuzz-kid".into()))
-    }
-    fn sign(&self, _data: &[u8]) -> Result<Vec<u8>, String> {
-        Ok(vec![0x5a; 256])
-    }
-}
-
 fn token_text(r: &mut Reader<'_>) -> String {
     match r.byte() % 8 {
         0 => "eyJhbGciOiJSUzI1NiJ9.e30.c2ln".into(),
@@ -321,10 +339,11 @@ fn token_text(r: &mut Reader<'_>) -> String {
 }
 
 fn transport_failure(r: &mut Reader<'_>) -> TransportFailure {
-    let kind = match r.byte() % 4 {
+    let kind = match r.byte() % 5 {
         0 => TransportErrorKind::Connect,
         1 => TransportErrorKind::Timeout,
         2 => TransportErrorKind::ConnectionLost,
+        3 => TransportErrorKind::TooLarge,
         _ => TransportErrorKind::Other,
     };
     TransportFailure { kind, message: "fuzz".into() }
@@ -367,16 +386,16 @@ pub fn operation(data: &[u8]) {
     // Bit 5: the component gets its own tokens (grants to Maskinporten) instead of asking.
     let grants = flags & 0x20 != 0;
     if grants {
-        config.maskinporten = Some(MaskinportenClient { client_id: "fuzz-client".into(), resource: None });
+        let key = KeyIdentity::KeyId("fuzz-kid".into());
+        config.maskinporten = Some(MaskinportenClient { client_id: "fuzz-client".into(), resource: None, key });
     }
+    // Bit 6: a deadline, with the clock moving by what the input says at every step.
+    config.deadline_ms = if flags & 0x40 != 0 { 5_000 } else { 0 };
+    let mut now = DateTime { seconds: 1_790_000_000, nanoseconds: 0 };
     let token_url = format!("{}token", config.environment.maskinporten_issuer());
     let task = operation_task(&mut r);
     let is_create = matches!(task, Task::CreateStandardRequest(_) | Task::CreateAgentRequest(_));
-    let mut op = if grants {
-        Operation::with_grants(config.clone(), task, Grants::new(std::rc::Rc::new(FuzzHost(std::cell::Cell::new(0)))))
-    } else {
-        Operation::new(config.clone(), task)
-    };
+    let mut op = Operation::new(config.clone(), task, now, &[0x5a; 16]);
     let mut step = op.start();
     let (mut posts, mut page) = (0u32, 0u32);
     let mut last_token: Option<String> = None;
@@ -387,8 +406,9 @@ pub fn operation(data: &[u8]) {
                     check_error(e);
                 }
                 assert_eq!(&op.result(), result, "finish differs from the done step");
-                let after = op.advance(Input::Waited);
+                let after = op.advance(Input::Waited, now);
                 assert_eq!(&after, &step, "an input after done changed the result");
+                assert_eq!(&op.start(), &step, "start after done changed the result");
                 if is_create {
                     if let Ok(outcome) = result {
                         assert!(matches!(outcome, Outcome::Created { .. }), "a create finished with {}", outcome_kind(result));
@@ -421,6 +441,14 @@ pub fn operation(data: &[u8]) {
                 }
             }
             Step::Wait(ms) => assert!(*ms <= 30_000, "a back-off of {ms} ms"),
+            Step::Sign(data) => {
+                assert!(grants, "asked to sign without config.maskinporten");
+                assert!(data.split(|b| *b == b'.').count() == 2, "the signing input is not header.claims");
+            }
+            other => panic!("a step the fuzz target does not know: {other:?}"),
+        }
+        if let (Step::Send(request), Some(deadline)) = (&step, (config.deadline_ms > 0).then_some(config.deadline_ms)) {
+            assert!(request.timeout_ms <= deadline, "an exchange of {} ms under a {deadline} ms deadline", request.timeout_ms);
         }
         if r.is_empty() {
             return;
@@ -445,11 +473,15 @@ pub fn operation(data: &[u8]) {
             }
             (Step::Send(_), true) => Input::TransportFailed(transport_failure(&mut r)),
             (Step::Wait(_), true) => Input::Waited,
-            _ => match choice % 5 {
+            (Step::Sign(_), true) if choice < 210 => Input::Signature(vec![0x5a; 256]),
+            (Step::Sign(_), true) => Input::SignFailed("no key".into()),
+            _ => match choice % 7 {
                 0 => Input::Token(Secret::new(token_text(&mut r))),
                 1 => Input::TokenFailed(String::from_utf8_lossy(r.chunk()).into_owned()),
                 2 => Input::Response(HttpResponse { status: r.u16(), headers: vec![], body: r.chunk().to_vec() }),
                 3 => Input::TransportFailed(transport_failure(&mut r)),
+                4 => Input::Signature(r.chunk().to_vec()),
+                5 => Input::SignFailed(String::from_utf8_lossy(r.chunk()).into_owned()),
                 _ => Input::Waited,
             },
         };
@@ -459,7 +491,8 @@ pub fn operation(data: &[u8]) {
         if let (Input::Token(t), Step::NeedToken(_)) = (&input, &step) {
             last_token = Some(t.expose().to_string());
         }
-        step = op.advance(input);
+        now.seconds += i64::from(r.byte() % 4);
+        step = op.advance(input, now);
         if let (Some(t), Step::Send(_)) = (&last_token, &step) {
             assert!(
                 t.bytes().all(|b| b.is_ascii_graphic()) && !t.is_empty(),
@@ -517,7 +550,7 @@ pub fn url_guards(data: &[u8]) {
     for (custom, call_name) in [(false, "create-standard"), (true, "create-agent"), (false, "get-agent")] {
         let config = config(custom);
         let body = format!(
-            r#"{{"id":"{REQUEST_ID}","systemId":"{SYSTEM_ID}","partyOrgNo":"{ORG_NO}","status":"New","confirmUrl":{}}}"#,
+            r#"{{"id":"{REQUEST_ID}","systemId":"{SYSTEM_ID}","partyOrgNo":"{ORG_NO}","externalRef":"{EXTERNAL_REF}","rights":[],"status":"New","confirmUrl":{}}}"#,
             json_string(a)
         );
         let call = call(call_name);

@@ -68,6 +68,24 @@ pub fn format_timestamp(micros: i64) -> String {
     out
 }
 
+/// An HTTP date (IMF-fixdate, RFC 9110 §5.6.7) of seconds since the epoch, e.g.
+/// `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]; // 1970-01-01 was a Thursday
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m as usize).saturating_sub(1) % 12],
+        sod / 3600,
+        (sod % 3600) / 60,
+        sod % 60
+    )
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -94,5 +112,12 @@ mod tests {
         assert_eq!(format_timestamp(secs * 1_000_000 + 120_000), "2026-03-01T10:15:00.12");
         assert_eq!(format_timestamp(secs * 1_000_000), "2026-03-01T10:15:00");
         assert_eq!(format_timestamp(0), "1970-01-01T00:00:00");
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(1_772_360_100), "Sun, 01 Mar 2026 10:15:00 GMT");
     }
 }

@@ -1,28 +1,37 @@
 //! HTTP plumbing: our own small request/response values (so routes are plain
-//! synchronous functions), and the hyper server loop that applies faults around them.
+//! synchronous functions), and the hyper server loop that applies faults around them, with
+//! its limits: a header-read timeout (which also ends idle keep-alive connections) and a cap on
+//! concurrent connections.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
 use crate::faults::FaultAction;
+use crate::hostile;
 use crate::problems;
 use crate::routes;
 use crate::state::{CallRecord, Shared};
 
 /// Bodies above this are refused with 413; no legitimate call comes near it.
 const MAX_BODY: usize = 1 << 20;
+
+/// A connection whose request head is not complete this long after it opened or after its
+/// previous answer (an idle keep-alive connection too: hyper runs one timer for both) is closed.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A request as the routes see it.
 #[derive(Debug, Clone, Default)]
@@ -168,10 +177,15 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// Path segments, each percent-decoded on its own, so `%2F` never splits a segment.
+fn segments(path: &str) -> Vec<String> {
+    path.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode(s, false)).collect()
+}
+
 async fn to_request(req: hyper::Request<Incoming>) -> Result<Request, Response> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
-    let segments = path.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode(s, false)).collect();
+    let segments = segments(&path);
     let query = parts.uri.query().map(parse_urlencoded).unwrap_or_default();
     let headers =
         parts.headers.iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
@@ -183,10 +197,12 @@ async fn to_request(req: hyper::Request<Incoming>) -> Result<Request, Response> 
 }
 
 /// A response body: whole, or (a `truncated` fault) cut short and then failed, which makes
-/// hyper close the connection with fewer bytes sent than its `Content-Length` says.
+/// hyper close the connection with fewer bytes sent than its `Content-Length` says, or a
+/// hostile stream.
 pub enum SimBody {
     Full(Option<Bytes>),
     Truncated { part: Option<Bytes>, pause: Pin<Box<tokio::time::Sleep>> },
+    Stream(hostile::Stream),
 }
 
 impl Body for SimBody {
@@ -206,17 +222,23 @@ impl Body for SimBody {
                     Poll::Pending => Poll::Pending,
                 }
             }
+            SimBody::Stream(s) => s.poll_next(cx).map(|b| b.map(|b| Ok(Frame::data(b)))),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self, SimBody::Full(None))
+        match self {
+            SimBody::Full(b) => b.is_none(),
+            SimBody::Truncated { .. } => false,
+            SimBody::Stream(s) => s.is_end(),
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             SimBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             SimBody::Truncated { .. } => SizeHint::default(),
+            SimBody::Stream(s) => s.size_hint(),
         }
     }
 }
@@ -257,7 +279,24 @@ fn run_route(shared: &Shared, req: &Request, route: &routes::Route) -> Response 
     resp
 }
 
-async fn handle(shared: Arc<Shared>, reset: Arc<AtomicBool>, req: hyper::Request<Incoming>) -> Result<hyper::Response<SimBody>, Dropped> {
+/// What a handler tells the connection it runs on.
+#[derive(Default)]
+struct ConnFlags {
+    /// A `reset` fault fired: close with a TCP RST.
+    reset: AtomicBool,
+    /// A hostile answer started: fail the connection `hostile::MAX_DURATION` from now.
+    hostile: AtomicBool,
+}
+
+/// The call log's path: the query is never shown.
+fn logged_path(path: &str, has_query: bool) -> String {
+    match has_query {
+        true => format!("{path}?…"),
+        false => path.to_string(),
+    }
+}
+
+async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<Incoming>) -> Result<hyper::Response<SimBody>, Dropped> {
     let req = match to_request(req).await {
         Ok(r) => r,
         Err(resp) => return Ok(to_hyper(resp)),
@@ -265,40 +304,43 @@ async fn handle(shared: Arc<Shared>, reset: Arc<AtomicBool>, req: hyper::Request
     let route = routes::resolve(&req, shared.admin);
     let name = routes::fault_name(&route);
     let action = name.and_then(|n| shared.lock().faults.take(n));
-    let fault_label = action.map(|a| match a {
-        FaultAction::Status500 => "status_500",
-        FaultAction::Status503 { .. } => "status_503",
-        FaultAction::Delay { .. } => "delay",
-        FaultAction::LostResponse => "lost_response",
-        FaultAction::LostRequest => "lost_request",
-        FaultAction::Reset => "reset",
-        FaultAction::Truncated => "truncated",
-        FaultAction::Conflict => "conflict",
-    });
     let record = |status: Option<u16>| CallRecord {
         seq: 0,
         method: req.method.clone(),
-        path: match req.query.is_empty() {
-            true => req.path.clone(),
-            false => format!("{}?…", req.path),
-        },
+        path: logged_path(&req.path, !req.query.is_empty()),
         route: name,
         status,
-        fault: fault_label,
+        fault: action.map(FaultAction::label),
+    };
+    // A streamed hostile answer: logged when its head goes out, capped in time by the connection.
+    let streamed = |(head, body): (Response, hostile::Stream)| {
+        shared.lock().record_call(record(Some(head.status)));
+        flags.hostile.store(true, Ordering::SeqCst);
+        Ok(build_hyper(head.status, &head.headers, SimBody::Stream(body)))
     };
     let resp = match action {
+        None => run_route(&shared, &req, &route),
         Some(FaultAction::Status500) => problems::internal_error(),
         Some(FaultAction::Conflict) => {
             let shape = shared.lock().settings.problem_shape;
             problems::auth_problem(shape, "AUTH-00013", &[])
         }
-        Some(FaultAction::Status503 { retry_after_secs }) => {
-            let r = Response::empty(503);
-            match retry_after_secs {
-                Some(s) => r.header("retry-after", &s.to_string()),
-                None => r,
-            }
+        Some(FaultAction::Status503 { retry_after }) => match retry_after {
+            Some(r) => Response::empty(503).header("retry-after", &hostile::retry_after(r)),
+            None => Response::empty(503),
+        },
+        Some(FaultAction::Status429 { retry_after }) => Response::empty(429).header("retry-after", &hostile::retry_after(retry_after)),
+        Some(FaultAction::EchoToken) => hostile::echo_token(&req, name.unwrap_or_default()),
+        Some(FaultAction::Mismatch { field }) => hostile::mismatch(run_route(&shared, &req, &route), field),
+        Some(FaultAction::FreshPageToken) => {
+            let done = run_route(&shared, &req, &route);
+            let origin = routes::vendor::next_origin(&shared, &shared.lock(), &req);
+            hostile::fresh_page_token(done, name.unwrap_or_default(), &format!("{origin}{}", req.path))
         }
+        Some(FaultAction::GzipBomb { expand_bytes }) => return streamed(hostile::gzip_bomb(expand_bytes)),
+        Some(FaultAction::HugeBody { size_bytes }) => return streamed(hostile::huge_body(size_bytes)),
+        Some(FaultAction::EndlessBody) => return streamed(hostile::endless_body()),
+        Some(FaultAction::SlowBody { interval_ms }) => return streamed(hostile::slow_body(interval_ms)),
         Some(FaultAction::LostRequest) => {
             shared.lock().record_call(record(None));
             return Err(Dropped);
@@ -311,7 +353,7 @@ async fn handle(shared: Arc<Shared>, reset: Arc<AtomicBool>, req: hyper::Request
         Some(FaultAction::Reset) => {
             let done = run_route(&shared, &req, &route);
             shared.lock().record_call(record(Some(done.status)));
-            reset.store(true, Ordering::SeqCst);
+            flags.reset.store(true, Ordering::SeqCst);
             return Err(Dropped);
         }
         Some(FaultAction::Truncated) => {
@@ -330,10 +372,7 @@ async fn handle(shared: Arc<Shared>, reset: Arc<AtomicBool>, req: hyper::Request
                 task_shared.lock().record_call(CallRecord {
                     seq: 0,
                     method: task_req.method.clone(),
-                    path: match task_req.query.is_empty() {
-                        true => task_req.path.clone(),
-                        false => format!("{}?…", task_req.path),
-                    },
+                    path: logged_path(&task_req.path, !task_req.query.is_empty()),
                     route: routes::fault_name(&task_route),
                     status: Some(resp.status),
                     fault: Some("delay"),
@@ -345,14 +384,15 @@ async fn handle(shared: Arc<Shared>, reset: Arc<AtomicBool>, req: hyper::Request
                 Err(_) => Err(Dropped),
             };
         }
-        None => run_route(&shared, &req, &route),
     };
     shared.lock().record_call(record(Some(resp.status)));
     Ok(to_hyper(resp))
 }
 
-/// Accepts connections until the runtime is dropped.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts connections until the runtime is dropped. Past `max_connections` open ones, a new
+/// connection is closed at once, so a flood cannot take the simulator down for the others.
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>, max_connections: usize) {
+    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(s) => s,
@@ -362,46 +402,118 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 continue;
             }
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else { continue };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
-            let reset = Arc::new(AtomicBool::new(false));
-            let io = ResettableStream { inner: stream, reset: reset.clone() };
-            let svc = service_fn(move |req| handle(shared.clone(), reset.clone(), req));
-            // Errors here are dropped connections (ours or the client's); nothing to do.
-            let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(io), svc).await;
+            serve_connection(stream, shared).await;
+            drop(slot);
         });
     }
 }
 
-/// A connection that closes with a TCP RST instead of a FIN when a `reset` fault fired on
-/// it: `SO_LINGER` 0, then close.
-struct ResettableStream {
-    inner: TcpStream,
-    reset: Arc<AtomicBool>,
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+    // Hyper writes a response head in one go, so a `slow_headers` fault takes the connection by
+    // hand: while one is armed, the request head is read here first to find its route.
+    let mut prefix = Vec::new();
+    if shared.lock().faults.slow_headers_armed() {
+        let Some(head) = hostile::read_head(&stream, HEADER_READ_TIMEOUT).await else { return };
+        if let Some((call, interval_ms)) = slow_headers_fault(&shared, &head) {
+            shared.lock().record_call(call);
+            hostile::slow_headers(&stream, Duration::from_millis(interval_ms)).await;
+            return;
+        }
+        prefix = head;
+    }
+    let flags = Arc::new(ConnFlags::default());
+    let io = Conn { inner: stream, flags: flags.clone(), prefix, until: None };
+    let svc = service_fn(move |req| handle(shared.clone(), flags.clone(), req));
+    // Errors here are dropped connections (ours or the client's) and timeouts; nothing to do.
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), svc)
+        .await;
 }
 
-impl Drop for ResettableStream {
+/// The call record and interval of a `slow_headers` fault that fires on this request head.
+fn slow_headers_fault(shared: &Shared, head: &[u8]) -> Option<(CallRecord, u64)> {
+    let line = head.split(|b| *b == b'\n').next()?;
+    let mut parts = std::str::from_utf8(line).ok()?.split_whitespace();
+    let (method, target) = (parts.next()?, parts.next()?);
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let req = Request { method: method.to_string(), path: path.to_string(), segments: segments(path), ..Request::default() };
+    let name = routes::fault_name(&routes::resolve(&req, shared.admin))?;
+    let interval_ms = shared.lock().faults.take_slow_headers(name)?;
+    let call = CallRecord {
+        seq: 0,
+        method: req.method,
+        path: logged_path(path, !query.is_empty()),
+        route: Some(name),
+        status: Some(200),
+        fault: Some("slow_headers"),
+    };
+    Some((call, interval_ms))
+}
+
+/// A connection as hyper sees it: first the request head read by hand (`prefix`), if any; closed
+/// with a TCP RST (`SO_LINGER` 0) when a `reset` fault fired on it; failed once a hostile answer
+/// has run `hostile::MAX_DURATION`, even when the client stopped reading.
+struct Conn {
+    inner: TcpStream,
+    flags: Arc<ConnFlags>,
+    prefix: Vec<u8>,
+    until: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Conn {
+    /// An error once the hostile answer's time is up; the timer wakes a write stuck on a full
+    /// socket buffer too.
+    fn check_time(&mut self, cx: &mut Context<'_>) -> std::io::Result<()> {
+        if self.until.is_none() && self.flags.hostile.load(Ordering::SeqCst) {
+            self.until = Some(Box::pin(tokio::time::sleep(hostile::MAX_DURATION)));
+        }
+        match self.until.as_mut().map(|t| t.as_mut().poll(cx)) {
+            Some(Poll::Ready(())) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "hostile answer ended")),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Conn {
     fn drop(&mut self) {
-        if self.reset.load(Ordering::SeqCst) {
+        if self.flags.reset.load(Ordering::SeqCst) {
             let _ = socket2::SockRef::from(&self.inner).set_linger(Some(std::time::Duration::ZERO));
         }
     }
 }
 
-impl AsyncRead for ResettableStream {
+impl AsyncRead for Conn {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+        let this = self.get_mut();
+        this.check_time(cx)?;
+        if !this.prefix.is_empty() {
+            let n = this.prefix.len().min(buf.remaining());
+            buf.put_slice(&this.prefix[..n]);
+            this.prefix.drain(..n);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, buf)
     }
 }
 
-impl AsyncWrite for ResettableStream {
+impl AsyncWrite for Conn {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+        let this = self.get_mut();
+        this.check_time(cx)?;
+        Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        this.check_time(cx)?;
+        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -409,7 +521,9 @@ impl AsyncWrite for ResettableStream {
     }
 
     fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        this.check_time(cx)?;
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -19,6 +19,7 @@ mod clock;
 mod error_codes;
 mod faults;
 mod fixture;
+mod hostile;
 mod html;
 mod http;
 mod ids;
@@ -59,7 +60,37 @@ pub mod test_client {
     pub const UNREGISTERED_KEY_PEM: &str = include_str!("../tests/keys/TEST-ONLY-unregistered-key.pk8.pem");
 }
 
-pub use faults::{FaultKind, FaultSpec};
+/// Every Maskinporten client of the default fixture with its own key, for tests only (a grant
+/// signed with another client's key fails MP-120).
+///
+/// TEST-ONLY: these private keys are public (they are in this repository).
+pub mod test_clients {
+    /// A fixture client, the `kid` it registers and the matching private key (PKCS#8 PEM).
+    #[derive(Debug, Clone, Copy)]
+    pub struct TestClient {
+        pub client_id: &'static str,
+        pub kid: &'static str,
+        pub key_pem: &'static str,
+    }
+
+    /// The client of `314248295_smartregnskap` (the same as [`super::test_client`]).
+    pub const SMARTREGNSKAP: TestClient =
+        TestClient { client_id: super::test_client::CLIENT_ID, kid: super::test_client::KID, key_pem: super::test_client::KEY_PEM };
+    /// The client of the agent system `314248295_smartbyraa`.
+    pub const SMARTBYRAA: TestClient = TestClient {
+        client_id: "sim-smartbyraa-client",
+        kid: "sim-smartbyraa-key-1",
+        key_pem: include_str!("../tests/keys/TEST-ONLY-smartbyraa-client-key.pk8.pem"),
+    };
+    /// The client of the other vendor's system `313367002_konkurrent`.
+    pub const KONKURRENT: TestClient = TestClient {
+        client_id: "sim-konkurrent-client",
+        kid: "sim-konkurrent-key-1",
+        key_pem: include_str!("../tests/keys/TEST-ONLY-konkurrent-client-key.pk8.pem"),
+    };
+}
+
+pub use faults::{FaultKind, FaultSpec, MismatchField, RetryAfterForm};
 pub use fixture::{
     CatalogueEntry, Fixture, FixtureError, Jwk, Jwks, MaskinportenClient, Organization, RegisteredSystem, VendorInfo, DEFAULT_FIXTURE_JSON,
 };
@@ -74,7 +105,7 @@ pub use settings::{Settings, TimeoutMode};
 use state::{Inner, Shared};
 
 /// How to start a simulator. `Default`: loopback, any free port, the built-in fixture,
-/// admin routes off, current problem shape and timeout mode, 50 items a page.
+/// admin routes off, current problem shape and timeout mode, 50 items a page, 512 connections.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
     /// Address to listen on; port 0 picks a free one.
@@ -103,7 +134,16 @@ pub struct SimOptions {
     /// Keep the state (requests, system users, counters, used `jti`s, clock offset, token key)
     /// in this JSON file: loaded at start when it exists, written after every change and on stop.
     pub state_file: Option<PathBuf>,
+    /// Connections open at once; past it a new connection is closed at once.
+    pub max_connections: usize,
+    /// Listen on a non-loopback address too. Off: anyone who can reach the simulator can approve
+    /// or reject requests on its confirm page, and it trusts TEST-ONLY keys whose private halves
+    /// are public.
+    pub allow_remote: bool,
 }
+
+/// `SimOptions::max_connections` by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 impl Default for SimOptions {
     fn default() -> Self {
@@ -121,6 +161,8 @@ impl Default for SimOptions {
             zero_created_on_create: s.zero_created_on_create,
             token_lifetime_secs: s.token_lifetime_secs,
             state_file: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            allow_remote: false,
         }
     }
 }
@@ -170,6 +212,14 @@ impl SimOptions {
         self.zero_created_on_create = on;
         self
     }
+    pub fn with_max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+    pub fn with_allow_remote(mut self, allow: bool) -> Self {
+        self.allow_remote = allow;
+        self
+    }
 
     fn settings(&self) -> Settings {
         Settings {
@@ -189,6 +239,12 @@ impl SimOptions {
 pub enum SimError {
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "refusing to listen on {0}: not a loopback address. Anyone who can reach the simulator can approve or reject \
+         requests on its confirm page, and it trusts TEST-ONLY keys whose private halves are public. Pass --allow-remote \
+         (SimOptions::allow_remote) to listen there anyway."
+    )]
+    NotLoopback(SocketAddr),
     #[error("cannot start the simulator's runtime: {0}")]
     Runtime(std::io::Error),
     #[error(transparent)]
@@ -207,6 +263,9 @@ impl Simulator {
     /// is stopped or dropped. Usable from synchronous code. With `state_file`, the state in
     /// that file (if any) is loaded first.
     pub fn start(options: SimOptions) -> Result<SimHandle, SimError> {
+        if !options.listen.ip().is_loopback() && !options.allow_remote {
+            return Err(SimError::NotLoopback(options.listen));
+        }
         options.fixture.validate()?;
         let std_listener = StdListener::bind(options.listen).map_err(|source| SimError::Bind { addr: options.listen, source })?;
         let addr = std_listener.local_addr().map_err(SimError::Runtime)?;
@@ -223,8 +282,14 @@ impl Simulator {
         };
         let shared = Arc::new(Shared::new(inner, key, options.admin, base_url.clone(), options.state_file.clone()));
         shared.persist();
-        let server = serve_on(std_listener, shared)?;
-        Ok(SimHandle { url: base_url, addr, state_file: options.state_file, server: Mutex::new(Some(server)) })
+        let server = serve_on(std_listener, shared, options.max_connections)?;
+        Ok(SimHandle {
+            url: base_url,
+            addr,
+            state_file: options.state_file,
+            max_connections: options.max_connections,
+            server: Mutex::new(Some(server)),
+        })
     }
 }
 
@@ -246,7 +311,7 @@ impl Server {
     }
 }
 
-fn serve_on(std_listener: StdListener, shared: Arc<Shared>) -> Result<Server, SimError> {
+fn serve_on(std_listener: StdListener, shared: Arc<Shared>, max_connections: usize) -> Result<Server, SimError> {
     std_listener.set_nonblocking(true).map_err(SimError::Runtime)?;
     let port = std_listener.local_addr().map_err(SimError::Runtime)?.port();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().map_err(SimError::Runtime)?;
@@ -261,7 +326,7 @@ fn serve_on(std_listener: StdListener, shared: Arc<Shared>) -> Result<Server, Si
         .name(format!("altinn-sim-{port}"))
         .spawn(move || {
             runtime.block_on(async move {
-                tokio::spawn(http::serve(listener, serve_shared));
+                tokio::spawn(http::serve(listener, serve_shared, max_connections));
                 let _ = stop_rx.await;
             });
             // Dropping the runtime cancels the accept loop and every connection.
@@ -277,6 +342,7 @@ pub struct SimHandle {
     url: String,
     addr: SocketAddr,
     state_file: Option<PathBuf>,
+    max_connections: usize,
     server: Mutex<Option<Server>>,
 }
 
@@ -343,7 +409,7 @@ impl SimHandle {
             }
         };
         let shared = Arc::new(Shared::new(inner, key, old.admin, self.url.clone(), self.state_file.clone()));
-        *guard = Some(serve_on(listener, shared)?);
+        *guard = Some(serve_on(listener, shared, self.max_connections)?);
         Ok(())
     }
 

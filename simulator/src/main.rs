@@ -3,7 +3,7 @@
 //! ```text
 //! altinn-sim --listen 127.0.0.1:0 [--fixtures FILE] [--admin]
 //!            [--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N]
-//!            [--state FILE]
+//!            [--state FILE] [--max-connections N] [--allow-remote]
 //! ```
 //! Prints exactly one line, `listening on http://127.0.0.1:PORT`, once it accepts connections.
 
@@ -15,7 +15,8 @@ use altinn_sim::{Fixture, ProblemShape, SimOptions, Simulator, TimeoutMode};
 
 const USAGE: &str = "usage: altinn-sim [--listen ADDR] [--fixtures FILE] [--admin] \
 [--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N] \
-[--timeout-days N] [--confirm-host ORIGIN] [--next-link-host ORIGIN] [--state FILE]";
+[--timeout-days N] [--confirm-host ORIGIN] [--next-link-host ORIGIN] [--state FILE] \
+[--max-connections N] [--allow-remote]";
 
 fn parse_args(args: &[String]) -> Result<SimOptions, String> {
     let mut o = SimOptions::default();
@@ -46,6 +47,12 @@ fn parse_args(args: &[String]) -> Result<SimOptions, String> {
             "--confirm-host" => o.confirm_host = Some(value("--confirm-host")?),
             "--next-link-host" => o.next_link_host = Some(value("--next-link-host")?),
             "--state" => o.state_file = Some(value("--state")?.into()),
+            "--max-connections" => {
+                let v = value("--max-connections")?;
+                o.max_connections =
+                    v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| format!("--max-connections {v}: expected a number >= 1"))?;
+            }
+            "--allow-remote" => o.allow_remote = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }

@@ -1,7 +1,7 @@
 //! The secret log: when `ALTINN_SIM_SECRET_LOG` names a file, every secret this simulator
 //! hands out or receives is appended to it, one per line: access tokens it mints (Maskinporten
-//! grant, `POST /_sim/token`, `SimHandle::mint_token`), assertions it receives on `/token`, and
-//! its own token key (hex). `scripts/secret-scan.sh` then checks that none of them shows up in
+//! grant, `POST /_sim/token`, `SimHandle::mint_token`), assertions it receives on `/token`, the
+//! token or assertion an `echo_token` fault quotes back, and its own token key (hex). `scripts/secret-scan.sh` then checks that none of them shows up in
 //! any test output. Nothing is written when the variable is unset or empty.
 
 use std::io::Write;

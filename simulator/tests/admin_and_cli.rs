@@ -172,3 +172,18 @@ fn handle_stop_and_drop() {
     assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err());
     drop(h);
 }
+
+#[test]
+fn binary_listens_on_loopback_only_unless_allowed() {
+    let out = Command::new(env!("CARGO_BIN_EXE_altinn-sim")).args(["--listen", "0.0.0.0:0"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a loopback address") && err.contains("--allow-remote"), "{err}");
+    assert!(out.stdout.is_empty());
+    let out = Command::new(env!("CARGO_BIN_EXE_altinn-sim")).args(["--max-connections", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let (mut child, line, _) = spawn(&["--listen", "0.0.0.0:0", "--allow-remote", "--max-connections", "8"]);
+    assert!(line.starts_with("listening on http://0.0.0.0:"), "{line:?}");
+    child.kill().unwrap();
+    let _ = child.wait();
+}

@@ -287,12 +287,42 @@ fn agent_client_gets_tokens_for_its_agent_system_user() {
     let sim = Sim::start();
     let id = sim.create_agent(&agent_body(CUSTOMER, None)).json()["id"].as_str().unwrap().to_string();
     assert_eq!(sim.approve(&id).status, 200);
+    let byraa = altinn_sim::test_clients::SMARTBYRAA;
     let mut c = good_claims(&sim, READ);
-    c["iss"] = json!("sim-smartbyraa-client");
+    c["iss"] = json!(byraa.client_id);
     c["authorization_details"] = details(CUSTOMER, None);
-    assert_eq!(grant(&sim, &sign(&test_key(), &good_header(), &c)).status, 200);
+    assert_eq!(grant(&sim, &sign(&key_of(&byraa), &json!({"alg": "RS256", "kid": byraa.kid}), &c)).status, 200);
     // The standard system's client has no system user for this customer.
     assert_mp(&system_user_grant(&sim, details(CUSTOMER, None)), "invalid_altinn_customer_configuration", "MP-303");
+}
+
+#[test]
+fn mp120_each_client_has_its_own_key() {
+    use altinn_sim::test_clients::{KONKURRENT, SMARTBYRAA, SMARTREGNSKAP};
+    let sim = Sim::start();
+    let claims = |client: &str| {
+        let mut c = good_claims(&sim, READ);
+        c["iss"] = json!(client);
+        c
+    };
+    let header = |kid: &str| json!({"alg": "RS256", "kid": kid});
+    for client in [SMARTBYRAA, KONKURRENT] {
+        // Signed with another client's key, named by that key's kid: this client has no such kid.
+        let r = grant(&sim, &sign(&key_of(&SMARTREGNSKAP), &header(SMARTREGNSKAP.kid), &claims(client.client_id)));
+        assert_mp(&r, "invalid_grant", "MP-120");
+        assert!(err(&r).1.contains("No registered key with this kid"), "{}", r.text());
+        // Signed with another client's key under this client's kid: the signature fails.
+        let r = grant(&sim, &sign(&key_of(&SMARTREGNSKAP), &header(client.kid), &claims(client.client_id)));
+        assert_mp(&r, "invalid_grant", "MP-120");
+        assert!(err(&r).1.contains("Signature validation failed"), "{}", r.text());
+        // Signed with its own key: a token for that client's organisation.
+        let r = grant(&sim, &sign(&key_of(&client), &header(client.kid), &claims(client.client_id)));
+        assert_eq!(r.status, 200, "{}: {}", client.client_id, r.text());
+    }
+    // And the other way round: the smartregnskap client refuses the smartbyraa key.
+    let r = grant(&sim, &sign(&key_of(&SMARTBYRAA), &header(SMARTBYRAA.kid), &claims(SMARTREGNSKAP.client_id)));
+    assert_mp(&r, "invalid_grant", "MP-120");
+    assert_eq!(grant(&sim, &sign(&key_of(&SMARTREGNSKAP), &header(KID), &claims(CLIENT_ID))).status, 200);
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! With `ALTINN_SIM_SECRET_LOG` set, every token the simulator mints and every assertion it
-//! receives is appended to that file. Its own test binary, because it sets the variable.
+//! receives (or echoes back) is appended to that file. Its own test binary, because it sets the variable.
 
 mod common;
 
@@ -24,6 +24,10 @@ fn minted_tokens_and_received_assertions_are_logged() {
     let token = sim.rw();
     let assertion = sign(&test_key(), &good_header(), &good_claims(&sim, READ));
     let r = grant(&sim, &assertion);
+    // A secret echoed back by an `echo_token` fault (the route never runs) is logged too.
+    sim.h.arm_fault(altinn_sim::FaultSpec::new("maskinporten_token", altinn_sim::FaultKind::EchoToken)).unwrap();
+    let echoed = sign(&test_key(), &good_header(), &good_claims(&sim, WRITE));
+    assert_eq!(grant(&sim, &echoed).status, 400);
     let log = std::fs::read_to_string(&file).unwrap_or_default();
     if own {
         std::fs::remove_file(&file).ok();
@@ -31,6 +35,7 @@ fn minted_tokens_and_received_assertions_are_logged() {
     let lines: Vec<&str> = log.lines().collect();
     assert!(lines.contains(&token.as_str()), "the minted token is logged");
     assert!(lines.contains(&assertion.as_str()), "the received assertion is logged");
+    assert!(lines.contains(&echoed.as_str()), "the echoed assertion is logged");
     assert_eq!(r.status, 200, "{}", r.text());
     let issued = r.json()["access_token"].as_str().unwrap().to_string();
     assert!(lines.contains(&issued.as_str()), "the token from the grant is logged");

@@ -83,9 +83,7 @@ fn mp_code(description: &str) -> Option<String> {
 /// Server text without anything of ours that is secret, clipped.
 fn scrub(text: &str, sent: &[&str]) -> String {
     let mut text = text.to_string();
-    for secret in sent.iter().filter(|s| s.len() >= 16) {
-        text = text.replace(secret, "[redacted]");
-    }
+    crate::secret::scrub(&mut text, sent);
     clip(&text, 300)
 }
 
@@ -103,13 +101,26 @@ fn refusal(context: &Context, response: &HttpResponse, sent: &[&str]) -> Error {
         (Some(e), None) => e.clone(),
         _ => format!("HTTP {} without an OAuth error body", response.status),
     };
-    let what = if response.status >= 500 { "is failing" } else { "refused the grant" };
+    let outage = response.status == 429 || response.status >= 500;
+    let retry_after_seconds = crate::protocol::retry_after(response, Some(context.issued_at));
+    let what = match response.status {
+        429 => "is rate-limiting this client",
+        500.. => "is failing",
+        _ => "refused the grant",
+    };
     let message = format!(
-        "Maskinporten ({}) {what} ({said}). {}",
+        "Maskinporten ({}) {what} ({said}){}. {}",
         context.issuer,
-        advice(context, code.as_deref(), error.as_deref(), response.status >= 500)
+        crate::protocol::wait_hint(retry_after_seconds),
+        advice(context, code.as_deref(), error.as_deref(), outage)
     );
-    Error::Maskinporten(Problem { status: response.status, code, title: error, detail: description, message, ..Problem::default() })
+    let problem =
+        Problem { status: response.status, code, title: error, detail: description, message, retry_after_seconds, ..Problem::default() };
+    if outage {
+        Error::Unavailable(problem)
+    } else {
+        Error::Maskinporten(problem)
+    }
 }
 
 /// What to fix, by MP code (API.md §10) or OAuth error.
@@ -145,7 +156,7 @@ fn advice(c: &Context, code: Option<&str>, error: Option<&str>, server_error: bo
             "There is no system user for {} on this client's system: check that the customer approved the request, and pass the external ref the request was created with (none when it was the org number).",
             customer()
         ),
-        _ if server_error => "Maskinporten is failing: try again later.".into(),
+        _ if server_error => "Maskinporten could not answer now: try again later (this is not a refusal).".into(),
         _ => "Check the client's configuration in Maskinporten.".into(),
     }
 }

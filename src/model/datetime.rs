@@ -75,6 +75,27 @@ impl DateTime {
     }
 }
 
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+impl DateTime {
+    /// An HTTP date in the form every server must send (RFC 9110 IMF-fixdate), e.g.
+    /// `Sun, 06 Nov 1994 08:49:37 GMT` (a `Retry-After`); `None` for anything else.
+    pub fn parse_http_date(text: &str) -> Option<DateTime> {
+        let b = text.trim().as_bytes();
+        if b.len() != 29 || b[3] != b',' || b[4] != b' ' || b[7] != b' ' || b[11] != b' ' || b[16] != b' ' || &b[25..] != b" GMT" {
+            return None;
+        }
+        let digits = |r: std::ops::Range<usize>| std::str::from_utf8(&b[r]).ok().and_then(num_str);
+        let month = MONTHS.iter().position(|m| m.as_bytes() == &b[8..11])? as i64 + 1;
+        let (day, year) = (digits(5..7)?, digits(12..16)?);
+        let (hour, minute, second) = (digits(17..19)?, digits(20..22)?, digits(23..25)?);
+        if b[19] != b':' || b[22] != b':' || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 60 {
+            return None;
+        }
+        Some(DateTime { seconds: days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second, nanoseconds: 0 })
+    }
+}
+
 fn num_str(s: &str) -> Option<i64> {
     if s.bytes().all(|c| c.is_ascii_digit()) {
         s.parse().ok()
@@ -134,6 +155,14 @@ mod tests {
         assert_eq!(DateTime::parse("2026-03-01T11:15:00+01:00").unwrap(), Some(whole));
         assert_eq!(DateTime::parse("0001-01-01T00:00:00").unwrap(), None);
         assert_eq!(DateTime::parse("1970-01-01T00:00:00").unwrap().unwrap().seconds, 0);
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(DateTime::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").map(|t| t.seconds), Some(784_111_777));
+        for bad in ["Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 31 Feb 1994 08:49:37 GMT", "120", ""] {
+            assert_eq!(DateTime::parse_http_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

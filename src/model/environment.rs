@@ -60,24 +60,37 @@ impl Environment {
     }
 }
 
+/// How Maskinporten finds the public key: the header's `kid`, or an `x5c` certificate chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyIdentity {
+    KeyId(String),
+    CertificateChain(Vec<String>),
+}
+
 /// The vendor's Maskinporten client, when the component gets its tokens itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaskinportenClient {
     pub client_id: String,
     pub resource: Option<String>,
+    pub key: KeyIdentity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub environment: Environment,
+    /// Per HTTP exchange: connect, headers and body together.
     pub timeout_ms: u32,
+    /// Per operation (per page of a list of all pages); 0: none.
+    pub deadline_ms: u32,
     pub retry_budget: u32,
     pub backoff_ms: u32,
     pub maskinporten: Option<MaskinportenClient>,
 }
 
 impl Config {
+    /// The defaults every host starts from: 30 s an exchange, 60 s an operation (so a dead
+    /// server costs a minute, not four timeouts), 3 retries, back-off from 200 ms.
     pub fn new(environment: Environment) -> Self {
-        Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
+        Config { environment, timeout_ms: 30_000, deadline_ms: 60_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
     }
 }

@@ -6,7 +6,7 @@ mod environment;
 pub(crate) mod wire;
 
 pub use datetime::DateTime;
-pub use environment::{Config, CustomEnvironment, Environment, MaskinportenClient};
+pub use environment::{Config, CustomEnvironment, Environment, KeyIdentity, MaskinportenClient};
 
 /// One attribute of a resource, e.g. `urn:altinn:resource` = `ske-krav-og-betalinger`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

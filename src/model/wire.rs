@@ -298,6 +298,18 @@ pub fn request_from_value(value: &Value<'_>, kind: RequestKind) -> Result<System
     let id = o.required_text("id")?;
     let id = identifiers::check_request_id(id, "id").map_err(|v| format!("the request's id is unusable: {}", v.message))?;
     let party_org_no = o.required("partyOrgNo")?;
+    // Standard answers always carry `rights` (maybe `[]`); agent answers never carry one. The
+    // other shape is an answer about another kind of request than asked.
+    let rights = o.each("rights", right)?;
+    match (kind, &rights) {
+        (RequestKind::Standard, None) => {
+            return Err("the answer is about another kind of request than asked: it has no rights member, as an agent request has not, but a standard request was asked for".into())
+        }
+        (RequestKind::Agent, Some(r)) if !r.is_empty() => {
+            return Err("the answer is about another kind of request than asked: it carries rights, as only a standard request does, but an agent request was asked for".into())
+        }
+        _ => {}
+    }
     Ok(SystemUserRequest {
         id,
         kind,
@@ -305,7 +317,7 @@ pub fn request_from_value(value: &Value<'_>, kind: RequestKind) -> Result<System
         system_id: o.required("systemId")?,
         party_org_no,
         integration_title: o.str("integrationTitle")?,
-        rights: o.each("rights", right)?.unwrap_or_default(),
+        rights: rights.unwrap_or_default(),
         access_packages: o.each("accessPackages", package)?.unwrap_or_default(),
         status: RequestStatus::from_wire(o.required_text("status")?),
         redirect_url: o.text("redirectUrl")?.filter(|u| !u.is_empty()).map(str::to_string),

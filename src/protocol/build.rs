@@ -3,7 +3,7 @@
 
 use super::{scopes, Call, Outgoing};
 use crate::error::{Error, Violation};
-use crate::http::{Header, HttpRequest, Method};
+use crate::http::{accept_headers, Header, HttpRequest, Method, MAX_RESPONSE_BYTES};
 use crate::identifiers;
 use crate::model::{Config, RequestKind};
 use crate::url::encode_component;
@@ -67,12 +67,19 @@ pub fn build(config: &Config, call: &Call) -> Result<Outgoing, Error> {
             (Method::Get, format!("systemregister/vendor/{system}"), None)
         }
     };
-    let mut headers = vec![Header { name: "Accept".into(), value: "application/json".into() }];
+    let mut headers = accept_headers("application/json");
     if body.is_some() {
         headers.push(Header { name: "Content-Type".into(), value: "application/json".into() });
     }
     Ok(Outgoing {
-        request: HttpRequest { method, url: format!("{base}{path}"), headers, body, timeout_ms: config.timeout_ms },
+        request: HttpRequest {
+            method,
+            url: format!("{base}{path}"),
+            headers,
+            body,
+            timeout_ms: config.timeout_ms,
+            max_response_bytes: MAX_RESPONSE_BYTES,
+        },
         scopes: scopes(call),
     })
 }

@@ -7,9 +7,10 @@ mod problem;
 
 pub use build::{authorize, build, MAX_TOKEN_LEN};
 pub use parse::parse;
+pub use problem::wait_hint;
 
-use crate::http::HttpRequest;
-use crate::model::{AgentRequestInput, Page, RegisteredSystem, RequestKind, StandardRequestInput, SystemUser, SystemUserRequest};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::model::{AgentRequestInput, DateTime, Page, RegisteredSystem, RequestKind, StandardRequestInput, SystemUser, SystemUserRequest};
 
 pub const SCOPE_REQUEST_WRITE: &str = "altinn:authentication/systemuser.request.write";
 pub const SCOPE_REQUEST_READ: &str = "altinn:authentication/systemuser.request.read";
@@ -31,6 +32,7 @@ pub enum Call {
 
 /// The typed answer to an operation. Pages are one page, or every page with no `next_page`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     Created {
         request: SystemUserRequest,
@@ -73,6 +75,19 @@ pub const MAX_PAGE_TOKEN_LEN: usize = 4096;
 /// `parse` and `build` apply the same rule, so a token one accepts the other sends.
 pub fn is_usable_page_token(token: &str) -> bool {
     !token.is_empty() && token.len() <= MAX_PAGE_TOKEN_LEN && !token.chars().any(char::is_control)
+}
+
+/// How long a 429 or 5xx answer asks the client to wait (`Retry-After`, RFC 9110 §10.2.3), in
+/// whole seconds: delta-seconds, or an HTTP date counted from `now` (without `now` a date is
+/// not read). A date in the past is 0.
+pub fn retry_after(response: &HttpResponse, now: Option<DateTime>) -> Option<u32> {
+    let value = response.header("retry-after")?.trim();
+    if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(value.parse::<u64>().map_or(u32::MAX, |s| u32::try_from(s).unwrap_or(u32::MAX)));
+    }
+    let at = DateTime::parse_http_date(value)?;
+    let wait = at.seconds.saturating_sub(now?.seconds).max(0);
+    Some(u32::try_from(wait).unwrap_or(u32::MAX))
 }
 
 /// Reads are safe to retry; creates and withdrawals are not.

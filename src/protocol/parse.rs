@@ -1,28 +1,27 @@
-//! Parsing responses: success shapes per operation, errors through `problem`, and the guards
-//! against a server that points the customer or the bearer token somewhere else.
+//! Parsing responses: success shapes per operation, errors through `problem`, the guards
+//! against a server that points the customer or the bearer token somewhere else, and the check
+//! that an answer is to the question asked.
 
 use super::problem::problem_error;
 use super::{Call, Outcome};
 use crate::error::Error;
-use crate::http::HttpResponse;
-use crate::model::{Config, RequestKind, SystemUserRequest};
+use crate::http::{HttpResponse, MAX_RESPONSE_BYTES};
+use crate::identifiers::normalize_org_no;
+use crate::model::{Config, RequestKind, SystemUser, SystemUserRequest};
 use crate::text::quote;
 use crate::url;
 use crate::wire;
 
-/// A 50-item page is ~50 KB; anything near this is not an Altinn answer.
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-
 pub fn parse(config: &Config, call: &Call, response: &HttpResponse) -> Result<Outcome, Error> {
     let status = response.status;
-    if response.body.len() > MAX_BODY_BYTES {
+    if response.body.len() > MAX_RESPONSE_BYTES as usize {
         return Err(Error::InvalidResponse(format!(
             "the {status} response body has {} bytes, more than the {} MiB an Altinn answer can have",
             response.body.len(),
-            MAX_BODY_BYTES / (1024 * 1024)
+            MAX_RESPONSE_BYTES / (1024 * 1024)
         )));
     }
-    match (call, status) {
+    let outcome = match (call, status) {
         (Call::CreateStandardRequest(_), 200 | 201) => created(config, RequestKind::Standard, response),
         (Call::CreateAgentRequest(_), 200 | 201) => created(config, RequestKind::Agent, response),
         (Call::GetRequest { kind, .. } | Call::GetRequestByExternalRef { kind, .. }, 200) => {
@@ -51,7 +50,9 @@ pub fn parse(config: &Config, call: &Call, response: &HttpResponse) -> Result<Ou
         }
         (_, 400..=599) => Err(problem_error(call, response)),
         _ => Err(Error::InvalidResponse(format!("Altinn answered with HTTP status {status}, which this operation never returns"))),
-    }
+    }?;
+    answers(call, &outcome)?;
+    Ok(outcome)
 }
 
 fn json(response: &HttpResponse) -> Result<crate::json::Value<'_>, Error> {
@@ -72,19 +73,20 @@ fn created(config: &Config, kind: RequestKind, response: &HttpResponse) -> Resul
 /// base, so a link to an internal or foreign host never receives the bearer token.
 fn next_page(next: Option<String>) -> Result<Option<String>, Error> {
     let Some(next) = next else { return Ok(None) };
-    let token = match url::parse(&next) {
-        Ok(u) => u.query_value("token"),
-        Err(_) => None,
+    let refuse = |why: &str| Err(Error::InvalidResponse(format!("links.next {} {why}", quote(&next))));
+    let Ok(link) = url::parse(&next) else {
+        return refuse("is not a plain absolute URL (userinfo, spaces, control characters or no scheme)");
     };
-    match token {
+    match link.query_value("token") {
         Some(token) if super::is_usable_page_token(&token) => Ok(Some(token)),
-        Some(_) => Err(Error::InvalidResponse(format!("links.next {} has a page token that cannot be sent back", quote(&next)))),
-        None => Err(Error::InvalidResponse(format!("links.next {} has no page token", quote(&next)))),
+        Some(_) => refuse("has a page token that cannot be sent back"),
+        None => refuse("has no page token"),
     }
 }
 
 /// The confirmUrl is shown to the customer: it must be the configured environment's confirm
-/// page for this very request, or it could send the customer anywhere.
+/// page for this very request, with nothing else in it (no other parameter, no fragment), or it
+/// could send the customer anywhere.
 fn guard_confirm_url(config: &Config, request: SystemUserRequest) -> Result<SystemUserRequest, Error> {
     let Some(link) = &request.confirm_url else { return Ok(request) };
     let expected_origin = config.environment.confirm_url();
@@ -108,8 +110,97 @@ fn guard_confirm_url(config: &Config, request: SystemUserRequest) -> Result<Syst
     if parsed.path != expected_path {
         return refuse("it is not the confirm page");
     }
-    if !parsed.query_value("id").is_some_and(|id| id.eq_ignore_ascii_case(&request.id)) {
-        return refuse("it is for another request");
+    if parsed.fragment.is_some() {
+        return refuse("it has a fragment");
+    }
+    // Altinn's link carries the id and `DONTCHOOSEREPORTEE=true`, nothing else.
+    let mut ids = 0;
+    for (key, value) in parsed.query_pairs() {
+        match key {
+            "id" if url::percent_decode(value).eq_ignore_ascii_case(&request.id) => ids += 1,
+            "id" => return refuse("it is for another request"),
+            "DONTCHOOSEREPORTEE" if value.eq_ignore_ascii_case("true") => {}
+            _ => return refuse("it carries a parameter Altinn's link does not have"),
+        }
+    }
+    if ids != 1 {
+        return refuse("it does not name this request exactly once");
     }
     Ok(request)
+}
+
+/// What a call asks about, for comparing with what came back.
+struct Asked<'a> {
+    system_id: &'a str,
+    org_no: &'a str,
+    external_ref: &'a str,
+}
+
+fn asked<'a>(system_id: &'a str, org_no: &'a str, external_ref: Option<&'a str>) -> Asked<'a> {
+    let org_no = normalize_org_no(org_no);
+    let external_ref = external_ref.map(str::trim).filter(|r| !r.is_empty()).unwrap_or(org_no);
+    Asked { system_id: system_id.trim(), org_no, external_ref }
+}
+
+fn mismatch(what: &str, asked: &str, got: &str) -> Error {
+    Error::InvalidResponse(format!("the answer is about another {what} than asked: asked {}, got {}", quote(asked), quote(got)))
+}
+
+fn same_system(asked: &str, got: &str) -> Result<(), Error> {
+    if got != asked {
+        return Err(mismatch("system", asked, got));
+    }
+    Ok(())
+}
+
+fn same_request(a: &Asked<'_>, r: &SystemUserRequest) -> Result<(), Error> {
+    same_system(a.system_id, &r.system_id)?;
+    if normalize_org_no(&r.party_org_no) != a.org_no {
+        return Err(mismatch("customer (partyOrgNo)", a.org_no, &r.party_org_no));
+    }
+    if r.external_ref != a.external_ref {
+        return Err(mismatch("external ref", a.external_ref, &r.external_ref));
+    }
+    Ok(())
+}
+
+fn same_user(a: &Asked<'_>, u: &SystemUser) -> Result<(), Error> {
+    same_system(a.system_id, &u.system_id)?;
+    if normalize_org_no(&u.reportee_org_no) != a.org_no {
+        return Err(mismatch("customer (reporteeOrgNo)", a.org_no, &u.reportee_org_no));
+    }
+    match u.external_ref.as_deref() {
+        Some(got) if !got.is_empty() && got != a.external_ref => Err(mismatch("external ref", a.external_ref, got)),
+        _ => Ok(()),
+    }
+}
+
+/// Binds the answer to the question: the same request id, system, customer and external ref
+/// (the request's kind is checked while it is read), and for a page, every item of the system
+/// asked about. A server or proxy that answers another question is `invalid-response`, never
+/// a success.
+fn answers(call: &Call, outcome: &Outcome) -> Result<(), Error> {
+    match (call, outcome) {
+        (Call::CreateStandardRequest(i), Outcome::Created { request, .. }) => {
+            same_request(&asked(&i.system_id, &i.party_org_no, i.external_ref.as_deref()), request)
+        }
+        (Call::CreateAgentRequest(i), Outcome::Created { request, .. }) => {
+            same_request(&asked(&i.system_id, &i.party_org_no, i.external_ref.as_deref()), request)
+        }
+        (Call::GetRequest { id, .. }, Outcome::Request(r)) if !r.id.eq_ignore_ascii_case(id.trim()) => Err(mismatch("request", id, &r.id)),
+        (Call::GetRequestByExternalRef { system_id, org_no, external_ref, .. }, Outcome::Request(r)) => {
+            same_request(&asked(system_id, org_no, Some(external_ref)), r)
+        }
+        (Call::ListRequests { system_id, .. }, Outcome::Requests(page)) => {
+            page.items.iter().try_for_each(|r| same_system(system_id.trim(), &r.system_id))
+        }
+        (Call::VerifySystemUser { system_id, org_no, external_ref }, Outcome::SystemUser(Some(u))) => {
+            same_user(&asked(system_id, org_no, external_ref.as_deref()), u)
+        }
+        (Call::ListSystemUsers { system_id, .. }, Outcome::SystemUsers(page)) => {
+            page.items.iter().try_for_each(|u| same_system(system_id.trim(), &u.system_id))
+        }
+        (Call::GetRegisteredSystem(id), Outcome::RegisteredSystem(s)) => same_system(id.trim(), &s.id),
+        _ => Ok(()),
+    }
 }

@@ -14,14 +14,21 @@ const KNOWN: [&str; 10] =
 
 pub fn problem_error(call: &Call, response: &HttpResponse) -> Error {
     let mut problem = read_problem(response);
+    problem.retry_after_seconds = super::retry_after(response, None);
     problem.message = message(call, &problem);
     match response.status {
         401 => Error::Unauthorized(problem),
         403 => Error::Forbidden(problem),
         404 => Error::NotFound(problem),
         409 => Error::Conflict(problem),
+        429 | 500..=599 => Error::Unavailable(problem),
         _ => Error::Altinn(problem),
     }
+}
+
+/// " (it asks to wait N s)" when the server said how long.
+pub fn wait_hint(retry_after_seconds: Option<u32>) -> String {
+    retry_after_seconds.map(|s| format!("; it asks to wait {s} s")).unwrap_or_default()
 }
 
 fn text(object: &Json, key: &str) -> Option<String> {
@@ -105,7 +112,15 @@ fn message(call: &Call, p: &Problem) -> String {
             "Altinn refused the body (400): {}",
             clip(&p.field_errors.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; "), 1000)
         ),
-        (status @ 500..=599, code) => format!("Altinn failed ({status}{}): {said}; try again later", code.map(|c| format!(" {c}")).unwrap_or_default()),
+        (429, _) => format!(
+            "Altinn is rate-limiting this client (429){}: nothing was done; try again later (this is not a \"no\")",
+            wait_hint(p.retry_after_seconds)
+        ),
+        (status @ 500..=599, code) => format!(
+            "Altinn failed ({status}{}): {said}{}; try again later (this is not a \"no\")",
+            code.map(|c| format!(" {c}")).unwrap_or_default(),
+            wait_hint(p.retry_after_seconds)
+        ),
         (status, Some(code)) => format!("Altinn refused the request ({status} {code}): {said}"),
         (status, None) => format!("Altinn refused the request ({status}): {said}"),
     }

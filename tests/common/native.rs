@@ -2,26 +2,44 @@
 //! runners compare (used by tests/vectors.rs and host-examples/rust/tests/vectors.rs).
 #![allow(dead_code)]
 
-use super::vectors::{EXTERNAL_REF, ORG_NO, REQUEST_ID, SYSTEM_ID};
 use altinn_systemuser::error::Error;
 use altinn_systemuser::model::{Config, Environment, RequestKind, RequestStatus, UserType};
 use altinn_systemuser::protocol::{Call, Outcome};
 use serde_json::{json, Value};
 
+/// The named calls of `tests/calls.json` (one definition for every runner and host).
+pub fn calls() -> Value {
+    let mut dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    while !dir.join("tests/calls.json").exists() {
+        assert!(dir.pop(), "tests/calls.json not found above {}", env!("CARGO_MANIFEST_DIR"));
+    }
+    let path = dir.join("tests/calls.json");
+    let all: Value = serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("JSON");
+    all["calls"].clone()
+}
+
+/// The call named `name` in `tests/calls.json`, as the core takes it.
 pub fn call(name: &str) -> Call {
-    let kind = if name.ends_with("-agent") { RequestKind::Agent } else { RequestKind::Standard };
-    match name {
-        "create-standard" => Call::CreateStandardRequest(Default::default()),
-        "create-agent" => Call::CreateAgentRequest(Default::default()),
-        "get" | "get-agent" => Call::GetRequest { kind, id: REQUEST_ID.into() },
-        "by-external-ref" => {
-            Call::GetRequestByExternalRef { kind, system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: EXTERNAL_REF.into() }
+    let spec = &calls()[name];
+    let text = |key: &str| spec[key].as_str().unwrap_or_else(|| panic!("{name}: no {key}")).to_string();
+    let body = serde_json::to_vec(spec).unwrap();
+    let kind = if spec["kind"] == "agent" { RequestKind::Agent } else { RequestKind::Standard };
+    match spec["call"].as_str().unwrap_or_else(|| panic!("unknown call {name}")) {
+        "create-standard-request" => Call::CreateStandardRequest(altinn_systemuser::decode::standard_request(&body).unwrap()),
+        "create-agent-request" => Call::CreateAgentRequest(altinn_systemuser::decode::agent_request(&body).unwrap()),
+        "get-request" => Call::GetRequest { kind, id: text("id") },
+        "get-request-by-external-ref" => {
+            Call::GetRequestByExternalRef { kind, system_id: text("systemId"), org_no: text("orgNo"), external_ref: text("externalRef") }
         }
-        "list" | "list-agent" => Call::ListRequests { kind, system_id: SYSTEM_ID.into(), page: None },
-        "withdraw" => Call::WithdrawRequest(REQUEST_ID.into()),
-        "verify" => Call::VerifySystemUser { system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: None },
-        "list-users" => Call::ListSystemUsers { system_id: SYSTEM_ID.into(), page: None },
-        "system" => Call::GetRegisteredSystem(SYSTEM_ID.into()),
+        "list-requests" => Call::ListRequests { kind, system_id: text("systemId"), page: None },
+        "withdraw-request" => Call::WithdrawRequest(text("id")),
+        "verify-system-user" => Call::VerifySystemUser {
+            system_id: text("systemId"),
+            org_no: text("orgNo"),
+            external_ref: spec["externalRef"].as_str().map(String::from),
+        },
+        "list-system-users" => Call::ListSystemUsers { system_id: text("systemId"), page: None },
+        "get-registered-system" => Call::GetRegisteredSystem(text("systemId")),
         other => panic!("unknown call {other}"),
     }
 }
@@ -59,6 +77,7 @@ pub fn summary(result: Result<Outcome, Error>) -> Value {
             json!({"reply": "registered-system", "id": s.id, "vendor": s.vendor_org_no, "redirects": s.allowed_redirect_urls.len()})
         }
         Ok(Outcome::Token(t)) => json!({"reply": "token", "scope": t.scope, "expires_at": t.expires_at.seconds}),
+        Ok(other) => panic!("no summary for {other:?}"),
         Err(e) => {
             let name = e.kind();
             let mut s = json!({"error": name, "message_ok": !e.to_string().is_empty()});
@@ -67,7 +86,8 @@ pub fn summary(result: Result<Outcome, Error>) -> Value {
             | Error::Forbidden(p)
             | Error::NotFound(p)
             | Error::Conflict(p)
-            | Error::Maskinporten(p) = &e
+            | Error::Maskinporten(p)
+            | Error::Unavailable(p) = &e
             {
                 s = merge(s, json!({"status": p.status, "code": p.code, "detail": p.detail, "trace_id": p.trace_id}));
                 if let Error::Altinn(p) = &e {

@@ -16,8 +16,7 @@ const SYSTEM = '314248295_smartregnskap';
 const ID = '7c557dff-528d-4532-b1ce-e2cdf75b1109';
 const token = async () => 'eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6ImJlbmNoIn0.c2lnbmF0dXJl';
 
-function request(i, withConfirm) {
-  const id = `${ID.slice(0, -4)}${String(i).padStart(4, '0')}`;
+function request(i, withConfirm, id = `${ID.slice(0, -4)}${String(i).padStart(4, '0')}`) {
   return {
     id,
     integrationTitle: 'SmartRegnskap',
@@ -45,7 +44,9 @@ const SYSTEM_JSON = JSON.stringify({
   isVisible: true,
   allowedRedirectUrls: ['https://smartregnskap.example/callback'],
 });
-const REQUEST_JSON = JSON.stringify(request(0, true));
+// The answer to both `getRequest(ID)` and the create of `input` below: every answer must be about
+// the question asked (the same id, system, customer, external ref and kind), or it is refused.
+const REQUEST_JSON = JSON.stringify(request(1, true, ID));
 const PAGES = [0, 1, 2].map((p) =>
   JSON.stringify({
     links: p < 2 ? { next: `https://internal.altinn.example/x?token=page${p + 1}` } : {},

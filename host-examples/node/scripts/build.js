@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -37,7 +37,7 @@ const jcoBin = join(dirname(jcoPkgPath), typeof jcoPkg.bin === 'string' ? jcoPkg
 
 const digest = createHash('sha256').update(readFileSync(component)).update(`jco ${jcoPkg.version}`).digest('hex');
 if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(join(out, 'altinn_systemuser.js'))) {
-  console.log(`build: generated/ is up to date (jco ${jcoPkg.version}, ${statSync(component).size} byte component)`);
+  console.log(`build: ${relative(here, out) || '.'}/ is up to date (jco ${jcoPkg.version}, ${statSync(component).size} byte component)`);
   process.exit(0);
 }
 
@@ -61,4 +61,4 @@ if (run.status !== 0) {
   process.exit(1);
 }
 writeFileSync(stamp, digest);
-console.log(`build: transpiled ${component} with jco ${jcoPkg.version} into generated/`);
+console.log(`build: transpiled ${component} with jco ${jcoPkg.version} into ${relative(here, out) || '.'}/`);

@@ -1,8 +1,10 @@
 // The async client: every method runs one `operations.operation` of the component (the same
 // state machine the Rust and Python hosts run) and supplies its I/O: fetch, the token callback,
-// timers. The client logic (validation, pre-flight, reconciliation, guards, retries) stays in
-// the component; this file only moves values in and out. In Maskinporten mode the component
-// gets its own tokens: its grants come as ordinary `send` steps, signed through the signer import.
+// signatures, timers, the clock. The client logic (validation, pre-flight, reconciliation,
+// guards, retries, deadlines, Retry-After) stays in the component; this file only moves values
+// in and out. In Maskinporten mode the component gets its own tokens: its grants come as
+// ordinary `send` steps, each after a `sign` step that the signer answers (possibly async).
+// Edge-safe: nothing Node-only.
 
 import { instantiateComponent } from './component.js';
 import {
@@ -21,8 +23,8 @@ import {
   toStr,
   toStrList,
 } from './convert.js';
-import { ComponentFailureError, SystemUserError, ValidationError, fromWitError } from './errors.js';
-import { grantImports } from './grants.js';
+import { ComponentFailureError, SystemUserError, TokenError, ValidationError, fromWitError } from './errors.js';
+import { hostTime, keyIdentity, reason, signStep, toKeyIdentity } from './grants.js';
 import { CallerAbort, send, sleep as defaultSleep } from './transport.js';
 
 /** Current servers mark a request timed out after 180 days (API.md §6). */
@@ -44,9 +46,10 @@ export class SystemUserClient {
   #options;
   #config;
   #tokenProvider;
+  #signer;
+  #time;
   #fetch;
   #sleep;
-  #imports;
   #root = null;
   #instantiating = null;
 
@@ -64,7 +67,8 @@ export class SystemUserClient {
     this.#options = options;
     this.#config = toConfig(options);
     this.#tokenProvider = options.token;
-    this.#imports = grantImports({ signer: mp?.signer ?? undefined, now: mp?.now, randomBytes: mp?.randomBytes });
+    this.#signer = mp?.signer ?? undefined;
+    this.#time = hostTime({ now: mp?.now, randomBytes: mp?.randomBytes });
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#sleep = options.sleep ?? defaultSleep;
     if (typeof this.#fetch !== 'function') throw new TypeError('no fetch: pass options.fetch');
@@ -77,9 +81,32 @@ export class SystemUserClient {
     return client;
   }
 
-  /** The configuration the component runs with (no secrets in it). */
+  /**
+   * The configuration the component runs with (no secrets in it). In Maskinporten mode
+   * `maskinporten.key` is the signer's identity now (asked again for every operation).
+   */
   get config() {
-    return structuredClone(this.#config);
+    const config = structuredClone(this.#config);
+    if (config.maskinporten) {
+      try {
+        config.maskinporten.key = this.#signer ? toKeyIdentity(this.#signer.identity()) : undefined;
+      } catch {
+        config.maskinporten.key = undefined;
+      }
+    }
+    return config;
+  }
+
+  /** The config for one operation: the signer's identity now as `maskinporten.key`. */
+  async #operationConfig() {
+    if (!this.#config.maskinporten) return this.#config;
+    let key;
+    try {
+      key = await keyIdentity(this.#signer);
+    } catch (err) {
+      throw new TokenError(reason(err, 'the signer has no identity'));
+    }
+    return { ...this.#config, maskinporten: { ...this.#config.maskinporten, key } };
   }
 
   /** The raw jco exports (WIT shapes: `{tag, val}` variants, BigInt, Uint8Array), for advanced use. */
@@ -90,7 +117,7 @@ export class SystemUserClient {
 
   async #ready() {
     if (this.#root) return this.#root;
-    this.#instantiating ??= instantiateComponent({ getCoreModule: this.#options.getCoreModule, imports: this.#imports }).then(
+    this.#instantiating ??= instantiateComponent({ getCoreModule: this.#options.getCoreModule }).then(
       (root) => {
         this.#root = root;
         this.#instantiating = null;
@@ -145,6 +172,8 @@ export class SystemUserClient {
   async #run(task, signal) {
     if (signal?.aborted) throw signal.reason;
     const root = await this.#ready();
+    const config = await this.#operationConfig();
+    const time = this.#time;
     let op;
     const guard = (fn) => {
       try {
@@ -154,7 +183,8 @@ export class SystemUserClient {
       }
     };
     try {
-      op = guard(() => new root.operations.Operation(this.#config, task));
+      const seed = time.seed();
+      op = guard(() => new root.operations.Operation(config, task, time.now(), seed));
       let step = guard(() => op.start());
       while (step.tag !== 'done') {
         let input;
@@ -165,6 +195,10 @@ export class SystemUserClient {
           case 'send':
             input = await send(step.val, { fetchImpl: this.#fetch, signal });
             break;
+          case 'sign':
+            input = await signStep(this.#signer, step.val);
+            if (signal?.aborted) throw new CallerAbort(signal.reason);
+            break;
           case 'wait':
             await this.#sleep(step.val, signal);
             if (signal?.aborted) throw new CallerAbort(signal.reason);
@@ -173,7 +207,8 @@ export class SystemUserClient {
           default:
             throw new ComponentFailureError(`the component asked for an unknown step ${String(step.tag)}`);
         }
-        step = guard(() => op.advance(input));
+        const now = time.now();
+        step = guard(() => op.advance(input, now));
       }
       try {
         return op.finish();
@@ -348,7 +383,7 @@ export class SystemUserClient {
 /** The maskinporten option's host side: the signer and the overrides, checked up front. */
 function checkMaskinporten({ signer, now, randomBytes }) {
   if (signer != null && (typeof signer.identity !== 'function' || typeof signer.sign !== 'function')) {
-    throw new TypeError('maskinporten.signer must have identity() and sign(data) (e.g. createSigner() from altinn-systemuser/node)');
+    throw new TypeError('maskinporten.signer must have identity() and sign(data) (createWebCryptoSigner(), or createSigner() from altinn-systemuser/node)');
   }
   if (now !== undefined && typeof now !== 'function') throw new TypeError('maskinporten.now must be a function returning milliseconds since the epoch');
   if (randomBytes !== undefined && typeof randomBytes !== 'function') throw new TypeError('maskinporten.randomBytes must be a function (length) => Uint8Array');

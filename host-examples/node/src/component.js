@@ -2,7 +2,6 @@
 // once per process (per `getCoreModule` source) and every client gets its own instance.
 
 import { ComponentFailureError } from './errors.js';
-import { grantImports } from './grants.js';
 
 const SYNC_CLIENT_UNAVAILABLE =
   'is not available in this host: jco on Node 20 has synchronous imports only, so this package runs ' +
@@ -16,17 +15,19 @@ function unavailable(name) {
 }
 
 /**
- * What the component imports. `http`, `token` and `timer` exist only for the synchronous `client`
- * export; pumping `operations` never calls them. `signer`, `clock` and `random` serve grants
- * (config.maskinporten); here without a key, each client passes its own. jco keys imports by
- * name without the version.
+ * What the component imports. Every capability serves only the synchronous `client` export:
+ * pumping `operations` calls none of them (time and a seed come with the operation's inputs,
+ * signatures are `sign` steps). Each throws a clear error if called (which traps the instance;
+ * the client then uses a fresh one). jco keys imports by name without the version.
  */
 export const IMPORTS = Object.freeze({
   'altinn:systemuser/http': { send: unavailable('altinn:systemuser/http.send') },
   'altinn:systemuser/token': { accessToken: unavailable('altinn:systemuser/token.access-token') },
   'altinn:systemuser/timer': { sleep: unavailable('altinn:systemuser/timer.sleep') },
+  'altinn:systemuser/signer': { sign: unavailable('altinn:systemuser/signer.sign') },
+  'altinn:systemuser/clock': { now: unavailable('altinn:systemuser/clock.now') },
+  'altinn:systemuser/random': { randomBytes: unavailable('altinn:systemuser/random.random-bytes') },
   'altinn:systemuser/types': {},
-  ...grantImports(),
 });
 
 let generated;
@@ -79,14 +80,13 @@ function cachedSource(getCoreModule) {
 
 /**
  * A fresh instance of the component (its own linear memory, nothing shared with other clients).
- * `imports` replaces interfaces of IMPORTS (a client's own signer, clock and random).
- * @param {{getCoreModule?: (name: string) => WebAssembly.Module | Promise<WebAssembly.Module>, imports?: object}} [options]
+ * @param {{getCoreModule?: (name: string) => WebAssembly.Module | Promise<WebAssembly.Module>}} [options]
  */
 export async function instantiateComponent(options = {}) {
   const { instantiate } = await loadGenerated();
   const source = cachedSource(options.getCoreModule ?? readCoreModule);
   try {
-    return await instantiate(source, { ...IMPORTS, ...options.imports });
+    return await instantiate(source, IMPORTS);
   } catch (err) {
     if (err instanceof ComponentFailureError) throw err;
     throw new ComponentFailureError(`cannot instantiate the component: ${err?.message ?? err}`, err);

@@ -29,22 +29,30 @@ function u32(value, fallback, name) {
   return v;
 }
 
+/** The defaults of the component's `Config::new`. */
+export const DEFAULTS = Object.freeze({ timeoutMs: 30_000, deadlineMs: 60_000, retryBudget: 3, backoffMs: 200 });
+
+/**
+ * The WIT `config` of the client options. In Maskinporten mode its `maskinporten.key` is left
+ * undefined here: the client fills it from the signer's identity for each operation.
+ */
 export function toConfig(options) {
   return {
     environment: toEnvironment(options.environment),
-    timeoutMs: u32(options.timeoutMs, 30_000, 'timeoutMs'),
-    retryBudget: u32(options.retryBudget, 3, 'retryBudget'),
-    backoffMs: u32(options.backoffMs, 200, 'backoffMs'),
+    timeoutMs: u32(options.timeoutMs, DEFAULTS.timeoutMs, 'timeoutMs'),
+    deadlineMs: u32(options.deadlineMs, DEFAULTS.deadlineMs, 'deadlineMs'),
+    retryBudget: u32(options.retryBudget, DEFAULTS.retryBudget, 'retryBudget'),
+    backoffMs: u32(options.backoffMs, DEFAULTS.backoffMs, 'backoffMs'),
     maskinporten: toMaskinportenClient(options.maskinporten),
   };
 }
 
-/** `{clientId, resource?}` of the maskinporten option (its signer, clock and random are imports, not config). */
+/** `{clientId, resource?, key}` of the maskinporten option (its signer signs `sign` steps; it is not config). */
 function toMaskinportenClient(mp) {
   if (mp === undefined || mp === null) return undefined;
   if (typeof mp !== 'object') throw new TypeError('maskinporten must be an object {clientId, signer, resource?}');
   if (typeof mp.clientId !== 'string' || mp.clientId === '') throw new TypeError('maskinporten.clientId must be your Maskinporten client id (a string)');
-  return { clientId: mp.clientId, resource: optStr(mp.resource, 'maskinporten.resource') };
+  return { clientId: mp.clientId, resource: optStr(mp.resource, 'maskinporten.resource'), key: undefined };
 }
 
 function str(value, name) {

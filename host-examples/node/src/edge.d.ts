@@ -21,7 +21,8 @@ export interface OnboardingOptions {
  * `{id, status, confirmUrl, partyOrgNo, externalRef, isNew, reconciled}`;
  * `GET {basePath}/{id}` → `{id, status, effectiveStatus, timedOut, escalated, partyOrgNo, externalRef, created}`.
  * Errors are `application/problem+json`: 400 (violations), 404, 405, 409, 413, 415, 422 (Altinn refused),
- * 502 (credentials, Altinn down or unsafe answer), 504 (timeout).
+ * 502 (credentials, unreachable, or an unsafe, oversized or compressed answer), 503 (Altinn rate-limiting
+ * or down, with its `Retry-After` passed on), 504 (timeout).
  */
 export declare function createOnboardingHandler(options: OnboardingOptions): (request: Request) => Promise<Response>;
 

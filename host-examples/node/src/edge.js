@@ -15,6 +15,7 @@ import {
   TokenError,
   TransportError,
   UnauthorizedError,
+  UnavailableError,
   ValidationError,
 } from './errors.js';
 
@@ -46,7 +47,15 @@ export function errorResponse(err) {
   if (err instanceof UnauthorizedError || err instanceof ForbiddenError || err instanceof TokenError || err instanceof MaskinportenError) {
     return problem(502, "This service's Altinn credentials were not accepted; the operator must check its Maskinporten client and scopes", code);
   }
+  if (err instanceof UnavailableError) {
+    // Altinn (or Maskinporten) is rate-limiting or down: pass its Retry-After on.
+    const wait = Number.isInteger(err.retryAfterSeconds) ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+    return problem(503, 'Altinn is unavailable right now; try again later', { ...code, altinnStatus: err.status }, wait);
+  }
   if (err instanceof TransportError) {
+    if (err.transportKind === 'too-large') {
+      return problem(502, 'Altinn answered with something this service refuses to use', { transportKind: err.transportKind });
+    }
     return problem(err.transportKind === 'timeout' ? 504 : 502, 'Altinn could not be reached; try again', { transportKind: err.transportKind });
   }
   if (err instanceof InvalidResponseError) return problem(502, 'Altinn answered with something this service refuses to use');

@@ -20,7 +20,7 @@ export class SystemUserError extends Error {
   /** A plain object that is safe to log. */
   toJSON() {
     const out = { name: this.name, kind: this.kind, message: this.message };
-    for (const k of ['code', 'status', 'title', 'detail', 'traceId', 'transportKind']) {
+    for (const k of ['code', 'status', 'title', 'detail', 'traceId', 'retryAfterSeconds', 'transportKind']) {
       if (this[k] !== undefined && this[k] !== null) out[k] = this[k];
     }
     if (this.violations.length) out.violations = this.violations;
@@ -52,7 +52,7 @@ class ProblemError extends SystemUserError {
   }
 }
 
-/** Altinn refused the request with a problem (a 4xx/5xx other than 401, 403, 404, 409). */
+/** Altinn refused the request with a problem (a 4xx other than 401, 403, 404, 409 and 429). */
 export class AltinnError extends ProblemError {
   constructor(p) {
     super('altinn', p);
@@ -106,11 +106,27 @@ export class MaskinportenError extends ProblemError {
   }
 }
 
-/** The HTTP exchange failed before an answer arrived (after any retries). */
+/**
+ * Altinn or Maskinporten could not answer now: 429, or 5xx after the retries the budget and the
+ * deadline allowed. Not a "no": trying again later is safe. `retryAfterSeconds` is the server's
+ * `Retry-After` when it gave one (also when it asked for longer than the client waits).
+ */
+export class UnavailableError extends ProblemError {
+  constructor(outage) {
+    super('unavailable', outage);
+    /** Seconds the server asked the client to wait, or null when it did not say. */
+    this.retryAfterSeconds = outage.retryAfterSeconds ?? null;
+  }
+}
+
+/**
+ * The HTTP exchange failed before a usable answer arrived (after any retries), or the
+ * operation's deadline passed. Not a "no" either: the server may never have seen the request.
+ */
 export class TransportError extends SystemUserError {
   constructor(failure) {
     super(failure.message, { kind: 'transport' });
-    /** 'connect' | 'timeout' | 'connection-lost' | 'other' */
+    /** 'connect' | 'timeout' | 'connection-lost' | 'too-large' | 'other' */
     this.transportKind = failure.kind;
   }
 }
@@ -126,6 +142,17 @@ export class TokenError extends SystemUserError {
 export class InvalidResponseError extends SystemUserError {
   constructor(message) {
     super(message, { kind: 'invalid-response' });
+  }
+}
+
+/**
+ * The host broke the operation protocol (an answer for another step, `start` twice, `finish`
+ * before `done`): a bug in this package or in a host pumping `client.exports` by hand, never
+ * the server's doing.
+ */
+export class MisuseError extends SystemUserError {
+  constructor(message) {
+    super(message, { kind: 'misuse' });
   }
 }
 
@@ -151,6 +178,8 @@ export function fromWitError(e) {
       return new NotFoundError(e.val);
     case 'conflict':
       return new ConflictError(e.val);
+    case 'unavailable':
+      return new UnavailableError(e.val);
     case 'transport':
       return new TransportError(e.val);
     case 'token':
@@ -159,6 +188,8 @@ export function fromWitError(e) {
       return new MaskinportenError(e.val);
     case 'invalid-response':
       return new InvalidResponseError(e.val);
+    case 'misuse':
+      return new MisuseError(e.val);
     default:
       return new ComponentFailureError(`the component returned an error this package does not know: ${String(e?.tag)}`);
   }

@@ -27,16 +27,21 @@ export type TokenProvider = (scopes: string[], context: { signal?: AbortSignal }
 export type KeyIdentity = { kid: string } | { x5c: string[] };
 
 /**
- * Holds the Maskinporten key; the component only asks it for signatures. Both methods are called
- * synchronously (jco imports are synchronous): return values, not promises. Throw to refuse (the
- * operation fails with TokenError carrying your message: keep key material out of it).
- * `createSigner` from `altinn-systemuser/node` makes one from a PEM or JWK key.
+ * Holds the Maskinporten key; the component only asks it for signatures (as a `sign` step of the
+ * operation, which this package answers with `await signer.sign(data)`: signing may be
+ * asynchronous, e.g. Web Crypto, a KMS or an HSM). Throw or reject to refuse (the operation fails
+ * with TokenError carrying your message: keep key material out of it).
+ * `createWebCryptoSigner` (any runtime) and `createSigner` from `altinn-systemuser/node` make one
+ * from a key.
  */
 export interface Signer {
-  /** Asked for every grant, so a signer may rotate keys. */
+  /**
+   * The key's identity, put in the config's `maskinporten.key` for every operation (and so in
+   * each grant's header and the token cache's key): a signer may rotate keys. Synchronous.
+   */
   identity(): KeyIdentity;
   /** RSASSA-PKCS1-v1_5 with SHA-256 (JWS RS256) over `data`. */
-  sign(data: Uint8Array): Uint8Array;
+  sign(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 /** Maskinporten mode: the component gets (and caches) its own tokens with your client and key. */
@@ -46,18 +51,26 @@ export interface MaskinportenOptions {
   /** An audience restriction for vendor tokens (the grant's `resource`). */
   resource?: string;
   /** Without one, every grant fails with TokenError "no Maskinporten key is configured". */
-  signer?: Signer;
-  /** Milliseconds since the epoch (or a Date) for grants and the token cache. Default `Date.now`. */
+  signer?: Signer | null;
+  /**
+   * Milliseconds since the epoch (or a Date): the clock every operation runs on (its deadline,
+   * `Retry-After` dates, grants and the token cache). Default `Date.now`.
+   */
   now?: () => number | Date;
-  /** Secure random bytes (each grant's `jti`). Default `crypto.getRandomValues`. */
+  /** Secure random bytes: 16 seed each operation (its grants' `jti`). Default `crypto.getRandomValues`. */
   randomBytes?: (length: number) => Uint8Array;
 }
 
 interface CommonOptions {
   environment: Environment;
-  /** Per HTTP exchange. Default 30000. */
+  /** Per HTTP exchange: connect, headers and the whole body together. Default 30000. */
   timeoutMs?: number;
-  /** Retries of a read after a transport failure or a 5xx. Default 3. */
+  /**
+   * The most one operation may take: every exchange, retry, back-off and `Retry-After` wait
+   * (each page of a list of all pages gets this much of its own). 0: none. Default 60000.
+   */
+  deadlineMs?: number;
+  /** Retries per operation: reads after a transport failure, a 429 or a 5xx; a create's lookups. Default 3. */
   retryBudget?: number;
   /** First back-off, doubled on each retry (at most 30 s). Default 200. */
   backoffMs?: number;
@@ -308,6 +321,34 @@ export declare class SystemUserClient {
 
 export declare function createClient(options: ClientOptions): Promise<SystemUserClient>;
 
+// ---- signing on Web Crypto (any runtime) ---------------------------------------------------
+
+export interface WebCryptoSignerOptions {
+  /**
+   * A private RSA JWK or one-key JWK Set (object or JSON text), PKCS#8 PEM text
+   * (`-----BEGIN PRIVATE KEY-----`) or DER bytes, or a private RSASSA-PKCS1-v1_5/SHA-256 CryptoKey.
+   * (PKCS#1 PEM: convert it, or use `createSigner` from `altinn-systemuser/node`.)
+   */
+  key: JsonWebKey | { keys: [JsonWebKey] } | string | ArrayBuffer | ArrayBufferView | CryptoKey;
+  /** The key's id on your Maskinporten client; default the JWK's own `kid`. */
+  kid?: string;
+  /** Name the key by a business certificate chain instead (base64 DER strings or PEM text, leaf first). */
+  x5c?: string | string[];
+}
+
+/** An RS256 signer on `crypto.subtle` (asynchronous). Printing or serialising it shows its identity, never the key. */
+export declare class WebCryptoSigner implements Signer {
+  private constructor();
+  identity(): KeyIdentity;
+  sign(data: Uint8Array): Promise<Uint8Array>;
+  /** RSA key size in bits. */
+  readonly bits: number;
+  toJSON(): Record<string, unknown>;
+}
+
+/** A Web Crypto signer (edge runtimes too); rejects with TokenError (never quoting the key) or TypeError. */
+export declare function createWebCryptoSigner(options: WebCryptoSignerOptions): Promise<WebCryptoSigner>;
+
 /** Caches tokens per scope set until `expiresIn - marginSeconds`. */
 export declare function cachingTokenProvider(
   fetchToken: (
@@ -326,10 +367,12 @@ export type ErrorKind =
   | 'forbidden'
   | 'not-found'
   | 'conflict'
+  | 'unavailable'
   | 'transport'
   | 'token'
   | 'maskinporten'
   | 'invalid-response'
+  | 'misuse'
   | 'component';
 
 /** Base of every error; safe to log (no token, header or body in it). */
@@ -355,7 +398,7 @@ declare class ProblemError extends SystemUserError {
   readonly traceId: string | null;
 }
 
-/** Altinn refused with a problem (4xx/5xx other than 401/403/404/409). */
+/** Altinn refused with a problem (a 4xx other than 401/403/404/409/429). */
 export declare class AltinnError extends ProblemError {
   readonly kind: 'altinn';
   /** Extension members such as `NotFoundPackages`, parsed. */
@@ -374,9 +417,20 @@ export declare class ConflictError extends ProblemError {
   readonly kind: 'conflict';
 }
 
-export type TransportErrorKind = 'connect' | 'timeout' | 'connection-lost' | 'other';
+/**
+ * Altinn or Maskinporten could not answer now: 429, or 5xx after the retries the budget and the
+ * deadline allowed. Not a "no": trying again later is safe.
+ */
+export declare class UnavailableError extends ProblemError {
+  readonly kind: 'unavailable';
+  /** The server's `Retry-After` in seconds, or null when it gave none. */
+  readonly retryAfterSeconds: number | null;
+}
 
-/** The HTTP exchange failed before an answer arrived (after any retries). */
+/** `too-large`: the answer passed the 1 MiB cap, or came compressed (never decompressed). */
+export type TransportErrorKind = 'connect' | 'timeout' | 'connection-lost' | 'too-large' | 'other';
+
+/** The HTTP exchange failed before a usable answer arrived (after any retries), or the deadline passed. */
 export declare class TransportError extends SystemUserError {
   readonly kind: 'transport';
   readonly transportKind: TransportErrorKind;
@@ -395,6 +449,10 @@ export declare class MaskinportenError extends ProblemError {
 /** Altinn's answer could not be understood or is unsafe (e.g. a confirmUrl on another host). */
 export declare class InvalidResponseError extends SystemUserError {
   readonly kind: 'invalid-response';
+}
+/** The host broke the operation protocol (a bug in this package, or in code pumping `client.exports` by hand). */
+export declare class MisuseError extends SystemUserError {
+  readonly kind: 'misuse';
 }
 /** The component is not built, could not be loaded, or trapped (the client then uses a fresh instance). */
 export declare class ComponentFailureError extends SystemUserError {

@@ -2,6 +2,7 @@
 export { SystemUserClient, createClient, DEFAULT_TIMEOUT_WINDOW_SECONDS } from './client.js';
 export { cachingTokenProvider, SystemUserToken } from './tokens.js';
 export { CORE_MODULES } from './component.js';
+export { createWebCryptoSigner, WebCryptoSigner } from './webcrypto.js';
 export {
   SystemUserError,
   ValidationError,
@@ -10,9 +11,11 @@ export {
   ForbiddenError,
   NotFoundError,
   ConflictError,
+  UnavailableError,
   TransportError,
   TokenError,
   MaskinportenError,
   InvalidResponseError,
+  MisuseError,
   ComponentFailureError,
 } from './errors.js';

@@ -4,8 +4,11 @@ import { after, before, beforeEach, test } from 'node:test';
 
 import { createOnboardingHandler } from '../src/edge.js';
 import { serve } from '../src/node.js';
-import { createClient } from '../src/index.js';
-import { AGENT_PACKAGE, AGENT_SYSTEM, ORGS, PACKAGE, SYSTEM, startSimulator } from './helpers.js';
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+import { createClient, createWebCryptoSigner } from '../src/index.js';
+import { AGENT_PACKAGE, AGENT_SYSTEM, CLIENT_ID, KEY_FILE, KID, ORGS, PACKAGE, SYSTEM, startSimulator } from './helpers.js';
 
 let sim;
 let app;
@@ -103,14 +106,28 @@ test('bad input: 400 with violations, 415, 405, 404', async () => {
   assert.deepEqual((await sim.calls()).map((c) => c.route), ['get_request'], 'only the well-formed id reached Altinn');
 });
 
-test('Altinn refusals and outages become 422/502/504 without leaking anything', async () => {
+test('Altinn refusals and outages become 422/503/504/502 without leaking anything', async () => {
   const unknownOrg = await call('POST', '/onboard', { orgNo: '310000000' });
   assert.equal(unknownOrg.status, 422);
   assert.equal(unknownOrg.body.code, 'AUTH-00000');
 
-  await sim.fault('get_request', 'status503', { count: 10 });
+  await sim.fault('get_request', 'status503', { count: 10, retryAfterSecs: 1 });
   const down = await call('GET', '/onboard/7c557dff-528d-4532-b1ce-e2cdf75b1109');
-  assert.equal(down.status, 502);
+  assert.equal(down.status, 503, down.text);
+  assert.equal(down.headers.get('retry-after'), '1', "Altinn's Retry-After is passed on");
+  assert.equal(down.body.altinnStatus, 503);
+
+  await sim.reset();
+  await sim.fault('get_request', 'status429', { retryAfterSecs: 3600 });
+  const limited = await call('GET', '/onboard/7c557dff-528d-4532-b1ce-e2cdf75b1109');
+  assert.equal(limited.status, 503, limited.text);
+  assert.equal(limited.headers.get('retry-after'), '3600');
+
+  await sim.reset();
+  await sim.fault('get_request', 'gzip_bomb', { count: 10 });
+  const bomb = await call('GET', '/onboard/7c557dff-528d-4532-b1ce-e2cdf75b1109');
+  assert.equal(bomb.status, 502, bomb.text);
+  assert.equal(bomb.body.transportKind, 'too-large');
 
   await sim.reset();
   await sim.fault('get_request', 'delay', { delayMs: 1500, count: 10 });
@@ -171,3 +188,25 @@ test('behind a client in Maskinporten mode: grants instead of a token callback; 
     await refused.close();
   }
 });
+
+test('an edge deployment end to end: plain fetch, a Web Crypto signer, the handler called as (Request) => Response', async () => {
+  // What a Worker holds: the key as a JWK secret (here the TEST-ONLY one), nothing of node:.
+  const mintedBefore = sim.minted.length;
+  const jwk = { ...createPrivateKey(readFileSync(KEY_FILE, 'utf8')).export({ format: 'jwk' }), kid: KID };
+  const client = await createClient({
+    environment: sim.environment,
+    maskinporten: { clientId: CLIENT_ID, signer: await createWebCryptoSigner({ key: JSON.stringify(jwk) }) },
+    fetch: (url, init) => globalThis.fetch(url, init),
+  });
+  const handler = createOnboardingHandler({ client, systemId: SYSTEM, accessPackages: [PACKAGE], onError });
+  const post = new Request('https://worker.example/onboard', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orgNo: ORGS[8] }) });
+  const res = await handler(post);
+  assert.equal(res.status, 201, await res.clone().text());
+  const body = await res.json();
+  assert.equal((await (await handler(new Request(`https://worker.example/onboard/${body.id}`))).json()).status, 'new');
+  const grants = await sim.grants();
+  assert.ok(grants.length >= 2 && grants.every((g) => g.status === 200), 'grants signed with crypto.subtle were accepted');
+  // (Counted, not compared: a failing assertion must not print tokens.)
+  assert.equal(sim.minted.length, mintedBefore, 'no token from the admin route: every one came from a grant');
+});
+

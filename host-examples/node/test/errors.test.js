@@ -9,15 +9,19 @@ import {
   ConflictError,
   ForbiddenError,
   InvalidResponseError,
+  MisuseError,
   NotFoundError,
   SystemUserClient,
   SystemUserError,
   TokenError,
   TransportError,
   UnauthorizedError,
+  UnavailableError,
   ValidationError,
   createClient,
 } from '../src/index.js';
+import { fromWitError } from '../src/errors.js';
+import { toDatetime } from '../src/convert.js';
 import { ORGS, PACKAGE, SCOPES, SYSTEM, UNKNOWN_ORG, agentInput, closedPort, standardInput, startSimulator, stubServer } from './helpers.js';
 
 let sim;
@@ -174,6 +178,48 @@ describe('error classes', () => {
     await assert.rejects(client.getRequest(stored[0].id), InvalidResponseError);
   });
 
+  test('UnavailableError: a 429 asking for longer than the client waits, with its Retry-After', async () => {
+    await sim.fault('get_request', 'status429', { retryAfterSecs: 120 });
+    const started = Date.now();
+    const err = await client.getRequest('7c557dff-528d-4532-b1ce-e2cdf75b1109').catch((e) => e);
+    assert.ok(err instanceof UnavailableError, inspect(err));
+    assert.equal(err.status, 429);
+    assert.equal(err.retryAfterSeconds, 120);
+    assert.equal(JSON.parse(JSON.stringify(err)).retryAfterSeconds, 120);
+    assert.ok(Date.now() - started < 1000, 'not waited: 120 s is past what the client waits');
+    assert.equal((await sim.calls('get_request')).length, 1);
+  });
+
+  test('MisuseError: the operation protocol broken by a host pumping the exports by hand', async () => {
+    const c = await sim.client();
+    const { Operation } = c.exports.operations;
+    const now = toDatetime(Date.now());
+    const seed = crypto.getRandomValues(new Uint8Array(16));
+    const task = { tag: 'get-registered-system', val: SYSTEM };
+    const misuse = (op) => {
+      try {
+        op.finish();
+      } catch (e) {
+        return fromWitError(e.payload);
+      }
+      return null;
+    };
+    // finish before done; an answer to a step that was not asked; start twice.
+    const early = new Operation(c.config, task, now, seed);
+    const wrongAnswer = new Operation(c.config, task, now, seed);
+    assert.equal(wrongAnswer.start().tag, 'need-token');
+    assert.equal(wrongAnswer.advance({ tag: 'waited' }, now).tag, 'done');
+    const twice = new Operation(c.config, task, now, seed);
+    twice.start();
+    twice.start();
+    for (const err of [misuse(early), misuse(wrongAnswer), misuse(twice)]) {
+      assert.ok(err instanceof MisuseError && err instanceof SystemUserError, inspect(err));
+      assert.equal(err.kind, 'misuse');
+      assert.ok(err.message.length > 0);
+    }
+    assert.deepEqual(await sim.calls(), [], 'nothing was sent');
+  });
+
   test('ComponentFailureError: the component cannot be loaded', async () => {
     const err = await createClient({
       environment: sim.environment,
@@ -238,11 +284,16 @@ describe('transport, retries and reconciliation', () => {
     assert.equal((await sim.calls('get_request')).length, 3);
   });
 
-  test('a 5xx beyond the budget is an AltinnError with its status', async () => {
+  test('a 5xx beyond the budget is an UnavailableError with its status (not an AltinnError: not a "no")', async () => {
     await sim.fault('list_requests', 'status503', { count: 10 });
     const err = await client.listRequests({ systemId: SYSTEM }).catch((e) => e);
-    assert.ok(err instanceof AltinnError, inspect(err));
+    assert.ok(err instanceof UnavailableError && err instanceof SystemUserError, inspect(err));
+    assert.ok(!(err instanceof AltinnError));
+    assert.equal(err.kind, 'unavailable');
     assert.equal(err.status, 503);
+    assert.equal(err.retryAfterSeconds, null, 'the 503 said nothing about when to come back');
+    assert.match(err.message, /not a "no"/);
+    assert.equal((await sim.calls('list_requests')).length, 3, 'one try and retryBudget (2) retries');
   });
 
   test("a withdraw is not retried blindly", async () => {
@@ -307,6 +358,47 @@ describe('transport, retries and reconciliation', () => {
     const reason = new Error('caller gave up');
     setTimeout(() => controller.abort(reason), 50);
     await assert.rejects(client.getRequest('7c557dff-528d-4532-b1ce-e2cdf75b1109', { signal: controller.signal }), (e) => e === reason);
+  });
+});
+
+describe('no echoed secret', () => {
+  test('a 400 quoting the bearer token in title, detail, an extension, validationErrors and errors shows it nowhere', async () => {
+    const written = [];
+    const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+    const out = process.stdout.write;
+    const errOut = process.stderr.write;
+    for (const k of Object.keys(saved)) console[k] = (...a) => written.push(a.join(' '));
+    process.stdout.write = (chunk) => (written.push(String(chunk)), true);
+    process.stderr.write = (chunk) => (written.push(String(chunk)), true);
+    const before = sim.minted.length;
+    let err;
+    try {
+      await sim.fault('get_request', 'echo_token');
+      err = await client.getRequest('7c557dff-528d-4532-b1ce-e2cdf75b1109').catch((e) => e);
+      console.log(JSON.stringify(err)); // what a caller logs: captured here, checked below
+    } finally {
+      Object.assign(console, saved);
+      process.stdout.write = out;
+      process.stderr.write = errOut;
+    }
+    assert.ok(err instanceof AltinnError, inspect(err));
+    assert.equal(err.status, 400);
+    const tokens = sim.minted.slice(before);
+    assert.equal(tokens.length, 1, 'one token was sent, and quoted back');
+    // The server's text is all there, the token in it replaced.
+    assert.match(err.title, /Authorization header 'Bearer \[redacted\]'/);
+    assert.match(err.detail, /\[redacted\]/);
+    assert.equal(err.extensions.echo, 'Bearer [redacted]');
+    assert.ok(err.violations.length >= 3, inspect(err.violations));
+    assert.ok(err.violations.every((v) => v.message.includes('[redacted]')), inspect(err.violations));
+    const texts = [...written, err.message, err.title, err.detail, JSON.stringify(err.extensions), JSON.stringify(err.violations)];
+    for (const t of texts) {
+      for (const token of tokens) {
+        for (const part of [token, ...token.split('.').filter((p) => p.length >= 16)]) assert.ok(!t.includes(part), 'a token (or a part of it) shows');
+      }
+    }
+    assertNoSecret(err, tokens);
+    assert.equal(written.length, 1);
   });
 });
 

@@ -70,9 +70,11 @@ export class Simulator {
   }
 
   async admin(method, path, body) {
+    // `connection: close`: no admin connection stays in fetch's pool, so a client's first request
+    // after a fault is armed opens a connection of its own (`slow_headers` is per connection).
     const res = await fetch(`${this.base}/_sim/${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? { connection: 'close' } : { connection: 'close', 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -1,18 +1,27 @@
 // The hostile-input catalogue (tests/hostile/catalogue.json at the repository root) through the
-// component as this package loads it (jco output): the same cases the Rust host runs
-// (host-examples/rust/tests/hostile_catalogue.rs), each with its expected typed error and no trap.
+// component as this package loads it (jco output): the same cases every host runs, each with its
+// expected typed error and no trap. The named calls come from tests/calls.json, the one
+// definition for every host. The `server` cases run through this package's client (its fetch
+// transport, its timers) against the simulator's hostile faults over real HTTP: a gzip bomb,
+// huge and endless bodies, slowloris headers, a slow body, 429/503 with Retry-After, page
+// tokens that never end, a token quoted back, answers to another question.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { inspect } from 'node:util';
+import { after, describe, test } from 'node:test';
 
 import { instantiateComponent } from '../src/component.js';
+import { SystemUserError } from '../src/index.js';
+import { startSimulator } from './helpers.js';
 
 const root = new URL('../../../', import.meta.url);
 const catalogue = JSON.parse(readFileSync(new URL('tests/hostile/catalogue.json', root), 'utf8'));
+const CALLS = JSON.parse(readFileSync(new URL('tests/calls.json', root), 'utf8')).calls;
 const systems = JSON.parse(readFileSync(new URL('tests/vectors/systems.json', root), 'utf8'));
 const RID = catalogue.request_id;
 const SYS = catalogue.system_id;
-const ORG = catalogue.org_no;
+/** The memory every test of the package must stay under (issue #13). */
+const RSS_LIMIT = 200 * 1024 * 1024;
 
 /** The catalogue's generators: text, {hex}, {repeat, times}, {concat}, {json}. */
 function generate(spec) {
@@ -31,54 +40,18 @@ function config(env) {
     env === 'custom'
       ? { tag: 'custom', val: { platformUrl: 'http://127.0.0.1:5101', confirmUrl: 'http://127.0.0.1:5102', maskinportenIssuer: 'http://127.0.0.1:5103/' } }
       : { tag: 'tt02' };
-  return { environment, timeoutMs: 30_000, retryBudget: 2, backoffMs: 0 };
+  return { environment, timeoutMs: 30_000, deadlineMs: 60_000, retryBudget: 2, backoffMs: 0, maskinporten: undefined };
 }
 
-const standard = () => ({
-  systemId: SYS,
-  partyOrgNo: ORG,
-  externalRef: undefined,
-  integrationTitle: undefined,
-  rights: undefined,
-  accessPackages: [{ urn: 'urn:altinn:accesspackage:skattegrunnlag' }],
-  redirectUrl: undefined,
-});
-const agent = () => ({
-  systemId: '314248295_smartbyraa',
-  partyOrgNo: ORG,
-  externalRef: undefined,
-  integrationTitle: undefined,
-  accessPackages: [{ urn: 'urn:altinn:accesspackage:regnskapsforer-lonn' }],
-  redirectUrl: undefined,
-  rights: undefined,
-});
+/** The WIT cases whose payload is one string rather than a record. */
+const STRING_PAYLOAD = { 'withdraw-request': 'id', 'get-registered-system': 'systemId' };
 
+/** A named call of tests/calls.json as the WIT `call` (and `task`) variant: `{tag, val}`. */
 function call(name) {
-  const kind = name.endsWith('-agent') ? 'agent' : 'standard';
-  switch (name) {
-    case 'create-standard':
-      return { tag: 'create-standard-request', val: standard() };
-    case 'create-agent':
-      return { tag: 'create-agent-request', val: agent() };
-    case 'get':
-    case 'get-agent':
-      return { tag: 'get-request', val: { kind, id: RID } };
-    case 'by-external-ref':
-      return { tag: 'get-request-by-external-ref', val: { kind, systemId: SYS, orgNo: ORG, externalRef: 'kunde-42' } };
-    case 'list':
-    case 'list-agent':
-      return { tag: 'list-requests', val: { kind, systemId: SYS, page: undefined } };
-    case 'withdraw':
-      return { tag: 'withdraw-request', val: RID };
-    case 'verify':
-      return { tag: 'verify-system-user', val: { systemId: SYS, orgNo: ORG, externalRef: undefined } };
-    case 'list-users':
-      return { tag: 'list-system-users', val: { systemId: SYS, page: undefined } };
-    case 'system':
-      return { tag: 'get-registered-system', val: SYS };
-    default:
-      throw new Error(`unknown call ${name}`);
-  }
+  const def = CALLS[name];
+  if (!def) throw new Error(`tests/calls.json has no call ${JSON.stringify(name)}`);
+  const { call: tag, ...fields } = def;
+  return { tag, val: STRING_PAYLOAD[tag] ? fields[STRING_PAYLOAD[tag]] : fields };
 }
 
 function task(name) {
@@ -95,7 +68,10 @@ function systemBytes(c) {
   return bytes(c.system);
 }
 
-/** One case; returns what it gave in the catalogue's terms. Throws on a trap. */
+const NOW = { seconds: 1_780_000_000n, nanoseconds: 0 };
+const SEED = new Uint8Array(16).fill(7);
+
+/** One case of the pure ops; returns what it gave in the catalogue's terms. Throws on a trap. */
 function run(component, c) {
   switch (c.op) {
     case 'identifier': {
@@ -128,21 +104,21 @@ function run(component, c) {
         return { ok: o.tag, next: o.val?.nextPage ?? null };
       } catch (e) {
         if (!isComponentError(e)) throw e;
-        return { error: e.payload.tag };
+        return { error: e.payload.tag, message: messageOf(e.payload) };
       }
     }
     case 'token': {
-      const op = new component.operations.Operation(config('tt02'), task(c.task));
+      const op = new component.operations.Operation(config('tt02'), task(c.task), NOW, SEED);
       let sent = 0;
       let step = op.start();
-      if (step.tag === 'need-token') step = op.advance({ tag: 'token', val: text(c.token) });
+      if (step.tag === 'need-token') step = op.advance({ tag: 'token', val: text(c.token) }, NOW);
       if (step.tag === 'send') sent += 1;
       if (step.tag !== 'done') return { ok: `step ${step.tag}`, sent };
       try {
         return { ok: op.finish().tag, sent };
       } catch (e) {
         if (!isComponentError(e)) throw e;
-        return { error: e.payload.tag, sent };
+        return { error: e.payload.tag, message: messageOf(e.payload), sent };
       }
     }
     default:
@@ -150,19 +126,58 @@ function run(component, c) {
   }
 }
 
+/** The message of a WIT error payload (`{tag, val}`). */
+function messageOf(e) {
+  return typeof e.val === 'string' ? e.val : (e.val?.message ?? '');
+}
+
+/** Whether `got` is what the case expects (every member of `expect` the catalogue defines). */
 function meets(expect, got) {
   if (expect.ok !== undefined) return got.ok === expect.ok && (expect.next === undefined || got.next === expect.next);
   const variant = got.error === expect.error || (expect.error === 'violation' && got.error === 'validation');
   const code = expect.code === undefined || (got.codes ?? []).includes(expect.code);
   const sent = expect.sent === undefined || got.sent === expect.sent;
-  return variant && code && sent;
+  const transport = expect.transport === undefined || got.transport === expect.transport;
+  const retryAfter = expect.retry_after_seconds === undefined || got.retryAfterSeconds === expect.retry_after_seconds;
+  const message = expect.message_contains === undefined || (got.message ?? '').includes(expect.message_contains);
+  return variant && code && sent && transport && retryAfter && message;
 }
 
+function table(title, rows) {
+  const perCategory = new Map();
+  for (const { c, ok } of rows) {
+    const entry = perCategory.get(c.category) ?? { cases: 0, passed: 0 };
+    entry.cases += 1;
+    entry.passed += ok ? 1 : 0;
+    perCategory.set(c.category, entry);
+  }
+  console.log(`\n${title}`);
+  console.log(`${'category'.padEnd(12)} ${'cases'.padStart(6)} ${'passed'.padStart(6)}`);
+  for (const [category, { cases: n, passed }] of [...perCategory].sort()) {
+    console.log(`${category.padEnd(12)} ${String(n).padStart(6)} ${String(passed).padStart(6)}`);
+  }
+}
+
+test('tests/calls.json defines every call the catalogue names, as WIT values the component takes', async () => {
+  const component = await instantiateComponent();
+  const named = new Set(catalogue.cases.flatMap((c) => [c.call, c.op === 'token' ? c.task : undefined]).filter(Boolean));
+  named.delete('list-all');
+  named.delete('list-all-users');
+  for (const name of named) assert.ok(CALLS[name], `tests/calls.json lacks ${name}`);
+  // Each one builds into a request on the configured base: the definitions are well-formed.
+  for (const name of Object.keys(CALLS)) {
+    const out = component.protocol.build(config('tt02'), call(name));
+    assert.match(out.request.url, /^https:\/\/platform\.tt02\.altinn\.no\//, name);
+  }
+  assert.deepEqual(call('withdraw'), { tag: 'withdraw-request', val: RID });
+  assert.deepEqual(call('get-agent'), { tag: 'get-request', val: { kind: 'agent', id: RID } });
+});
+
 test('the hostile catalogue through the component (Node host)', async () => {
-  const cases = catalogue.cases;
+  const cases = catalogue.cases.filter((c) => c.op !== 'server');
   assert.ok(cases.length >= 100, `the catalogue has ${cases.length} cases`);
   let component = await instantiateComponent();
-  const perCategory = new Map();
+  const rows = [];
   const failures = [];
   for (const c of cases) {
     let got;
@@ -175,16 +190,134 @@ test('the hostile catalogue through the component (Node host)', async () => {
     }
     const ok = !got.trap && meets(c.expect, got);
     if (!ok) failures.push(`${c.name}: expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(got).slice(0, 200)}`);
-    const entry = perCategory.get(c.category) ?? { cases: 0, passed: 0 };
-    entry.cases += 1;
-    entry.passed += ok ? 1 : 0;
-    perCategory.set(c.category, entry);
+    rows.push({ c, ok });
   }
-  console.log(`\nhostile catalogue through the component, Node host (${cases.length} cases)`);
-  console.log(`${'category'.padEnd(12)} ${'cases'.padStart(6)} ${'passed'.padStart(6)}`);
-  for (const [category, { cases: n, passed }] of [...perCategory].sort()) {
-    console.log(`${category.padEnd(12)} ${String(n).padStart(6)} ${String(passed).padStart(6)}`);
-  }
+  table(`hostile catalogue through the component, Node host (${cases.length} cases)`, rows);
   for (const f of failures) console.log(`FAIL ${f}`);
   assert.deepEqual(failures, [], `${failures.length} hostile cases failed`);
+});
+
+// ---- the hostile server: the catalogue's `server` cases through the client -------------------
+
+/** What a case's task is through the client, and the outcome tag a success stands for. */
+const SERVER_TASKS = {
+  get: { outcome: 'request', run: (client) => client.getRequest(RID) },
+  'list-all': { outcome: 'requests', run: (client) => client.listAllRequests({ systemId: SYS }) },
+  create: {
+    outcome: 'created',
+    run: (client) => {
+      const { call: _, ...input } = CALLS['create-standard'];
+      return client.createRequest(input);
+    },
+  },
+};
+
+/** Every text an error shows: message, stack, each field, JSON, inspect (hidden members too). */
+function errorTexts(err) {
+  const texts = [String(err), err?.stack ?? '', JSON.stringify(err) ?? '', inspect(err, { depth: 20, showHidden: true })];
+  if (err && typeof err === 'object') for (const v of Object.values(err)) texts.push(typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+  for (let c = err?.cause; c; c = c.cause) texts.push(String(c), inspect(c, { depth: 20 }));
+  return texts;
+}
+
+/** The secrets a token stands for: itself and each part of it as a JWT (the signature most of all). */
+function secretParts(token) {
+  return [token, ...token.split('.').filter((p) => p.length >= 16)];
+}
+
+/** A fetch that opens a connection per exchange (none is left idle in fetch's pool). */
+function ownConnections(url, init) {
+  init.headers.set('connection', 'close');
+  return fetch(url, init);
+}
+
+/** The catalogue's `setup` steps, run before any fault is armed (by a client of their own). */
+const SETUP = {
+  // One standard request for the fixture system, so that a list has an item.
+  create: async (sim) => {
+    const { call: _, ...input } = CALLS['create-standard'];
+    await (await sim.client({ fetch: ownConnections })).createRequest(input);
+  },
+};
+
+/**
+ * One case on a simulator of its own (a new origin: no connection of an earlier case can be
+ * reused, which matters for `slow_headers`, decided on a connection's first request): its setup,
+ * its fault(s), its task through a fresh client with the case's config, measured.
+ */
+async function runServerCase(c) {
+  const sim = await startSimulator();
+  try {
+    for (const step of c.setup ?? []) {
+      assert.ok(SETUP[step], `unknown setup step ${step}`);
+      await SETUP[step](sim);
+    }
+    for (const f of [c.fault].flat()) {
+      const { route, kind, ...extra } = f;
+      await sim.fault(route, kind, extra);
+    }
+    // Plain fetch: the setup's and the admin calls' connections are closed, so the client's
+    // first request opens a connection of its own.
+    const client = await sim.client(c.config);
+    const minted = sim.minted.length;
+    const started = performance.now();
+    let got;
+    let err;
+    try {
+      const value = await SERVER_TASKS[c.task].run(client);
+      got = { ok: SERVER_TASKS[c.task].outcome, value };
+    } catch (e) {
+      err = e;
+      got = { error: e?.kind, transport: e?.transportKind, retryAfterSeconds: e?.retryAfterSeconds, message: e?.message };
+    }
+    got.seconds = (performance.now() - started) / 1000;
+    got.tokens = sim.minted.slice(minted);
+    return { got, err };
+  } finally {
+    await sim.stop();
+  }
+}
+
+describe('the hostile server (catalogue category server) through the client, over real HTTP', () => {
+  const cases = catalogue.cases.filter((c) => c.op === 'server');
+  const rows = [];
+  after(() => table(`hostile server cases through the Node client (${cases.length} cases)`, rows));
+
+  test('the catalogue has the server cases issue #13 names', () => {
+    assert.ok(cases.length >= 15, `${cases.length} server cases`);
+    const kinds = new Set(cases.flatMap((c) => [c.fault].flat().map((f) => f.kind)));
+    for (const k of ['gzip_bomb', 'huge_body', 'endless_body', 'slow_headers', 'slow_body', 'status429', 'status503', 'fresh_page_token', 'echo_token', 'mismatch']) {
+      assert.ok(kinds.has(k), `a case with fault ${k}`);
+    }
+    for (const c of cases) {
+      assert.ok(SERVER_TASKS[c.task], `${c.name}: task ${c.task} is known`);
+      for (const step of c.setup ?? []) assert.ok(SETUP[step], `${c.name}: setup ${step} is known`);
+    }
+  });
+
+  for (const c of cases) {
+    test(c.name, { timeout: (c.max_seconds + 30) * 1000 }, async () => {
+      const { got, err } = await runServerCase(c);
+      // Printed (the secret scan reads every line of the suite's output): the error as logged.
+      console.log(`server case ${JSON.stringify(c.name)}: ${got.seconds.toFixed(2)} s, ${err ? JSON.stringify(err) : `ok ${got.ok}`}`);
+      const ok = meets(c.expect, got);
+      rows.push({ c, ok });
+      assert.ok(ok, `expected ${JSON.stringify(c.expect)}, got ${inspect(err ?? got.ok)}`);
+      if (err) assert.ok(err instanceof SystemUserError, inspect(err));
+      assert.ok(got.seconds <= c.max_seconds, `took ${got.seconds.toFixed(2)} s, more than ${c.max_seconds} s`);
+      if (c.min_seconds !== undefined) assert.ok(got.seconds >= c.min_seconds, `took ${got.seconds.toFixed(2)} s, less than the ${c.min_seconds} s asked for`);
+      if (c.no_secret) {
+        assert.ok(got.tokens.length >= 1, 'a token was in play');
+        for (const token of got.tokens) {
+          for (const secret of secretParts(token)) {
+            for (const t of errorTexts(err)) assert.ok(!t.includes(secret), `a token (or part of it) shows in the error: ${err.name}`);
+          }
+        }
+        assert.match(JSON.stringify(err), /\[redacted\]/, 'the echoed token was replaced');
+      }
+      // No answer was buffered past the cap: this process (its own, under node --test) stays small.
+      const peak = process.resourceUsage().maxRSS * 1024;
+      assert.ok(peak < RSS_LIMIT, `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB after ${c.name}`);
+    });
+  }
 });

@@ -7,7 +7,17 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import { MaskinportenError, SystemUserError, SystemUserToken, TokenError, ValidationError, createClient } from '../src/index.js';
+import {
+  AltinnError,
+  MaskinportenError,
+  SystemUserError,
+  SystemUserToken,
+  TokenError,
+  ValidationError,
+  WebCryptoSigner,
+  createClient,
+  createWebCryptoSigner,
+} from '../src/index.js';
 import { createSigner } from '../src/node.js';
 import { API_SCOPE, CERT_FILE, CLIENT_ID, KEY_FILE, KID, ORGS, SCOPES, SYSTEM, UNREGISTERED_KEY_FILE, standardInput, startSimulator } from './helpers.js';
 
@@ -43,7 +53,10 @@ async function recordingFetch(url, init) {
   const res = await fetch(url, init);
   if (new URL(url).pathname === '/token') {
     const body = await res.clone().json().catch(() => ({}));
-    if (body.access_token) secrets.add(body.access_token);
+    if (body.access_token) {
+      secrets.add(body.access_token);
+      secrets.add(body.access_token.split('.').pop());
+    }
   }
   return res;
 }
@@ -84,7 +97,7 @@ function assertNoSecret(err) {
 describe('operations on real grants', () => {
   test('create, read, list, verify and withdraw with tokens from Maskinporten, none minted', async () => {
     const c = await client();
-    assert.deepEqual(c.config.maskinporten, { clientId: CLIENT_ID, resource: undefined });
+    assert.deepEqual(c.config.maskinporten, { clientId: CLIENT_ID, resource: undefined, key: { tag: 'key-id', val: KID } });
     const { request, isNew } = await c.createRequest(standardInput(ORGS[0], { externalRef: 'mp-1' }));
     assert.equal(isNew, true);
     assert.equal((await c.getRequest(request.id)).status, 'new');
@@ -95,7 +108,7 @@ describe('operations on real grants', () => {
     const other = (await c.createRequest(standardInput(ORGS[1]))).request;
     await c.withdrawRequest(other.id);
 
-    assert.deepEqual(sim.minted, [], 'no token from the admin route');
+    assert.equal(sim.minted.length, 0, 'no token from the admin route'); // counted: a failure must not print tokens
     const grants = await sim.grants();
     // One grant per scope set: register (pre-flight), write, read.
     assert.equal(grants.length, 3);
@@ -288,8 +301,10 @@ describe('refused grants', () => {
     const good = createSigner({ keyFile: KEY_FILE, kid: KID });
     const cases = [
       [{ identity: () => good.identity(), sign: () => { throw new Error('the HSM is offline'); } }, /HSM is offline/],
-      [{ identity: () => good.identity(), sign: async (d) => good.sign(d) }, /synchronously/],
+      [{ identity: () => good.identity(), sign: async () => Promise.reject(new Error('the KMS said no')) }, /KMS said no/],
+      [{ identity: () => good.identity(), sign: async () => 'not bytes' }, /Uint8Array/],
       [{ identity: () => ({ kid: 5 }), sign: (d) => good.sign(d) }, /kid/],
+      [{ identity: () => { throw new Error('no key in the vault'); }, sign: (d) => good.sign(d) }, /no key in the vault/],
       [{ identity: () => good.identity(), sign: () => new Uint8Array(10) }, /10-byte signature/],
     ];
     for (const [signer, message] of cases) {
@@ -308,6 +323,163 @@ describe('refused grants', () => {
     assert.ok(err instanceof TokenError, inspect(err));
     assert.match(err.message, /random/);
     assert.equal((await sim.grants()).length, 1);
+  });
+});
+
+describe('asynchronous signing, and the Web Crypto signer', () => {
+  /** The TEST-ONLY key as a private JWK (with the registered kid), PKCS#8 PEM and DER. */
+  function keyForms() {
+    const pem = readFileSync(KEY_FILE, 'utf8');
+    const keyObject = createPrivateKey(pem);
+    const jwk = { ...keyObject.export({ format: 'jwk' }), kid: KID };
+    return { pem, jwk, der: keyObject.export({ format: 'der', type: 'pkcs8' }), keyObject };
+  }
+
+  test('a signer whose sign() resolves later (a KMS, an HSM) is awaited: its grants are accepted', async () => {
+    const node = createSigner({ keyFile: KEY_FILE, kid: KID });
+    const calls = [];
+    const slow = {
+      identity: () => node.identity(),
+      sign: async (data) => {
+        calls.push(data.length);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return node.sign(data);
+      },
+    };
+    const c = await client({ signer: slow });
+    // Two operations at once, each with its own grant (different scopes), both signed async.
+    const [system, page] = await Promise.all([c.getRegisteredSystem(SYSTEM), c.listRequests({ systemId: SYSTEM })]);
+    assert.equal(system.id, SYSTEM);
+    assert.deepEqual(page.items, []);
+    assert.equal(calls.length, 2);
+    const grants = await sim.grants();
+    assert.equal(grants.length, 2);
+    assert.ok(grants.every((g) => g.status === 200), inspect(grants));
+  });
+
+  test('createWebCryptoSigner (crypto.subtle) from a JWK, a JWK Set, PKCS#8 PEM, DER or a CryptoKey: grants the simulator accepts, the same signatures as node:crypto', async () => {
+    const { pem, jwk, der } = keyForms();
+    const cryptoKey = await crypto.subtle.importKey('jwk', { ...jwk, kid: undefined, alg: 'RS256' }, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+    const signers = [
+      await createWebCryptoSigner({ key: jwk }),
+      await createWebCryptoSigner({ key: JSON.stringify({ keys: [jwk] }) }),
+      await createWebCryptoSigner({ key: pem, kid: KID }),
+      await createWebCryptoSigner({ key: new Uint8Array(der), kid: KID }),
+      await createWebCryptoSigner({ key: cryptoKey, kid: KID }),
+    ];
+    const node = createSigner({ keyFile: KEY_FILE, kid: KID });
+    const data = new TextEncoder().encode('eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0');
+    for (const signer of signers) {
+      assert.ok(signer instanceof WebCryptoSigner);
+      assert.deepEqual(signer.identity(), { kid: KID });
+      assert.equal(signer.bits, 2048);
+      const signature = signer.sign(data);
+      assert.ok(signature instanceof Promise, 'Web Crypto signs asynchronously');
+      // RSASSA-PKCS1-v1_5 is deterministic: byte for byte what node:crypto gives.
+      assert.deepEqual(Buffer.from(await signature), Buffer.from(node.sign(data)));
+      sentGrants.length = 0;
+      const c = await client({ signer });
+      assert.equal((await c.getRegisteredSystem(SYSTEM)).id, SYSTEM);
+      assert.deepEqual(sentGrants[0].header, { alg: 'RS256', kid: KID });
+    }
+    const grants = await sim.grants();
+    assert.equal(grants.length, signers.length);
+    assert.ok(grants.every((g) => g.status === 200));
+  });
+
+  test('a Web Crypto signer names the registered business certificate (x5c); a system-user token works with it', async () => {
+    const { jwk } = keyForms();
+    const signer = await createWebCryptoSigner({ key: { ...jwk, kid: undefined }, x5c: readFileSync(CERT_FILE, 'utf8') });
+    assert.equal(signer.identity().x5c.length, 1);
+    const c = await client({ signer });
+    const { request } = await c.createRequest(standardInput(ORGS[8], { externalRef: 'web-1' }));
+    await sim.approve(request.id);
+    const token = await c.systemUserToken({ customerOrgNo: ORGS[8], externalRef: 'web-1', scopes: [API_SCOPE] });
+    assert.equal(token.scope, API_SCOPE);
+    assert.ok(sentGrants.at(-1).header.x5c);
+  });
+
+  test('a Web Crypto signer with a key Maskinporten does not know is MP-120; one whose subtle.sign fails is a TokenError', async () => {
+    const unregistered = createPrivateKey(readFileSync(UNREGISTERED_KEY_FILE, 'utf8')).export({ format: 'jwk' });
+    const c = await client({ signer: await createWebCryptoSigner({ key: unregistered, kid: KID }) });
+    const err = await c.getRegisteredSystem(SYSTEM).catch((e) => e);
+    assert.ok(err instanceof MaskinportenError, inspect(err));
+    assert.equal(err.code, 'MP-120');
+    assertNoSecret(err);
+    const good = await createWebCryptoSigner({ key: keyForms().jwk });
+    const broken = { identity: () => good.identity(), sign: () => good.sign('not bytes') };
+    const failed = await (await client({ signer: broken })).getRegisteredSystem(SYSTEM).catch((e) => e);
+    assert.ok(failed instanceof TokenError, inspect(failed));
+    assert.match(failed.message, /RSA signing failed/);
+  });
+
+  test('createWebCryptoSigner refuses bad keys with a clear message, never quoting them', async () => {
+    const { pem, jwk, keyObject } = keyForms();
+    const { p, ...withoutP } = jwk;
+    const pkcs1 = keyObject.export({ format: 'pem', type: 'pkcs1' });
+    const publicPem = createPrivateKey(pem).export({ format: 'pem', type: 'pkcs8' }).replace(/PRIVATE/g, 'PUBLIC');
+    const publicKey = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e }, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
+    const pssKey = await crypto.subtle.importKey('jwk', { ...jwk, kid: undefined }, { name: 'RSA-PSS', hash: 'SHA-256' }, false, ['sign']);
+    const small = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign']);
+    const cases = [
+      [{ key: pkcs1, kid: 'k' }, /PKCS#1/],
+      [{ key: pem.replace('PRIVATE KEY-----\n', 'PRIVATE KEY-----\n!!!!'), kid: 'k' }, /base64|usable/],
+      [{ key: JSON.stringify(jwk).slice(0, -3), kid: 'k' }, /not valid JSON/],
+      [{ key: { ...withoutP, kid: 'k' } }, /no p member/],
+      [{ key: { keys: [jwk, jwk] } }, /2 keys/],
+      [{ key: { ...jwk, kty: 'EC' } }, /RSA/],
+      [{ key: publicPem, kid: 'k' }, /public key/],
+      [{ key: new Uint8Array(64), kid: 'k' }, /not a usable RSA private key/],
+      [{ key: publicKey, kid: 'k' }, /public CryptoKey/],
+      [{ key: pssKey, kid: 'k' }, /RSASSA-PKCS1-v1_5/],
+      [{ key: small.privateKey, kid: 'k' }, /1024-bit/],
+      [{ key: 'just some text', kid: 'k' }, /neither/],
+    ];
+    for (const [options, message] of cases) {
+      const err = await createWebCryptoSigner(options).catch((e) => e);
+      assert.ok(err instanceof TokenError, `${message}: ${inspect(err)}`);
+      assert.match(err.message, message);
+      assertClean(`${err.stack}\n${inspect(err, { showHidden: true, depth: 10 })}\n${JSON.stringify(err)}`, 'a createWebCryptoSigner error');
+    }
+    await assert.rejects(createWebCryptoSigner({ key: pem }), /no key id/);
+    await assert.rejects(createWebCryptoSigner({ key: jwk, kid: 'k', x5c: ['MIIB'] }), /not both/);
+    await assert.rejects(createWebCryptoSigner({}), /give key/);
+    assert.throws(() => new WebCryptoSigner({}, { kid: 'k' }), /createWebCryptoSigner/);
+  });
+
+  test('a Web Crypto signer prints its identity, never its key', async () => {
+    const signer = await createWebCryptoSigner({ key: keyForms().jwk });
+    for (const shown of [inspect(signer, { showHidden: true, depth: 10 }), JSON.stringify(signer), String(signer)]) {
+      assert.match(shown, /sim-test-key-1/);
+      assertClean(shown, 'a printed Web Crypto signer');
+    }
+    assert.deepEqual(Object.keys(signer), []);
+  });
+});
+
+describe('no echoed secret in Maskinporten mode', () => {
+  test("an Altinn 400 quoting the component's own Maskinporten token shows it nowhere", async () => {
+    const c = await client();
+    await sim.fault('get_request', 'echo_token');
+    const before = secrets.size;
+    const err = await c.getRequest('7c557dff-528d-4532-b1ce-e2cdf75b1109').catch((e) => e);
+    assert.ok(secrets.size > before, 'a grant was made and its token sent');
+    assert.ok(err instanceof AltinnError, inspect(err));
+    assert.equal(err.status, 400);
+    assert.match(err.title, /\[redacted\]/);
+    assert.equal(err.extensions.echo, 'Bearer [redacted]');
+    assertNoSecret(err);
+    for (const v of err.violations) assertClean(v.message, 'a field error');
+  });
+
+  test('a Maskinporten 400 quoting the assertion (and its signature) shows neither', async () => {
+    const c = await client();
+    await sim.fault('maskinporten_token', 'echo_token');
+    const err = await c.getRegisteredSystem(SYSTEM).catch((e) => e);
+    assert.ok(err instanceof MaskinportenError, inspect(err));
+    assert.equal(err.status, 400);
+    assert.match(err.detail, /\[redacted\]/);
+    assertNoSecret(err);
   });
 });
 

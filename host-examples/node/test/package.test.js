@@ -39,23 +39,24 @@ test('the transpiled component imports only altinn:systemuser interfaces (no WAS
 });
 
 test('the synchronous capabilities throw a clear error, and the client keeps working', async () => {
+  // Pumping `operations` calls no import at all (time, the seed and signatures are inputs and
+  // steps now), so every capability is the synchronous client's only.
   for (const [name, fn] of [
     ['http', IMPORTS['altinn:systemuser/http'].send],
     ['token', IMPORTS['altinn:systemuser/token'].accessToken],
     ['timer', IMPORTS['altinn:systemuser/timer'].sleep],
+    ['signer', IMPORTS['altinn:systemuser/signer'].sign],
+    ['clock', IMPORTS['altinn:systemuser/clock'].now],
+    ['random', IMPORTS['altinn:systemuser/random'].randomBytes],
   ]) {
     assert.throws(() => fn(), (e) => e instanceof Error && /not available in this host/.test(e.message) && e.message.includes(name));
   }
-  // The grant imports answer without a key rather than throw (a throw would trap the instance).
-  assert.deepEqual(IMPORTS['altinn:systemuser/signer'].identity(), { tag: 'err', val: IMPORTS['altinn:systemuser/signer'].sign().val });
-  assert.match(IMPORTS['altinn:systemuser/signer'].identity().val, /no Maskinporten key is configured/);
-  assert.equal(IMPORTS['altinn:systemuser/random'].randomBytes(16).length, 16);
-  assert.equal(typeof IMPORTS['altinn:systemuser/clock'].now().seconds, 'bigint');
   const client = await sim.client();
   const config = client.config;
   assert.throws(
     () => client.exports.client.run(config, { tag: 'get-registered-system', val: SYSTEM }),
-    /synchronous capability altinn:systemuser\/token.access-token is not available in this host/,
+    // The first import `client.run` calls is `random` (the operation's seed).
+    /synchronous capability altinn:systemuser\/random.random-bytes is not available in this host/,
   );
   assert.equal((await client.getRegisteredSystem(SYSTEM)).id, SYSTEM);
 });
@@ -106,3 +107,43 @@ test('cachingTokenProvider asks once per scope set until expiry, shares in-fligh
 test('the TypeScript declarations compile against a usage example (tsc --strict)', () => {
   execFileSync(process.execPath, [`${here}node_modules/typescript/bin/tsc`, '-p', `${here}test/types/tsconfig.json`], { stdio: 'pipe' });
 });
+
+test('the declarations declare exactly what each entry point exports at run time', async () => {
+  for (const entry of ['index', 'edge', 'node']) {
+    const runtime = Object.keys(await import(`../src/${entry}.js`)).sort();
+    const dts = readFileSync(`${here}src/${entry}.d.ts`, 'utf8');
+    const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1]).sort();
+    assert.deepEqual(declared, runtime, `src/${entry}.d.ts`);
+  }
+  // The new parts of the contract are among them.
+  const index = await import('../src/index.js');
+  for (const name of ['UnavailableError', 'MisuseError', 'createWebCryptoSigner', 'WebCryptoSigner']) assert.equal(typeof index[name], 'function', name);
+  assert.match(readFileSync(`${here}src/index.d.ts`, 'utf8'), /deadlineMs\?: number/);
+});
+
+test('the edge entry points (index, edge) use no Node-only API: no node: import, process or Buffer', () => {
+  // Every module reachable from src/index.js and src/edge.js through static imports.
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(`${here}src/${file}`, 'utf8');
+    for (const m of source.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+'([^']+)'/gm)) {
+      assert.ok(m[1].startsWith('./'), `src/${file} imports ${m[1]}`);
+      visit(m[1].slice(2));
+    }
+  };
+  visit('index.js');
+  visit('edge.js');
+  for (const f of ['client.js', 'transport.js', 'webcrypto.js', 'grants.js', 'convert.js', 'errors.js']) assert.ok(seen.has(f), f);
+  assert.ok(!seen.has('node.js'));
+  for (const file of seen) {
+    // Comments aside: the code itself.
+    const code = readFileSync(`${here}src/${file}`, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    const nodeOnly = [...code.matchAll(/['"]node:[\w/]+['"]|\bprocess\.|\bBuffer\b|\brequire\(/g)].map((m) => m[0]);
+    // The one exception: component.js reads generated/*.wasm with node:fs when no getCoreModule is given.
+    const allowed = file === 'component.js' ? ["'node:fs/promises'"] : [];
+    assert.deepEqual(nodeOnly, allowed, `src/${file}`);
+  }
+});
+

@@ -189,11 +189,15 @@ def test_token_error_from_a_failing_provider(sim):
 
 
 def test_token_error_for_a_token_that_cannot_be_sent(sim):
+    # A provider's token is checked by the component (a StaticToken refuses it earlier, below).
     bad = "abc\r\nX-Injected: 1"
-    c = Client(sim.environment, token=bad)
+    c = Client(sim.environment, token=lambda scopes: bad)
     with pytest.raises(TokenError) as ei:
         c.get_registered_system(STANDARD_SYSTEM)
     assert "X-Injected" not in str(ei.value)
+    with pytest.raises(ValueError) as ve:
+        Client(sim.environment, token=bad)
+    assert "X-Injected" not in str(ve.value) and "abc" not in str(ve.value)
 
 
 def test_invalid_response_error_for_a_foreign_confirm_url(client, sim):

@@ -1,23 +1,35 @@
 """Every operation, against the simulator over real HTTP."""
 
 import datetime as dt
+import json
+import secrets
+import time
 
 import pytest
 
 from altinn_systemuser import (
     AgentRequest,
+    Component,
     CreatedRequest,
+    Environment,
+    Maskinporten,
+    MisuseError,
     NotFoundError,
     RegisteredSystem,
     RequestKind,
     RequestStatus,
+    RequestsTransport,
     Right,
     StandardRequest,
     SystemUser,
     SystemUserRequest,
     UserType,
 )
+from altinn_systemuser import _wit
+from altinn_systemuser.bulk import Onboarding
 from altinn_systemuser.testing import AGENT_SYSTEM, STANDARD_SYSTEM
+from conftest import CLIENT_ID
+from shared import ROOT, wit_call
 
 ORG = "310816191"
 ORG2 = "314224965"
@@ -195,3 +207,74 @@ def test_sans_io_build_and_parse(client, sim):
     resp = requests.post(url, data=body, headers=dict(headers, Authorization="Bearer " + token), timeout=5)
     out = comp.parse(cfg, call, resp.status_code, list(resp.headers.items()), resp.content)
     assert isinstance(out, CreatedRequest) and out.is_new
+
+
+def test_an_unknown_status_stays_marked(client):
+    # The shared vector: a status this version does not know is kept as UNKNOWN with its text,
+    # never read as one it knows, and never terminal.
+    vectors = json.loads((ROOT / "tests" / "vectors" / "responses.json").read_text(encoding="utf-8"))["responses"]
+    v = next(x for x in vectors if x["name"] == "get: unknown status is kept")
+    r = client.component.parse(
+        Component.wit_config(Environment.TT02), wit_call(v["call"]), v["status"], list(v["headers"].items()),
+        json.dumps(v["body"]).encode(),
+    )
+    assert r.status is RequestStatus.UNKNOWN and r.status_text == "Archived"
+    assert not r.is_terminal and not client.component.is_terminal(r.status, r.status_text)
+    assert client.component.effective_status(r) is RequestStatus.UNKNOWN
+    assert not Onboarding(client, STANDARD_SYSTEM).is_terminal("Archived")
+
+
+def pump(comp, config, task, answer):
+    """Drives one operation by hand through the resource's exports (what an asynchronous host
+    does): constructor(config, task, now, seed), start, advance(input, now) until done, finish.
+    Gives the result and the steps seen."""
+    seen = []
+
+    def then(inst, op):
+        f = lambda name: inst.func("operations", name)  # noqa: E731
+        try:
+            step = _wit.step_from(f("[method]operation.start")(inst.store, op))
+            while step[0] != "done" and len(seen) < 20:
+                seen.append(step[0])
+                nxt = f("[method]operation.advance")(inst.store, op, answer(*step), _wit.wall_time(time.time()))
+                step = _wit.step_from(nxt)
+            return f("[method]operation.finish")(inst.store, op)
+        finally:
+            op.drop(inst.store)
+
+    now, seed = _wit.wall_time(time.time()), secrets.token_bytes(16)
+    r = comp.session.call(None, "operations", "[constructor]operation", config, task, now, seed, then=then)
+    return _wit.result(r, _wit.outcome_from), seen
+
+
+def test_the_operation_resource_by_hand(sim, signer):
+    comp = Component()
+    transport = RequestsTransport()
+    tokens = sim.token_provider()
+
+    def answer(case, payload):
+        if case == "need-token":
+            return _wit.operation_input("token", tokens.get_token(payload))
+        if case == "sign":
+            return _wit.operation_input("signature", signer.sign(payload))
+        if case == "wait":
+            return _wit.operation_input("waited")
+        method, url, headers, body, timeout, cap = payload
+        assert cap == 1024 * 1024 and 0 < timeout <= 30
+        status, h, b = transport.send(method, url, headers, body, timeout, max_response_bytes=cap)
+        return _wit.operation_input("response", _wit.http_response(status, h, b))
+
+    task = _wit.task("get-registered-system", STANDARD_SYSTEM)
+    system, seen = pump(comp, comp.wit_config(sim.environment), task, answer)
+    assert system.id == STANDARD_SYSTEM and seen == ["need-token", "send"]
+    # A 503 first: a back-off step, then the answer.
+    sim.fault("get_registered_system", "status503")
+    system, seen = pump(comp, comp.wit_config(sim.environment, backoff=0.01), task, answer)
+    assert system.id == STANDARD_SYSTEM and seen == ["need-token", "send", "wait", "send"]
+    # Maskinporten: the grant is signed in a step of its own, then posted, then the call.
+    mp = comp.wit_config(sim.environment, maskinporten=Maskinporten(CLIENT_ID, signer))
+    system, seen = pump(comp, mp, task, answer)
+    assert system.id == STANDARD_SYSTEM and seen == ["sign", "send", "send"]
+    # An answer for another step is the host's bug: `misuse`, nothing sent.
+    with pytest.raises(MisuseError):
+        pump(comp, comp.wit_config(sim.environment), task, lambda case, payload: _wit.operation_input("waited"))

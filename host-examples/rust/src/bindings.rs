@@ -11,7 +11,6 @@ wasmtime::component::bindgen!({
 /// The WIT types, under short names (`wit::StandardRequestInput`, `wit::Call`, …).
 pub mod wit {
     pub use super::altinn::systemuser::http::{Header, HttpRequest, HttpResponse, Method};
-    pub use super::altinn::systemuser::signer::KeyIdentity;
     pub use super::altinn::systemuser::types::*;
     pub use super::exports::altinn::systemuser::lifecycle::Event;
     pub use super::exports::altinn::systemuser::operations::{AllRequestsQuery, Input, Step, SystemUserTokenQuery, Task};

@@ -40,16 +40,17 @@ impl ClientError {
     }
 }
 
-/// A configuration with the defaults a vendor wants: 30 s per exchange, 3 retries of reads,
-/// back-off from 200 ms.
+/// A configuration with the defaults a vendor wants (the core's, SECURITY.md's limits policy):
+/// 30 s per exchange, 60 s per operation, 3 retries, back-off from 200 ms.
 pub fn config(environment: Environment) -> Config {
-    Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
+    Config { environment, timeout_ms: 30_000, deadline_ms: 60_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
 }
 
 /// `config(environment)` with the component getting its own tokens from Maskinporten as
-/// `client_id` (the host supplies the key through `Capabilities::with_key`).
-pub fn config_with_maskinporten(environment: Environment, client_id: &str) -> Config {
-    Config { maskinporten: Some(wit::MaskinportenClient { client_id: client_id.to_string(), resource: None }), ..config(environment) }
+/// `client_id`, signed with the key `key` names (its `kid`, or its certificate chain: a
+/// signer's `identity()`); the host supplies the key itself through `Capabilities::with_key`.
+pub fn config_with_maskinporten(environment: Environment, client_id: &str, key: wit::KeyIdentity) -> Config {
+    Config { maskinporten: Some(wit::MaskinportenClient { client_id: client_id.to_string(), resource: None, key }), ..config(environment) }
 }
 
 /// A local deployment (the simulator) at `base_url`: platform, confirm page and Maskinporten
@@ -79,6 +80,11 @@ impl Client {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The same client (runtime, capabilities, idle sessions) with another configuration.
+    pub fn with_config(self, config: Config) -> Self {
+        Client { config, ..self }
     }
 
     /// Runs any task and returns its outcome.

@@ -100,11 +100,13 @@ pub fn describe_error(error: &Error) -> String {
         Error::Forbidden(p) => describe_status("forbidden", p),
         Error::NotFound(p) => describe_status("not found", p),
         Error::Conflict(p) => describe_status("conflict", p),
+        Error::Unavailable(o) => describe_problem("could not tell", o.status, &o.code, &o.message),
         Error::Transport(t) => {
             let kind = match t.kind {
                 TransportErrorKind::Connect => "could not connect",
                 TransportErrorKind::Timeout => "timed out",
                 TransportErrorKind::ConnectionLost => "connection lost",
+                TransportErrorKind::TooLarge => "answer refused",
                 TransportErrorKind::Other => "transport failure",
             };
             format!("{kind}: {}", t.message)
@@ -112,6 +114,7 @@ pub fn describe_error(error: &Error) -> String {
         Error::Token(m) => format!("no usable token: {m}"),
         Error::Maskinporten(p) => describe_status("Maskinporten refused the grant", p),
         Error::InvalidResponse(m) => format!("unusable answer from the server: {m}"),
+        Error::Misuse(m) => format!("host bug: {m}"),
     }
 }
 

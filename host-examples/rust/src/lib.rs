@@ -7,6 +7,7 @@
 //! - [`capabilities`]: the imports: HTTP over ureq, a [`TokenSource`], a [`Timer`], and for
 //!   Maskinporten grants a [`Signer`] (e.g. [`RsaSigner`] from a PEM or JWK file), a [`Clock`] and
 //!   [`Random`].
+//! - [`json`]: the one JSON vocabulary (the CLI's `--json`, the C ABI's documents), both ways.
 //! - [`wit`]: the WIT types.
 //!
 //! A trap never poisons anything: it comes back as [`HostError::Trap`] and the session's next
@@ -39,11 +40,13 @@
 #![allow(clippy::result_large_err)]
 
 mod bindings;
+mod cache;
 mod calls;
 pub mod capabilities;
 pub mod client;
 pub mod convert;
 mod error;
+pub mod json;
 mod locate;
 mod runtime;
 mod validate;

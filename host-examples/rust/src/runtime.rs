@@ -5,7 +5,7 @@
 //! store after any failed call and the next call instantiates a new one.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wasmtime::component::{Component, HasSelf, Linker};
@@ -36,13 +36,21 @@ impl Default for Limits {
 }
 
 /// How the engine is set up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RuntimeConfig {
     /// The limits each new session starts with.
     pub limits: Limits,
     /// Pre-allocate instance slots (worth it for servers running many short sessions; it
     /// reserves address space up front, so it is off by default).
     pub pooling: bool,
+    /// Keep the compiled component in this directory (created if missing) and load it from
+    /// there on the next start: milliseconds instead of a compilation. The file is named by
+    /// the component's SHA-256 and the engine's compatibility hash, so a new component or
+    /// wasmtime never loads a stale one. **The directory must be trusted**: a compiled
+    /// artifact is machine code that is mapped into the process as is, so only the service's
+    /// own user may write there. A directory that cannot be written costs a compilation on
+    /// each start, never a failure.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// The memory limiter refused to grow the guest's memory past `Limits::memory_bytes`.
@@ -99,10 +107,6 @@ impl imports::timer::Host for HostState {
 }
 
 impl imports::signer::Host for HostState {
-    fn identity(&mut self) -> Result<imports::signer::KeyIdentity, String> {
-        self.caps.signer.identity()
-    }
-
     fn sign(&mut self, data: Vec<u8>) -> Result<Vec<u8>, String> {
         self.caps.signer.sign(&data)
     }
@@ -177,7 +181,10 @@ impl Runtime {
             engine_config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = Engine::new(&engine_config).map_err(load)?;
-        let component = Component::from_binary(&engine, bytes).map_err(load)?;
+        let component = match &config.cache_dir {
+            Some(dir) => crate::cache::load_or_compile(&engine, bytes, dir).map_err(load)?,
+            None => Component::from_binary(&engine, bytes).map_err(load)?,
+        };
 
         let mut linker = Linker::<HostState>::new(&engine);
         Systemuser::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state).map_err(load)?;

@@ -712,3 +712,115 @@ fn token_file_and_refused_tokens() {
         assert_eq!(json(&out)["error"]["kind"], word);
     }
 }
+
+/// Arms one simulator fault (`POST /_sim/faults`).
+fn arm(sim: &Sim, fault: Value) {
+    let url = format!("{}/_sim/faults", sim.handle.url());
+    ureq::post(&url).header("content-type", "application/json").send(fault.to_string()).expect("the fault is armed");
+}
+
+#[test]
+fn an_outage_on_verify_is_could_not_tell_exit_4_never_no() {
+    let sim = sim();
+    arm(&sim, serde_json::json!({"route": "get_system_user_by_query", "kind": "status500", "count": 100}));
+    let out = run(&sim, &["--json", "--deadline", "5", "verify", "--system-id", SYSTEM, "--org", ORGS[0]]);
+    assert_exit(&out, 4);
+    assert_eq!(json(&out)["error"]["kind"], "unavailable");
+    assert!(stderr(&out).contains("not a \"no\""), "{}", stderr(&out));
+}
+
+#[test]
+fn a_rate_limit_asking_for_an_hour_exits_4_with_the_servers_figure() {
+    let sim = sim();
+    arm(&sim, serde_json::json!({"route": "list_requests", "kind": "status429", "retryAfterSecs": 3600}));
+    let out = run(&sim, &["--json", "request", "list", "--system-id", SYSTEM]);
+    assert_exit(&out, 4);
+    let error = &json(&out)["error"];
+    assert_eq!(
+        (error["kind"].as_str(), error["status"].as_u64(), error["retryAfterSeconds"].as_u64()),
+        (Some("unavailable"), Some(429), Some(3600))
+    );
+    assert!(error["hint"].as_str().unwrap().contains("3600 s"), "{error}");
+}
+
+#[test]
+fn a_short_rate_limit_is_waited_out() {
+    let sim = sim();
+    arm(&sim, serde_json::json!({"route": "list_requests", "kind": "status429", "retryAfterSecs": 1, "retryAfterForm": "date"}));
+    let started = std::time::Instant::now();
+    let out = run(&sim, &["--json", "request", "list", "--system-id", SYSTEM]);
+    assert_exit(&out, 0);
+    assert!(started.elapsed() >= Duration::from_millis(900), "the Retry-After date was not waited for");
+}
+
+#[test]
+fn the_deadline_bounds_a_server_that_trickles() {
+    let sim = sim();
+    arm(&sim, serde_json::json!({"route": "*", "kind": "slow_headers", "intervalMs": 500, "count": 10}));
+    let started = std::time::Instant::now();
+    let out = run(&sim, &["--json", "--deadline", "3", "request", "get", "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"]);
+    assert!(started.elapsed() < Duration::from_secs(6), "a trickling server held the CLI for {:?}", started.elapsed());
+    assert_exit(&out, 4);
+    assert_eq!((json(&out)["error"]["kind"].as_str(), json(&out)["error"]["transport"].as_str()), (Some("transport"), Some("timeout")));
+}
+
+#[test]
+fn a_token_quoted_back_by_the_server_appears_in_no_output() {
+    let sim = sim();
+    arm(&sim, serde_json::json!({"route": "get_request", "kind": "echo_token"}));
+    // `run` checks stdout and stderr for the token.
+    let out = run(&sim, &["--json", "request", "get", "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"]);
+    assert_exit(&out, 1);
+    let error = &json(&out)["error"];
+    for field in ["message", "title", "detail"] {
+        assert!(error[field].as_str().unwrap_or_default().contains("[redacted]"), "{field}: {error}");
+    }
+    arm(&sim, serde_json::json!({"route": "get_request", "kind": "echo_token"}));
+    let out = run(&sim, &["request", "get", "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"]);
+    assert!(stderr(&out).contains("[redacted]"), "{}", stderr(&out));
+}
+
+/// A server that answers every request with `body` (HTTP 200, JSON), for answers the simulator
+/// never gives (a status Altinn does not define).
+fn answering(body: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            use std::io::{Read, Write};
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).map(|n| n == 1).unwrap_or(false) {
+                head.push(byte[0]);
+            }
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn a_status_altinn_does_not_define_is_marked_unknown_in_json() {
+    let id = "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b";
+    let body = format!(
+        r#"{{"id":"{id}","externalRef":"{}","systemId":"{SYSTEM}","partyOrgNo":"{}","rights":[],"status":"Withdrawn","escalated":false}}"#,
+        ORGS[0], ORGS[0]
+    );
+    let url = answering(body);
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2VjcmV0LXNpZ25hdHVyZQ";
+    let out = base_command().args(["--json", "--base-url", &url, "request", "get", id]).env("SYSTEMUSER_TOKEN", token).output().unwrap();
+    assert_exit(&out, 0);
+    let v = json(&out);
+    assert_eq!(
+        (v["status"].as_str(), v["statusText"].as_str(), v["effectiveStatus"].as_str()),
+        (Some("Unknown"), Some("Withdrawn"), Some("Unknown")),
+        "{v}"
+    );
+    let out = base_command().args(["--base-url", &url, "request", "get", id]).env("SYSTEMUSER_TOKEN", token).output().unwrap();
+    assert!(stdout(&out).contains("Withdrawn (a status this version does not know)"), "{}", stdout(&out));
+}

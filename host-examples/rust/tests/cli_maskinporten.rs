@@ -143,3 +143,31 @@ fn key_options_come_from_the_environment_too_and_mistakes_are_usage_errors() {
     assert_exit(&out, 4);
     assert!(text(&out).contains("MP-120") && text(&out).contains("other-kid"), "{}", text(&out));
 }
+
+/// Whether `text` holds something shaped like a JWT (`eyJ…` then a dot).
+fn has_jwt(text: &str) -> bool {
+    text.match_indices("eyJ").any(|(at, _)| {
+        let run: String = text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
+        run.len() > 30 && run.contains('.')
+    })
+}
+
+#[test]
+fn the_components_own_token_quoted_back_by_the_server_appears_in_no_output() {
+    let sim = sim();
+    let key = KeyFile::new("echo-key.pem", KEY_PEM);
+    let fault = serde_json::json!({"route": "list_requests", "kind": "echo_token"}).to_string();
+    for json_flag in [true, false] {
+        ureq::post(format!("{}/_sim/faults", sim.url())).header("content-type", "application/json").send(&fault).expect("armed");
+        let mut args = vec!["request", "list", "--system-id", SYSTEM];
+        if json_flag {
+            args.push("--json");
+        }
+        let out = run(&sim, &key, &args);
+        assert_exit(&out, 1);
+        // Printed on purpose: the secret scan of `make test` knows the Maskinporten token.
+        println!("{}", text(&out));
+        assert!(text(&out).contains("[redacted]"), "{}", text(&out));
+        assert!(!has_jwt(&text(&out)), "a token in the output:\n{}", text(&out));
+    }
+}

@@ -28,8 +28,14 @@ fn key_of(i: usize) -> (&'static str, String) {
 fn exactly_once_create_under_faults() {
     let started = Instant::now();
     let sim = start();
-    let config =
-        Config { environment: custom_environment(&sim.url()), timeout_ms: 5_000, retry_budget: 5, backoff_ms: 2, maskinporten: None };
+    let config = Config {
+        environment: custom_environment(&sim.url()),
+        timeout_ms: 5_000,
+        deadline_ms: 60_000,
+        retry_budget: 5,
+        backoff_ms: 2,
+        maskinporten: None,
+    };
     let caps = Capabilities::new(UreqTransport::new(), StaticToken::new(full_token(&sim)).unwrap());
     let client = client_with(caps, config);
 
@@ -60,8 +66,7 @@ fn exactly_once_create_under_faults() {
             match client.create_standard_request(standard_input(org, Some(&external_ref))) {
                 Ok(created) => break created,
                 // The client says the outcome is unknown and that creating again is safe.
-                Err(ClientError::Altinn(Error::Transport(_))) => failed_attempts += 1,
-                Err(ClientError::Altinn(Error::Altinn(p))) if p.status >= 500 => failed_attempts += 1,
+                Err(ClientError::Altinn(Error::Transport(_) | Error::Unavailable(_))) => failed_attempts += 1,
                 Err(other) => panic!("create {i}: unexpected error {other:?}"),
             }
         };

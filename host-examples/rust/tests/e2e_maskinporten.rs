@@ -68,12 +68,15 @@ fn signer() -> RsaSigner {
     RsaSigner::from_text(KEY_PEM, Some(KID)).expect("the TEST-ONLY key loads")
 }
 
-fn grant_config(sim_url: &str, client_id: &str) -> Config {
-    Config { maskinporten: Some(wit::MaskinportenClient { client_id: client_id.into(), resource: None }), ..fast_config(sim_url) }
+fn grant_config(sim_url: &str, client_id: &str, key: KeyIdentity) -> Config {
+    Config { maskinporten: Some(wit::MaskinportenClient { client_id: client_id.into(), resource: None, key }), ..fast_config(sim_url) }
 }
 
+/// A client in Maskinporten mode whose config names the key its signer names (the fixture's
+/// `kid` when the signer names none).
 fn grant_client(sim: &altinn_sim::SimHandle, caps: Capabilities) -> Client {
-    client_with(caps, grant_config(&sim.url(), CLIENT_ID))
+    let key = caps.signer.identity().unwrap_or_else(|_| KeyIdentity::KeyId(KID.into()));
+    client_with(caps, grant_config(&sim.url(), CLIENT_ID, key))
 }
 
 fn grants_made(sim: &altinn_sim::SimHandle) -> usize {
@@ -215,7 +218,10 @@ fn every_maskinporten_refusal_is_typed_with_its_code_and_what_to_fix() {
     let sim = start();
     let read = |client: &Client| client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None);
 
-    let unknown = client_with(Capabilities::with_key(UreqTransport::new(), signer()), grant_config(&sim.url(), "no-such-client"));
+    let unknown = client_with(
+        Capabilities::with_key(UreqTransport::new(), signer()),
+        grant_config(&sim.url(), "no-such-client", KeyIdentity::KeyId(KID.into())),
+    );
     let p = mp_error(read(&unknown));
     assert_eq!((p.code.as_deref(), p.title.as_deref()), (Some("MP-100"), Some("invalid_client")));
     assert!(p.message.contains("\"no-such-client\" is unknown"), "{}", p.message);
@@ -232,7 +238,7 @@ fn every_maskinporten_refusal_is_typed_with_its_code_and_what_to_fix() {
     );
 
     // `localhost` reaches the same simulator, whose issuer is `http://127.0.0.1:…/`.
-    let mut config = grant_config(&sim.url(), CLIENT_ID);
+    let mut config = grant_config(&sim.url(), CLIENT_ID, KeyIdentity::KeyId(KID.into()));
     config.environment = systemuser_host::custom_environment(&sim.url().replace("127.0.0.1", "localhost"));
     let p = mp_error(read(&client_with(Capabilities::with_key(UreqTransport::new(), signer()), config)));
     assert_eq!(p.code.as_deref(), Some("MP-110"));

@@ -56,7 +56,7 @@ fn wit_config(custom: bool) -> wit::Config {
     } else {
         wit::Environment::Tt02
     };
-    wit::Config { environment, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
+    wit::Config { environment, timeout_ms: 30_000, deadline_ms: 60_000, retry_budget: 3, backoff_ms: 200, maskinporten: None }
 }
 
 fn native_config(custom: bool) -> core_::model::Config {
@@ -92,6 +92,8 @@ fn wit_kind(r: &Result<wit::Outcome, wit::Error>) -> String {
         Err(wit::Error::InvalidResponse(_)) => "invalid-response".into(),
         Ok(wit::Outcome::Token(t)) => format!("token {}", t.scope),
         Err(wit::Error::Maskinporten(p)) => format!("maskinporten {}", p.status),
+        Err(wit::Error::Unavailable(o)) => format!("unavailable {}", o.status),
+        Err(wit::Error::Misuse(_)) => "misuse".into(),
     }
 }
 
@@ -117,6 +119,10 @@ fn native_kind(r: &Result<core_::protocol::Outcome, core_::Error>) -> String {
         Err(E::InvalidResponse(_)) => "invalid-response".into(),
         Ok(O::Token(t)) => format!("token {}", t.scope),
         Err(E::Maskinporten(p)) => format!("maskinporten {}", p.status),
+        Err(E::Unavailable(p)) => format!("unavailable {}", p.status),
+        Err(E::Misuse(_)) => "misuse".into(),
+        Ok(other) => panic!("an outcome this runner does not know: {other:?}"),
+        Err(other) => panic!("an error this runner does not know: {other:?}"),
     }
 }
 

@@ -45,6 +45,7 @@ fn config() -> Config {
             maskinporten_issuer: "http://127.0.0.1:5101/".into(),
         }),
         timeout_ms: 5_000,
+        deadline_ms: 60_000,
         retry_budget: 2,
         backoff_ms: 10,
         maskinporten: None,

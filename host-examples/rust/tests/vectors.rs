@@ -4,8 +4,7 @@
 
 mod common;
 
-#[path = "../../../tests/common/native.rs"]
-mod native;
+use common::calls::native;
 #[path = "../../../tests/common/vectors.rs"]
 mod vectors;
 
@@ -91,43 +90,7 @@ fn request_vectors_through_the_component() {
 }
 
 fn call(name: &str) -> wit::Call {
-    let kind = if name.ends_with("-agent") { wit::RequestKind::Agent } else { wit::RequestKind::Standard };
-    let standard = wit::StandardRequestInput {
-        system_id: String::new(),
-        party_org_no: String::new(),
-        external_ref: None,
-        integration_title: None,
-        rights: None,
-        access_packages: None,
-        redirect_url: None,
-    };
-    match name {
-        "create-standard" => wit::Call::CreateStandardRequest(standard),
-        "create-agent" => wit::Call::CreateAgentRequest(wit::AgentRequestInput {
-            system_id: String::new(),
-            party_org_no: String::new(),
-            external_ref: None,
-            integration_title: None,
-            access_packages: vec![],
-            redirect_url: None,
-            rights: None,
-        }),
-        "get" | "get-agent" => wit::Call::GetRequest(wit::RequestId { kind, id: REQUEST_ID.into() }),
-        "by-external-ref" => wit::Call::GetRequestByExternalRef(wit::ExternalRefKey {
-            kind,
-            system_id: SYSTEM_ID.into(),
-            org_no: ORG_NO.into(),
-            external_ref: EXTERNAL_REF.into(),
-        }),
-        "list" | "list-agent" => wit::Call::ListRequests(wit::ListRequestsQuery { kind, system_id: SYSTEM_ID.into(), page: None }),
-        "withdraw" => wit::Call::WithdrawRequest(REQUEST_ID.into()),
-        "verify" => {
-            wit::Call::VerifySystemUser(wit::VerifyQuery { system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: None })
-        }
-        "list-users" => wit::Call::ListSystemUsers(wit::ListSystemUsersQuery { system_id: SYSTEM_ID.into(), page: None }),
-        "system" => wit::Call::GetRegisteredSystem(SYSTEM_ID.into()),
-        other => panic!("unknown call {other}"),
-    }
+    common::calls::wit_call(name)
 }
 
 fn status_name(s: &wit::RequestStatus) -> String {
@@ -196,6 +159,9 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
                 wit::Error::Token(m) => json!({"error": "token", "message_ok": !m.is_empty()}),
                 wit::Error::InvalidResponse(m) => json!({"error": "invalid-response", "message_ok": !m.is_empty()}),
                 wit::Error::Maskinporten(p) => brief("maskinporten", p),
+                wit::Error::Unavailable(o) => json!({"error": "unavailable", "message_ok": !o.message.is_empty(), "status": o.status,
+                    "code": o.code, "detail": o.detail, "trace_id": o.trace_id}),
+                wit::Error::Misuse(m) => json!({"error": "misuse", "message_ok": !m.is_empty()}),
             }
         }
     }
@@ -204,8 +170,14 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
 #[test]
 fn response_vectors_through_the_component() {
     let mut s = session();
-    let config =
-        wit::Config { environment: wit::Environment::Tt02, timeout_ms: 30_000, retry_budget: 3, backoff_ms: 200, maskinporten: None };
+    let config = wit::Config {
+        environment: wit::Environment::Tt02,
+        timeout_ms: 30_000,
+        deadline_ms: 60_000,
+        retry_budget: 3,
+        backoff_ms: 200,
+        maskinporten: None,
+    };
     let native_config = native::tt02();
     let list = response_vectors();
     let mut failures = Vec::new();

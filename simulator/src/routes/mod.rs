@@ -60,6 +60,24 @@ pub const FAULT_ROUTES: &[&str] = &[
     "maskinporten_token",
 ];
 
+/// The list routes, whose pages carry `links.next` (for `fresh_page_token`).
+pub const PAGE_ROUTES: &[&str] = &["list_requests", "list_agent_requests", "list_system_users"];
+
+/// The routes that answer requests or system users (for `mismatch`): all but delete (202, no
+/// body), the registered system and Maskinporten.
+pub const MISMATCH_ROUTES: &[&str] = &[
+    "create_request",
+    "create_agent_request",
+    "get_request",
+    "get_agent_request",
+    "get_request_by_external_ref",
+    "get_agent_request_by_external_ref",
+    "list_requests",
+    "list_agent_requests",
+    "get_system_user_by_query",
+    "list_system_users",
+];
+
 /// The fault name of a route; `None` for pages, admin routes and misses.
 pub fn fault_name(route: &Route) -> Option<&'static str> {
     let by_kind = |k: &Kind, std: &'static str, agent: &'static str| match k {

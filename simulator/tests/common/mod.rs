@@ -216,6 +216,11 @@ pub fn unregistered_key() -> ring::signature::RsaKeyPair {
     ring::signature::RsaKeyPair::from_pkcs8(&pem_to_der(pem)).expect("TEST-ONLY key")
 }
 
+/// The TEST-ONLY key of a fixture client (`altinn_sim::test_clients`).
+pub fn key_of(client: &altinn_sim::test_clients::TestClient) -> ring::signature::RsaKeyPair {
+    ring::signature::RsaKeyPair::from_pkcs8(&pem_to_der(client.key_pem)).expect("TEST-ONLY key")
+}
+
 pub fn sign(key: &ring::signature::RsaKeyPair, header: &Value, claims: &Value) -> String {
     let h = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).unwrap());
     let c = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap());
@@ -255,6 +260,49 @@ pub fn good_claims(sim: &Sim, scope: &str) -> Value {
 
 pub fn good_header() -> Value {
     serde_json::json!({"alg": "RS256", "kid": KID})
+}
+
+/// Sends `head` (and `body`) on a fresh connection and reads the response head: returns the
+/// stream, the head as text (lower-cased) and the body bytes that came with it. For answers a
+/// test must not read whole.
+pub fn open(addr: SocketAddr, head: &str, body: &[u8]) -> (TcpStream, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let rest = buf[end + 4..].to_vec();
+            return (s, head, rest);
+        }
+        let n = s.read(&mut chunk).expect("read the head");
+        assert!(n > 0, "closed before the head ended: {:?}", String::from_utf8_lossy(&buf));
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Reads until `have` holds `n` bytes (or the stream ends); never more than a chunk past `n`.
+pub fn read_at_least(s: &mut TcpStream, have: &mut Vec<u8>, n: usize) {
+    let mut chunk = [0u8; 64 * 1024];
+    while have.len() < n {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(k) => have.extend_from_slice(&chunk[..k]),
+        }
+    }
+}
+
+/// A header's value from a lower-cased head.
+pub fn head_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == name).map(|(_, v)| v.trim()))
+}
+
+/// A request head with a bearer token and a `Content-Length`.
+pub fn request_head(method: &str, path: &str, token: &str, body_len: usize) -> String {
+    format!("{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {body_len}\r\n\r\n")
 }
 
 /// Posts a grant; returns the response.

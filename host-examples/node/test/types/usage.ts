@@ -2,6 +2,11 @@
 import {
   AltinnError,
   MaskinportenError,
+  MisuseError,
+  UnavailableError,
+  WebCryptoSigner,
+  createWebCryptoSigner,
+  type TransportErrorKind,
   type Signer,
   type SystemUserToken,
   SystemUserError,
@@ -22,6 +27,7 @@ export async function example(): Promise<void> {
     environment: { platformUrl: 'http://127.0.0.1:1', confirmUrl: 'http://127.0.0.1:1', maskinportenIssuer: 'http://127.0.0.1:1/' },
     token,
     timeoutMs: 5000,
+    deadlineMs: 20_000,
   });
   const created: CreatedRequest = await client.createRequest({
     systemId: '314248295_smartregnskap',
@@ -40,7 +46,11 @@ export async function example(): Promise<void> {
   } catch (err) {
     if (err instanceof ValidationError) err.violations.length;
     else if (err instanceof AltinnError) console.log(err.code, err.status, err.extensions);
-    else if (err instanceof TransportError) console.log(err.transportKind);
+    else if (err instanceof UnavailableError) console.log(err.status, err.retryAfterSeconds ?? 'no Retry-After', err.code);
+    else if (err instanceof TransportError) {
+      const kind: TransportErrorKind = err.transportKind;
+      if (kind === 'too-large') console.log('the answer was over the cap or compressed');
+    } else if (err instanceof MisuseError) console.log(err.kind === 'misuse');
     else if (err instanceof SystemUserError) console.log(err.kind, JSON.stringify(err));
   }
   // Maskinporten mode: no token callback; the component signs its own grants.
@@ -55,6 +65,14 @@ export async function example(): Promise<void> {
     if (err instanceof MaskinportenError) console.log(err.code, err.title, err.detail, err.status);
   }
   const custom: Signer = { identity: () => ({ x5c: ['MIIB'] }), sign: (data) => data };
+  // Signing may be asynchronous (a KMS, an HSM, Web Crypto).
+  const kms: Signer = { identity: () => ({ kid: 'kms-key' }), sign: async (data) => new Uint8Array(data) };
+  const web: WebCryptoSigner = await createWebCryptoSigner({ key: { kty: 'RSA', n: 'n', e: 'AQAB', d: 'd', p: 'p', q: 'q', dp: 'dp', dq: 'dq', qi: 'qi' }, kid: 'k1' });
+  const webSigned: Promise<Uint8Array> = web.sign(new Uint8Array(1));
+  await createClient({ environment: 'tt02', maskinporten: { clientId: 'my-client', signer: web }, deadlineMs: 0 });
+  // @ts-expect-error: a signature is bytes
+  const wrong: Signer = { identity: () => ({ kid: 'k' }), sign: async () => 'text' };
+  void [kms, webSigned, wrong];
   // @ts-expect-error: a token callback or Maskinporten, not both
   await createClient({ environment: 'tt02', token, maskinporten: { clientId: 'my-client' } });
   void [bearer, expires, custom];

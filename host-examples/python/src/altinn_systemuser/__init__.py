@@ -25,6 +25,7 @@ from .errors import (
     ForbiddenError,
     InvalidResponseError,
     MaskinportenError,
+    MisuseError,
     NotFoundError,
     ProblemError,
     SigningKeyError,
@@ -32,6 +33,7 @@ from .errors import (
     TransportError,
     TransportErrorKind,
     UnauthorizedError,
+    UnavailableError,
     ValidationError,
 )
 from .maskinporten import CertificateChain, KeyId, KeyIdentity, Maskinporten, RsaSigner, Signer, SystemClock
@@ -54,18 +56,20 @@ from .models import (
     Violation,
 )
 from .tokens import CallableToken, SimulatorToken, StaticToken, TokenProvider
-from .transport import RequestsTransport, Transport
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, RequestsTransport, Transport
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Client", "Component", "Stats", "Environment", "locate_component", "COMPONENT_ENV",
     "AltinnError", "ValidationError", "ProblemError", "AltinnProblemError", "UnauthorizedError",
-    "ForbiddenError", "NotFoundError", "ConflictError", "TransportError", "TransportErrorKind",
-    "TokenError", "MaskinportenError", "SigningKeyError", "InvalidResponseError", "ComponentError", "ComponentNotFoundError", "ComponentTrapError",
+    "ForbiddenError", "NotFoundError", "ConflictError", "UnavailableError", "TransportError", "TransportErrorKind",
+    "TokenError", "MaskinportenError", "SigningKeyError", "InvalidResponseError", "MisuseError",
+    "ComponentError", "ComponentNotFoundError", "ComponentTrapError",
     "AccessPackage", "AgentRequest", "AttributePair", "CreatedRequest", "LocalizedText", "Page",
     "RegisteredSystem", "RequestKind", "RequestStatus", "Right", "StandardRequest", "SystemUser",
     "SystemUserRequest", "UserType", "Violation", "AccessToken",
     "Maskinporten", "Signer", "RsaSigner", "KeyId", "CertificateChain", "KeyIdentity", "SystemClock",
     "TokenProvider", "StaticToken", "CallableToken", "SimulatorToken", "Transport", "RequestsTransport",
+    "DEFAULT_MAX_RESPONSE_BYTES",
 ]

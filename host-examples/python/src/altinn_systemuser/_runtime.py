@@ -1,6 +1,6 @@
 """Loading and running the component: one compiled component per process, one `Store` per
-unit of work, and the imports it needs (`http`, `token`, `timer`, and `signer`, `clock`,
-`random` for Maskinporten grants), nothing else.
+unit of work, and the imports it needs (`http`, `token`, `timer`, `clock`, `random` for each
+operation's deadline and seed, and `signer` for Maskinporten grants), nothing else.
 
 A unit of work is a `Session`: a store with its instance, used by one thread. A trap (fuel or
 memory exhausted, a guest panic, a host function that blew up) poisons a wasmtime store, so
@@ -11,6 +11,7 @@ the session drops it and the next call builds a new one; the caller gets
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 import secrets
@@ -87,11 +88,12 @@ _current = threading.local()
 class Host:
     """What the component's imports do during one call: the token provider (or the Maskinporten
     signer), the transport, the timer, the clock and the randomness, plus time accounting (how
-    long the call spent outside the component)."""
+    long the call spent outside the component). The transport gets each request's timeout (the
+    whole exchange) and answer cap."""
 
     __slots__ = (
         "token_provider", "transport", "sleep", "signer", "clock", "random_bytes",
-        "host_seconds", "pending", "requests_sent",
+        "host_seconds", "pending", "requests_sent", "send_takes_cap",
     )
 
     def __init__(
@@ -106,6 +108,7 @@ class Host:
     ) -> None:
         self.token_provider = token_provider
         self.transport = transport
+        self.send_takes_cap = accepts_answer_cap(transport)
         self.sleep = sleep
         self.signer = signer
         self.clock = clock
@@ -144,15 +147,38 @@ def _import(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def accepts_answer_cap(transport: Any) -> bool:
+    """Whether `transport.send` takes `max_response_bytes` (transports written before the cap
+    existed take five arguments; their answers are checked against the cap afterwards)."""
+    cls = type(transport)
+    hit = _ACCEPTS_CAP.get(cls)
+    if hit is None:
+        try:
+            params = inspect.signature(transport.send).parameters.values()
+            hit = any(p.name == "max_response_bytes" or p.kind is p.VAR_KEYWORD for p in params)
+        except (TypeError, ValueError):
+            hit = False
+        _ACCEPTS_CAP[cls] = hit
+    return hit
+
+
+_ACCEPTS_CAP: Dict[type, bool] = {}
+
+
 @_import
 def _imp_send(h: Host, req: Any) -> Any:
     try:
-        method, url, headers, body, timeout = _wit.http_request_from(req)
-        status, rheaders, rbody = h.transport.send(method, url, headers, body, timeout)
-        h.requests_sent += 1
+        method, url, headers, body, timeout, cap = _wit.http_request_from(req)
+        h.requests_sent += 1  # every exchange tried, answered or not
+        if h.send_takes_cap:
+            status, rheaders, rbody = h.transport.send(method, url, headers, body, timeout, max_response_bytes=cap)
+        else:
+            status, rheaders, rbody = h.transport.send(method, url, headers, body, timeout)
+        if len(rbody) > cap:  # a transport that read past the cap: the answer is still refused
+            return Variant("err", _wit.transport_failure("too-large", f"the answer is longer than {cap} bytes"))
         return Variant("ok", _wit.http_response(status, rheaders, rbody))
     except E.TransportError as e:
-        return Variant("err", _wit.transport_failure(e.kind.value, e.message))
+        return Variant("err", _wit.transport_failure(e.kind.value, e.reason))
     except Exception as e:  # a transport bug must not trap: report it as `other`
         return Variant("err", _wit.transport_failure("other", E.scrub(f"{type(e).__name__}: {e}")))
 
@@ -167,23 +193,13 @@ def _imp_token(h: Host, scopes: Sequence[str]) -> Any:
             return Variant("err", f"the token provider returned {type(tok).__name__}, not a string")
         return Variant("ok", tok)
     except Exception as e:
-        # The message is scrubbed: a provider may have put a credential into it.
-        return Variant("err", E.scrub(f"the token provider failed: {type(e).__name__}: {e}"))
+        # A provider may have put a credential into its message.
+        return Variant("err", E.provider_failure("the token provider", e))
 
 
 @_import
 def _imp_sleep(h: Host, ms: int) -> None:
     h.sleep(min(ms, 60_000) / 1000.0)
-
-
-@_import
-def _imp_identity(h: Host) -> Any:
-    if h.signer is None:
-        return Variant("err", NO_KEY_MESSAGE)
-    try:
-        return _wit.key_identity_result(h.signer.identity())
-    except Exception as e:
-        return Variant("err", E.scrub(f"the signer failed: {type(e).__name__}: {e}"))
 
 
 @_import
@@ -193,7 +209,7 @@ def _imp_sign(h: Host, data: bytes) -> Any:
     try:
         return _wit.sign_result(h.signer.sign(data))
     except Exception as e:
-        return _wit.sign_result(error=E.scrub(f"the signer failed: {type(e).__name__}: {e}"))
+        return _wit.sign_result(error=E.provider_failure("the signer", e))
 
 
 @_import
@@ -243,7 +259,6 @@ class Runtime:
             with root.add_instance(_iface("timer")) as i:
                 add(i, "sleep", _imp_sleep)
             with root.add_instance(_iface("signer")) as i:
-                add(i, "identity", _imp_identity)
                 add(i, "sign", _imp_sign)
             with root.add_instance(_iface("clock")) as i:
                 add(i, "now", _imp_now)

@@ -66,18 +66,38 @@ def environment(env: Environment) -> Variant:
     return Variant(env.name)
 
 
+def key_identity(identity: Any) -> Any:
+    """A `key-identity` (untagged: wasmtime-py tells a `kid` string from an `x5c` list by type)."""
+    if isinstance(identity, KeyId):
+        return identity.kid
+    if isinstance(identity, CertificateChain):
+        return list(identity.certificates)
+    raise TypeError(f"the signer's identity() returned {type(identity).__name__}, not a KeyId or a CertificateChain")
+
+
 def config(
-    env: Environment, timeout_ms: int, retry_budget: int, backoff_ms: int, maskinporten: Optional[Maskinporten] = None
+    env: Environment,
+    timeout_ms: int,
+    retry_budget: int,
+    backoff_ms: int,
+    maskinporten: Optional[Maskinporten] = None,
+    *,
+    deadline_ms: int = 60_000,
+    key: Any = None,
 ) -> Record:
+    """A `types.config`. In Maskinporten mode `key` is the signer's identity (`KeyId` or
+    `CertificateChain`)."""
+    mp = None
+    if maskinporten is not None:
+        mp = rec({"client-id": maskinporten.client_id, "resource": maskinporten.resource, "key": key_identity(key)})
     return rec(
         {
             "environment": environment(env),
             "timeout-ms": int(timeout_ms),
+            "deadline-ms": int(deadline_ms),
             "retry-budget": int(retry_budget),
             "backoff-ms": int(backoff_ms),
-            "maskinporten": None
-            if maskinporten is None
-            else rec({"client-id": maskinporten.client_id, "resource": maskinporten.resource}),
+            "maskinporten": mp,
         }
     )
 
@@ -250,16 +270,6 @@ def wall_time(now: Any) -> Record:
         secs = int(now // 1)
         return rec({"seconds": secs, "nanoseconds": min(int((now - secs) * 1e9), 999_999_999)})
     raise TypeError(f"the clock returned {type(now).__name__}, not a datetime or a number of seconds")
-
-
-def key_identity_result(identity: Any) -> Variant:
-    """`result<key-identity, string>`: ok is the bare `kid` string or the `x5c` list (wasmtime-py
-    tells the two cases apart by type), err a message."""
-    if isinstance(identity, KeyId):
-        return Variant("ok", identity.kid)
-    if isinstance(identity, CertificateChain):
-        return Variant("ok", list(identity.certificates))
-    return Variant("err", f"the signer's identity() returned {type(identity).__name__}, not a KeyId or a CertificateChain")
 
 
 def sign_result(signature: Any = None, error: Optional[str] = None) -> Any:
@@ -460,6 +470,8 @@ def error_from(v: Any) -> E.AltinnError:
     cls = _STATUS_ERRORS.get(tag)
     if cls is not None:
         return cls(_g(p, "message"), **_status_kw(p))
+    if tag == "unavailable":
+        return E.UnavailableError(_g(p, "message"), retry_after_seconds=_g(p, "retry-after-seconds"), **_status_kw(p))
     if tag == "transport":
         return transport_error_from(p)
     if tag == "maskinporten":
@@ -468,6 +480,8 @@ def error_from(v: Any) -> E.AltinnError:
         return E.TokenError(p)
     if tag == "invalid-response":
         return E.InvalidResponseError(p)
+    if tag == "misuse":
+        return E.MisuseError(p)
     return E.InvalidResponseError(f"the component answered with an unknown error {tag!r}")
 
 
@@ -488,16 +502,42 @@ def result(v: Any, on_ok: Any) -> Any:
 
 
 def http_request_from(r: Any) -> tuple:
-    """(method, url, headers[(name, value)], body or None, timeout seconds)."""
+    """(method, url, headers[(name, value)], body or None, timeout seconds, max response bytes)."""
     return (
         _g(r, "method").upper(),
         _g(r, "url"),
         [(_g(h, "name"), _g(h, "value")) for h in _g(r, "headers")],
         _g(r, "body"),
         _g(r, "timeout-ms") / 1000.0,
+        _g(r, "max-response-bytes"),
     )
 
 
+def step_from(v: Any) -> tuple:
+    """An `operations.step` as (case, payload). wasmtime-py hands it over untagged (each case's
+    payload has its own Python type): `None` done, a list the scopes of `need-token`, bytes the
+    signing input of `sign`, an int the milliseconds of `wait`, a record the request of `send`
+    (as `http_request_from` gives it)."""
+    if v is None:
+        return "done", None
+    if isinstance(v, list):
+        return "need-token", list(v)
+    if isinstance(v, (bytes, bytearray)):
+        return "sign", bytes(v)
+    if isinstance(v, int):
+        return "wait", v
+    return "send", http_request_from(v)
+
+
+def operation_input(case: str, payload: Any = None) -> Variant:
+    """An `operations.input` (tagged: `token` and `token-failed` are both strings). Payloads:
+    `token`/`token-failed`/`sign-failed` a string, `signature` bytes, `response` an
+    `http_response(...)`, `transport-failed` a `transport_failure(...)`, `waited` none."""
+    return Variant(case, payload)
+
+
 def outgoing_from(o: Any) -> tuple:
-    """protocol.outgoing → ((method, url, headers, body, timeout), scopes)."""
-    return http_request_from(_g(o, "request")), list(_g(o, "scopes"))
+    """protocol.outgoing → ((method, url, headers, body, timeout), scopes). The request's answer
+    cap is left out (it is the policy's 1 MiB on every request, which `RequestsTransport.send`
+    applies when not given one), so the tuple fits `Transport.send(*request)` as before."""
+    return http_request_from(_g(o, "request"))[:5], list(_g(o, "scopes"))

@@ -88,7 +88,8 @@ class Customer:
     request_id: str = ""
     status: str = ""
     confirm_url: str = ""
-    #: What happened last: created, existing, reconciled, linked, error.
+    #: What happened last: created, existing, reconciled, linked, invalid, error (Altinn said
+    #: no), retry (Altinn could not tell: unavailable or unreachable; the next run tries again).
     note: str = ""
     error: str = ""
     updated: str = ""
@@ -285,7 +286,11 @@ class OnboardingReport:
     #: The customer already had a system user: linked, nothing asked.
     linked: int = 0
     invalid: int = 0
+    #: Altinn said no (a problem answer): the row needs a person.
     failed: int = 0
+    #: Altinn could not tell (429/5xx after the retries, transport, deadline): nothing about the
+    #: customer follows; the next run tries again.
+    retry_later: int = 0
     seconds: float = 0.0
     errors: List[Tuple[str, str]] = field(default_factory=list)
 
@@ -298,7 +303,8 @@ class OnboardingReport:
         return (
             f"{self.total} customers: {self.created} requests created, {self.existing} already requested, "
             f"{self.linked} linked to existing system users, {self.skipped} already recorded, "
-            f"{self.invalid} invalid, {self.failed} failed ({self.seconds:.1f} s)"
+            f"{self.invalid} invalid, {self.failed} refused, {self.retry_later} to retry later "
+            f"({self.seconds:.1f} s)"
         )
 
 
@@ -434,13 +440,21 @@ class Onboarding:
             except E.ComponentTrapError:
                 raise
             except E.AltinnError as e:
-                # Retryable on the next run (nothing recorded as a request id).
-                c.note, c.error = "error", str(e)
-                rep.failed += 1
+                # Nothing recorded as a request id: the next run tries this row again. Only a
+                # "no" is an error; "could not tell" (unavailable, transport) says nothing yet.
+                if e.retryable:
+                    c.note = "retry"
+                    rep.retry_later += 1
+                else:
+                    c.note = "error"
+                    rep.failed += 1
+                c.error = str(e)
                 rep.errors.append((c.customer_id, str(e)))
             c.updated = _now()
             store.save(c)
-            bar.advance(extra=f"new {rep.created} linked {rep.linked} failed {rep.failed + rep.invalid}")
+            bar.advance(
+                extra=f"new {rep.created} linked {rep.linked} failed {rep.failed + rep.invalid} retry {rep.retry_later}"
+            )
         store.flush()
         bar.close()
         rep.seconds = time.monotonic() - t0

@@ -9,8 +9,11 @@ altinn-systemuser watch   --db erp.db --system-id 991825827_smartcloud --env tt0
 `--db` is a SQLite file or a `.csv` file. Tokens come from Maskinporten with `--client-id ID
 --key FILE [--kid KID]` (a PEM or JWK private key: the component posts its own grants), else
 the token in `$ALTINN_TOKEN` (or `--token-env NAME`); against the local simulator,
-`--sim-vendor ORGNO` mints one from its admin route. Human output by default, `--json` for scripts. Exit 0 when every customer is
-recorded (onboard) or terminal (watch), 1 otherwise, 2 on bad usage.
+`--sim-vendor ORGNO` mints one from its admin route. Human output by default, `--json` for
+scripts. Exit 0 when every customer is recorded (onboard) or terminal (watch); 1 when Altinn
+said no (an invalid or refused customer, or the run stopped on a refusal) or a watch ended with
+requests still pending; 4 when Altinn could not tell (unavailable, unreachable, a deadline
+passed: run again later); 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--kid", help="the key's id on the Maskinporten client (default: the JWK's kid)")
         sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
         sp.add_argument("--sim-vendor", help="mint tokens from the local simulator for this vendor org (tests, demos)")
-        sp.add_argument("--timeout", type=float, default=30.0, help="per HTTP exchange, seconds")
+        sp.add_argument("--timeout", type=float, default=30.0, help="one HTTP exchange (connect, headers, body), seconds")
+        sp.add_argument("--deadline", type=float, default=60.0, help="one operation, retries and waits included, seconds")
         sp.add_argument("--component", help="path to altinn_systemuser.wasm (default: bundled)")
         sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
         sp.add_argument("--no-progress", action="store_true")
@@ -79,7 +83,9 @@ def _client(a: argparse.Namespace) -> Client:
         if not (a.client_id and a.key) or a.sim_vendor:
             raise SystemExit("Maskinporten needs both --client-id and --key (and no --sim-vendor)")
         signer = RsaSigner.from_file(a.key, kid=a.kid)
-        return Client(env, maskinporten=Maskinporten(a.client_id, signer), timeout=a.timeout, component=a.component)
+        return Client(
+            env, maskinporten=Maskinporten(a.client_id, signer), timeout=a.timeout, deadline=a.deadline, component=a.component
+        )
     if a.sim_vendor:
         if not env.is_custom or not env.platform_url:
             raise SystemExit("--sim-vendor needs --env set to the simulator's URL")
@@ -89,7 +95,12 @@ def _client(a: argparse.Namespace) -> Client:
         if not raw:
             raise SystemExit(f"no token: set ${a.token_env} to a Maskinporten access token (or use --sim-vendor)")
         token = StaticToken(raw.strip())
-    return Client(env, token, timeout=a.timeout, component=a.component)
+    return Client(env, token, timeout=a.timeout, deadline=a.deadline, component=a.component)
+
+
+#: Exit codes: Altinn said no; Altinn could not tell (try again later).
+EXIT_NO = 1
+EXIT_COULD_NOT_TELL = 4
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -107,6 +118,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     out: dict = {}
     ok = True
+    could_not_tell = False
     try:
         with store:
             if a.command == "onboard":
@@ -124,6 +136,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 rep = ob.run(store, progress=not a.no_progress)
                 out["onboard"] = rep.as_dict()
                 ok = rep.failed == 0 and rep.invalid == 0
+                could_not_tell = rep.retry_later > 0
                 if not a.json:
                     print(rep.summary())
                     for cid, err in rep.errors[:20]:
@@ -148,11 +161,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     except E.AltinnError as e:
         print(f"altinn-systemuser: {e}", file=sys.stderr)
         if a.json:
-            print(json.dumps({"error": {"type": type(e).__name__, "message": str(e)}}))
-        return 1
+            print(json.dumps({"error": {"type": type(e).__name__, "message": str(e), "retryable": e.retryable}}))
+        return EXIT_COULD_NOT_TELL if e.retryable else EXIT_NO
     if a.json:
         print(json.dumps(out))
-    return 0 if ok else 1
+    if not ok:
+        return EXIT_NO
+    return EXIT_COULD_NOT_TELL if could_not_tell else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,7 @@ from . import _wit
 from . import errors as E
 from ._runtime import DEFAULT_FUEL, DEFAULT_MEMORY_LIMIT, Host, Runtime, Session
 from .environments import Environment
-from .maskinporten import Maskinporten, SystemClock
+from .maskinporten import Maskinporten, SystemClock, key_identity_of
 from .models import (
     AccessToken,
     AgentRequest,
@@ -39,6 +39,20 @@ __all__ = ["Client", "Component", "Stats"]
 
 DEFAULT_TIMEOUT_WINDOW = 180 * 86400
 
+# The component's defaults (`Config::new`): per exchange, per operation, retries, first back-off.
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 60.0
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 0.2
+
+
+def _ms(seconds: float) -> int:
+    """Seconds as the u32 milliseconds of the config."""
+    if seconds < 0:
+        raise ValueError("timeouts, deadlines and back-offs cannot be negative")
+    return min(int(round(seconds * 1000)), 2**32 - 1)
+
+
 _LIFECYCLE_EVENTS = ("approve", "reject", "time-out", "escalate")
 
 
@@ -53,6 +67,7 @@ class Stats:
         self.total_seconds = 0.0
         #: Of that, time in host functions (HTTP, tokens, back-off sleeps).
         self.host_seconds = 0.0
+        #: HTTP exchanges tried (answered or failed).
         self.http_requests = 0
 
     @property
@@ -203,7 +218,9 @@ class Component:
 
     def build(self, config: Any, call: Any) -> Tuple[tuple, List[str]]:
         """`protocol.build`: ((method, url, headers, body, timeout), scopes). `config` from
-        `Client.wit_config`, `call` from `Component.call_*`."""
+        `Client.wit_config`, `call` from `Component.call_*`. Whoever sends it must keep to the
+        timeout for the whole exchange and to the 1 MiB answer cap (`RequestsTransport.send`
+        does)."""
         r = self._call("protocol", "build", config, call)
         if isinstance(r, list):
             raise E.ValidationError(_wit.violations_from(r))
@@ -225,12 +242,18 @@ class Component:
     @staticmethod
     def wit_config(
         environment: Environment,
-        timeout: float = 30.0,
-        retries: int = 2,
-        backoff: float = 0.5,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
         maskinporten: Optional[Maskinporten] = None,
+        *,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> Any:
-        return _wit.config(environment, int(timeout * 1000), retries, int(backoff * 1000), maskinporten)
+        """A `types.config` for `build`/`parse` (in Maskinporten mode it names the signer's key)."""
+        key = None if maskinporten is None else key_identity_of(maskinporten)
+        return _wit.config(
+            environment, _ms(timeout), retries, _ms(backoff), maskinporten, deadline_ms=_ms(deadline), key=key
+        )
 
 
 class Client:
@@ -255,9 +278,13 @@ class Client:
 
     - `clock` (`() -> datetime`, default the system clock) and `random_bytes` (`n -> bytes`,
       default `secrets.token_bytes`): what grants are stamped with; tests replace them.
-    - `timeout`: per HTTP exchange, seconds. `retries`: how many times a safe call is retried
-      after a transport error or a 5xx; `backoff`: first back-off in seconds (doubled each time).
-    - `transport`: anything with `send(method, url, headers, body, timeout)`; default `requests`.
+    - `timeout` (30 s): one HTTP exchange, connect, headers and body together. `deadline`
+      (60 s; 0: none): one operation, every exchange, retry and wait included (each page of a
+      `list_all_*` gets its own). `retries` (3): the retries one operation may make (reads after
+      a transport error, a 429 or a 5xx; a create's lookups after a lost answer); `backoff`
+      (0.2 s): the first back-off, doubled each time. These are the component's defaults.
+    - `transport`: anything with `send(method, url, headers, body, timeout,
+      max_response_bytes=...)`; default `RequestsTransport`.
 
     A client is safe to share between threads (each thread gets its own store).
     """
@@ -268,9 +295,9 @@ class Client:
         token: Optional[TokenLike] = None,
         *,
         maskinporten: Optional[Maskinporten] = None,
-        timeout: float = 30.0,
-        retries: int = 2,
-        backoff: float = 0.5,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
         transport: Optional[Transport] = None,
         component: Union[None, os.PathLike, Component] = None,
         fuel: Optional[int] = DEFAULT_FUEL,
@@ -278,6 +305,7 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], Any] = SystemClock(),
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         if not isinstance(environment, Environment):
             raise TypeError("environment must be an Environment (e.g. Environment.TT02 or Environment.local(url))")
@@ -298,7 +326,12 @@ class Client:
         self.component = (
             component if isinstance(component, Component) else Component(component, fuel=fuel, memory_limit=memory_limit)
         )
-        self._config = _wit.config(environment, int(timeout * 1000), int(retries), int(backoff * 1000), maskinporten)
+        if int(retries) < 0:
+            raise ValueError("retries cannot be negative")
+        self._limits = (_ms(timeout), min(int(retries), 2**32 - 1), _ms(backoff), _ms(deadline))
+        # Token mode: one config. Maskinporten mode: one per key identity (asked per operation).
+        self._config = None if maskinporten is not None else self._make_config(None)
+        self._mp_config: Tuple[Any, Any] = (None, None)
         self._sleep = sleep
         self.stats = Stats()
         self._stats_lock = threading.Lock()
@@ -310,7 +343,24 @@ class Client:
 
     # -- the one place that runs an operation ---------------------------------------------------
 
+    def _make_config(self, key: Any) -> Any:
+        timeout_ms, retries, backoff_ms, deadline_ms = self._limits
+        return _wit.config(
+            self.environment, timeout_ms, retries, backoff_ms, self.maskinporten, deadline_ms=deadline_ms, key=key
+        )
+
+    def _current_config(self) -> Any:
+        if self.maskinporten is None:
+            return self._config
+        key = key_identity_of(self.maskinporten)  # a signer may rotate keys between operations
+        known, cfg = self._mp_config
+        if cfg is None or key != known:
+            cfg = self._make_config(key)
+            self._mp_config = (key, cfg)
+        return cfg
+
     def _run(self, task: Any, convert: Callable[[Any], Any] = _wit.outcome_from) -> Any:
+        config = self._current_config()
         host = Host(
             self._token,
             self.transport,
@@ -321,7 +371,7 @@ class Client:
         )
         t0 = time.perf_counter()
         try:
-            r = self.component.session.run_task(host, self._config, task)
+            r = self.component.session.run_task(host, config, task)
         finally:
             dt = time.perf_counter() - t0
             with self._stats_lock:

@@ -9,15 +9,20 @@ AltinnError
 │   ├── ForbiddenError       403: the token lacks the scope
 │   ├── NotFoundError        404: no such request / system / system user
 │   └── ConflictError        409: e.g. AUTH-00013, the request is no longer New
-├── TransportError           the HTTP exchange failed (.kind: connect|timeout|connection-lost|other)
+├── UnavailableError         429, or 5xx after the retries allowed: "could not tell", not "no" (.retry_after_seconds)
+├── TransportError           the exchange failed or the deadline passed (.kind: connect|timeout|connection-lost|too-large|other)
 ├── MaskinportenError        Maskinporten refused a grant (.code MP-nnn .title .detail .status)
 ├── TokenError               the token provider or signer failed, or gave a token that cannot be sent
 ├── SigningKeyError          a Maskinporten key that cannot be used (also a ValueError)
-├── InvalidResponseError     Altinn's answer could not be understood or is not safe to use
+├── InvalidResponseError     Altinn's answer could not be understood, is not safe, or answers another question
+├── MisuseError              this host broke the component's operation protocol (a bug here, not at Altinn)
 └── ComponentError           the WebAssembly component itself
     ├── ComponentNotFoundError   no component file
     └── ComponentTrapError       a trap (fuel or memory exhausted, a guest panic); the store was rebuilt
 ```
+
+`UnavailableError` and `TransportError` are the two "could not tell" errors (`retryable` is
+true): the same call may work later, and nothing about the customer follows from them.
 
 No message, `repr` or attribute of these carries an access token, an assertion or key material.
 """
@@ -39,28 +44,63 @@ __all__ = [
     "ForbiddenError",
     "NotFoundError",
     "ConflictError",
+    "UnavailableError",
     "TransportError",
     "TransportErrorKind",
     "MaskinportenError",
     "TokenError",
     "SigningKeyError",
     "InvalidResponseError",
+    "MisuseError",
     "ComponentError",
     "ComponentNotFoundError",
     "ComponentTrapError",
 ]
 
-# Anything that looks like a JWT (three base64url parts) or a bearer credential.
-_SECRETISH = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*|(?i:bearer)\s+\S+")
+# A JWT or any piece of one (a JOSE header always starts `eyJ`), and a `Bearer` credential
+# (8+ characters, so that prose such as "bearer token" stays).
+_JWTISH = re.compile(r"eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){0,2}")
+_BEARER = re.compile(r"\b(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
+_BASIC = re.compile(r"\b(?i:basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+# `key: value`, `key=value`, `"key": "value"`, `'key': 'value'` where the key names a credential;
+# the value may start with its scheme (`Authorization: Bearer …`).
+_SECRET_KEY = r"[A-Za-z0-9_.-]*(?:token|secret|password|passwd|assertion|authorization|api[_-]?key)[A-Za-z0-9_.-]*"
+_KEY_VALUE = re.compile(
+    r"(?i)([\"']?\b" + _SECRET_KEY + r"[\"']?\s*[:=]\s*)"
+    r"(\[redacted\]|(?:(?:bearer|basic)\s+)?(?:\"(?:[^\"\\]|\\.)*\"?|'(?:[^'\\]|\\.)*'?|[^\s,;&\"'}\])]+))"
+)
+#: The longest text a token provider's or signer's failure keeps.
+_MAX_PROVIDER_TEXT = 300
 
 
 def scrub(text: str) -> str:
-    """Masks anything in `text` that looks like a token (JWTs, `Bearer …`)."""
-    return _SECRETISH.sub("[redacted]", text)
+    """Masks anything in `text` that looks like a token: a JWT or any run of one (even cut
+    short), `Bearer …`."""
+    return _JWTISH.sub("[redacted]", _BEARER.sub("[redacted]", text))
+
+
+def scrub_provider_text(text: str) -> str:
+    """What a token provider's or signer's failure may show: `scrub`, and the value of every
+    `token`/`secret`/`password`/`assertion`/`authorization` key (`k: v`, `k=v`, JSON, Python
+    reprs) masked, then cut to a few hundred characters. Its authors may have quoted a
+    credential; nothing of the provider's text reaches an error without passing here."""
+    masked = _KEY_VALUE.sub(lambda m: m.group(1) + "[redacted]", _BASIC.sub("[redacted]", scrub(text)))
+    if len(masked) > _MAX_PROVIDER_TEXT:
+        masked = masked[:_MAX_PROVIDER_TEXT] + "…"
+    return masked
+
+
+def provider_failure(what: str, e: BaseException) -> str:
+    """`<what> failed: <type>: <message>`, the message scrubbed for secrets."""
+    return f"{what} failed: {type(e).__name__}: {scrub_provider_text(str(e))}"
 
 
 class AltinnError(Exception):
     """Base class of everything this package raises."""
+
+    #: True for the "could not tell" errors (`UnavailableError`, `TransportError`): the server
+    #: neither said yes nor no, and the same call may work later.
+    retryable = False
 
     def __init__(self, message: str) -> None:
         message = scrub(message)
@@ -103,8 +143,10 @@ class _StatusProblem(AltinnError):
         super().__init__(message)
         self.status = status
         self.code = code
-        self.title = title
-        self.detail = detail
+        # Server text: the component has taken out every token it sent; anything else token-like
+        # goes too.
+        self.title = None if title is None else scrub(title)
+        self.detail = None if detail is None else scrub(detail)
         self.trace_id = trace_id
 
     def __repr__(self) -> str:
@@ -131,9 +173,11 @@ class AltinnProblemError(ProblemError):
     ) -> None:
         super().__init__(message, **fields)
         #: Extra top-level members (e.g. `NotFoundPackages`), name → JSON text.
-        self.extensions: Dict[str, str] = dict(extensions or {})
+        self.extensions: Dict[str, str] = {k: scrub(v) for k, v in (extensions or {}).items()}
         #: Field errors of a validation problem.
-        self.field_errors: List[Violation] = list(field_errors)
+        self.field_errors: List[Violation] = [
+            Violation(v.code, v.field, scrub(v.message)) for v in field_errors
+        ]
 
 
 class UnauthorizedError(ProblemError):
@@ -152,21 +196,48 @@ class ConflictError(ProblemError):
     """409: e.g. AUTH-00013, the request is no longer `New`."""
 
 
+class UnavailableError(_StatusProblem):
+    """Altinn or Maskinporten could not answer now: 429, or 5xx after the retries the budget and
+    the deadline allowed. Not a "no": try again later (after `retry_after_seconds` when the server
+    said how long)."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after_seconds: Optional[int] = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        #: The server's `Retry-After`, in seconds, when it gave one.
+        self.retry_after_seconds = retry_after_seconds
+
+    def __repr__(self) -> str:
+        return (
+            f"UnavailableError(status={self.status}, code={self.code!r}, retry_after_seconds={self.retry_after_seconds!r}, "
+            f"trace_id={self.trace_id!r}, message={self.message!r})"
+        )
+
+
 class TransportErrorKind(str, enum.Enum):
     #: No connection was made: the request was certainly not sent.
     CONNECT = "connect"
-    #: No answer in time: the request may or may not have been processed.
+    #: No complete answer in time (or the operation's deadline passed): the request may or may
+    #: not have been processed.
     TIMEOUT = "timeout"
     #: The connection broke after sending began.
     CONNECTION_LOST = "connection-lost"
+    #: The answer was longer than the request's cap, or compressed: not read.
+    TOO_LARGE = "too-large"
     OTHER = "other"
 
 
 class TransportError(AltinnError):
-    """The HTTP exchange failed before a response arrived (after any retries)."""
+    """The HTTP exchange failed before a usable response arrived (after any retries), or the
+    operation's deadline passed."""
+
+    retryable = True
 
     def __init__(self, kind: TransportErrorKind, message: str) -> None:
         self.kind = kind
+        #: What happened, without the kind in front.
+        self.reason = scrub(message)
         super().__init__(f"{kind.value}: {message}")
 
 
@@ -174,11 +245,6 @@ class MaskinportenError(_StatusProblem):
     """Maskinporten refused a grant (Maskinporten mode). `code` is its MP code (e.g. `MP-130`:
     the host clock is off), `title` the OAuth `error`, `detail` its `error_description`;
     the message says what to fix."""
-
-    def __init__(self, message: str, **fields: Any) -> None:
-        if fields.get("detail"):
-            fields["detail"] = scrub(fields["detail"])
-        super().__init__(message, **fields)
 
 
 class TokenError(AltinnError):
@@ -191,7 +257,13 @@ class SigningKeyError(AltinnError, ValueError):
 
 
 class InvalidResponseError(AltinnError):
-    """Altinn's answer could not be understood or is not safe to use (e.g. a foreign confirm URL)."""
+    """Altinn's answer could not be understood, is not safe to use (e.g. a foreign confirm URL),
+    or answers another question (another id, system, customer, external ref or kind)."""
+
+
+class MisuseError(AltinnError):
+    """This host broke the component's operation protocol (an answer for another step, `finish`
+    before `done`): a bug in the host, not something Altinn said."""
 
 
 class ComponentError(AltinnError):

@@ -26,7 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from .errors import SigningKeyError
+from .errors import SigningKeyError, TokenError, provider_failure
 
 __all__ = [
     "Maskinporten",
@@ -68,9 +68,10 @@ KeyIdentity = Union[KeyId, CertificateChain]
 
 @runtime_checkable
 class Signer(Protocol):
-    """Holds the private key. `identity()` names it (asked for every grant, so a signer may rotate
-    keys); `sign(data)` is RSASSA-PKCS1-v1_5 with SHA-256 (JWS `RS256`). Either may raise: the
-    grant then fails with `TokenError` carrying the message (keep key material out of it)."""
+    """Holds the private key. `identity()` names it (read as each operation starts, into
+    `config.maskinporten.key`, so a signer may rotate keys); `sign(data)` is RSASSA-PKCS1-v1_5
+    with SHA-256 (JWS `RS256`). Either may raise: the operation then fails with `TokenError`
+    carrying the message, with anything token- or secret-like masked."""
 
     def identity(self) -> KeyIdentity:  # pragma: no cover - protocol
         ...
@@ -99,6 +100,28 @@ class Maskinporten:
             raise ValueError("Maskinporten needs a client id")
         if self.signer is not None and not isinstance(self.signer, Signer):
             raise TypeError(f"signer must have identity() and sign(data), not {type(self.signer).__name__}")
+
+
+#: The key a client without a signer names in its config: every grant then fails when it is to
+#: be signed (`NO_KEY_MESSAGE`), before anything is sent.
+_NO_KEY = KeyId("no-key-configured")
+
+
+def key_identity_of(mp: Maskinporten) -> KeyIdentity:
+    """The signer's identity for `config.maskinporten.key`, asked as each operation starts.
+    Raises `TokenError` (its text masked) when the signer cannot say."""
+    if mp.signer is None:
+        return _NO_KEY
+    failure = None
+    try:
+        ident = mp.signer.identity()
+    except Exception as e:
+        failure = provider_failure("the signer's identity()", e)
+    if failure is not None:  # raised outside the handler: the signer's exception is not kept
+        raise TokenError(failure)
+    if not isinstance(ident, (KeyId, CertificateChain)):
+        raise TokenError(f"the signer's identity() returned {type(ident).__name__}, not a KeyId or a CertificateChain")
+    return ident
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 A provider is anything with `get_token(scopes) -> str`, or any callable `f(scopes) -> str`.
 `scopes` is the exact list of Maskinporten scopes the operation needs (API.md §3). A provider
-that cannot give a token raises; the call then fails with `TokenError` (no token text in it).
+that cannot give a token raises; the call then fails with `TokenError`. Its message is kept
+(type and text), with anything token-like masked: JWTs and any piece of one, `Bearer …`, and
+the value of every `token`/`secret`/`password`/`assertion`/`authorization` key.
 
 No provider shows its token in `repr`, `str` or an error message.
 """
@@ -36,6 +38,11 @@ def mask(token: str) -> str:
     return f"{token[:6]}…({len(token)} chars)" if token else "(empty)"
 
 
+def _is_control(ch: str) -> bool:
+    o = ord(ch)
+    return o < 0x20 or 0x7F <= o <= 0x9F
+
+
 @runtime_checkable
 class TokenProvider(Protocol):
     def get_token(self, scopes: Sequence[str]) -> str:  # pragma: no cover - protocol
@@ -43,12 +50,29 @@ class TokenProvider(Protocol):
 
 
 class StaticToken:
-    """One token for every operation (it must carry every scope you use)."""
+    r"""One token for every operation (it must carry every scope you use).
+
+    A token read from a file usually ends with a newline: exactly one trailing `\n` (or
+    `\r\n`) is dropped. Any other control character is refused with a `ValueError` that names
+    the character, never the token.
+    """
 
     __slots__ = ("_token",)
 
     def __init__(self, token: str) -> None:
         if not isinstance(token, str) or not token:
+            raise ValueError("StaticToken needs a non-empty string")
+        if token.endswith("\r\n"):
+            token = token[:-2]
+        elif token.endswith("\n"):
+            token = token[:-1]
+        bad = next((ch for ch in token if _is_control(ch)), None)
+        if bad is not None:
+            raise ValueError(
+                f"StaticToken: the token holds a control character (U+{ord(bad):04X}); only one "
+                "trailing newline is dropped (a token file may end with one)"
+            )
+        if not token:
             raise ValueError("StaticToken needs a non-empty string")
         self._token = token
 

@@ -1,5 +1,7 @@
-//! The `http` import over ureq: one request as given, no redirects, the caller's timeout,
-//! non-2xx statuses as responses, transport failures as `transport-failure`.
+//! The `http` import over ureq: one request as given, no redirects, the request's timeout for
+//! the whole exchange (connect, headers and body), the request's answer cap counted on the
+//! bytes received, no decompression, non-2xx statuses as responses, transport failures as
+//! `transport-failure` (SECURITY.md, the limits policy).
 
 use std::fmt;
 use std::io;
@@ -17,9 +19,6 @@ pub trait HttpTransport: Send + Sync {
 
 /// Used when a request says `timeout-ms: 0`, which cannot mean "give up at once".
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Larger answers are refused: Altinn's pages are 50 items, well under this.
-pub const MAX_RESPONSE_BODY: u64 = 16 * 1024 * 1024;
 
 /// Real HTTP with ureq. Proxies come from the environment (`HTTPS_PROXY`, `HTTP_PROXY`,
 /// `ALL_PROXY`, `NO_PROXY`).
@@ -81,15 +80,29 @@ impl HttpTransport for UreqTransport {
             Some(body) => self.run(builder.body(body), timeout),
             None => self.run(builder.body(()), timeout),
         };
-        let mut response = result.map_err(|e| failure(e, &target, timeout))?;
+        let mut response = result.map_err(|e| failure(e, &target, timeout, request.max_response_bytes))?;
 
+        // Never decompressed: a compressed answer could expand past any cap after it was counted.
+        if let Some(encoding) = response.headers().get("content-encoding").filter(|e| !e.as_bytes().eq_ignore_ascii_case(b"identity")) {
+            let encoding = printable(&String::from_utf8_lossy(encoding.as_bytes()));
+            return Err(too_large(format!(
+                "the answer from {} is compressed ({encoding}), which was not asked for; refused unread",
+                target.0
+            )));
+        }
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
             .map(|(name, value)| Header { name: name.as_str().to_owned(), value: String::from_utf8_lossy(value.as_bytes()).into_owned() })
             .collect();
-        let body = response.body_mut().with_config().limit(MAX_RESPONSE_BODY).read_to_vec().map_err(|e| failure(e, &target, timeout))?;
+        let cap = u64::from(request.max_response_bytes);
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(cap)
+            .read_to_vec()
+            .map_err(|e| failure(e, &target, timeout, request.max_response_bytes))?;
         Ok(HttpResponse { status, headers, body })
     }
 }
@@ -134,14 +147,18 @@ fn other(message: String) -> TransportFailure {
     TransportFailure { kind: TransportErrorKind::Other, message }
 }
 
+fn too_large(message: String) -> TransportFailure {
+    TransportFailure { kind: TransportErrorKind::TooLarge, message }
+}
+
 fn printable(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
 /// Maps a ureq error to the WIT failure. The messages are written here rather than taken from
 /// ureq, whose texts may quote a URL or a proxy answer.
-fn failure(err: ureq::Error, target: &Target, timeout: Duration) -> TransportFailure {
-    use TransportErrorKind::{Connect, ConnectionLost, Other, Timeout};
+fn failure(err: ureq::Error, target: &Target, timeout: Duration, cap: u32) -> TransportFailure {
+    use TransportErrorKind::{Connect, ConnectionLost, Other, Timeout, TooLarge};
     let host = &target.0;
     let ms = timeout.as_millis();
     let (kind, message) = match err {
@@ -161,7 +178,7 @@ fn failure(err: ureq::Error, target: &Target, timeout: Duration) -> TransportFai
         ureq::Error::InvalidProxyUrl | ureq::Error::ConnectProxyFailed(_) => {
             (Other, format!("the proxy (from HTTPS_PROXY/HTTP_PROXY/ALL_PROXY) refused or failed the connection to {host}"))
         }
-        ureq::Error::BodyExceedsLimit(_) => (Other, format!("the answer from {host} is larger than {MAX_RESPONSE_BODY} bytes")),
+        ureq::Error::BodyExceedsLimit(_) => (TooLarge, format!("the answer from {host} is larger than {cap} bytes; stopped reading")),
         ureq::Error::LargeResponseHeader(_, _) => (Other, format!("the answer from {host} has oversized headers")),
         _ => (Other, format!("the HTTP exchange with {host} failed")),
     };
@@ -206,6 +223,7 @@ mod tests {
             headers: vec![Header { name: "authorization".into(), value: "Bearer s3cr3t".into() }],
             body: None,
             timeout_ms,
+            max_response_bytes: 1 << 20,
         }
     }
 
@@ -249,6 +267,45 @@ mod tests {
         let err = UreqTransport::new().send(get(url, 300)).unwrap_err();
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{}", err.message);
         drop(listener);
+    }
+
+    #[test]
+    fn a_compressed_answer_is_refused_unread() {
+        let url = serve_once("HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 4\r\n\r\nGZIP");
+        let err = UreqTransport::new().send(get(url, 5_000)).unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::TooLarge, "{}", err.message);
+        assert!(err.message.contains("compressed (gzip)"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_answer_over_the_cap_stops_at_the_cap() {
+        let url = serve_once("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789012345678901234567890123456789");
+        let mut request = get(url, 5_000);
+        request.max_response_bytes = 16;
+        let err = UreqTransport::new().send(request).unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::TooLarge, "{}", err.message);
+    }
+
+    #[test]
+    fn a_trickling_body_ends_at_the_exchange_timeout() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n");
+            for _ in 0..1000 {
+                if stream.write_all(b" ").is_err() {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        let started = std::time::Instant::now();
+        let err = UreqTransport::new().send(get(url, 700)).unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Timeout, "{}", err.message);
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "took {:?}", started.elapsed());
     }
 
     #[test]

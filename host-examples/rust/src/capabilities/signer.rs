@@ -74,6 +74,11 @@ impl RsaSigner {
         Self::with_identity(self.key, KeyIdentity::CertificateChain(chain))
     }
 
+    /// How Maskinporten finds this key: what `config_with_maskinporten` takes.
+    pub fn key_identity(&self) -> KeyIdentity {
+        self.identity.clone()
+    }
+
     fn with_identity(key: RsaKeyPair, identity: KeyIdentity) -> Self {
         RsaSigner { key, identity, rng: SystemRandom::new() }
     }

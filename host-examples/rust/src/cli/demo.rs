@@ -50,11 +50,8 @@ pub fn run(global: &Global) -> Result<Exit, Failure> {
     let sim = Simulator::start(SimOptions::default().with_admin(true))
         .map_err(|e| Failure::new(Exit::Internal, format!("cannot start the simulator: {e}")))?;
     let signer = RsaSigner::from_text(KEY_PEM, Some(KID)).map_err(|e| Failure::new(Exit::Internal, format!("the demo key: {e}")))?;
-    let client = Client::new(
-        runtime.clone(),
-        Capabilities::with_key(UreqTransport::new(), signer),
-        config_with_maskinporten(custom_environment(&sim.url()), CLIENT_ID),
-    );
+    let config = config_with_maskinporten(custom_environment(&sim.url()), CLIENT_ID, signer.key_identity());
+    let client = Client::new(runtime.clone(), Capabilities::with_key(UreqTransport::new(), signer), config);
     let demo = Demo { runtime, client, browser: browser(), base: sim.url(), sim: &sim };
 
     println!("{}", bold("systemuser demo: a vendor's system user requests, end to end"));

@@ -33,8 +33,9 @@ pub enum Exit {
     Usage = 2,
     /// The component or the host failed (a trap, an instance that cannot start).
     Internal = 3,
-    /// Altinn could not be reached or would not talk: connection, timeout, no token or a
-    /// refused token (401/403), an answer that cannot be understood.
+    /// Could not tell: Altinn could not be reached or would not answer (connection, timeout,
+    /// the deadline, rate-limited 429, failing 5xx), no token or a refused token (401/403), an
+    /// answer that cannot be understood. Trying again later may give the answer.
     Transport = 4,
     /// `status --watch` gave up: no final status before `--timeout`.
     WatchTimeout = 5,
@@ -151,6 +152,15 @@ pub fn from_altinn(e: &wit::Error) -> Failure {
         ),
         E::Forbidden(_) => (Exit::Transport, "forbidden", Some("the token lacks the scope this operation needs".to_string())),
         E::Transport(_) => (Exit::Transport, "transport", Some("check --env / --base-url and your network".to_string())),
+        E::Unavailable(o) => (
+            Exit::Transport,
+            "unavailable",
+            Some(match o.retry_after_seconds {
+                Some(s) => format!("Altinn could not answer now (this is not a \"no\"); try again in {s} s or later"),
+                None => "Altinn could not answer now (this is not a \"no\"); try again later".to_string(),
+            }),
+        ),
+        E::Misuse(_) => (Exit::Internal, "misuse", None),
         E::Token(_) => (
             Exit::Transport,
             "token",
@@ -177,7 +187,9 @@ pub fn from_altinn(e: &wit::Error) -> Failure {
     };
     let mut failure = Failure::new(code, message);
     failure.hint = hint;
-    failure.json = Some(output::error_json(kind, e));
+    // `kind` is the error's WIT case name, the one `error_json` writes.
+    debug_assert_eq!(kind, systemuser_host::json::error_kind(e));
+    failure.json = Some(output::error_json(e));
     failure
 }
 
@@ -236,6 +248,11 @@ pub struct Global {
     #[arg(long, global = true, value_name = "ID")]
     pub client_id: Option<String>,
 
+    /// The most one Altinn operation may take, retries and waits included; a dead or
+    /// trickling server costs no more than this [default: 60]
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub deadline: Option<u32>,
+
     /// Machine-readable output: one JSON document on stdout (errors as {"ok": false, "error": …})
     #[arg(long, global = true)]
     pub json: bool,
@@ -273,6 +290,17 @@ impl Global {
     /// `$SYSTEMUSER_TOKEN` (none at all: every call that needs one fails with exit 4 and says
     /// how to give one).
     pub fn client(&self) -> Result<(Runtime, Client), Failure> {
+        let (runtime, client) = self.client_without_deadline()?;
+        let mut config = client.config().clone();
+        if let Some(seconds) = self.deadline {
+            config.deadline_ms = seconds * 1000;
+            // No single exchange may outlast the whole operation.
+            config.timeout_ms = config.timeout_ms.min(config.deadline_ms);
+        }
+        Ok((runtime, client.with_config(config)))
+    }
+
+    fn client_without_deadline(&self) -> Result<(Runtime, Client), Failure> {
         let environment = self.environment()?;
         let http = UreqTransport::new();
         if let Some(key) = self.key_file() {
@@ -285,7 +313,7 @@ impl Global {
             let kid = self.kid.clone().or_else(|| std::env::var(KID_ENV).ok().filter(|v| !v.is_empty()));
             let signer = RsaSigner::from_file(&key, kid.as_deref())?;
             let runtime = load_runtime(self.component.as_deref())?;
-            let config = systemuser_host::config_with_maskinporten(environment, &client_id);
+            let config = systemuser_host::config_with_maskinporten(environment, &client_id, signer.key_identity());
             let client = Client::new(runtime.clone(), Capabilities::with_key(http, signer), config);
             return Ok((runtime, client));
         }

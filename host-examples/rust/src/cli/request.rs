@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
+use systemuser_host::json::CreateBody;
 use systemuser_host::wit::{
     AccessPackage, AgentRequestInput, AttributePair, CreatedRequest, ExternalRefKey, RequestKind, RequestStatus, Right,
     StandardRequestInput, SystemUserRequest,
@@ -183,36 +183,6 @@ pub fn parse_package(text: &str) -> AccessPackage {
     AccessPackage { urn }
 }
 
-/// A create body in Altinn's JSON, after the component normalised it (member names as sent).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Body {
-    system_id: String,
-    party_org_no: String,
-    external_ref: Option<String>,
-    integration_title: Option<String>,
-    rights: Option<Vec<BodyRight>>,
-    access_packages: Option<Vec<BodyPackage>>,
-    redirect_url: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct BodyRight {
-    action: Option<String>,
-    resource: Vec<BodyPair>,
-}
-
-#[derive(Debug, Deserialize)]
-struct BodyPair {
-    id: String,
-    value: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct BodyPackage {
-    urn: String,
-}
-
 /// A create body (JSON) into the typed input. The component reads it first with
 /// `validation.validate-json` (case-insensitive member names, trimming, Altinn's rules), so the
 /// JSON parsed here is the component's normalised body, never the raw file.
@@ -225,36 +195,11 @@ pub fn input_from_json(runtime: &Runtime, kind: RequestKind, bytes: &[u8]) -> Re
         Validated::Valid(body) => body,
         Validated::Invalid(violations) => return Err(super::from_altinn(&systemuser_host::wit::Error::Validation(violations))),
     };
-    let body: Body = serde_json::from_slice(&normalised)
+    let body: CreateBody = serde_json::from_slice(&normalised)
         .map_err(|e| Failure::new(Exit::Internal, format!("the component's normalised body does not read back: {e}")))?;
-    let rights = body.rights.map(|rs| {
-        rs.into_iter()
-            .map(|r| Right {
-                action: r.action,
-                resource: r.resource.into_iter().map(|p| AttributePair { id: p.id, value: p.value }).collect(),
-            })
-            .collect::<Vec<_>>()
-    });
-    let packages = body.access_packages.map(|ps| ps.into_iter().map(|p| AccessPackage { urn: p.urn }).collect::<Vec<_>>());
     Ok(match kind {
-        RequestKind::Standard => CreateInput::Standard(StandardRequestInput {
-            system_id: body.system_id,
-            party_org_no: body.party_org_no,
-            external_ref: body.external_ref,
-            integration_title: body.integration_title,
-            rights,
-            access_packages: packages,
-            redirect_url: body.redirect_url,
-        }),
-        RequestKind::Agent => CreateInput::Agent(AgentRequestInput {
-            system_id: body.system_id,
-            party_org_no: body.party_org_no,
-            external_ref: body.external_ref,
-            integration_title: body.integration_title,
-            access_packages: packages.unwrap_or_default(),
-            redirect_url: body.redirect_url,
-            rights,
-        }),
+        RequestKind::Standard => CreateInput::Standard(body.into_standard()),
+        RequestKind::Agent => CreateInput::Agent(body.into_agent()),
     })
 }
 

@@ -251,11 +251,12 @@ pub fn watch_json(w: &Watched, exit: Exit) -> Value {
         "ok": exit == Exit::Ok,
         "id": w.request.id,
         "kind": output::kind_name(w.request.kind),
-        "status": output::status_name(&w.status),
+        "status": output::status_json(&w.status),
+        "statusText": output::status_name(&w.status),
         "terminal": w.terminal,
         "gaveUp": !w.terminal,
         "elapsedMs": w.elapsed.as_millis() as u64,
-        "transitions": w.transitions.iter().map(|(s, t)| json!({"status": output::status_name(s), "elapsedMs": t.as_millis() as u64})).collect::<Vec<_>>(),
+        "transitions": w.transitions.iter().map(|(s, t)| json!({"status": output::status_json(s), "elapsedMs": t.as_millis() as u64})).collect::<Vec<_>>(),
         "request": output::request_json(&w.request),
     })
 }

@@ -58,7 +58,14 @@ pub fn start_with(options: SimOptions) -> SimHandle {
 
 /// A config for the simulator: short back-off so retries cost milliseconds.
 pub fn fast_config(base: &str) -> Config {
-    Config { environment: custom_environment(base), timeout_ms: 5_000, retry_budget: 5, backoff_ms: 1, maskinporten: None }
+    Config {
+        environment: custom_environment(base),
+        timeout_ms: 5_000,
+        deadline_ms: 60_000,
+        retry_budget: 5,
+        backoff_ms: 1,
+        maskinporten: None,
+    }
 }
 
 /// Every scope a vendor's client needs.

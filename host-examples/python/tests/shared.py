@@ -1,0 +1,217 @@
+"""What several test files share: the repository's one table of named calls (`tests/calls.json`)
+as this package's values, the names the catalogue gives errors and outcomes, a guard against a
+hang, and a hunt for secrets in an error."""
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from altinn_systemuser import (
+    AccessPackage,
+    AccessToken,
+    AgentRequest,
+    AltinnProblemError,
+    AttributePair,
+    ConflictError,
+    CreatedRequest,
+    ForbiddenError,
+    InvalidResponseError,
+    MaskinportenError,
+    MisuseError,
+    NotFoundError,
+    Page,
+    RegisteredSystem,
+    RequestKind,
+    Right,
+    StandardRequest,
+    SystemUser,
+    SystemUserRequest,
+    TokenError,
+    TransportError,
+    UnauthorizedError,
+    UnavailableError,
+    ValidationError,
+)
+from altinn_systemuser import _wit
+
+ROOT = Path(__file__).resolve().parents[3]
+CALLS = json.loads((ROOT / "tests" / "calls.json").read_text(encoding="utf-8"))["calls"]
+
+
+# -- the named calls ---------------------------------------------------------------------------
+
+
+def _rights(v):
+    if v is None:
+        return None
+    return [Right([AttributePair(p["id"], p["value"]) for p in r["resource"]], r.get("action")) for r in v]
+
+
+def _packages(v):
+    return None if v is None else [AccessPackage(p["urn"]) for p in v]
+
+
+def request_of(spec):
+    """A create call's request."""
+    common = dict(
+        system_id=spec["systemId"],
+        party_org_no=spec["partyOrgNo"],
+        external_ref=spec.get("externalRef"),
+        integration_title=spec.get("integrationTitle"),
+        redirect_url=spec.get("redirectUrl"),
+        rights=_rights(spec.get("rights")),
+    )
+    if spec["call"] == "create-agent-request":
+        return AgentRequest(access_packages=_packages(spec.get("accessPackages")) or [], **common)
+    return StandardRequest(access_packages=_packages(spec.get("accessPackages")), **common)
+
+
+def _kind(spec):
+    return RequestKind(spec.get("kind", "standard"))
+
+
+def wit_call(name):
+    """The call named `name` as `protocol.parse` takes it (built with the package's converters)."""
+    spec = CALLS[name]
+    tag = spec["call"]
+    if tag.startswith("create-"):
+        return _wit.create_task(request_of(spec))
+    payload = {
+        "get-request": lambda: _wit.request_id(_kind(spec), spec["id"]),
+        "get-request-by-external-ref": lambda: _wit.external_ref_key(
+            _kind(spec), spec["systemId"], spec["orgNo"], spec["externalRef"]
+        ),
+        "list-requests": lambda: _wit.list_requests_query(_kind(spec), spec["systemId"], spec.get("page")),
+        "withdraw-request": lambda: spec["id"],
+        "verify-system-user": lambda: _wit.verify_query(spec["systemId"], spec["orgNo"], spec.get("externalRef")),
+        "list-system-users": lambda: _wit.list_system_users_query(spec["systemId"], spec.get("page")),
+        "get-registered-system": lambda: spec["systemId"],
+    }[tag]()
+    return _wit.task(tag, payload)
+
+
+def run_call(client, name):
+    """The call named `name` through the client's public method for it."""
+    spec = CALLS[name]
+    tag = spec["call"]
+    if tag.startswith("create-"):
+        return client.create_request(request_of(spec))
+    return {
+        "get-request": lambda: client.get_request(spec["id"], _kind(spec)),
+        "get-request-by-external-ref": lambda: client.get_request_by_external_ref(
+            spec["systemId"], spec["orgNo"], spec["externalRef"], _kind(spec)
+        ),
+        "list-requests": lambda: client.list_requests(spec["systemId"], _kind(spec), spec.get("page")),
+        "withdraw-request": lambda: client.withdraw_request(spec["id"]),
+        "verify-system-user": lambda: client.verify_system_user(spec["systemId"], spec["orgNo"], spec.get("externalRef")),
+        "list-system-users": lambda: client.list_system_users(spec["systemId"], spec.get("page")),
+        "get-registered-system": lambda: client.get_registered_system(spec["systemId"]),
+    }[tag]()
+
+
+# -- names in the catalogue's terms ------------------------------------------------------------
+
+ERROR_NAMES = {
+    ValidationError: "validation",
+    AltinnProblemError: "altinn",
+    UnauthorizedError: "unauthorized",
+    ForbiddenError: "forbidden",
+    NotFoundError: "not-found",
+    ConflictError: "conflict",
+    UnavailableError: "unavailable",
+    TransportError: "transport",
+    TokenError: "token",
+    MaskinportenError: "maskinporten",
+    InvalidResponseError: "invalid-response",
+    MisuseError: "misuse",
+}
+
+# The outcome a call (WIT case) answers with, and the Python value that stands for it.
+OUTCOMES = {
+    "create-standard-request": ("created", CreatedRequest),
+    "create-agent-request": ("created", CreatedRequest),
+    "get-request": ("request", SystemUserRequest),
+    "get-request-by-external-ref": ("request", SystemUserRequest),
+    "list-requests": ("requests", Page),
+    "list-all-requests": ("requests", list),
+    "withdraw-request": ("withdrawn", type(None)),
+    "verify-system-user": ("system-user", (SystemUser, type(None))),
+    "list-system-users": ("system-users", Page),
+    "list-all-system-users": ("system-users", list),
+    "get-registered-system": ("registered-system", RegisteredSystem),
+    "system-user-token": ("token", AccessToken),
+}
+
+
+def outcome_name(call_tag, value):
+    """The outcome's name when `value` is of the kind `call_tag` answers with, else a description."""
+    name, cls = OUTCOMES[call_tag]
+    return name if isinstance(value, cls) else f"unexpected {type(value).__name__}"
+
+
+# -- guards ------------------------------------------------------------------------------------
+
+
+def within(seconds, fn):
+    """Runs `fn` in a thread and gives (elapsed seconds, result or exception); fails the test
+    (instead of hanging the suite) when it has not finished after `seconds`."""
+    box = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            box["error"] = e
+
+    t0 = time.monotonic()
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    th.join(seconds)
+    elapsed = time.monotonic() - t0
+    assert not th.is_alive(), f"still running after {seconds} s: a hang"
+    return elapsed, box.get("value"), box.get("error")
+
+
+def pieces(secret):
+    """A secret and, for a JWT, each of its parts that could identify it (16+ characters; the
+    header is shared by every token of an issuer and is not itself a secret)."""
+    parts = secret.split(".")
+    return [secret] + [p for p in parts[1:] if len(p) >= 16]
+
+
+def texts_of(e):
+    """Every text an error shows: `str`, `repr`, and each attribute, nested values included."""
+    out = [str(e), repr(e)]
+
+    def walk(v, depth):
+        if depth > 4:
+            return
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(k, depth + 1)
+                walk(x, depth + 1)
+        elif isinstance(v, (list, tuple, set)):
+            for x in v:
+                walk(x, depth + 1)
+        elif v is not None:
+            out.append(str(v))
+            out.append(repr(v))
+            if hasattr(v, "__dict__") and not isinstance(v, type):
+                walk(vars(v), depth + 1)
+
+    walk(vars(e), 0)
+    return out
+
+
+def leaks(texts, secrets):
+    """Where a secret or one of its parts shows: (its first 6 characters, which text, where in
+    it); never more of the secret, so that a failure's report is not a leak itself."""
+    found = []
+    for s in secrets:
+        for p in pieces(s):
+            for i, t in enumerate(texts):
+                at = t.find(p)
+                if at >= 0:
+                    found.append((p[:6] + "…", f"text {i}", f"offset {at}"))
+    return found

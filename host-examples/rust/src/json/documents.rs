@@ -1,0 +1,405 @@
+//! JSON into WIT values: a client's configuration, a task, an answer to a step, a create body.
+//! Strict on purpose: member names are exact (camelCase), unknown members are refused (a
+//! misspelt `externalRef` must not silently create a request keyed on the org number), and
+//! every error names the member and never quotes a value (which could be a secret).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::bindings::wit::{
+    AccessPackage, AgentRequestInput, AllRequestsQuery, AttributePair, Config, CustomEnvironment, Environment, ExternalRefKey, Header,
+    HttpResponse, Input, KeyIdentity, ListRequestsQuery, ListSystemUsersQuery, MaskinportenClient, RequestId, RequestKind, Right,
+    StandardRequestInput, SystemUserTokenQuery, Task, TransportErrorKind, TransportFailure, VerifyQuery,
+};
+use crate::client::config;
+
+/// A create body in Altinn's JSON (API.md §4), camelCase, no other members.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateBody {
+    pub system_id: String,
+    pub party_org_no: String,
+    pub external_ref: Option<String>,
+    pub integration_title: Option<String>,
+    pub rights: Option<Vec<RightDoc>>,
+    pub access_packages: Option<Vec<PackageDoc>>,
+    pub redirect_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RightDoc {
+    pub action: Option<String>,
+    pub resource: Vec<PairDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairDoc {
+    pub id: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageDoc {
+    pub urn: String,
+}
+
+impl CreateBody {
+    fn rights(rights: Option<Vec<RightDoc>>) -> Option<Vec<Right>> {
+        rights.map(|rs| {
+            rs.into_iter()
+                .map(|r| Right {
+                    action: r.action,
+                    resource: r.resource.into_iter().map(|p| AttributePair { id: p.id, value: p.value }).collect(),
+                })
+                .collect()
+        })
+    }
+
+    fn packages(packages: Option<Vec<PackageDoc>>) -> Option<Vec<AccessPackage>> {
+        packages.map(|ps| ps.into_iter().map(|p| AccessPackage { urn: p.urn }).collect())
+    }
+
+    pub fn into_standard(self) -> StandardRequestInput {
+        StandardRequestInput {
+            system_id: self.system_id,
+            party_org_no: self.party_org_no,
+            external_ref: self.external_ref,
+            integration_title: self.integration_title,
+            rights: Self::rights(self.rights),
+            access_packages: Self::packages(self.access_packages),
+            redirect_url: self.redirect_url,
+        }
+    }
+
+    /// Rights are kept, so that the component refuses them (`rights-on-agent-request`) instead
+    /// of Altinn silently dropping them.
+    pub fn into_agent(self) -> AgentRequestInput {
+        AgentRequestInput {
+            system_id: self.system_id,
+            party_org_no: self.party_org_no,
+            external_ref: self.external_ref,
+            integration_title: self.integration_title,
+            access_packages: Self::packages(self.access_packages).unwrap_or_default(),
+            redirect_url: self.redirect_url,
+            rights: Self::rights(self.rights),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfigDoc {
+    environment: EnvironmentDoc,
+    timeout_ms: Option<u32>,
+    deadline_ms: Option<u32>,
+    retry_budget: Option<u32>,
+    backoff_ms: Option<u32>,
+    maskinporten: Option<MaskinportenDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "an environment: production, tt02, at22, at23, at24, yt01, or {\"platformUrl\", \"confirmUrl\", \"maskinportenIssuer\"}"
+)]
+enum EnvironmentDoc {
+    Named(NamedEnvironment),
+    Custom(CustomDoc),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum NamedEnvironment {
+    Production,
+    Tt02,
+    At22,
+    At23,
+    At24,
+    Yt01,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CustomDoc {
+    platform_url: String,
+    confirm_url: String,
+    maskinporten_issuer: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MaskinportenDoc {
+    client_id: String,
+    resource: Option<String>,
+    key: KeyDoc,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a key: {\"kid\": \"…\"} or {\"x5c\": [\"base64 DER\", …]}")]
+enum KeyDoc {
+    #[serde(rename = "kid")]
+    Kid(String),
+    #[serde(rename = "x5c")]
+    X5c(Vec<String>),
+}
+
+/// A client's configuration: `{"environment", "timeoutMs"?, "deadlineMs"?, "retryBudget"?,
+/// "backoffMs"?, "maskinporten"?}`; omitted numbers take the defaults of [`config`].
+pub fn config_from_json(value: Value) -> Result<Config, String> {
+    let doc: ConfigDoc = read(value, "config")?;
+    let environment = match doc.environment {
+        EnvironmentDoc::Named(name) => match name {
+            NamedEnvironment::Production => Environment::Production,
+            NamedEnvironment::Tt02 => Environment::Tt02,
+            NamedEnvironment::At22 => Environment::At22,
+            NamedEnvironment::At23 => Environment::At23,
+            NamedEnvironment::At24 => Environment::At24,
+            NamedEnvironment::Yt01 => Environment::Yt01,
+        },
+        EnvironmentDoc::Custom(c) => Environment::Custom(CustomEnvironment {
+            platform_url: c.platform_url,
+            confirm_url: c.confirm_url,
+            maskinporten_issuer: c.maskinporten_issuer,
+        }),
+    };
+    let defaults = config(environment);
+    Ok(Config {
+        timeout_ms: doc.timeout_ms.unwrap_or(defaults.timeout_ms),
+        deadline_ms: doc.deadline_ms.unwrap_or(defaults.deadline_ms),
+        retry_budget: doc.retry_budget.unwrap_or(defaults.retry_budget),
+        backoff_ms: doc.backoff_ms.unwrap_or(defaults.backoff_ms),
+        maskinporten: doc.maskinporten.map(|m| MaskinportenClient {
+            client_id: m.client_id,
+            resource: m.resource,
+            key: match m.key {
+                KeyDoc::Kid(kid) => KeyIdentity::KeyId(kid),
+                KeyDoc::X5c(chain) => KeyIdentity::CertificateChain(chain),
+            },
+        }),
+        ..defaults
+    })
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum KindDoc {
+    Standard,
+    Agent,
+}
+
+fn kind(kind: Option<KindDoc>) -> RequestKind {
+    match kind {
+        None | Some(KindDoc::Standard) => RequestKind::Standard,
+        Some(KindDoc::Agent) => RequestKind::Agent,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "task", rename_all = "kebab-case", rename_all_fields = "camelCase", deny_unknown_fields)]
+enum TaskDoc {
+    CreateStandardRequest { request: CreateBody },
+    CreateAgentRequest { request: CreateBody },
+    GetRequest { id: String, kind: Option<KindDoc> },
+    GetRequestByExternalRef { system_id: String, org_no: String, external_ref: String, kind: Option<KindDoc> },
+    ListRequests { system_id: String, kind: Option<KindDoc>, page: Option<String> },
+    ListAllRequests { system_id: String, kind: Option<KindDoc> },
+    WithdrawRequest { id: String },
+    VerifySystemUser { system_id: String, org_no: String, external_ref: Option<String> },
+    ListSystemUsers { system_id: String, page: Option<String> },
+    ListAllSystemUsers { system_id: String },
+    GetRegisteredSystem { system_id: String },
+    SystemUserToken { customer_org_no: String, external_ref: Option<String>, scopes: Vec<String> },
+}
+
+/// A task: `{"task": NAME, …}` with the members ABI.md lists for it.
+pub fn task_from_json(value: Value) -> Result<Task, String> {
+    Ok(match read::<TaskDoc>(value, "task")? {
+        TaskDoc::CreateStandardRequest { request } => Task::CreateStandardRequest(request.into_standard()),
+        TaskDoc::CreateAgentRequest { request } => Task::CreateAgentRequest(request.into_agent()),
+        TaskDoc::GetRequest { id, kind: k } => Task::GetRequest(RequestId { kind: kind(k), id }),
+        TaskDoc::GetRequestByExternalRef { system_id, org_no, external_ref, kind: k } => {
+            Task::GetRequestByExternalRef(ExternalRefKey { kind: kind(k), system_id, org_no, external_ref })
+        }
+        TaskDoc::ListRequests { system_id, kind: k, page } => Task::ListRequests(ListRequestsQuery { kind: kind(k), system_id, page }),
+        TaskDoc::ListAllRequests { system_id, kind: k } => Task::ListAllRequests(AllRequestsQuery { kind: kind(k), system_id }),
+        TaskDoc::WithdrawRequest { id } => Task::WithdrawRequest(id),
+        TaskDoc::VerifySystemUser { system_id, org_no, external_ref } => {
+            Task::VerifySystemUser(VerifyQuery { system_id, org_no, external_ref })
+        }
+        TaskDoc::ListSystemUsers { system_id, page } => Task::ListSystemUsers(ListSystemUsersQuery { system_id, page }),
+        TaskDoc::ListAllSystemUsers { system_id } => Task::ListAllSystemUsers(system_id),
+        TaskDoc::GetRegisteredSystem { system_id } => Task::GetRegisteredSystem(system_id),
+        TaskDoc::SystemUserToken { customer_org_no, external_ref, scopes } => {
+            Task::SystemUserToken(SystemUserTokenQuery { customer_org_no, external_ref, scopes })
+        }
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResponseDoc {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailureDoc {
+    kind: FailureKindDoc,
+    message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum FailureKindDoc {
+    Connect,
+    Timeout,
+    ConnectionLost,
+    TooLarge,
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "input", rename_all = "kebab-case", deny_unknown_fields)]
+enum InputDoc {
+    Response { response: ResponseDoc },
+    TransportFailed { failure: FailureDoc },
+    Signature { signature: String },
+    SignFailed { message: String },
+    Token { token: String },
+    TokenFailed { message: String },
+    Waited {},
+}
+
+/// An answer to a step: `{"input": NAME, …}`: `response`, `transport-failed`, `signature`,
+/// `sign-failed`, `token`, `token-failed`, `waited`.
+pub fn input_from_json(value: Value) -> Result<Input, String> {
+    Ok(match read::<InputDoc>(value, "input")? {
+        InputDoc::Response { response } => Input::Response(HttpResponse {
+            status: response.status,
+            headers: response.headers.into_iter().map(|(name, value)| Header { name, value }).collect(),
+            body: base64(&response.body, "response.body")?,
+        }),
+        InputDoc::TransportFailed { failure } => Input::TransportFailed(TransportFailure {
+            kind: match failure.kind {
+                FailureKindDoc::Connect => TransportErrorKind::Connect,
+                FailureKindDoc::Timeout => TransportErrorKind::Timeout,
+                FailureKindDoc::ConnectionLost => TransportErrorKind::ConnectionLost,
+                FailureKindDoc::TooLarge => TransportErrorKind::TooLarge,
+                FailureKindDoc::Other => TransportErrorKind::Other,
+            },
+            message: failure.message,
+        }),
+        InputDoc::Signature { signature } => Input::Signature(base64(&signature, "signature")?),
+        InputDoc::SignFailed { message } => Input::SignFailed(message),
+        InputDoc::Token { token } => Input::Token(token),
+        InputDoc::TokenFailed { message } => Input::TokenFailed(message),
+        InputDoc::Waited {} => Input::Waited,
+    })
+}
+
+/// The name of an input's case, as [`input_from_json`] reads it.
+pub fn input_name(input: &Input) -> &'static str {
+    match input {
+        Input::Token(_) => "token",
+        Input::TokenFailed(_) => "token-failed",
+        Input::Response(_) => "response",
+        Input::TransportFailed(_) => "transport-failed",
+        Input::Signature(_) => "signature",
+        Input::SignFailed(_) => "sign-failed",
+        Input::Waited => "waited",
+    }
+}
+
+fn base64(text: &str, member: &str) -> Result<Vec<u8>, String> {
+    STANDARD.decode(text).map_err(|_| format!("{member} is not standard base64 (RFC 4648 §4, with padding)"))
+}
+
+/// Deserialises `value` as a `what` document; the error says what is wrong without quoting a
+/// value.
+fn read<T: for<'de> Deserialize<'de>>(value: Value, what: &str) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|e| format!("the {what} document does not match its schema: {}", unquoted(&e.to_string())))
+}
+
+/// serde quotes a string value it did not expect (`invalid type: string "…"`); that value may
+/// be a token put in the wrong member, so it is cut out. Member names (in backticks) stay.
+pub fn unquoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_quote = false;
+    for c in message.chars() {
+        match (c, in_quote) {
+            ('"', false) => {
+                in_quote = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                in_quote = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tasks_refuse_unknown_members_and_take_defaults() {
+        let task = task_from_json(json!({"task": "get-request", "id": "x"})).unwrap();
+        assert_eq!(task, Task::GetRequest(RequestId { kind: RequestKind::Standard, id: "x".into() }));
+        let err = task_from_json(json!({"task": "get-request", "id": "x", "kindd": "agent"})).unwrap_err();
+        assert!(err.contains("kindd"), "{err}");
+        let err = task_from_json(
+            json!({"task": "create-standard-request", "request": {"systemId": "s", "partyOrgNo": "1", "externalReference": "r"}}),
+        )
+        .unwrap_err();
+        assert!(err.contains("externalReference"), "{err}");
+    }
+
+    #[test]
+    fn errors_never_quote_a_value() {
+        let err = input_from_json(json!({"input": "token", "token": 5})).unwrap_err();
+        assert!(err.contains("expected a string"), "{err}");
+        let err = config_from_json(json!({"environment": "tt02", "timeoutMs": "s3cr3t-value"})).unwrap_err();
+        assert!(!err.contains("s3cr3t"), "{err}");
+        assert!(err.contains("invalid type"), "{err}");
+        let err = input_from_json(json!({"input": "signature", "signature": "not base64 s3cr3t!"})).unwrap_err();
+        assert!(!err.contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn config_defaults_and_keys() {
+        let c = config_from_json(json!({"environment": "tt02", "maskinporten": {"clientId": "c", "key": {"kid": "k"}}})).unwrap();
+        assert_eq!((c.timeout_ms, c.deadline_ms, c.retry_budget, c.backoff_ms), (30_000, 60_000, 3, 200));
+        assert_eq!(c.maskinporten.unwrap().key, KeyIdentity::KeyId("k".into()));
+        let err = config_from_json(json!({"environment": "TT02"})).unwrap_err();
+        assert!(err.contains("an environment"), "{err}");
+    }
+
+    #[test]
+    fn inputs_read_back() {
+        let input =
+            input_from_json(json!({"input": "response", "response": {"status": 200, "headers": [["a", "b"]], "body": "e30="}})).unwrap();
+        assert_eq!(
+            input,
+            Input::Response(HttpResponse {
+                status: 200,
+                headers: vec![Header { name: "a".into(), value: "b".into() }],
+                body: b"{}".to_vec()
+            })
+        );
+        assert_eq!(input_from_json(json!({"input": "waited"})).unwrap(), Input::Waited);
+        assert!(input_from_json(json!({"input": "waited", "ms": 1})).is_err());
+    }
+}
