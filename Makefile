@@ -15,7 +15,7 @@ export ALTINN_SIM_SECRET_LOG := $(SECRET_LOG)
 # Runs a suite with its output also kept in $(TEST_LOGS)/$(1).log.
 logged = mkdir -p $(TEST_LOGS) && $(2) 2>&1 | tee -a $(TEST_LOGS)/$(1).log
 
-.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python test-fuzz fuzz bench test-logs-reset secret-scan clean
+.PHONY: all setup build component hosts demo test lint test-core test-host test-simulator test-browser test-node test-python test-c test-fuzz fuzz bench test-logs-reset secret-scan clean
 
 all: build
 
@@ -34,17 +34,19 @@ $(WASM_OPT): tools/package.json tools/package-lock.json
 	@touch $@
 
 # The component: wasm32-unknown-unknown core module, wasm-opt, then wit-component (no WASI imports).
+# Also its test-trap build (never shipped), with which the hosts' tests prove they survive a trap.
 component: $(WASM_OPT)
 	$(CARGO) run -q -p xtask -- component
+	$(CARGO) run -q -p xtask -- component --test-trap
 
 hosts:
-	$(CARGO) build --release -p systemuser-host -p altinn-sim
+	$(CARGO) build --release -p systemuser-host -p altinn-sim -p systemuser-c
 
 # The whole vendor story against the simulator, in-process (see `systemuser demo --help`).
 demo: build
 	$(CLI) demo
 
-test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python secret-scan
+test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python test-c secret-scan
 	@bash scripts/test-summary.sh $(TEST_LOGS)
 
 test-logs-reset:
@@ -55,6 +57,7 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown --profile wasm -p altinn-systemuser --lib -- -D warnings
+	$(CARGO) run -q -p xtask -- c-header --check
 
 # The core, natively: unit tests and the shared vectors.
 test-core:
@@ -85,6 +88,12 @@ test-node:
 # The Python package over wasmtime-py: its own virtualenv, pip install, pytest.
 test-python:
 	$(call logged,python,bash host-examples/python/run-tests.sh)
+
+# libsystemuser (the C ABI): its Rust tests through the C functions, then a C program pumping
+# operations against the simulator.
+test-c:
+	$(call logged,c-abi,$(CARGO) test --release -p systemuser-c)
+	$(call logged,c,bash host-examples/c/run-tests.sh)
 
 # The scan first proves it can fail, then scans every suite's output.
 secret-scan:

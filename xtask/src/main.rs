@@ -4,6 +4,8 @@
 //!
 //! `cargo run -p xtask -- imports FILE`: prints a component's imports, one per line.
 //! `cargo run -p xtask -- check-wit`: parses `wit/` and reports errors.
+//! `cargo run -p xtask -- c-header [--check]`: writes `host-examples/c/include/systemuser.h`
+//! with cbindgen; `--check` writes nothing and fails when the committed header differs.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -35,8 +37,53 @@ fn main() -> Result<()> {
             println!("wit/ parses: {} interfaces", resolve.interfaces.len());
             Ok(())
         }
-        _ => bail!("usage: xtask component [--test-trap] | imports [FILE] | check-wit"),
+        Some("c-header") => c_header(args.get(1).map(String::as_str) == Some("--check")),
+        _ => bail!("usage: xtask component [--test-trap] | imports [FILE] | check-wit | c-header [--check]"),
     }
+}
+
+const C_CRATE: &str = "host-examples/c";
+const C_HEADER: &str = "host-examples/c/include/systemuser.h";
+
+/// The C header from the ABI crate's source; with `check`, a failure when it differs from the
+/// committed one (the first differing lines are shown).
+fn c_header(check: bool) -> Result<()> {
+    let config = cbindgen::Config::from_file(format!("{C_CRATE}/cbindgen.toml")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut generated = Vec::new();
+    cbindgen::Builder::new()
+        .with_crate(C_CRATE)
+        .with_config(config)
+        .generate()
+        .context("cbindgen could not read the C ABI crate")?
+        .write(&mut generated);
+    let generated = String::from_utf8(generated)?;
+    if !check {
+        std::fs::write(C_HEADER, &generated)?;
+        println!("c-header: wrote {C_HEADER}");
+        return Ok(());
+    }
+    let committed = std::fs::read_to_string(C_HEADER).unwrap_or_default();
+    if committed == generated {
+        println!("c-header: {C_HEADER} matches the source");
+        return Ok(());
+    }
+    eprintln!("c-header: {C_HEADER} differs from what cbindgen writes from {C_CRATE}/src:");
+    let (old, new): (Vec<&str>, Vec<&str>) = (committed.lines().collect(), generated.lines().collect());
+    let mut shown = 0;
+    for i in 0..old.len().max(new.len()) {
+        let (a, b) = (old.get(i), new.get(i));
+        if a != b && shown < 20 {
+            eprintln!("@@ line {}", i + 1);
+            if let Some(a) = a {
+                eprintln!("- {a}");
+            }
+            if let Some(b) = b {
+                eprintln!("+ {b}");
+            }
+            shown += 1;
+        }
+    }
+    bail!("the committed header is stale: run `cargo run -p xtask -- c-header` and commit {C_HEADER}")
 }
 
 fn workspace_root() -> PathBuf {
