@@ -93,6 +93,19 @@ record!(m::RegisteredSystem => w::RegisteredSystem {
     id, vendor_org_no, name, description, rights, access_packages, client_ids, is_visible, allowed_redirect_urls, is_deleted
 });
 record!(m::Page<m::SystemUserRequest> => w::RequestPage { items, next_page });
+record!(m::ChangeRequestInput => w::ChangeRequestInput {
+    system_id, party_org_no, external_ref, correlation_id, required_rights, unwanted_rights, required_access_packages,
+    unwanted_access_packages, redirect_url
+});
+record!(m::NewChangeRequest => w::NewChangeRequest {
+    system_user_id, correlation_id, required_rights, unwanted_rights, required_access_packages, unwanted_access_packages, redirect_url
+});
+cases!(m::ChangeRequestStatus => w::ChangeRequestStatus { New, Accepted, Rejected, NoChangeNeeded ; Unknown });
+record!(m::ChangeRequest => w::ChangeRequest {
+    id, external_ref, system_id, system_user_id, party_org_no, required_rights, unwanted_rights, required_access_packages,
+    unwanted_access_packages, status, redirect_url, confirm_url, created, timed_out
+});
+record!(m::ChangeRequestList => w::ChangeRequestList { items, may_be_incomplete });
 record!(m::Page<m::SystemUser> => w::SystemUserPage { items, next_page });
 record!(m::CustomEnvironment => w::CustomEnvironment { platform_url, confirm_url, maskinporten_issuer });
 cases!(m::Environment => w::Environment { Production, Tt02, At22, At23, At24, Yt01 ; Custom });
@@ -184,6 +197,13 @@ impl To<Call> for wp::Call {
             }
             wp::Call::ListSystemUsers(q) => Call::ListSystemUsers { system_id: q.system_id, page: q.page },
             wp::Call::GetRegisteredSystem(id) => Call::GetRegisteredSystem(id),
+            wp::Call::CreateChangeRequest(c) => Call::CreateChangeRequest(c.to()),
+            wp::Call::GetChangeRequest(id) => Call::GetChangeRequest(id),
+            wp::Call::GetChangeRequestByExternalRef(k) => {
+                Call::GetChangeRequestByExternalRef { system_id: k.system_id, org_no: k.org_no, external_ref: k.external_ref }
+            }
+            wp::Call::ListChangeRequests(system_id) => Call::ListChangeRequests { system_id },
+            wp::Call::WithdrawChangeRequest(id) => Call::WithdrawChangeRequest(id),
         }
     }
 }
@@ -203,6 +223,12 @@ impl To<wp::Outcome> for Outcome {
             Outcome::Token(t) => {
                 wp::Outcome::Token(w::AccessToken { token: t.token.expose().to_string(), scope: t.scope, expires_at: t.expires_at.to() })
             }
+            Outcome::ChangeRequestCreated { change_request, is_new, reconciled } => {
+                wp::Outcome::ChangeRequestCreated(wp::CreatedChangeRequest { change_request: change_request.to(), is_new, reconciled })
+            }
+            Outcome::NoChangeNeeded => wp::Outcome::NoChangeNeeded,
+            Outcome::ChangeRequest(c) => wp::Outcome::ChangeRequest(c.to()),
+            Outcome::ChangeRequests(list) => wp::Outcome::ChangeRequests(list.to()),
         }
     }
 }
@@ -325,6 +351,11 @@ impl To<Task> for wo::Task {
             W::SystemUserToken(q) => {
                 Task::SystemUserToken { customer_org_no: q.customer_org_no, external_ref: q.external_ref, scopes: q.scopes }
             }
+            W::CreateChangeRequest(input) => Task::CreateChangeRequest(input.to()),
+            W::GetChangeRequest(id) => read(wp::Call::GetChangeRequest(id)),
+            W::GetChangeRequestByExternalRef(k) => read(wp::Call::GetChangeRequestByExternalRef(k)),
+            W::ListChangeRequests(system_id) => read(wp::Call::ListChangeRequests(system_id)),
+            W::WithdrawChangeRequest(id) => Task::WithdrawChangeRequest(id),
         }
     }
 }

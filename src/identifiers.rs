@@ -135,6 +135,31 @@ pub fn check_request_id(id: &str, field: &str) -> Result<String, Violation> {
     Ok(id.to_ascii_lowercase())
 }
 
+/// A change request's correlation id: a UUID, not all zeros (which the server reads as missing).
+pub fn check_correlation_id(id: &str, field: &str) -> Result<String, Violation> {
+    let id = check_request_id(id, field)?;
+    if id.bytes().all(|b| b == b'0' || b == b'-') {
+        return Err(Violation::new("correlation-id-zero", field, "the correlation id must not be all zeros: use a fresh uuid"));
+    }
+    Ok(id)
+}
+
+/// A UUID of `version` (4: random, 8: derived) from 16 bytes, lower case.
+pub fn format_uuid(mut bytes: [u8; 16], version: u8) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | (version << 4);
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
+}
+
 pub fn too_long(field: &str, text: &str) -> Violation {
     Violation::new(
         "too-long",

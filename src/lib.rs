@@ -7,6 +7,7 @@
 // them would only add allocations.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
+pub mod correlation;
 pub mod error;
 pub mod http;
 pub mod identifiers;

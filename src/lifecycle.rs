@@ -54,3 +54,11 @@ pub fn effective_status(request: &SystemUserRequest, now: Option<DateTime>, wind
         request.status.clone()
     }
 }
+
+/// Whether a change request counts as timed out: the server's flag, or still `New` and
+/// `created + window_seconds <= now` (its single GET never sets the flag, API.md §11).
+pub fn change_request_timed_out(change: &crate::model::ChangeRequest, now: DateTime, window_seconds: u64) -> bool {
+    change.timed_out
+        || (change.status == crate::model::ChangeRequestStatus::New
+            && change.created.is_some_and(|c| c.seconds.saturating_add(window_seconds as i64) <= now.seconds))
+}

@@ -24,7 +24,8 @@ use crate::error::{Error, TransportErrorKind, TransportFailure};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::maskinporten::{self, AccessToken, JtiSource, SharedCache, SystemUserOf, Unsigned, Want};
 use crate::model::{
-    AgentRequestInput, Config, DateTime, Page, RegisteredSystem, RequestKind, StandardRequestInput, SystemUser, SystemUserRequest,
+    AgentRequestInput, ChangeRequestInput, Config, DateTime, NewChangeRequest, Page, RegisteredSystem, RequestKind, StandardRequestInput,
+    SystemUser, SystemUserRequest, UserType,
 };
 pub use crate::protocol::Outcome;
 use crate::protocol::{self, Call};
@@ -64,6 +65,11 @@ pub enum Task {
         external_ref: Option<String>,
         scopes: Vec<String>,
     },
+    /// A change request, made exactly once (API.md §11): the system user looked up by the
+    /// vendor's key, the change checked against the registered system, the correlation id
+    /// derived from the change unless given.
+    CreateChangeRequest(ChangeRequestInput),
+    WithdrawChangeRequest(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +99,8 @@ pub enum Input {
 /// Why the current exchange is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
+    /// Finding the system user a change request is for (its id and kind).
+    Lookup,
     /// Reading the registered system before a create (optional: failures skip it).
     Preflight,
     Create,
@@ -149,6 +157,8 @@ pub struct Operation {
     page_tokens: Vec<String>,
     /// The error that started a reconciliation, reported if it cannot be resolved.
     create_failure: Option<Error>,
+    /// A change request's body, once its system user is known (its correlation id fixed).
+    change: Option<NewChangeRequest>,
     result: Option<Result<Outcome, Error>>,
 }
 
@@ -181,6 +191,7 @@ impl Operation {
             ids: BTreeSet::new(),
             page_tokens: Vec::new(),
             create_failure: None,
+            change: None,
             result: None,
         }
     }
@@ -216,6 +227,21 @@ impl Operation {
             Task::ListAllRequests { kind, system_id } => self.begin(Call::ListRequests { kind, system_id, page: None }, Purpose::Page),
             Task::ListAllSystemUsers { system_id } => self.begin(Call::ListSystemUsers { system_id, page: None }, Purpose::Page),
             Task::WithdrawRequest(id) => self.begin(Call::WithdrawRequest(id), Purpose::Withdraw),
+            Task::CreateChangeRequest(input) => match validation::validate_change(input, None) {
+                // The server answers NoChangeNeeded without storing anything: so does this.
+                Ok(input) if input.is_empty() => self.finish(Ok(Outcome::NoChangeNeeded)),
+                Ok(input) => {
+                    let lookup = Call::VerifySystemUser {
+                        system_id: input.system_id.clone(),
+                        org_no: input.party_org_no.clone(),
+                        external_ref: input.external_ref.clone(),
+                    };
+                    self.task = Task::CreateChangeRequest(input);
+                    self.begin(lookup, Purpose::Lookup)
+                }
+                Err(e) => self.finish(Err(e)),
+            },
+            Task::WithdrawChangeRequest(id) => self.begin(Call::WithdrawChangeRequest(id), Purpose::Withdraw),
             Task::SystemUserToken { customer_org_no, external_ref, scopes } => {
                 match check_system_user_token(&self.config, &customer_org_no, external_ref.as_deref(), &scopes) {
                     Ok((org_no, external_ref)) => {
@@ -278,8 +304,28 @@ impl Operation {
         self.finish(Err(Error::InvalidResponse("the answer does not fit the call".into())))
     }
 
-    /// Ends the operation; every error loses any bearer token a server quoted back.
+    /// Ends the operation; every error loses any bearer token a server quoted back, and every
+    /// change request says whether it timed out by the clock (the server's single GET never does).
     fn finish(&mut self, result: Result<Outcome, Error>) -> Step {
+        let now = self.now;
+        let timed_out = |c: &mut crate::model::ChangeRequest| {
+            c.timed_out |= crate::lifecycle::change_request_timed_out(c, now, crate::lifecycle::DEFAULT_TIMEOUT_WINDOW_SECONDS)
+        };
+        let result = match result {
+            Ok(Outcome::ChangeRequest(mut c)) => {
+                timed_out(&mut c);
+                Ok(Outcome::ChangeRequest(c))
+            }
+            Ok(Outcome::ChangeRequestCreated { mut change_request, is_new, reconciled }) => {
+                timed_out(&mut change_request);
+                Ok(Outcome::ChangeRequestCreated { change_request, is_new, reconciled })
+            }
+            Ok(Outcome::ChangeRequests(mut list)) => {
+                list.items.iter_mut().for_each(timed_out);
+                Ok(Outcome::ChangeRequests(list))
+            }
+            other => other,
+        };
         let result = result.map_err(|e| {
             let secrets: Vec<&str> = self.tokens.iter().map(|(_, t)| t.expose()).collect();
             e.redacted(&secrets)
@@ -479,17 +525,67 @@ impl Operation {
         Some(Step::Wait(wait))
     }
 
+    /// The create call of the task (for a change request, once its system user is known).
+    fn create_call(&self) -> Option<Call> {
+        match &self.task {
+            Task::CreateStandardRequest(input) => Some(Call::CreateStandardRequest(input.clone())),
+            Task::CreateAgentRequest(input) => Some(Call::CreateAgentRequest(input.clone())),
+            Task::CreateChangeRequest(_) => self.change.clone().map(Call::CreateChangeRequest),
+            _ => None,
+        }
+    }
+
     fn begin_create(&mut self) -> Step {
-        let call = match &self.task {
-            Task::CreateStandardRequest(input) => Call::CreateStandardRequest(input.clone()),
-            Task::CreateAgentRequest(input) => Call::CreateAgentRequest(input.clone()),
-            _ => return self.unexpected(),
+        match self.create_call() {
+            Some(call) => self.begin(call, Purpose::Create),
+            None => self.unexpected(),
+        }
+    }
+
+    /// The found system user: a standard one gets the change (after the pre-flight), an agent
+    /// one is refused as the server would (404 AUTH-00015), none is not found.
+    fn on_system_user(&mut self, user: Option<SystemUser>) -> Step {
+        let Task::CreateChangeRequest(input) = &self.task else { return self.unexpected() };
+        let who = format!(
+            "system {}, customer {}, external ref {}",
+            crate::text::quote(&input.system_id),
+            input.party_org_no,
+            crate::text::quote(input.external_ref.as_deref().unwrap_or(&input.party_org_no))
+        );
+        let user = match user {
+            None => {
+                let message =
+                    format!("no system user for {who}: the customer must approve a request before its system user can be changed");
+                return self.finish(Err(Error::NotFound(crate::Problem { status: 404, message, ..Default::default() })));
+            }
+            Some(u) if u.user_type == UserType::Agent => {
+                return self.finish(Err(Error::invalid(
+                    "AUTH-00015",
+                    "systemUser",
+                    format!("the system user for {who} is an agent system user: change requests are for standard system users only"),
+                )));
+            }
+            Some(u) => u,
         };
-        self.begin(call, Purpose::Create)
+        let change = NewChangeRequest {
+            correlation_id: input.correlation_id.clone().unwrap_or_else(|| crate::correlation::derive(&user.id, input)),
+            system_user_id: user.id,
+            required_rights: input.required_rights.clone(),
+            unwanted_rights: input.unwanted_rights.clone(),
+            required_access_packages: input.required_access_packages.clone(),
+            unwanted_access_packages: input.unwanted_access_packages.clone(),
+            redirect_url: input.redirect_url.clone(),
+        };
+        let system = input.system_id.clone();
+        self.change = Some(change);
+        self.begin(Call::GetRegisteredSystem(system), Purpose::Preflight)
     }
 
     /// The dedupe key of the create in progress, as a lookup.
     fn reconcile_call(&self) -> Option<Call> {
+        if let Task::CreateChangeRequest(_) = &self.task {
+            return self.change.as_ref().map(|c| Call::GetChangeRequest(c.correlation_id.clone()));
+        }
         let (kind, system_id, org_no, external_ref) = match &self.task {
             Task::CreateStandardRequest(i) => (RequestKind::Standard, &i.system_id, &i.party_org_no, &i.external_ref),
             Task::CreateAgentRequest(i) => (RequestKind::Agent, &i.system_id, &i.party_org_no, &i.external_ref),
@@ -544,8 +640,8 @@ impl Operation {
             Purpose::Reconcile => self.unresolved_create(),
             Purpose::Preflight if transient => self.retry(None).unwrap_or_else(|| self.begin_create()),
             Purpose::Preflight => self.begin_create(),
-            Purpose::Read | Purpose::Page if transient => self.retry(None).unwrap_or_else(|| self.finish(Err(error))),
-            Purpose::Read | Purpose::Page | Purpose::Withdraw => self.finish(Err(error)),
+            Purpose::Read | Purpose::Page | Purpose::Lookup if transient => self.retry(None).unwrap_or_else(|| self.finish(Err(error))),
+            Purpose::Read | Purpose::Page | Purpose::Lookup | Purpose::Withdraw => self.finish(Err(error)),
         }
     }
 
@@ -563,6 +659,12 @@ impl Operation {
         };
         let outage = matches!(parsed, Err(Error::Unavailable(_)));
         match purpose {
+            Purpose::Lookup => match parsed {
+                Ok(Outcome::SystemUser(user)) => self.on_system_user(user),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
+                Err(e) => self.finish(Err(e)),
+                Ok(_) => self.unexpected(),
+            },
             Purpose::Preflight => match parsed {
                 Ok(Outcome::RegisteredSystem(system)) => self.preflight(&system),
                 Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.begin_create()),
@@ -572,7 +674,9 @@ impl Operation {
                 Ok(_) => self.unexpected(),
             },
             Purpose::Create => match parsed {
-                Ok(created @ Outcome::Created { .. }) => self.finish(Ok(created)),
+                Ok(created @ (Outcome::Created { .. } | Outcome::ChangeRequestCreated { .. } | Outcome::NoChangeNeeded)) => {
+                    self.finish(Ok(created))
+                }
                 // 429: refused before any work; the same POST later is safe.
                 Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
                 // A 5xx may come after the request was stored: look before trying again.
@@ -582,6 +686,7 @@ impl Operation {
             },
             Purpose::Reconcile => match parsed {
                 Ok(Outcome::Request(request)) => self.finish(Ok(Outcome::Created { request, is_new: false, reconciled: true })),
+                Ok(Outcome::ChangeRequest(found)) => self.reconciled_change(found),
                 // Not stored: the create can be sent again.
                 Err(Error::NotFound(_)) => self.retry_create().unwrap_or_else(|| self.unresolved_create()),
                 Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.unresolved_create()),
@@ -604,13 +709,30 @@ impl Operation {
         }
     }
 
+    /// A change request found after its POST's answer was lost: the change asked for, or the
+    /// correlation id names another one.
+    fn reconciled_change(&mut self, found: crate::model::ChangeRequest) -> Step {
+        let Some(asked) = &self.change else { return self.unexpected() };
+        match protocol::change_differs(asked, &found) {
+            None => self.finish(Ok(Outcome::ChangeRequestCreated { change_request: found, is_new: false, reconciled: true })),
+            Some(what) => {
+                let message = format!(
+                    "correlation id {} already names another change ({what} differ from what was asked): use a new correlation id for this change",
+                    crate::text::quote(&asked.correlation_id)
+                );
+                self.finish(Err(Error::Conflict(crate::Problem {
+                    status: 200,
+                    code: Some("correlation-id-reused".into()),
+                    message,
+                    ..Default::default()
+                })))
+            }
+        }
+    }
+
     /// Sends the create again after a reconciliation found nothing, within the budget.
     fn retry_create(&mut self) -> Option<Step> {
-        let call = match &self.task {
-            Task::CreateStandardRequest(input) => Call::CreateStandardRequest(input.clone()),
-            Task::CreateAgentRequest(input) => Call::CreateAgentRequest(input.clone()),
-            _ => return None,
-        };
+        let call = self.create_call()?;
         self.call = Some((call, Purpose::Create));
         self.retry(None)
     }
@@ -619,6 +741,7 @@ impl Operation {
         let checked = match self.task.clone() {
             Task::CreateStandardRequest(input) => validation::validate_standard(input, Some(system)).map(|_| ()),
             Task::CreateAgentRequest(input) => validation::validate_agent(input, Some(system)).map(|_| ()),
+            Task::CreateChangeRequest(input) => validation::validate_change(input, Some(system)).map(|_| ()),
             _ => Ok(()),
         };
         match checked {

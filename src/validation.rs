@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Violation};
 use crate::identifiers::{self, MAX_LEN};
-use crate::model::{AccessPackage, AgentRequestInput, RegisteredSystem, RequestKind, Right, StandardRequestInput};
+use crate::model::{AccessPackage, AgentRequestInput, ChangeRequestInput, RegisteredSystem, RequestKind, Right, StandardRequestInput};
 use crate::text::{has_control, longer_than, quote};
 use crate::url::{self, UrlError};
 
@@ -96,14 +96,22 @@ pub fn validate_standard(input: StandardRequestInput, system: Option<&Registered
         ),
         _ => {}
     }
-    check_rights(&mut v, input.rights.as_deref().unwrap_or_default(), system);
+    check_rights(&mut v, "rights", input.rights.as_deref().unwrap_or_default(), system);
     let packages = input.access_packages.as_deref().unwrap_or_default();
-    check_packages(&mut v, packages, system);
+    check_packages(&mut v, "accessPackages", packages, system);
+    check_assignable(&mut v, "accessPackages", packages);
+    check_title(&mut v, input.integration_title.as_deref());
+    finish(v, input)
+}
+
+/// Agent-only packages can be given to a client system only, through an agent request
+/// (AUTH-00064): not in a standard request, not in a change request.
+fn check_assignable(v: &mut Vec<Violation>, list: &str, packages: &[AccessPackage]) {
     for (i, p) in packages.iter().enumerate() {
         if is_agent_only_package(&p.urn) {
             v.push(Violation::new(
                 "AUTH-00064",
-                format!("accessPackages[{i}].urn"),
+                format!("{list}[{i}].urn"),
                 format!(
                     "{} can only be given to a client system through an agent request; remove it or create an agent request",
                     quote(&p.urn)
@@ -111,7 +119,55 @@ pub fn validate_standard(input: StandardRequestInput, system: Option<&Registered
             ));
         }
     }
-    check_title(&mut v, input.integration_title.as_deref());
+}
+
+/// Normalises (trims, strips `0192:`, fills the external ref), then validates a change request
+/// in the server's order where it has one (API.md §11): the system user's key, the correlation
+/// id, the redirect URL, the items asked for (among the registered system's when it is given,
+/// no agent-only package) and nothing both required and unwanted. Ok: the normalised input.
+/// An input asking for nothing is valid: the operation answers it without a call.
+pub fn validate_change(mut input: ChangeRequestInput, system: Option<&RegisteredSystem>) -> Result<ChangeRequestInput, Error> {
+    let mut title = None;
+    normalize(Common {
+        system_id: &mut input.system_id,
+        party_org_no: &mut input.party_org_no,
+        external_ref: &mut input.external_ref,
+        integration_title: &mut title,
+        redirect_url: &mut input.redirect_url,
+    });
+    trimmed(&mut input.correlation_id);
+    let mut v = Vec::new();
+    check_identity(&mut v, &input.system_id, &input.party_org_no, input.external_ref.as_deref(), system);
+    if let Some(id) = &input.correlation_id {
+        match identifiers::check_correlation_id(id, "correlationId") {
+            Err(e) => v.push(e),
+            Ok(id) => input.correlation_id = Some(id),
+        }
+    }
+    check_redirect(&mut v, input.redirect_url.as_deref(), system);
+    check_rights(&mut v, "requiredRights", &input.required_rights, system);
+    check_rights(&mut v, "unwantedRights", &input.unwanted_rights, None);
+    check_packages(&mut v, "requiredAccessPackages", &input.required_access_packages, system);
+    check_packages(&mut v, "unwantedAccessPackages", &input.unwanted_access_packages, None);
+    check_assignable(&mut v, "requiredAccessPackages", &input.required_access_packages);
+    for (i, right) in input.unwanted_rights.iter().enumerate() {
+        if input.required_rights.iter().any(|r| same_resource(r, right)) {
+            v.push(Violation::new(
+                "change-contradicts",
+                format!("unwantedRights[{i}]"),
+                "the same right is both required and unwanted: ask for one or the other",
+            ));
+        }
+    }
+    for (i, p) in input.unwanted_access_packages.iter().enumerate() {
+        if input.required_access_packages.iter().any(|r| r.urn == p.urn) {
+            v.push(Violation::new(
+                "change-contradicts",
+                format!("unwantedAccessPackages[{i}].urn"),
+                format!("{} is both required and unwanted: ask for one or the other", quote(&p.urn)),
+            ));
+        }
+    }
     finish(v, input)
 }
 
@@ -131,7 +187,7 @@ pub fn validate_agent(input: AgentRequestInput, system: Option<&RegisteredSystem
     if input.access_packages.is_empty() {
         v.push(Violation::new("AUTH-00058", "accessPackages", "an agent request needs at least one access package"));
     }
-    check_packages(&mut v, &input.access_packages, system);
+    check_packages(&mut v, "accessPackages", &input.access_packages, system);
     check_title(&mut v, input.integration_title.as_deref());
     finish(v, input)
 }
@@ -259,22 +315,23 @@ fn same_resource(a: &Right, b: &Right) -> bool {
     set(a) == set(b)
 }
 
-fn check_rights(v: &mut Vec<Violation>, rights: &[Right], system: Option<&RegisteredSystem>) {
+/// Rights of the list `list` (a body member name, for the violations' fields).
+fn check_rights(v: &mut Vec<Violation>, list: &str, rights: &[Right], system: Option<&RegisteredSystem>) {
     for (i, right) in rights.iter().enumerate() {
         if right.resource.is_empty() {
-            v.push(Violation::new("right-empty-resource", format!("rights[{i}].resource"), "a right needs at least one attribute pair"));
+            v.push(Violation::new("right-empty-resource", format!("{list}[{i}].resource"), "a right needs at least one attribute pair"));
             continue;
         }
         for (j, pair) in right.resource.iter().enumerate() {
-            check_string(v, || format!("rights[{i}].resource[{j}].id"), &pair.id);
-            check_string(v, || format!("rights[{i}].resource[{j}].value"), &pair.value);
+            check_string(v, || format!("{list}[{i}].resource[{j}].id"), &pair.id);
+            check_string(v, || format!("{list}[{i}].resource[{j}].value"), &pair.value);
         }
         if let Some(system) = system {
             if !system.rights.iter().any(|allowed| same_resource(allowed, right)) {
                 let shown: Vec<String> = right.resource.iter().map(|p| format!("{}={}", p.id, p.value)).collect();
                 v.push(Violation::new(
                     "AUTH-00001",
-                    format!("rights[{i}]"),
+                    format!("{list}[{i}]"),
                     format!(
                         "the right on {} is not one of system {}'s rights: ask only for rights registered on the system",
                         quote(&shown.join(", ")),
@@ -286,9 +343,10 @@ fn check_rights(v: &mut Vec<Violation>, rights: &[Right], system: Option<&Regist
     }
 }
 
-fn check_packages(v: &mut Vec<Violation>, packages: &[AccessPackage], system: Option<&RegisteredSystem>) {
+/// Access packages of the list `list` (a body member name, for the violations' fields).
+fn check_packages(v: &mut Vec<Violation>, list: &str, packages: &[AccessPackage], system: Option<&RegisteredSystem>) {
     for (i, p) in packages.iter().enumerate() {
-        let field = || format!("accessPackages[{i}].urn");
+        let field = || format!("{list}[{i}].urn");
         if p.urn.is_empty() || longer_than(&p.urn, MAX_LEN) || has_control(&p.urn) {
             check_string(v, field, &p.urn);
         } else if !p.urn.starts_with(PACKAGE_PREFIX) {

@@ -25,11 +25,8 @@ pub fn is_base64(text: &str) -> bool {
 }
 
 /// A UUID v4 from 16 random bytes.
-pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+pub fn uuid_v4(bytes: [u8; 16]) -> String {
+    crate::identifiers::format_uuid(bytes, 4)
 }
 
 #[cfg(test)]

@@ -155,6 +155,100 @@ pub struct RegisteredSystem {
     pub is_deleted: bool,
 }
 
+/// A change to a standard system user's rights and access packages (API.md §11), as a vendor
+/// asks for it. The system user is named by the vendor's key (system, customer, external ref):
+/// the operation looks it up, and refuses an agent system user as the server would.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChangeRequestInput {
+    pub system_id: String,
+    pub party_org_no: String,
+    pub external_ref: Option<String>,
+    /// The vendor's idempotency key (a uuid); `None`: derived from the system user and the change.
+    pub correlation_id: Option<String>,
+    pub required_rights: Vec<Right>,
+    pub unwanted_rights: Vec<Right>,
+    pub required_access_packages: Vec<AccessPackage>,
+    pub unwanted_access_packages: Vec<AccessPackage>,
+    pub redirect_url: Option<String>,
+}
+
+impl ChangeRequestInput {
+    /// Whether it asks for nothing (the server answers `NoChangeNeeded` without storing it).
+    pub fn is_empty(&self) -> bool {
+        self.required_rights.is_empty()
+            && self.unwanted_rights.is_empty()
+            && self.required_access_packages.is_empty()
+            && self.unwanted_access_packages.is_empty()
+    }
+}
+
+/// What `POST systemuser/changerequest/vendor` sends: the system user by id, the key, the change.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewChangeRequest {
+    pub system_user_id: String,
+    pub correlation_id: String,
+    pub required_rights: Vec<Right>,
+    pub unwanted_rights: Vec<Right>,
+    pub required_access_packages: Vec<AccessPackage>,
+    pub unwanted_access_packages: Vec<AccessPackage>,
+    pub redirect_url: Option<String>,
+}
+
+/// A change request's status. `NoChangeNeeded` is only ever a reply, never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeRequestStatus {
+    New,
+    Accepted,
+    Rejected,
+    NoChangeNeeded,
+    Unknown(String),
+}
+
+impl ChangeRequestStatus {
+    pub fn from_wire(text: &str) -> Self {
+        match text.to_ascii_lowercase().as_str() {
+            "new" => Self::New,
+            "accepted" => Self::Accepted,
+            "rejected" => Self::Rejected,
+            "nochangeneeded" => Self::NoChangeNeeded,
+            _ => Self::Unknown(text.to_string()),
+        }
+    }
+}
+
+/// A change request as Altinn returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRequest {
+    /// The correlation id the vendor chose.
+    pub id: String,
+    pub external_ref: String,
+    pub system_id: String,
+    pub system_user_id: String,
+    pub party_org_no: String,
+    pub required_rights: Vec<Right>,
+    pub unwanted_rights: Vec<Right>,
+    pub required_access_packages: Vec<AccessPackage>,
+    pub unwanted_access_packages: Vec<AccessPackage>,
+    pub status: ChangeRequestStatus,
+    pub redirect_url: Option<String>,
+    /// The customer's approval link; absent on list items.
+    pub confirm_url: Option<String>,
+    /// `None` for the placeholder `0001-01-01T00:00:00`.
+    pub created: Option<DateTime>,
+    /// The server's flag, or (set by the operation, which has the clock) still `New` 180 days
+    /// after `created`: the single GET never sets the flag itself.
+    pub timed_out: bool,
+}
+
+/// One page of a system's change requests. The server ignores the page token of this list and
+/// repeats page one forever past 50 items, so it is never followed: `may_be_incomplete` says
+/// there was more (look change requests up by id or by external ref instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRequestList {
+    pub items: Vec<ChangeRequest>,
+    pub may_be_incomplete: bool,
+}
+
 /// One page of a paginated list; `next_page` is the opaque token of `links.next`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {

@@ -5,8 +5,8 @@
 //! Read by hand from `Json`: one code path for every shape keeps the component small.
 
 use super::{
-    AccessPackage, AgentRequestInput, AttributePair, DateTime, LocalizedText, Page, RegisteredSystem, RequestKind, RequestStatus, Right,
-    StandardRequestInput, SystemUser, SystemUserRequest, UserType,
+    AccessPackage, AgentRequestInput, AttributePair, ChangeRequest, ChangeRequestStatus, DateTime, LocalizedText, NewChangeRequest, Page,
+    RegisteredSystem, RequestKind, RequestStatus, Right, StandardRequestInput, SystemUser, SystemUserRequest, UserType,
 };
 use crate::identifiers;
 use crate::json::{self, same_name, Value};
@@ -234,34 +234,10 @@ fn out_create(c: CreateOut<'_>) -> Vec<u8> {
         }
     }
     if let Some(rights) = c.rights {
-        out.push_str(",\"rights\":[");
-        for (i, r) in rights.iter().enumerate() {
-            out.push_str(if i > 0 { ",{" } else { "{" });
-            if let Some(action) = &r.action {
-                out.push_str("\"action\":");
-                json::write_string(action, &mut out);
-                out.push(',');
-            }
-            out.push_str("\"resource\":[");
-            for (j, p) in r.resource.iter().enumerate() {
-                out.push_str(if j > 0 { ",{\"id\":" } else { "{\"id\":" });
-                json::write_string(&p.id, &mut out);
-                out.push_str(",\"value\":");
-                json::write_string(&p.value, &mut out);
-                out.push('}');
-            }
-            out.push_str("]}");
-        }
-        out.push(']');
+        write_rights(",\"rights\":", rights, &mut out);
     }
     if let Some(packages) = c.access_packages {
-        out.push_str(",\"accessPackages\":[");
-        for (i, p) in packages.iter().enumerate() {
-            out.push_str(if i > 0 { ",{\"urn\":" } else { "{\"urn\":" });
-            json::write_string(&p.urn, &mut out);
-            out.push('}');
-        }
-        out.push(']');
+        write_packages(",\"accessPackages\":", packages, &mut out);
     }
     out.push('}');
     out.into_bytes()
@@ -326,6 +302,81 @@ pub fn request_from_value(value: &Value<'_>, kind: RequestKind) -> Result<System
         created: created(&o)?,
         timed_out: o.bool("timedOut")?,
     })
+}
+
+/// A change request (API.md §11): the four lists are always present on the wire; read absent
+/// ones as empty all the same.
+pub fn change_request_from_value(value: &Value<'_>) -> Result<ChangeRequest, String> {
+    let o = Obj::new(value, Path::Root("the change request"))?;
+    let id = o.required_text("id")?;
+    let id = identifiers::check_request_id(id, "id").map_err(|v| format!("the change request's id is unusable: {}", v.message))?;
+    let party_org_no = o.required("partyOrgNo")?;
+    Ok(ChangeRequest {
+        id,
+        external_ref: o.text("externalRef")?.filter(|r| !r.is_empty()).map_or_else(|| party_org_no.clone(), str::to_string),
+        system_id: o.required("systemId")?,
+        system_user_id: o.required("systemUserId")?,
+        party_org_no,
+        required_rights: o.each("requiredRights", right)?.unwrap_or_default(),
+        unwanted_rights: o.each("unwantedRights", right)?.unwrap_or_default(),
+        required_access_packages: o.each("requiredAccessPackages", package)?.unwrap_or_default(),
+        unwanted_access_packages: o.each("unwantedAccessPackages", package)?.unwrap_or_default(),
+        status: ChangeRequestStatus::from_wire(o.required_text("status")?),
+        redirect_url: o.text("redirectUrl")?.filter(|u| !u.is_empty()).map(str::to_string),
+        confirm_url: o.text("confirmUrl")?.filter(|u| !u.is_empty()).map(str::to_string),
+        created: created(&o)?,
+        timed_out: o.bool("timedOut")?,
+    })
+}
+
+fn write_rights(name: &str, rights: &[Right], out: &mut String) {
+    out.push_str(name);
+    out.push('[');
+    for (i, r) in rights.iter().enumerate() {
+        out.push_str(if i > 0 { ",{" } else { "{" });
+        if let Some(action) = &r.action {
+            out.push_str("\"action\":");
+            json::write_string(action, out);
+            out.push(',');
+        }
+        out.push_str("\"resource\":[");
+        for (j, p) in r.resource.iter().enumerate() {
+            out.push_str(if j > 0 { ",{\"id\":" } else { "{\"id\":" });
+            json::write_string(&p.id, out);
+            out.push_str(",\"value\":");
+            json::write_string(&p.value, out);
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+    out.push(']');
+}
+
+fn write_packages(name: &str, packages: &[AccessPackage], out: &mut String) {
+    out.push_str(name);
+    out.push('[');
+    for (i, p) in packages.iter().enumerate() {
+        out.push_str(if i > 0 { ",{\"urn\":" } else { "{\"urn\":" });
+        json::write_string(&p.urn, out);
+        out.push('}');
+    }
+    out.push(']');
+}
+
+/// The change request body: the four lists always (an absent list counts as `[]`, a `null` one
+/// is refused by the server), `redirectUrl` when given.
+pub fn encode_change_request(c: &NewChangeRequest) -> Vec<u8> {
+    let mut out = String::with_capacity(256);
+    write_rights("{\"requiredRights\":", &c.required_rights, &mut out);
+    write_rights(",\"unwantedRights\":", &c.unwanted_rights, &mut out);
+    write_packages(",\"requiredAccessPackages\":", &c.required_access_packages, &mut out);
+    write_packages(",\"unwantedAccessPackages\":", &c.unwanted_access_packages, &mut out);
+    if let Some(u) = &c.redirect_url {
+        out.push_str(",\"redirectUrl\":");
+        json::write_string(u, &mut out);
+    }
+    out.push('}');
+    out.into_bytes()
 }
 
 pub fn system_user_from_value(value: &Value<'_>) -> Result<SystemUser, String> {

@@ -66,6 +66,34 @@ pub fn build(config: &Config, call: &Call) -> Result<Outgoing, Error> {
             let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
             (Method::Get, format!("systemregister/vendor/{system}"), None)
         }
+        Call::CreateChangeRequest(change) => {
+            let (user, correlation) = both_ok(
+                identifiers::check_request_id(&change.system_user_id, "systemUserId"),
+                identifiers::check_correlation_id(&change.correlation_id, "correlationId"),
+            )?;
+            let body = wire::encode_change_request(change);
+            (Method::Post, format!("systemuser/changerequest/vendor?correlation-id={correlation}&system-user-id={user}"), Some(body))
+        }
+        Call::GetChangeRequest(id) => {
+            let id = segment(identifiers::check_request_id(id, "id"))?;
+            (Method::Get, format!("systemuser/changerequest/vendor/{id}"), None)
+        }
+        Call::GetChangeRequestByExternalRef { system_id, org_no, external_ref } => {
+            let (system, org, ext) = all_ok(
+                identifiers::check_system_id(system_id, "systemId"),
+                identifiers::check_org_no(org_no, "orgNo"),
+                identifiers::check_external_ref(external_ref, "externalRef"),
+            )?;
+            (Method::Get, format!("systemuser/changerequest/vendor/byexternalref/{system}/{org}/{ext}"), None)
+        }
+        Call::ListChangeRequests { system_id } => {
+            let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
+            (Method::Get, format!("systemuser/changerequest/vendor/bysystem/{system}"), None)
+        }
+        Call::WithdrawChangeRequest(id) => {
+            let id = segment(identifiers::check_request_id(id, "id"))?;
+            (Method::Delete, format!("systemuser/changerequest/vendor/{id}"), None)
+        }
     };
     let mut headers = accept_headers("application/json");
     if body.is_some() {
@@ -93,6 +121,13 @@ fn agent_prefix(kind: RequestKind) -> &'static str {
 
 fn segment(checked: Result<String, Violation>) -> Result<String, Error> {
     checked.map(|s| encode_component(&s)).map_err(|v| Error::Validation(vec![v]))
+}
+
+fn both_ok(a: Result<String, Violation>, b: Result<String, Violation>) -> Result<(String, String), Error> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((encode_component(&a), encode_component(&b))),
+        (a, b) => Err(Error::Validation([a.err(), b.err()].into_iter().flatten().collect())),
+    }
 }
 
 fn all_ok(

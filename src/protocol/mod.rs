@@ -6,11 +6,14 @@ mod parse;
 mod problem;
 
 pub use build::{authorize, build, MAX_TOKEN_LEN};
-pub use parse::parse;
+pub use parse::{change_differs, parse};
 pub use problem::wait_hint;
 
 use crate::http::{HttpRequest, HttpResponse};
-use crate::model::{AgentRequestInput, DateTime, Page, RegisteredSystem, RequestKind, StandardRequestInput, SystemUser, SystemUserRequest};
+use crate::model::{
+    AgentRequestInput, ChangeRequest, ChangeRequestList, DateTime, NewChangeRequest, Page, RegisteredSystem, RequestKind,
+    StandardRequestInput, SystemUser, SystemUserRequest,
+};
 
 pub const SCOPE_REQUEST_WRITE: &str = "altinn:authentication/systemuser.request.write";
 pub const SCOPE_REQUEST_READ: &str = "altinn:authentication/systemuser.request.read";
@@ -21,13 +24,45 @@ pub const SCOPE_SYSTEMREGISTER_WRITE: &str = "altinn:authentication/systemregist
 pub enum Call {
     CreateStandardRequest(StandardRequestInput),
     CreateAgentRequest(AgentRequestInput),
-    GetRequest { kind: RequestKind, id: String },
-    GetRequestByExternalRef { kind: RequestKind, system_id: String, org_no: String, external_ref: String },
-    ListRequests { kind: RequestKind, system_id: String, page: Option<String> },
+    GetRequest {
+        kind: RequestKind,
+        id: String,
+    },
+    GetRequestByExternalRef {
+        kind: RequestKind,
+        system_id: String,
+        org_no: String,
+        external_ref: String,
+    },
+    ListRequests {
+        kind: RequestKind,
+        system_id: String,
+        page: Option<String>,
+    },
     WithdrawRequest(String),
-    VerifySystemUser { system_id: String, org_no: String, external_ref: Option<String> },
-    ListSystemUsers { system_id: String, page: Option<String> },
+    VerifySystemUser {
+        system_id: String,
+        org_no: String,
+        external_ref: Option<String>,
+    },
+    ListSystemUsers {
+        system_id: String,
+        page: Option<String>,
+    },
     GetRegisteredSystem(String),
+    /// `POST systemuser/changerequest/vendor` (API.md §11).
+    CreateChangeRequest(NewChangeRequest),
+    GetChangeRequest(String),
+    GetChangeRequestByExternalRef {
+        system_id: String,
+        org_no: String,
+        external_ref: String,
+    },
+    /// Page one only: the server ignores the page token of this list.
+    ListChangeRequests {
+        system_id: String,
+    },
+    WithdrawChangeRequest(String),
 }
 
 /// The typed answer to an operation. Pages are one page, or every page with no `next_page`.
@@ -47,6 +82,17 @@ pub enum Outcome {
     RegisteredSystem(RegisteredSystem),
     /// A Maskinporten token (only from the operation machine's system-user-token task).
     Token(crate::maskinporten::AccessToken),
+    /// A change request made (201, `is_new`), found again (a 200 replay of the same change, or
+    /// after a lost answer: `reconciled`).
+    ChangeRequestCreated {
+        change_request: ChangeRequest,
+        is_new: bool,
+        reconciled: bool,
+    },
+    /// The change asks for nothing: the server answers `NoChangeNeeded` and stores nothing.
+    NoChangeNeeded,
+    ChangeRequest(ChangeRequest),
+    ChangeRequests(ChangeRequestList),
 }
 
 /// A request to send and the scopes its bearer token must carry.
@@ -59,10 +105,18 @@ pub struct Outgoing {
 /// The exact scopes API.md §3 names for each operation.
 pub fn scopes(call: &Call) -> Vec<String> {
     let scope = match call {
-        Call::CreateStandardRequest(_) | Call::CreateAgentRequest(_) | Call::WithdrawRequest(_) | Call::VerifySystemUser { .. } => {
-            SCOPE_REQUEST_WRITE
-        }
-        Call::GetRequest { .. } | Call::GetRequestByExternalRef { .. } | Call::ListRequests { .. } => SCOPE_REQUEST_READ,
+        Call::CreateStandardRequest(_)
+        | Call::CreateAgentRequest(_)
+        | Call::WithdrawRequest(_)
+        | Call::VerifySystemUser { .. }
+        | Call::CreateChangeRequest(_)
+        | Call::WithdrawChangeRequest(_) => SCOPE_REQUEST_WRITE,
+        Call::GetRequest { .. }
+        | Call::GetRequestByExternalRef { .. }
+        | Call::ListRequests { .. }
+        | Call::GetChangeRequest(_)
+        | Call::GetChangeRequestByExternalRef { .. }
+        | Call::ListChangeRequests { .. } => SCOPE_REQUEST_READ,
         Call::ListSystemUsers { .. } | Call::GetRegisteredSystem(_) => SCOPE_SYSTEMREGISTER_WRITE,
     };
     vec![scope.to_string()]
@@ -92,5 +146,12 @@ pub fn retry_after(response: &HttpResponse, now: Option<DateTime>) -> Option<u32
 
 /// Reads are safe to retry; creates and withdrawals are not.
 pub fn is_read(call: &Call) -> bool {
-    !matches!(call, Call::CreateStandardRequest(_) | Call::CreateAgentRequest(_) | Call::WithdrawRequest(_))
+    !matches!(
+        call,
+        Call::CreateStandardRequest(_)
+            | Call::CreateAgentRequest(_)
+            | Call::WithdrawRequest(_)
+            | Call::CreateChangeRequest(_)
+            | Call::WithdrawChangeRequest(_)
+    )
 }

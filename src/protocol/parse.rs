@@ -5,9 +5,13 @@
 use super::problem::problem_error;
 use super::{Call, Outcome};
 use crate::error::Error;
+use crate::error::Problem;
 use crate::http::{HttpResponse, MAX_RESPONSE_BYTES};
 use crate::identifiers::normalize_org_no;
-use crate::model::{Config, RequestKind, SystemUser, SystemUserRequest};
+use crate::model::{
+    AccessPackage, ChangeRequest, ChangeRequestList, ChangeRequestStatus, Config, NewChangeRequest, RequestKind, Right, SystemUser,
+    SystemUserRequest,
+};
 use crate::text::quote;
 use crate::url;
 use crate::wire;
@@ -48,6 +52,16 @@ pub fn parse(config: &Config, call: &Call, response: &HttpResponse) -> Result<Ou
         (Call::GetRegisteredSystem(_), 200) => {
             Ok(Outcome::RegisteredSystem(wire::registered_system_from_value(&json(response)?).map_err(Error::InvalidResponse)?))
         }
+        (Call::CreateChangeRequest(asked), 200 | 201) => changed(config, asked, response),
+        (Call::GetChangeRequest(_) | Call::GetChangeRequestByExternalRef { .. }, 200) => {
+            Ok(Outcome::ChangeRequest(guard_change_confirm(config, change_request(response)?)?))
+        }
+        (Call::ListChangeRequests { .. }, 200) => {
+            let (page, next) = wire::page_from_value(&json(response)?, wire::change_request_from_value).map_err(Error::InvalidResponse)?;
+            // Never followed: the server ignores the token of this list (API.md §11).
+            Ok(Outcome::ChangeRequests(ChangeRequestList { items: page.items, may_be_incomplete: next.is_some() }))
+        }
+        (Call::WithdrawChangeRequest(_), 200..=299) => Ok(Outcome::Withdrawn),
         (_, 400..=599) => Err(problem_error(call, response)),
         _ => Err(Error::InvalidResponse(format!("Altinn answered with HTTP status {status}, which this operation never returns"))),
     }?;
@@ -62,6 +76,73 @@ fn json(response: &HttpResponse) -> Result<crate::json::Value<'_>, Error> {
         }
     }
     wire::parse_body(&response.body).map_err(|e| Error::InvalidResponse(format!("the {} response is {e}", response.status)))
+}
+
+fn change_request(response: &HttpResponse) -> Result<ChangeRequest, Error> {
+    wire::change_request_from_value(&json(response)?).map_err(Error::InvalidResponse)
+}
+
+/// The answer to a change request's POST: made (201), `NoChangeNeeded`, or the change request
+/// stored under this correlation id (200), whose body the server ignored: it must be the change
+/// asked for, or the correlation id was used for another one (a conflict, never a success).
+fn changed(config: &Config, asked: &NewChangeRequest, response: &HttpResponse) -> Result<Outcome, Error> {
+    let got = change_request(response)?;
+    if got.status == ChangeRequestStatus::NoChangeNeeded {
+        return Ok(Outcome::NoChangeNeeded);
+    }
+    let got = guard_change_confirm(config, got)?;
+    if !got.id.eq_ignore_ascii_case(&asked.correlation_id) {
+        return Err(mismatch("change request", &asked.correlation_id, &got.id));
+    }
+    if let Some(what) = change_differs(asked, &got) {
+        let message = format!(
+            "correlation id {} already names another change ({what} differ from what was asked): the server answered the stored one; use a new correlation id for this change",
+            quote(&asked.correlation_id)
+        );
+        return Err(match response.status {
+            200 => Error::Conflict(Problem { status: 200, code: Some("correlation-id-reused".into()), message, ..Problem::default() }),
+            _ => Error::InvalidResponse(message),
+        });
+    }
+    Ok(Outcome::ChangeRequestCreated { change_request: got, is_new: response.status == 201, reconciled: false })
+}
+
+/// What of a stored change request is not what was asked, if anything: the system user, or
+/// one of the four lists as a set (rights as sets of attribute pairs, `action` ignored).
+pub fn change_differs(asked: &NewChangeRequest, got: &ChangeRequest) -> Option<&'static str> {
+    fn rights(list: &[Right]) -> Vec<Vec<(String, String)>> {
+        let mut out: Vec<Vec<(String, String)>> = list
+            .iter()
+            .map(|r| {
+                let mut pairs: Vec<(String, String)> = r.resource.iter().map(|p| (p.id.clone(), p.value.clone())).collect();
+                pairs.sort();
+                pairs.dedup();
+                pairs
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+    fn packages(list: &[AccessPackage]) -> Vec<&str> {
+        let mut out: Vec<&str> = list.iter().map(|p| p.urn.as_str()).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+    if !got.system_user_id.eq_ignore_ascii_case(&asked.system_user_id) {
+        Some("the system user")
+    } else if rights(&got.required_rights) != rights(&asked.required_rights) {
+        Some("the required rights")
+    } else if rights(&got.unwanted_rights) != rights(&asked.unwanted_rights) {
+        Some("the unwanted rights")
+    } else if packages(&got.required_access_packages) != packages(&asked.required_access_packages) {
+        Some("the required access packages")
+    } else if packages(&got.unwanted_access_packages) != packages(&asked.unwanted_access_packages) {
+        Some("the unwanted access packages")
+    } else {
+        None
+    }
 }
 
 fn created(config: &Config, kind: RequestKind, response: &HttpResponse) -> Result<Outcome, Error> {
@@ -84,21 +165,30 @@ fn next_page(next: Option<String>) -> Result<Option<String>, Error> {
     }
 }
 
-/// The confirmUrl is shown to the customer: it must be the configured environment's confirm
-/// page for this very request, with nothing else in it (no other parameter, no fragment), or it
-/// could send the customer anywhere.
 fn guard_confirm_url(config: &Config, request: SystemUserRequest) -> Result<SystemUserRequest, Error> {
-    let Some(link) = &request.confirm_url else { return Ok(request) };
-    let expected_origin = config.environment.confirm_url();
-    let expected_path = match request.kind {
+    let path = match request.kind {
         RequestKind::Standard => "/accessmanagement/ui/systemuser/request",
         RequestKind::Agent => "/accessmanagement/ui/systemuser/agentrequest",
     };
+    check_confirm_url(config, request.confirm_url.as_deref(), &request.id, path)?;
+    Ok(request)
+}
+
+fn guard_change_confirm(config: &Config, change: ChangeRequest) -> Result<ChangeRequest, Error> {
+    check_confirm_url(config, change.confirm_url.as_deref(), &change.id, "/accessmanagement/ui/systemuser/changerequest")?;
+    Ok(change)
+}
+
+/// A confirmUrl is shown to the customer: it must be the configured environment's confirm page
+/// `expected_path` for this very request `id`, with nothing else in it (no other parameter, no
+/// fragment), or it could send the customer anywhere.
+fn check_confirm_url(config: &Config, link: Option<&str>, id: &str, expected_path: &str) -> Result<(), Error> {
+    let Some(link) = link else { return Ok(()) };
+    let expected_origin = config.environment.confirm_url();
     let refuse = |why: &str| {
         Err(Error::InvalidResponse(format!(
-            "refusing confirmUrl {}: {why}; a confirm link must be {expected_origin}{expected_path}?id={}",
-            quote(link),
-            request.id
+            "refusing confirmUrl {}: {why}; a confirm link must be {expected_origin}{expected_path}?id={id}",
+            quote(link)
         )))
     };
     let (Ok(parsed), Ok(origin)) = (url::parse(link), url::parse(&expected_origin)) else {
@@ -117,7 +207,7 @@ fn guard_confirm_url(config: &Config, request: SystemUserRequest) -> Result<Syst
     let mut ids = 0;
     for (key, value) in parsed.query_pairs() {
         match key {
-            "id" if url::percent_decode(value).eq_ignore_ascii_case(&request.id) => ids += 1,
+            "id" if url::percent_decode(value).eq_ignore_ascii_case(id) => ids += 1,
             "id" => return refuse("it is for another request"),
             "DONTCHOOSEREPORTEE" if value.eq_ignore_ascii_case("true") => {}
             _ => return refuse("it carries a parameter Altinn's link does not have"),
@@ -126,7 +216,7 @@ fn guard_confirm_url(config: &Config, request: SystemUserRequest) -> Result<Syst
     if ids != 1 {
         return refuse("it does not name this request exactly once");
     }
-    Ok(request)
+    Ok(())
 }
 
 /// What a call asks about, for comparing with what came back.
@@ -153,15 +243,20 @@ fn same_system(asked: &str, got: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn same_request(a: &Asked<'_>, r: &SystemUserRequest) -> Result<(), Error> {
-    same_system(a.system_id, &r.system_id)?;
-    if normalize_org_no(&r.party_org_no) != a.org_no {
-        return Err(mismatch("customer (partyOrgNo)", a.org_no, &r.party_org_no));
+/// The same system, customer and external ref as asked (a request's or a change request's key).
+fn same_key(a: &Asked<'_>, system_id: &str, party_org_no: &str, external_ref: &str) -> Result<(), Error> {
+    same_system(a.system_id, system_id)?;
+    if normalize_org_no(party_org_no) != a.org_no {
+        return Err(mismatch("customer (partyOrgNo)", a.org_no, party_org_no));
     }
-    if r.external_ref != a.external_ref {
-        return Err(mismatch("external ref", a.external_ref, &r.external_ref));
+    if external_ref != a.external_ref {
+        return Err(mismatch("external ref", a.external_ref, external_ref));
     }
     Ok(())
+}
+
+fn same_request(a: &Asked<'_>, r: &SystemUserRequest) -> Result<(), Error> {
+    same_key(a, &r.system_id, &r.party_org_no, &r.external_ref)
 }
 
 fn same_user(a: &Asked<'_>, u: &SystemUser) -> Result<(), Error> {
@@ -201,6 +296,15 @@ fn answers(call: &Call, outcome: &Outcome) -> Result<(), Error> {
             page.items.iter().try_for_each(|u| same_system(system_id.trim(), &u.system_id))
         }
         (Call::GetRegisteredSystem(id), Outcome::RegisteredSystem(s)) => same_system(id.trim(), &s.id),
+        (Call::GetChangeRequest(id), Outcome::ChangeRequest(c)) if !c.id.eq_ignore_ascii_case(id.trim()) => {
+            Err(mismatch("change request", id, &c.id))
+        }
+        (Call::GetChangeRequestByExternalRef { system_id, org_no, external_ref }, Outcome::ChangeRequest(c)) => {
+            same_key(&asked(system_id, org_no, Some(external_ref)), &c.system_id, &c.party_org_no, &c.external_ref)
+        }
+        (Call::ListChangeRequests { system_id }, Outcome::ChangeRequests(list)) => {
+            list.items.iter().try_for_each(|c| same_system(system_id.trim(), &c.system_id))
+        }
         _ => Ok(()),
     }
 }

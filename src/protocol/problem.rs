@@ -38,11 +38,26 @@ fn text(object: &Json, key: &str) -> Option<String> {
     }
 }
 
-/// Whatever can be read from the body; an empty or non-JSON body gives just the status.
+/// Whatever can be read from the body; an empty body gives just the status. Some routes answer
+/// a 400 with a bare string (API.md §11, §13), as JSON or as plain text: that is the detail.
 fn read_problem(response: &HttpResponse) -> Problem {
     let mut problem = Problem { status: response.status, ..Problem::default() };
-    let Ok(body) = crate::json::parse(&response.body) else { return problem };
-    let Json::Object(members) = &body else { return problem };
+    let Ok(body) = crate::json::parse(&response.body) else {
+        let plain = response.header("content-type").is_some_and(|t| t.to_ascii_lowercase().starts_with("text/plain"));
+        let text = String::from_utf8_lossy(&response.body);
+        if plain && !text.trim().is_empty() {
+            problem.detail = Some(clip(text.trim(), 300));
+        }
+        return problem;
+    };
+    let members = match &body {
+        Json::Object(members) => members,
+        Json::String(s) if !s.trim().is_empty() => {
+            problem.detail = Some(clip(s.trim(), 300));
+            return problem;
+        }
+        _ => return problem,
+    };
     problem.code = text(&body, "code");
     problem.title = text(&body, "title");
     problem.detail = text(&body, "detail");
@@ -96,6 +111,12 @@ fn message(call: &Call, p: &Problem) -> String {
         }
         (_, Some("AUTH-00011")) => "Altinn knows no such system for this vendor (AUTH-00011): check the system id, and that the token's organisation owns the system".into(),
         (_, Some("AUTH-00010")) => "no such request (AUTH-00010): it may have been withdrawn; check the id".into(),
+        (_, Some("AUTH-00015")) => "no such system user (AUTH-00015): it was never approved, was deleted by the customer, or is an agent system user (change requests are for standard system users only)".into(),
+        (_, Some("AUTH-00061")) => "this correlation id names a change request that is no longer New (AUTH-00061): use a new correlation id for a new change".into(),
+        (_, Some("AUTH-00007")) if matches!(call, Call::CreateChangeRequest(_)) => {
+            "this correlation id names another vendor's pending change request (AUTH-00007): use a new correlation id".into()
+        }
+        (_, Some("AUTH-00012")) => "Altinn could not store the request (AUTH-00012): try again later".into(),
         (_, Some("AUTH-00013")) => "the request is no longer New (AUTH-00013): it was already approved, rejected or timed out".into(),
         (_, Some("AUTH-00000")) => "Altinn does not know the customer organisation (AUTH-00000): check the organisation number".into(),
         (_, Some("AUTH-00021")) => "the redirect URL is not registered on the system (AUTH-00021): use one of the system's allowedRedirectUrls".into(),

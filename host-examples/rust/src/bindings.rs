@@ -15,6 +15,7 @@ pub mod wit {
     pub use super::exports::altinn::systemuser::lifecycle::Event;
     pub use super::exports::altinn::systemuser::operations::{AllRequestsQuery, Input, Step, SystemUserTokenQuery, Task};
     pub use super::exports::altinn::systemuser::protocol::{
-        Call, CreatedRequest, ExternalRefKey, ListRequestsQuery, ListSystemUsersQuery, Outcome, Outgoing, RequestId, VerifyQuery,
+        Call, ChangeRequestKey, CreatedChangeRequest, CreatedRequest, ExternalRefKey, ListRequestsQuery, ListSystemUsersQuery, Outcome,
+        Outgoing, RequestId, VerifyQuery,
     };
 }

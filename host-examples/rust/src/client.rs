@@ -190,6 +190,61 @@ impl Client {
     }
 }
 
+/// What asking for a change gives: a change request (new, or the same change found again), or
+/// nothing to ask (the change asks for nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    Created(wit::CreatedChangeRequest),
+    NoChangeNeeded,
+}
+
+impl Client {
+    /// Asks the customer for a change of its system user's rights and access packages (API.md
+    /// §11), exactly once: the system user is looked up by (system, customer, external ref), the
+    /// change checked against the registered system, the correlation id derived from the change
+    /// unless given (a rerun finds the same change request).
+    pub fn create_change_request(&self, input: wit::ChangeRequestInput) -> Result<ChangeOutcome, ClientError> {
+        match self.run(&Task::CreateChangeRequest(input))? {
+            Outcome::ChangeRequestCreated(created) => Ok(ChangeOutcome::Created(created)),
+            Outcome::NoChangeNeeded => Ok(ChangeOutcome::NoChangeNeeded),
+            other => Err(unexpected("change request", other)),
+        }
+    }
+
+    pub fn get_change_request(&self, id: &str) -> Result<wit::ChangeRequest, ClientError> {
+        self.change_request(Task::GetChangeRequest(id.to_string()))
+    }
+
+    /// A change request of the system user with this key: Altinn answers one of several (any
+    /// status, package lists empty): a hint; get it by its id for the whole of it.
+    pub fn get_change_request_by_external_ref(&self, key: wit::ChangeRequestKey) -> Result<wit::ChangeRequest, ClientError> {
+        self.change_request(Task::GetChangeRequestByExternalRef(key))
+    }
+
+    fn change_request(&self, task: Task) -> Result<wit::ChangeRequest, ClientError> {
+        match self.run(&task)? {
+            Outcome::ChangeRequest(c) => Ok(c),
+            other => Err(unexpected("get change request", other)),
+        }
+    }
+
+    /// Page one of a system's change requests (the server repeats it past 50 items, so no more
+    /// is read): `may_be_incomplete` says there was more.
+    pub fn list_change_requests(&self, system_id: &str) -> Result<wit::ChangeRequestList, ClientError> {
+        match self.run(&Task::ListChangeRequests(system_id.to_string()))? {
+            Outcome::ChangeRequests(list) => Ok(list),
+            other => Err(unexpected("list change requests", other)),
+        }
+    }
+
+    pub fn withdraw_change_request(&self, id: &str) -> Result<(), ClientError> {
+        match self.run(&Task::WithdrawChangeRequest(id.to_string()))? {
+            Outcome::Withdrawn => Ok(()),
+            other => Err(unexpected("withdraw change request", other)),
+        }
+    }
+}
+
 /// A Maskinporten token to act as a customer's system user. `Debug` never shows the token.
 #[derive(Debug, Clone)]
 pub struct SystemUserToken {
@@ -233,6 +288,10 @@ fn unexpected(what: &str, outcome: Outcome) -> ClientError {
         Outcome::SystemUsers(_) => "system-users",
         Outcome::RegisteredSystem(_) => "registered-system",
         Outcome::Token(_) => "token",
+        Outcome::ChangeRequestCreated(_) => "change-request-created",
+        Outcome::NoChangeNeeded => "no-change-needed",
+        Outcome::ChangeRequest(_) => "change-request",
+        Outcome::ChangeRequests(_) => "change-requests",
     };
     ClientError::Altinn(wit::Error::InvalidResponse(format!("the component answered a {what} with a {kind} outcome")))
 }

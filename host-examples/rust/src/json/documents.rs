@@ -9,9 +9,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::bindings::wit::{
-    AccessPackage, AgentRequestInput, AllRequestsQuery, AttributePair, Config, CustomEnvironment, Environment, ExternalRefKey, Header,
-    HttpResponse, Input, KeyIdentity, ListRequestsQuery, ListSystemUsersQuery, MaskinportenClient, RequestId, RequestKind, Right,
-    StandardRequestInput, SystemUserTokenQuery, Task, TransportErrorKind, TransportFailure, VerifyQuery,
+    AccessPackage, AgentRequestInput, AllRequestsQuery, AttributePair, ChangeRequestInput, ChangeRequestKey, Config, CustomEnvironment,
+    Environment, ExternalRefKey, Header, HttpResponse, Input, KeyIdentity, ListRequestsQuery, ListSystemUsersQuery, MaskinportenClient,
+    RequestId, RequestKind, Right, StandardRequestInput, SystemUserTokenQuery, Task, TransportErrorKind, TransportFailure, VerifyQuery,
 };
 use crate::client::config;
 
@@ -214,6 +214,47 @@ enum TaskDoc {
     ListAllSystemUsers { system_id: String },
     GetRegisteredSystem { system_id: String },
     SystemUserToken { customer_org_no: String, external_ref: Option<String>, scopes: Vec<String> },
+    CreateChangeRequest { change: ChangeDoc },
+    GetChangeRequest { id: String },
+    GetChangeRequestByExternalRef { system_id: String, org_no: String, external_ref: String },
+    ListChangeRequests { system_id: String },
+    WithdrawChangeRequest { id: String },
+}
+
+/// A change request as the vendor asks for it (`change-request-input`): the system user by the
+/// vendor's key, the four lists (absent = empty), the optional correlation id and redirect URL.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeDoc {
+    pub system_id: String,
+    pub party_org_no: String,
+    pub external_ref: Option<String>,
+    pub correlation_id: Option<String>,
+    #[serde(default)]
+    pub required_rights: Vec<RightDoc>,
+    #[serde(default)]
+    pub unwanted_rights: Vec<RightDoc>,
+    #[serde(default)]
+    pub required_access_packages: Vec<PackageDoc>,
+    #[serde(default)]
+    pub unwanted_access_packages: Vec<PackageDoc>,
+    pub redirect_url: Option<String>,
+}
+
+impl ChangeDoc {
+    pub fn into_input(self) -> ChangeRequestInput {
+        ChangeRequestInput {
+            system_id: self.system_id,
+            party_org_no: self.party_org_no,
+            external_ref: self.external_ref,
+            correlation_id: self.correlation_id,
+            required_rights: CreateBody::rights(Some(self.required_rights)).unwrap_or_default(),
+            unwanted_rights: CreateBody::rights(Some(self.unwanted_rights)).unwrap_or_default(),
+            required_access_packages: CreateBody::packages(Some(self.required_access_packages)).unwrap_or_default(),
+            unwanted_access_packages: CreateBody::packages(Some(self.unwanted_access_packages)).unwrap_or_default(),
+            redirect_url: self.redirect_url,
+        }
+    }
 }
 
 /// A task: `{"task": NAME, …}` with the members ABI.md lists for it.
@@ -237,6 +278,13 @@ pub fn task_from_json(value: Value) -> Result<Task, String> {
         TaskDoc::SystemUserToken { customer_org_no, external_ref, scopes } => {
             Task::SystemUserToken(SystemUserTokenQuery { customer_org_no, external_ref, scopes })
         }
+        TaskDoc::CreateChangeRequest { change } => Task::CreateChangeRequest(change.into_input()),
+        TaskDoc::GetChangeRequest { id } => Task::GetChangeRequest(id),
+        TaskDoc::GetChangeRequestByExternalRef { system_id, org_no, external_ref } => {
+            Task::GetChangeRequestByExternalRef(ChangeRequestKey { system_id, org_no, external_ref })
+        }
+        TaskDoc::ListChangeRequests { system_id } => Task::ListChangeRequests(system_id),
+        TaskDoc::WithdrawChangeRequest { id } => Task::WithdrawChangeRequest(id),
     })
 }
 

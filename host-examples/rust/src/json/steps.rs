@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::errors::error_json;
 use super::time::datetime;
-use super::values::{request_json, system_json, user_json};
+use super::values::{change_request_json, request_json, system_json, user_json};
 use crate::bindings::wit::{Error, HttpRequest, Method, Outcome, Step};
 
 /// `GET`, `POST`, `DELETE`.
@@ -76,6 +76,16 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
         Outcome::RegisteredSystem(system) => json!({"outcome": "registered-system", "system": system_json(system)}),
         Outcome::Token(t) => json!({
             "outcome": "token", "token": {"accessToken": t.token, "scope": t.scope, "expiresAt": datetime(&t.expires_at)},
+        }),
+        Outcome::ChangeRequestCreated(c) => json!({
+            "outcome": "change-request-created", "changeRequest": change_request_json(&c.change_request), "isNew": c.is_new,
+            "reconciled": c.reconciled,
+        }),
+        Outcome::NoChangeNeeded => json!({"outcome": "no-change-needed"}),
+        Outcome::ChangeRequest(c) => json!({"outcome": "change-request", "changeRequest": change_request_json(c)}),
+        Outcome::ChangeRequests(list) => json!({
+            "outcome": "change-requests", "items": list.items.iter().map(change_request_json).collect::<Vec<_>>(),
+            "mayBeIncomplete": list.may_be_incomplete,
         }),
     }
 }

@@ -5,8 +5,8 @@ use serde_json::{json, Value};
 
 use super::time::datetime;
 use crate::bindings::wit::{
-    AccessPackage, CreatedRequest, Datetime, LocalizedText, RegisteredSystem, RequestKind, RequestStatus, Right, SystemUser,
-    SystemUserRequest, UserType,
+    AccessPackage, ChangeRequest, ChangeRequestStatus, CreatedRequest, Datetime, LocalizedText, RegisteredSystem, RequestKind,
+    RequestStatus, Right, SystemUser, SystemUserRequest, UserType,
 };
 
 /// Altinn's spelling of a status (`Timedout` is the legacy timeout form); unknown ones verbatim.
@@ -125,6 +125,44 @@ pub fn user_json(u: &SystemUser) -> Value {
         "supplierOrgNo": u.supplier_org_no,
         "externalRef": u.external_ref,
         "userType": user_type_name(&u.user_type),
+    })
+}
+
+/// A change request's status as Altinn spells it (`Unknown` for one this version does not
+/// know, its text in `statusText`).
+pub fn change_status_name(status: &ChangeRequestStatus) -> &str {
+    match status {
+        ChangeRequestStatus::New => "New",
+        ChangeRequestStatus::Accepted => "Accepted",
+        ChangeRequestStatus::Rejected => "Rejected",
+        ChangeRequestStatus::NoChangeNeeded => "NoChangeNeeded",
+        ChangeRequestStatus::Unknown(text) => text,
+    }
+}
+
+/// A change request: Altinn's members plus `statusText` (the status is `Unknown` for one this
+/// version does not know) and `timedOut` by the clock.
+pub fn change_request_json(c: &ChangeRequest) -> Value {
+    let status = match &c.status {
+        ChangeRequestStatus::Unknown(_) => "Unknown",
+        known => change_status_name(known),
+    };
+    json!({
+        "id": c.id,
+        "status": status,
+        "statusText": change_status_name(&c.status),
+        "systemId": c.system_id,
+        "systemUserId": c.system_user_id,
+        "partyOrgNo": c.party_org_no,
+        "externalRef": c.external_ref,
+        "requiredRights": c.required_rights.iter().map(right_json).collect::<Vec<_>>(),
+        "unwantedRights": c.unwanted_rights.iter().map(right_json).collect::<Vec<_>>(),
+        "requiredAccessPackages": packages_json(&c.required_access_packages),
+        "unwantedAccessPackages": packages_json(&c.unwanted_access_packages),
+        "redirectUrl": c.redirect_url,
+        "confirmUrl": c.confirm_url,
+        "created": opt_datetime(&c.created),
+        "timedOut": c.timed_out,
     })
 }
 
