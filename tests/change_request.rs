@@ -4,6 +4,8 @@
 //! server's replay compared with what was asked, a lost answer reconciled by id, a change that
 //! asks for nothing answered without a call, the list never followed, timeouts by the clock.
 
+#![allow(clippy::result_large_err)] // the typed error is matched by value here
+
 use altinn_systemuser::error::{Error, TransportErrorKind, TransportFailure};
 use altinn_systemuser::http::{Header, HttpRequest, HttpResponse, Method};
 use altinn_systemuser::model::{AccessPackage, ChangeRequestInput, ChangeRequestStatus, Config, DateTime, Environment};

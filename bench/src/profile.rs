@@ -834,7 +834,7 @@ pub fn report(dir: &Path, ops: &[&str]) -> String {
     s.push_str(
         "\nThe runtime's column is paid on every call whatever the guest does; with fuel on, the checks come on top of \
          every function entry and loop (epoch interruption costs about as much, see the first table). The guest column is \
-         ours: the core built for size (`opt-level = \"z\"`, the 320 KiB limit) and compiled by cranelift.\n\n",
+         ours: the core built for size (`opt-level = \"z\"`, the 448 KiB limit) and compiled by cranelift.\n\n",
     );
     if sides.iter().any(|(op, side)| get(op, side).is_some_and(|sp| sp.named)) {
         s.push_str("### The guest code by area (callgrind, per operation)\n\n");

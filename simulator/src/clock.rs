@@ -68,6 +68,15 @@ pub fn format_timestamp(micros: i64) -> String {
     out
 }
 
+/// A `timestamptz` column as the server writes it: read as UTC, so it ends in `Z` (API.md §14),
+/// e.g. `2026-03-01T10:15:00.123456Z`.
+pub fn format_utc(micros: i64) -> String {
+    format!("{}Z", format_timestamp(micros))
+}
+
+/// `DateTime`'s default, as a model the server never filled shows it (no `Z`).
+pub const ZERO_TIMESTAMP: &str = "0001-01-01T00:00:00";
+
 /// An HTTP date (IMF-fixdate, RFC 9110 §5.6.7) of seconds since the epoch, e.g.
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn http_date(secs: i64) -> String {
@@ -112,6 +121,7 @@ mod tests {
         assert_eq!(format_timestamp(secs * 1_000_000 + 120_000), "2026-03-01T10:15:00.12");
         assert_eq!(format_timestamp(secs * 1_000_000), "2026-03-01T10:15:00");
         assert_eq!(format_timestamp(0), "1970-01-01T00:00:00");
+        assert_eq!(format_utc(secs * 1_000_000 + 120_000), "2026-03-01T10:15:00.12Z");
     }
 
     #[test]

@@ -254,6 +254,17 @@ impl Fixture {
         self.systems.iter().find(|s| s.id == id && !s.is_deleted)
     }
 
+    /// A system whether deleted or not: what a system user's row joins to for its vendor
+    /// (`supplierOrgno`, the owner checks on system users).
+    pub fn system_including_deleted(&self, id: &str) -> Option<&RegisteredSystem> {
+        self.systems.iter().find(|s| s.id == id)
+    }
+
+    /// The vendor (bare organisation number) of a system user's system, deleted or not.
+    pub fn supplier_of(&self, system_id: &str) -> Option<&str> {
+        self.system_including_deleted(system_id).map(RegisteredSystem::vendor_org_no)
+    }
+
     pub fn organization(&self, org_no: &str) -> Option<&Organization> {
         self.organizations.iter().find(|o| o.org_no() == org_no)
     }

@@ -52,8 +52,10 @@ impl Request {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
+    /// The first value of a query parameter; names match case-insensitively, as ASP.NET's
+    /// query value provider does.
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body read as `application/x-www-form-urlencoded`.
@@ -93,6 +95,11 @@ impl Response {
 
     pub fn problem<T: Serialize>(status: u16, body: &T) -> Self {
         Self::with_body(status, "application/problem+json; charset=utf-8", body)
+    }
+
+    /// A bare string, as a controller's `BadRequest("…")` writes it (the string formatter).
+    pub fn text(status: u16, text: &str) -> Self {
+        Self { status, headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())], body: text.as_bytes().to_vec() }
     }
 
     pub fn html(status: u16, page: String) -> Self {

@@ -20,22 +20,53 @@ pub struct CreateBody {
     pub redirect_url: Option<String>,
 }
 
-/// Validation errors in ASP.NET's `errors` map order.
-pub type Errors = Vec<(String, Vec<String>)>;
+/// A change-request body (API.md §11) after binding and trimming: an absent list is `[]`.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeBody {
+    pub required_rights: Vec<Right>,
+    pub unwanted_rights: Vec<Right>,
+    pub required_access_packages: Vec<PackageRef>,
+    pub unwanted_access_packages: Vec<PackageRef>,
+    pub redirect_url: Option<String>,
+}
 
-const STANDARD_TYPE: &str = "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateRequestSystemUser";
-const AGENT_TYPE: &str = "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateAgentRequestSystemUser";
-
-fn param_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Standard => "createRequest",
-        Kind::Agent => "createAgentRequest",
+impl ChangeBody {
+    /// All four lists empty: the §11 step 6 `NoChangeNeeded` reply.
+    pub fn is_empty(&self) -> bool {
+        self.required_rights.is_empty()
+            && self.unwanted_rights.is_empty()
+            && self.required_access_packages.is_empty()
+            && self.unwanted_access_packages.is_empty()
     }
 }
 
-fn body_required(kind: Kind) -> (String, Vec<String>) {
-    let p = param_name(kind);
-    (p.to_string(), vec![format!("The {p} field is required.")])
+/// Validation errors in ASP.NET's `errors` map order.
+pub type Errors = Vec<(String, Vec<String>)>;
+
+/// The C# model a body binds to: its action parameter's name (in `errors`) and its type name
+/// (in System.Text.Json's messages).
+#[derive(Debug, Clone, Copy)]
+struct Model {
+    param: &'static str,
+    type_name: &'static str,
+}
+
+const STANDARD: Model =
+    Model { param: "createRequest", type_name: "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateRequestSystemUser" };
+const AGENT: Model =
+    Model { param: "createAgentRequest", type_name: "Altinn.Platform.Authentication.Core.Models.SystemUsers.CreateAgentRequestSystemUser" };
+const CHANGE: Model =
+    Model { param: "createRequest", type_name: "Altinn.Platform.Authentication.Core.Models.SystemUsers.ChangeRequestSystemUser" };
+
+fn model(kind: Kind) -> Model {
+    match kind {
+        Kind::Standard => STANDARD,
+        Kind::Agent => AGENT,
+    }
+}
+
+fn body_required(m: Model) -> (String, Vec<String>) {
+    (m.param.to_string(), vec![format!("The {} field is required.", m.param)])
 }
 
 /// Position text as System.Text.Json writes it (0-based line and byte).
@@ -43,10 +74,10 @@ fn position(line: usize, column: usize) -> String {
     format!("LineNumber: {} | BytePositionInLine: {}.", line.saturating_sub(1), column.saturating_sub(1))
 }
 
-fn conversion_error(kind: Kind, path: &str, target: &str) -> Errors {
+fn conversion_error(m: Model, path: &str, target: &str) -> Errors {
     vec![
         (path.to_string(), vec![format!("The JSON value could not be converted to {target}. Path: {path} | {}", position(1, 1))]),
-        body_required(kind),
+        body_required(m),
     ]
 }
 
@@ -90,11 +121,11 @@ fn last_wins(body: &[u8]) -> Option<Map<String, Value>> {
     Some(out)
 }
 
-fn string_member(kind: Kind, obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Errors> {
+fn string_member(m: Model, obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Errors> {
     match member(obj, name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(conversion_error(kind, &format!("$.{name}"), "System.String")),
+        Some(_) => Err(conversion_error(m, &format!("$.{name}"), "System.String")),
     }
 }
 
@@ -102,24 +133,25 @@ fn list_type(inner: &str) -> String {
     format!("System.Collections.Generic.List`1[{inner}]")
 }
 
-fn parse_rights(kind: Kind, v: &Value) -> Result<Option<Vec<Right>>, Errors> {
+/// A `Right[]` member (`name` as written in paths, e.g. `rights`, `requiredRights`).
+fn parse_rights(m: Model, name: &str, v: &Value) -> Result<Option<Vec<Right>>, Errors> {
     let right_type = "Altinn.Platform.Authentication.Core.Models.Right";
     let items = match v {
         Value::Null => return Ok(None),
         Value::Array(items) => items,
-        _ => return Err(conversion_error(kind, "$.rights", &list_type(right_type))),
+        _ => return Err(conversion_error(m, &format!("$.{name}"), &list_type(right_type))),
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let path = format!("$.rights[{i}]");
+        let path = format!("$.{name}[{i}]");
         let obj = match item {
             Value::Object(o) => o,
-            _ => return Err(conversion_error(kind, &path, right_type)),
+            _ => return Err(conversion_error(m, &path, right_type)),
         };
         let action = match member(obj, "action") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(conversion_error(kind, &format!("{path}.action"), "System.String")),
+            Some(_) => return Err(conversion_error(m, &format!("{path}.action"), "System.String")),
         };
         let resource = match member(obj, "resource") {
             None | Some(Value::Null) => Vec::new(),
@@ -129,13 +161,13 @@ fn parse_rights(kind: Kind, v: &Value) -> Result<Option<Vec<Right>>, Errors> {
                     let ppath = format!("{path}.resource[{j}]");
                     let po = match p {
                         Value::Object(o) => o,
-                        _ => return Err(conversion_error(kind, &ppath, "Altinn.Platform.Authentication.Core.Models.AttributePair")),
+                        _ => return Err(conversion_error(m, &ppath, "Altinn.Platform.Authentication.Core.Models.AttributePair")),
                     };
                     let get = |n: &str| -> Result<Option<String>, Errors> {
                         match member(po, n) {
                             None | Some(Value::Null) => Ok(None),
                             Some(Value::String(s)) => Ok(Some(s.clone())),
-                            Some(_) => Err(conversion_error(kind, &format!("{ppath}.{n}"), "System.String")),
+                            Some(_) => Err(conversion_error(m, &format!("{ppath}.{n}"), "System.String")),
                         }
                     };
                     ps.push(AttributePair { id: get("id")?, value: get("value")? });
@@ -144,7 +176,7 @@ fn parse_rights(kind: Kind, v: &Value) -> Result<Option<Vec<Right>>, Errors> {
             }
             Some(_) => {
                 return Err(conversion_error(
-                    kind,
+                    m,
                     &format!("{path}.resource"),
                     &list_type("Altinn.Platform.Authentication.Core.Models.AttributePair"),
                 ))
@@ -155,24 +187,25 @@ fn parse_rights(kind: Kind, v: &Value) -> Result<Option<Vec<Right>>, Errors> {
     Ok(Some(out))
 }
 
-fn parse_packages(kind: Kind, v: &Value) -> Result<Option<Vec<PackageRef>>, Errors> {
+/// An `AccessPackage[]` member (`name` as written in paths, e.g. `accessPackages`).
+fn parse_packages(m: Model, name: &str, v: &Value) -> Result<Option<Vec<PackageRef>>, Errors> {
     let pkg_type = "Altinn.Platform.Authentication.Core.Models.AccessPackages.AccessPackage";
     let items = match v {
         Value::Null => return Ok(None),
         Value::Array(items) => items,
-        _ => return Err(conversion_error(kind, "$.accessPackages", &list_type(pkg_type))),
+        _ => return Err(conversion_error(m, &format!("$.{name}"), &list_type(pkg_type))),
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let path = format!("$.accessPackages[{i}]");
+        let path = format!("$.{name}[{i}]");
         let obj = match item {
             Value::Object(o) => o,
-            _ => return Err(conversion_error(kind, &path, pkg_type)),
+            _ => return Err(conversion_error(m, &path, pkg_type)),
         };
         let urn = match member(obj, "urn") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(conversion_error(kind, &format!("{path}.urn"), "System.String")),
+            Some(_) => return Err(conversion_error(m, &format!("{path}.urn"), "System.String")),
         };
         out.push(PackageRef { urn });
     }
@@ -187,10 +220,11 @@ fn trim(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string())
 }
 
-/// Binds a create body. `Err` carries the validation problem's `errors` map.
-pub fn parse_create_body(kind: Kind, body: &[u8]) -> Result<CreateBody, Errors> {
+/// Reads a body up to its members: empty, malformed and non-object bodies are the framework's
+/// 400s. The members come back in document order, last one winning.
+fn read_object(m: Model, body: &[u8]) -> Result<Map<String, Value>, Errors> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(vec![(String::new(), vec!["A non-empty request body is required.".into()]), body_required(kind)]);
+        return Err(vec![(String::new(), vec!["A non-empty request body is required.".into()]), body_required(m)]);
     }
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
@@ -204,21 +238,22 @@ pub fn parse_create_body(kind: Kind, body: &[u8]) -> Result<CreateBody, Errors> 
                         position(e.line(), e.column())
                     )],
                 ),
-                body_required(kind),
+                body_required(m),
             ])
         }
-    };
-    let type_name = match kind {
-        Kind::Standard => STANDARD_TYPE,
-        Kind::Agent => AGENT_TYPE,
     };
     let ordered = match &value {
         Value::Object(_) => last_wins(body),
         _ => None,
     };
-    let Some(ordered) = ordered else {
-        return Err(conversion_error(kind, "$", type_name));
-    };
+    ordered.ok_or_else(|| conversion_error(m, "$", m.type_name))
+}
+
+/// Binds a create body. `Err` carries the validation problem's `errors` map.
+pub fn parse_create_body(kind: Kind, body: &[u8]) -> Result<CreateBody, Errors> {
+    let m = model(kind);
+    let type_name = m.type_name;
+    let ordered = read_object(m, body)?;
     let obj = &ordered;
 
     // C# `required` members (standard body only): absent, not merely null, fails
@@ -232,23 +267,23 @@ pub fn parse_create_body(kind: Kind, body: &[u8]) -> Result<CreateBody, Errors> 
                     "$".into(),
                     vec![format!("JSON deserialization for type '{type_name}' was missing required properties including: {list}.")],
                 ),
-                body_required(kind),
+                body_required(m),
             ]);
         }
     }
 
-    let system_id = string_member(kind, obj, "systemId")?;
-    let party_org_no = string_member(kind, obj, "partyOrgNo")?;
-    let external_ref = string_member(kind, obj, "externalRef")?;
-    let integration_title = string_member(kind, obj, "integrationTitle")?;
-    let redirect_url = string_member(kind, obj, "redirectUrl")?;
+    let system_id = string_member(m, obj, "systemId")?;
+    let party_org_no = string_member(m, obj, "partyOrgNo")?;
+    let external_ref = string_member(m, obj, "externalRef")?;
+    let integration_title = string_member(m, obj, "integrationTitle")?;
+    let redirect_url = string_member(m, obj, "redirectUrl")?;
     // The agent model has no `rights`: the member is ignored there, whatever its type.
     let rights = match (kind, member(obj, "rights")) {
-        (Kind::Standard, Some(v)) => parse_rights(kind, v)?,
+        (Kind::Standard, Some(v)) => parse_rights(m, "rights", v)?,
         _ => None,
     };
     let access_packages = match member(obj, "accessPackages") {
-        Some(v) => parse_packages(kind, v)?,
+        Some(v) => parse_packages(m, "accessPackages", v)?,
         None => None,
     };
 
@@ -274,6 +309,52 @@ pub fn parse_create_body(kind: Kind, body: &[u8]) -> Result<CreateBody, Errors> 
         integration_title: trim(integration_title),
         rights,
         access_packages,
+        redirect_url: trim(redirect_url),
+    })
+}
+
+/// Binds a change-request body (`ChangeRequestSystemUser`): the four lists default to `[]` when
+/// absent; a `null` list fails validation (non-nullable under `#nullable enable`), all such
+/// errors together; `redirectUrl` is trimmed.
+pub fn parse_change_body(body: &[u8]) -> Result<ChangeBody, Errors> {
+    let m = CHANGE;
+    let obj = read_object(m, body)?;
+    let obj = &obj;
+    let required_rights = match member(obj, "requiredRights") {
+        Some(v) => parse_rights(m, "requiredRights", v)?,
+        None => Some(Vec::new()),
+    };
+    let unwanted_rights = match member(obj, "unwantedRights") {
+        Some(v) => parse_rights(m, "unwantedRights", v)?,
+        None => Some(Vec::new()),
+    };
+    let required_access_packages = match member(obj, "requiredAccessPackages") {
+        Some(v) => parse_packages(m, "requiredAccessPackages", v)?,
+        None => Some(Vec::new()),
+    };
+    let unwanted_access_packages = match member(obj, "unwantedAccessPackages") {
+        Some(v) => parse_packages(m, "unwantedAccessPackages", v)?,
+        None => Some(Vec::new()),
+    };
+    let redirect_url = string_member(m, obj, "redirectUrl")?;
+    let mut errors: Errors = Vec::new();
+    let mut required = |name: &str, missing: bool| {
+        if missing {
+            errors.push((name.to_string(), vec![format!("The {name} field is required.")]));
+        }
+    };
+    required("RequiredRights", required_rights.is_none());
+    required("UnwantedRights", unwanted_rights.is_none());
+    required("RequiredAccessPackages", required_access_packages.is_none());
+    required("UnwantedAccessPackages", unwanted_access_packages.is_none());
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ChangeBody {
+        required_rights: required_rights.unwrap_or_default(),
+        unwanted_rights: unwanted_rights.unwrap_or_default(),
+        required_access_packages: required_access_packages.unwrap_or_default(),
+        unwanted_access_packages: unwanted_access_packages.unwrap_or_default(),
         redirect_url: trim(redirect_url),
     })
 }
@@ -313,6 +394,25 @@ mod tests {
     fn wrong_type() {
         let e = parse_create_body(Kind::Standard, br#"{"systemId":5,"partyOrgNo":"1"}"#).unwrap_err();
         assert_eq!(e[0].0, "$.systemId");
+    }
+
+    #[test]
+    fn change_body_lists_default_to_empty_and_null_is_required() {
+        let c = parse_change_body(b"{}").unwrap();
+        assert!(c.is_empty() && c.redirect_url.is_none());
+        let c = parse_change_body(br#"{"REQUIREDaccesspackages":[{"urn":"u"}],"redirectUrl":" https://x/ "}"#).unwrap();
+        assert!(!c.is_empty());
+        assert_eq!(c.redirect_url.as_deref(), Some("https://x/"));
+        let e = parse_change_body(br#"{"unwantedRights":null,"requiredAccessPackages":null}"#).unwrap_err();
+        assert_eq!(e.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["UnwantedRights", "RequiredAccessPackages"]);
+        let e = parse_change_body(br#"{"requiredRights":5}"#).unwrap_err();
+        assert_eq!(e[0].0, "$.requiredRights");
+        assert_eq!(e[1].0, "createRequest");
+        assert!(e[0].1[0].contains("List`1[Altinn.Platform.Authentication.Core.Models.Right]"));
+        let e = parse_change_body(b"[]").unwrap_err();
+        assert!(e[0].1[0].contains("ChangeRequestSystemUser"));
+        let e = parse_change_body(b"").unwrap_err();
+        assert_eq!(e[1].0, "createRequest");
     }
 
     #[test]

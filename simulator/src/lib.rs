@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+mod change_rules;
 mod clock;
 mod error_codes;
 mod faults;
@@ -100,7 +101,7 @@ pub use persist::StateError;
 pub use problems::ProblemShape;
 pub use routes::FAULT_ROUTES;
 pub use secret_log::SECRET_LOG_ENV;
-pub use settings::{Settings, TimeoutMode};
+pub use settings::{DelegationCheck, Settings, TimeoutMode};
 
 use state::{Inner, Shared};
 
@@ -140,6 +141,15 @@ pub struct SimOptions {
     /// or reject requests on its confirm page, and it trusts TEST-ONLY keys whose private halves
     /// are public.
     pub allow_remote: bool,
+    /// Request lists lose the item at every page boundary, as the server's do (API.md §14).
+    pub lossy_request_pages: bool,
+    /// Agent request lists come in heap order, not by id, as the server's do (API.md §14).
+    pub unordered_agent_requests: bool,
+    /// The change-request list ignores its token and repeats page one, as the server's does
+    /// (API.md §11).
+    pub repeating_change_request_pages: bool,
+    /// What the customer's delegation check says at approval (`DelegationCheck::Ok`).
+    pub customer_delegation_check: DelegationCheck,
 }
 
 /// `SimOptions::max_connections` by default.
@@ -163,6 +173,10 @@ impl Default for SimOptions {
             state_file: None,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             allow_remote: false,
+            lossy_request_pages: s.lossy_request_pages,
+            unordered_agent_requests: s.unordered_agent_requests,
+            repeating_change_request_pages: s.repeating_change_request_pages,
+            customer_delegation_check: s.customer_delegation_check,
         }
     }
 }
@@ -220,6 +234,26 @@ impl SimOptions {
         self.allow_remote = allow;
         self
     }
+    pub fn with_lossy_request_pages(mut self, on: bool) -> Self {
+        self.lossy_request_pages = on;
+        self
+    }
+    pub fn with_unordered_agent_requests(mut self, on: bool) -> Self {
+        self.unordered_agent_requests = on;
+        self
+    }
+    pub fn with_repeating_change_request_pages(mut self, on: bool) -> Self {
+        self.repeating_change_request_pages = on;
+        self
+    }
+    /// The three list quirks together: `false` gives lists that page completely, in id order.
+    pub fn with_list_quirks(self, on: bool) -> Self {
+        self.with_lossy_request_pages(on).with_unordered_agent_requests(on).with_repeating_change_request_pages(on)
+    }
+    pub fn with_customer_delegation_check(mut self, check: DelegationCheck) -> Self {
+        self.customer_delegation_check = check;
+        self
+    }
 
     fn settings(&self) -> Settings {
         Settings {
@@ -231,6 +265,10 @@ impl SimOptions {
             next_link_host: self.next_link_host.clone(),
             zero_created_on_create: self.zero_created_on_create,
             token_lifetime_secs: self.token_lifetime_secs.max(1),
+            lossy_request_pages: self.lossy_request_pages,
+            unordered_agent_requests: self.unordered_agent_requests,
+            repeating_change_request_pages: self.repeating_change_request_pages,
+            customer_delegation_check: self.customer_delegation_check,
         }
     }
 }
@@ -463,6 +501,36 @@ impl SimHandle {
     pub fn reject(&self, request_id: &str) -> Result<(), SimError> {
         let shared = self.shared();
         let done = lifecycle::reject(&mut shared.lock(), request_id, None).map_err(|e| SimError::Admin(format!("{}: {e}", e.code())));
+        shared.persist();
+        done
+    }
+
+    /// Approves a change request as the customer would: the system user gets the required rights
+    /// and packages and loses the unwanted ones.
+    pub fn approve_change(&self, change_request_id: &str) -> Result<(), SimError> {
+        let shared = self.shared();
+        let done =
+            lifecycle::approve_change(&mut shared.lock(), change_request_id).map_err(|e| SimError::Admin(format!("{}: {e}", e.code())));
+        shared.persist();
+        done
+    }
+
+    /// Rejects a change request as the customer would.
+    pub fn reject_change(&self, change_request_id: &str) -> Result<(), SimError> {
+        let shared = self.shared();
+        let done =
+            lifecycle::reject_change(&mut shared.lock(), change_request_id).map_err(|e| SimError::Admin(format!("{}: {e}", e.code())));
+        shared.persist();
+        done
+    }
+
+    /// Deletes a system user as the customer would in the portal (API.md §14): a standard one
+    /// loses its rights and packages, is flagged deleted, then its request is soft-deleted; an
+    /// agent one has its request soft-deleted first, then loses its clients and is flagged.
+    pub fn delete_system_user(&self, system_user_id: &str) -> Result<(), SimError> {
+        let shared = self.shared();
+        let done = lifecycle::delete_system_user(&mut shared.lock(), system_user_id, false)
+            .map_err(|e| SimError::Admin(format!("{}: {e}", e.code())));
         shared.persist();
         done
     }

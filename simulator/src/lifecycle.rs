@@ -1,9 +1,12 @@
-//! The customer's side of the lifecycle (API.md §6): approve (creates the system user,
-//! id = request id), reject, escalate, and delegating clients to agent system users.
-//! Shared by the confirm pages and the admin routes.
+//! The customer's side of the lifecycle (API.md §6, §11, §14): approve (creates the system user,
+//! id = request id), reject, escalate, decide change requests, delete system users, and delegate
+//! clients to agent system users. Shared by the confirm pages, the admin routes and `SimHandle`.
 
+use crate::model::{PackageRef, Right};
+use crate::rules;
+use crate::settings::DelegationCheck;
 use crate::state::Inner;
-use crate::store::{Kind, Status, SystemUser};
+use crate::store::{DedupeKey, Kind, Status, SystemUser};
 use crate::views;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +20,18 @@ pub enum DecisionError {
     /// AUTH-00004, 400: an active system user already holds the key.
     #[error("a system user already exists for this key")]
     AlreadyExists,
+    /// The customer's delegation check said no (the code of its reason, `DelegationCheck`).
+    #[error("the delegation check failed")]
+    NotDelegable(&'static str),
+    /// AUTH-00011, 404: the change request's system is not in the register.
+    #[error("the system does not exist")]
+    SystemNotFound,
+    /// AUTH-00015, 404: the change request's system user is unknown or deleted.
+    #[error("the system user was not found")]
+    SystemUserNotFound,
+    /// AUTH-00001, 400: a required right is not among the system's, or may not be delegated.
+    #[error("one or more rights not found or not delegable")]
+    RightsNotDelegable,
 }
 
 impl DecisionError {
@@ -25,6 +40,10 @@ impl DecisionError {
             DecisionError::NotFound => "AUTH-00010",
             DecisionError::NotNew => "AUTH-00013",
             DecisionError::AlreadyExists => "AUTH-00004",
+            DecisionError::NotDelegable(code) => code,
+            DecisionError::SystemNotFound => "AUTH-00011",
+            DecisionError::SystemUserNotFound => "AUTH-00015",
+            DecisionError::RightsNotDelegable => "AUTH-00001",
         }
     }
 }
@@ -39,13 +58,20 @@ fn decidable(inner: &Inner, id: &str, kind: Option<Kind>) -> Result<(), Decision
     Ok(())
 }
 
-/// Approves: the request becomes `Accepted` and a system user with the same id appears.
+/// Approves: the request becomes `Accepted` and a system user with the same id appears. A
+/// standard request with rights first passes the customer's delegation check, whose reason the
+/// server maps to an AUTH code (`DelegationHelper.MapDetailExternalErrorListToProblemInstance`).
 pub fn approve(inner: &mut Inner, id: &str, kind: Option<Kind>) -> Result<SystemUser, DecisionError> {
     decidable(inner, id, kind)?;
     let now = inner.clock.now_micros();
     let r = inner.store.request(id).cloned().ok_or(DecisionError::NotFound)?;
     if inner.store.system_user_by_key(&r.key()).is_some() {
         return Err(DecisionError::AlreadyExists);
+    }
+    if r.kind == Kind::Standard && !r.rights.is_empty() {
+        if let Some(code) = inner.settings.customer_delegation_check.request_code() {
+            return Err(DecisionError::NotDelegable(code));
+        }
     }
     let title = r
         .integration_title
@@ -66,24 +92,146 @@ pub fn approve(inner: &mut Inner, id: &str, kind: Option<Kind>) -> Result<System
         clients: Vec::new(),
     };
     inner.store.system_users.push(user.clone());
-    if let Some(stored) = inner.store.request_mut(id) {
-        stored.status = Status::Accepted;
-    }
+    inner.store.update_request(id, |stored| stored.status = Status::Accepted);
     Ok(user)
 }
 
 pub fn reject(inner: &mut Inner, id: &str, kind: Option<Kind>) -> Result<(), DecisionError> {
     decidable(inner, id, kind)?;
-    if let Some(r) = inner.store.request_mut(id) {
-        r.status = Status::Rejected;
-    }
+    inner.store.update_request(id, |r| r.status = Status::Rejected);
     Ok(())
 }
 
 /// The customer forwards the request to someone who may approve; status is unchanged.
 pub fn escalate(inner: &mut Inner, id: &str) -> Result<(), DecisionError> {
-    let r = inner.store.request_mut(id).ok_or(DecisionError::NotFound)?;
-    r.escalated = true;
+    match inner.store.update_request(id, |r| r.escalated = true) {
+        true => Ok(()),
+        false => Err(DecisionError::NotFound),
+    }
+}
+
+/// Whether two rights name the same resource (the same set of attribute pairs; `action` is not
+/// part of it, as in the create rules).
+fn same_right(a: &Right, b: &Right) -> bool {
+    let covers = |x: &Right, y: &Right| x.resource.iter().all(|p| y.resource.iter().any(|q| q.id == p.id && q.value == p.value));
+    covers(a, b) && covers(b, a)
+}
+
+/// Approves a change request (`ChangeRequestSystemUserService.ApproveAndDelegateChangeOnSystemUser`):
+/// only from `New` (AUTH-00013), its system and system user must exist (AUTH-00011, AUTH-00015);
+/// the required rights must be the system's and pass the customer's delegation check (else
+/// AUTH-00001, whatever the reason). Then the required packages not yet held are delegated, the
+/// required rights delegated, every unwanted right revoked, the unwanted packages held removed, and
+/// the change request becomes `Accepted`. Required packages already held are no change (45cd68fd).
+pub fn approve_change(inner: &mut Inner, id: &str) -> Result<(), DecisionError> {
+    let c = inner.store.change_request(id).cloned().ok_or(DecisionError::NotFound)?;
+    if c.status != Status::New {
+        return Err(DecisionError::NotNew);
+    }
+    let system = inner.fixture.system(&c.system_id).ok_or(DecisionError::SystemNotFound)?;
+    let user = inner.store.active_system_user(&c.system_user_id).ok_or(DecisionError::SystemUserNotFound)?;
+    let held = |p: &PackageRef| user.access_packages.iter().any(|h| h.urn == p.urn);
+    let add_packages: Vec<PackageRef> = c.required_access_packages.iter().filter(|p| !held(p)).cloned().collect();
+    let remove_packages: Vec<PackageRef> = c.unwanted_access_packages.iter().filter(|p| held(p)).cloned().collect();
+    if !c.required_rights.is_empty() {
+        rules::validate_rights(&c.required_rights, system).map_err(|_| DecisionError::RightsNotDelegable)?;
+        if inner.settings.customer_delegation_check != DelegationCheck::Ok {
+            return Err(DecisionError::RightsNotDelegable);
+        }
+    }
+    if let Some(u) = inner.store.system_user_mut(&c.system_user_id) {
+        for p in add_packages {
+            if !u.access_packages.contains(&p) {
+                u.access_packages.push(p);
+            }
+        }
+        for r in &c.required_rights {
+            if !u.rights.iter().any(|h| same_right(h, r)) {
+                u.rights.push(r.clone());
+            }
+        }
+        u.rights.retain(|h| !c.unwanted_rights.iter().any(|r| same_right(h, r)));
+        u.access_packages.retain(|h| !remove_packages.contains(h));
+    }
+    inner.store.update_change_request(id, |c| c.status = Status::Accepted);
+    Ok(())
+}
+
+/// Rejects a change request: only from `New` (AUTH-00013); nothing else changes.
+pub fn reject_change(inner: &mut Inner, id: &str) -> Result<(), DecisionError> {
+    let c = inner.store.change_request(id).ok_or(DecisionError::NotFound)?;
+    if c.status != Status::New {
+        return Err(DecisionError::NotNew);
+    }
+    inner.store.update_change_request(id, |c| c.status = Status::Rejected);
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteError {
+    /// AUTH-00015: no such system user, or it is deleted already.
+    #[error("the system user was not found")]
+    NotFound,
+    /// Access Management failed while taking away what the system user holds.
+    #[error("access management failed to remove the system user's delegations")]
+    AccessManagement(Kind),
+}
+
+impl DeleteError {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeleteError::NotFound => "AUTH-00015",
+            // `SystemUser_FailedToDelete` and `AgentSystemUser_DeleteFailed`.
+            DeleteError::AccessManagement(Kind::Standard) => "AUTH-00056",
+            DeleteError::AccessManagement(Kind::Agent) => "AUTH-00033",
+        }
+    }
+}
+
+/// Soft-deletes the request of a system user's key (`DeleteRequestForSystemUser`: the request of
+/// the same kind with the same orgNo, externalRef and systemId, if there is one).
+fn delete_request_of(inner: &mut Inner, user: &SystemUser) {
+    let key = DedupeKey {
+        party_org_no: user.reportee_org_no.clone(),
+        external_ref: user.external_ref.clone(),
+        system_id: user.system_id.clone(),
+    };
+    if let Some(id) = inner.store.request_by_key(user.kind, &key).map(|r| r.id.clone()) {
+        inner.store.update_request(&id, |r| r.is_deleted = true);
+    }
+}
+
+/// The customer deletes a system user in the portal (API.md §14, `SystemUserController`). Standard:
+/// its rights and packages are revoked in Access Management, it is flagged deleted, then its request
+/// is soft-deleted (so the key takes a new request: 201). Agent: the request is soft-deleted first,
+/// then the client delegations go (cascade) and the user is flagged; if Access Management fails
+/// (`access_management_fails`), the agent user stays without its request, and a standard one is left
+/// untouched. Change requests of the user stay.
+pub fn delete_system_user(inner: &mut Inner, id: &str, access_management_fails: bool) -> Result<(), DeleteError> {
+    let user = inner.store.active_system_user(id).cloned().ok_or(DeleteError::NotFound)?;
+    match user.kind {
+        Kind::Standard => {
+            if access_management_fails {
+                return Err(DeleteError::AccessManagement(Kind::Standard));
+            }
+            if let Some(u) = inner.store.system_user_mut(id) {
+                u.rights.clear();
+                u.access_packages.clear();
+                u.is_deleted = true;
+            }
+            delete_request_of(inner, &user);
+        }
+        Kind::Agent => {
+            delete_request_of(inner, &user);
+            if access_management_fails {
+                return Err(DeleteError::AccessManagement(Kind::Agent));
+            }
+            if let Some(u) = inner.store.system_user_mut(id) {
+                u.clients.clear();
+                u.is_deleted = true;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 //! altinn-sim --listen 127.0.0.1:0 [--fixtures FILE] [--admin]
 //!            [--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N]
 //!            [--state FILE] [--max-connections N] [--allow-remote]
+//!            [--list-quirks on|off] [--lossy-request-pages on|off] [--unordered-agent-requests on|off]
+//!            [--repeating-change-request-pages on|off] [--customer-delegation-check REASON]
 //! ```
 //! Prints exactly one line, `listening on http://127.0.0.1:PORT`, once it accepts connections.
 
@@ -11,12 +13,22 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use altinn_sim::{Fixture, ProblemShape, SimOptions, Simulator, TimeoutMode};
+use altinn_sim::{DelegationCheck, Fixture, ProblemShape, SimOptions, Simulator, TimeoutMode};
 
 const USAGE: &str = "usage: altinn-sim [--listen ADDR] [--fixtures FILE] [--admin] \
 [--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N] \
 [--timeout-days N] [--confirm-host ORIGIN] [--next-link-host ORIGIN] [--state FILE] \
-[--max-connections N] [--allow-remote]";
+[--max-connections N] [--allow-remote] [--list-quirks on|off] [--lossy-request-pages on|off] \
+[--unordered-agent-requests on|off] [--repeating-change-request-pages on|off] [--customer-delegation-check REASON]";
+
+/// `on` / `off` (also `true` / `false`).
+fn switch(name: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        other => Err(format!("{name} {other}: expected on or off")),
+    }
+}
 
 fn parse_args(args: &[String]) -> Result<SimOptions, String> {
     let mut o = SimOptions::default();
@@ -53,6 +65,11 @@ fn parse_args(args: &[String]) -> Result<SimOptions, String> {
                     v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| format!("--max-connections {v}: expected a number >= 1"))?;
             }
             "--allow-remote" => o.allow_remote = true,
+            "--list-quirks" => o = o.with_list_quirks(switch(a, &value(a)?)?),
+            "--lossy-request-pages" => o.lossy_request_pages = switch(a, &value(a)?)?,
+            "--unordered-agent-requests" => o.unordered_agent_requests = switch(a, &value(a)?)?,
+            "--repeating-change-request-pages" => o.repeating_change_request_pages = switch(a, &value(a)?)?,
+            "--customer-delegation-check" => o.customer_delegation_check = value(a)?.parse::<DelegationCheck>()?,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }

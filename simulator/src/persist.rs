@@ -1,4 +1,4 @@
-//! State kept across a restart: requests, system users, dedupe counters, used `jti`s, the data
+//! State kept across a restart: requests, change requests, system users, dedupe counters, used `jti`s, the data
 //! clock's offset and the token key, as one JSON document. Written after every call that can
 //! change the state (any non-GET request, and the handle's approve/reject/clock calls) and on
 //! stop, to `FILE.tmp` then renamed over `FILE`, so a crash leaves the previous whole
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::DataClock;
 use crate::maskinporten::JtiCache;
 use crate::state::Inner;
-use crate::store::{DedupeKey, KeyCounters, Kind, Store, StoredRequest, SystemUser};
+use crate::store::{DedupeKey, KeyCounters, Kind, Store, StoredChangeRequest, StoredRequest, SystemUser};
 use crate::tokens::TokenKey;
 
 const VERSION: u32 = 1;
@@ -37,6 +37,9 @@ pub struct Snapshot {
     clock_offset_micros: i64,
     next_sequence: i64,
     requests: Vec<StoredRequest>,
+    /// Absent in files written before change requests existed.
+    #[serde(default)]
+    change_requests: Vec<StoredChangeRequest>,
     system_users: Vec<SystemUser>,
     counters: Vec<CounterEntry>,
     used_jtis: BTreeMap<String, i64>,
@@ -69,6 +72,7 @@ impl Snapshot {
             clock_offset_micros: inner.clock.offset_micros(),
             next_sequence: inner.store.sequence(),
             requests: inner.store.requests.clone(),
+            change_requests: inner.store.change_requests.clone(),
             system_users: inner.store.system_users.clone(),
             counters: inner
                 .store
@@ -89,7 +93,9 @@ impl Snapshot {
         let key = unhex32(&self.token_key).ok_or("tokenKey is not 64 hex digits")?;
         let mut store = Store::default();
         store.requests = self.requests;
+        store.change_requests = self.change_requests;
         store.system_users = self.system_users;
+        store.recount_rows();
         store.set_sequence(self.next_sequence);
         for e in self.counters {
             store.counters.insert((e.kind, e.key), e.counters);

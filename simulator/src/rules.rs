@@ -30,7 +30,7 @@ pub enum RuleError {
     Internal,
 }
 
-fn problem(code: &'static str) -> RuleError {
+pub fn problem(code: &'static str) -> RuleError {
     RuleError::Problem(code, Vec::new())
 }
 
@@ -40,8 +40,9 @@ fn owned_by<'a>(fixture: &'a Fixture, system_id: &str, vendor: &str) -> Option<&
 }
 
 /// Rule 9, rights: each requested right must equal a system right as a set of pairs.
-/// A right with an empty resource list makes the server index out of range (500).
-fn validate_rights(requested: &[Right], system: &RegisteredSystem) -> Result<(), RuleError> {
+/// A right with an empty resource list makes the server index out of range (500). The server's
+/// `SystemUserService.ValidateRights`, also run on a change request's required rights (§11).
+pub fn validate_rights(requested: &[Right], system: &RegisteredSystem) -> Result<(), RuleError> {
     if requested.len() > system.rights.len() {
         return Err(problem("AUTH-00001"));
     }
@@ -65,8 +66,9 @@ fn validate_rights(requested: &[Right], system: &RegisteredSystem) -> Result<(),
 
 /// Rule 9, packages: in the system's list (AUTH-00063 + `NotFoundPackages`), then
 /// assignable for standard (AUTH-00064) or delegable for agent (AUTH-00065), both with
-/// `NotDelegablePackages`. Lists are joined with ", " as the server does.
-fn validate_packages(
+/// `NotDelegablePackages`. Lists are joined with ", " as the server does. The server's
+/// `SystemUserService.ValidateAccessPackages`, also run on a change request's required packages.
+pub fn validate_packages(
     requested: &[crate::model::PackageRef],
     system: &RegisteredSystem,
     fixture: &Fixture,
@@ -104,6 +106,20 @@ fn validate_packages(
         return Err(RuleError::Problem(code, vec![("NotDelegablePackages", not_delegable.join(", "))]));
     }
     Ok(())
+}
+
+/// Rule 7 (and §11 step 11): a non-empty `redirectUrl` must match one of the system's
+/// (`AuthenticationHelper.ValidateRedirectUrl`); a relative one makes the server throw.
+pub fn check_redirect(url: Option<&str>, system: &RegisteredSystem) -> Result<(), RuleError> {
+    let Some(url) = url.filter(|u| !u.is_empty()) else { return Ok(()) };
+    if system.allowed_redirect_urls.is_empty() {
+        return Err(problem("AUTH-00026"));
+    }
+    match urlmatch::matches_any(url, &system.allowed_redirect_urls) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(problem("AUTH-00021")),
+        Err(_) => Err(RuleError::Internal),
+    }
 }
 
 /// Whether the existing request may be handed back (rule 4): the caller owns its system
@@ -165,16 +181,7 @@ pub fn create(inner: &mut Inner, kind: Kind, vendor: Option<&str>, body: CreateB
     }
 
     // 7. Redirect URL.
-    if let Some(url) = body.redirect_url.as_deref().filter(|u| !u.is_empty()) {
-        if system.allowed_redirect_urls.is_empty() {
-            return Err(problem("AUTH-00026"));
-        }
-        match urlmatch::matches_any(url, &system.allowed_redirect_urls) {
-            Ok(true) => {}
-            Ok(false) => return Err(problem("AUTH-00021")),
-            Err(_) => return Err(RuleError::Internal),
-        }
-    }
+    check_redirect(body.redirect_url.as_deref(), system)?;
 
     // 8 and 9. What is asked for.
     match kind {
@@ -230,8 +237,9 @@ pub fn create(inner: &mut Inner, kind: Kind, vendor: Option<&str>, body: CreateB
         escalated: false,
         created_micros: now,
         is_deleted: false,
+        row: 0,
     };
-    inner.store.requests.push(stored);
+    inner.store.insert_request(stored);
     inner.store.count(kind, &key).created += 1;
     Ok(Created::New(id))
 }

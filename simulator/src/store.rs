@@ -1,5 +1,10 @@
-//! What the simulated Altinn has stored: system user requests, system users, and
-//! counters per dedupe key for inspection.
+//! What the simulated Altinn has stored: system user requests, change requests, system users,
+//! and counters per dedupe key for inspection.
+//!
+//! Rows of requests and change requests also carry their place in the table's heap (`row`): an
+//! insert or an update writes a new row version at the end of the heap (PostgreSQL's MVCC), and a
+//! query without `ORDER BY` returns rows in that order. The list quirks of API.md §11 and §14 read
+//! it; every write goes through `update_request` / `update_change_request`, which move the row.
 
 use std::collections::BTreeMap;
 
@@ -73,6 +78,9 @@ pub struct StoredRequest {
     pub escalated: bool,
     pub created_micros: i64,
     pub is_deleted: bool,
+    /// Place in the heap (see the module doc); 0 in state files written before it existed.
+    #[serde(default)]
+    pub row: u64,
 }
 
 impl StoredRequest {
@@ -100,6 +108,31 @@ pub struct SystemUser {
     pub clients: Vec<String>,
 }
 
+/// A change request (API.md §11): required and unwanted rights and packages for an existing
+/// standard system user. Stored statuses are `New`, `Accepted` and `Rejected` only.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredChangeRequest {
+    /// The vendor's correlation id.
+    pub id: String,
+    pub system_user_id: String,
+    /// Copied from the system user, as the server does.
+    pub external_ref: String,
+    pub system_id: String,
+    pub party_org_no: String,
+    pub required_rights: Vec<Right>,
+    pub unwanted_rights: Vec<Right>,
+    pub required_access_packages: Vec<PackageRef>,
+    pub unwanted_access_packages: Vec<PackageRef>,
+    pub status: Status,
+    pub redirect_url: Option<String>,
+    pub created_micros: i64,
+    pub is_deleted: bool,
+    /// Place in the heap (see the module doc).
+    #[serde(default)]
+    pub row: u64,
+}
+
 /// Counters per dedupe key, for the inspection route.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -116,8 +149,11 @@ pub struct KeyCounters {
 pub struct Store {
     pub requests: Vec<StoredRequest>,
     pub system_users: Vec<SystemUser>,
+    pub change_requests: Vec<StoredChangeRequest>,
     pub counters: BTreeMap<(Kind, DedupeKey), KeyCounters>,
     next_sequence: i64,
+    /// The last heap place handed out.
+    last_row: u64,
 }
 
 impl Store {
@@ -129,8 +165,66 @@ impl Store {
         self.requests.iter().find(|r| r.id == id && !r.is_deleted)
     }
 
-    pub fn request_mut(&mut self, id: &str) -> Option<&mut StoredRequest> {
-        self.requests.iter_mut().find(|r| r.id == id && !r.is_deleted)
+    /// The next place at the end of the heap, for a row written now.
+    pub fn next_row(&mut self) -> u64 {
+        self.last_row += 1;
+        self.last_row
+    }
+
+    /// Sets the heap counter past every row held (after loading a state file).
+    pub fn recount_rows(&mut self) {
+        let rows = self.requests.iter().map(|r| r.row).chain(self.change_requests.iter().map(|c| c.row));
+        self.last_row = rows.max().unwrap_or(0);
+    }
+
+    /// Adds a request at the end of the heap.
+    pub fn insert_request(&mut self, mut r: StoredRequest) {
+        r.row = self.next_row();
+        self.requests.push(r);
+    }
+
+    /// Changes a non-deleted request (an UPDATE: the row moves to the end of the heap).
+    /// False when there is no such request.
+    pub fn update_request(&mut self, id: &str, change: impl FnOnce(&mut StoredRequest)) -> bool {
+        let row = self.next_row();
+        match self.requests.iter_mut().find(|r| r.id == id && !r.is_deleted) {
+            Some(r) => {
+                change(r);
+                r.row = row;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A non-deleted change request.
+    pub fn change_request(&self, id: &str) -> Option<&StoredChangeRequest> {
+        self.change_requests.iter().find(|c| c.id == id && !c.is_deleted)
+    }
+
+    /// Whether any change request, deleted or not, holds this id (the table's primary key).
+    pub fn change_request_id_taken(&self, id: &str) -> bool {
+        self.change_requests.iter().any(|c| c.id == id)
+    }
+
+    /// Adds a change request at the end of the heap.
+    pub fn insert_change_request(&mut self, mut c: StoredChangeRequest) {
+        c.row = self.next_row();
+        self.change_requests.push(c);
+    }
+
+    /// Changes a non-deleted change request (the row moves to the end of the heap). False when
+    /// there is no such change request.
+    pub fn update_change_request(&mut self, id: &str, change: impl FnOnce(&mut StoredChangeRequest)) -> bool {
+        let row = self.next_row();
+        match self.change_requests.iter_mut().find(|c| c.id == id && !c.is_deleted) {
+            Some(c) => {
+                change(c);
+                c.row = row;
+                true
+            }
+            None => false,
+        }
     }
 
     /// A non-deleted request of this kind with this key; the newest when there are several
@@ -146,8 +240,14 @@ impl Store {
         })
     }
 
+    /// A system user, deleted or not.
     pub fn system_user(&self, id: &str) -> Option<&SystemUser> {
         self.system_users.iter().find(|u| u.id == id)
+    }
+
+    /// A system user that is not deleted (what the server's `GetSingleSystemUserById` finds).
+    pub fn active_system_user(&self, id: &str) -> Option<&SystemUser> {
+        self.system_users.iter().find(|u| u.id == id && !u.is_deleted)
     }
 
     pub fn system_user_mut(&mut self, id: &str) -> Option<&mut SystemUser> {

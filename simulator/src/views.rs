@@ -2,11 +2,11 @@
 
 use serde_json::json;
 
-use crate::clock::format_timestamp;
+use crate::clock::{format_timestamp, format_utc, ZERO_TIMESTAMP};
 use crate::fixture::{Fixture, RegisteredSystem};
-use crate::ordered::{node_of, Ordered};
+use crate::ordered::{node_of, Node, Ordered};
 use crate::settings::{Settings, TimeoutMode};
-use crate::store::{Kind, Status, StoredRequest, SystemUser};
+use crate::store::{Kind, Status, StoredChangeRequest, StoredRequest, SystemUser};
 
 /// Status and `timedOut` as a read shows them now (computed on every read, §6).
 pub fn effective_status(r: &StoredRequest, now_micros: i64, s: &Settings) -> (Status, Option<bool>) {
@@ -70,7 +70,7 @@ pub fn request_json(r: &StoredRequest, o: &RequestRender<'_>) -> Ordered {
     }
     m.put("escalated", r.escalated);
     let created =
-        if o.fresh && o.settings.zero_created_on_create { "0001-01-01T00:00:00".to_string() } else { format_timestamp(r.created_micros) };
+        if o.fresh && o.settings.zero_created_on_create { ZERO_TIMESTAMP.to_string() } else { format_timestamp(r.created_micros) };
     m.put("created", created);
     if let Some(t) = timed_out {
         m.put("timedOut", t);
@@ -78,8 +78,77 @@ pub fn request_json(r: &StoredRequest, o: &RequestRender<'_>) -> Ordered {
     m
 }
 
+/// Where the customer's confirm page lives for a change request.
+pub fn change_confirm_url(origin: &str, id: &str) -> String {
+    format!("{origin}/accessmanagement/ui/systemuser/changerequest?id={id}&DONTCHOOSEREPORTEE=true")
+}
+
+/// Whether a change request is older than the window (`ChangeRequestRepository`: 180 days).
+pub fn change_timed_out(c: &StoredChangeRequest, now_micros: i64, s: &Settings) -> bool {
+    let window = i64::from(s.change_timeout_window_days()) * crate::clock::MICROS_PER_DAY;
+    c.created_micros < now_micros.saturating_sub(window)
+}
+
+/// How a change request is shown; each shape is what one server path fills in (API.md §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeShape {
+    /// GET by id, the 201 and the step-7 replay (`GetChangeRequestByGuid`): everything but
+    /// `timedOut`, which is never set.
+    Single,
+    /// GET byexternalref: the package lists are not copied (`[]`), `timedOut` never set.
+    ByExternalRef,
+    /// A list item (the repository's row as read): no `confirmUrl`, `timedOut` computed.
+    ListItem,
+}
+
+/// `ChangeRequestResponse` in the server's member order; `confirm_origin` is needed for the
+/// shapes that carry `confirmUrl`.
+pub fn change_request_json(c: &StoredChangeRequest, shape: ChangeShape, confirm_origin: &str, now_micros: i64, s: &Settings) -> Ordered {
+    let packages = |list| if shape == ChangeShape::ByExternalRef { Node::Array(Vec::new()) } else { node_of(list) };
+    let mut m = Ordered::new();
+    m.put("id", c.id.as_str())
+        .put("externalRef", c.external_ref.as_str())
+        .put("systemId", c.system_id.as_str())
+        .put("systemUserId", c.system_user_id.as_str())
+        .put("partyOrgNo", c.party_org_no.as_str())
+        .put("requiredRights", node_of(&c.required_rights))
+        .put("unwantedRights", node_of(&c.unwanted_rights))
+        .put("requiredAccessPackages", packages(&c.required_access_packages))
+        .put("unwantedAccessPackages", packages(&c.unwanted_access_packages))
+        .put("status", c.status.as_str());
+    if let Some(u) = &c.redirect_url {
+        m.put("redirectUrl", u.as_str());
+    }
+    if shape != ChangeShape::ListItem {
+        m.put("confirmUrl", change_confirm_url(confirm_origin, &c.id));
+    }
+    let timed_out = shape == ChangeShape::ListItem && change_timed_out(c, now_micros, s);
+    m.put("created", format_utc(c.created_micros)).put("timedOut", timed_out);
+    m
+}
+
+/// The 200 of §11 step 6 when all four lists are empty: nothing stored, `NoChangeNeeded`, an
+/// empty `confirmUrl` and the default `created`.
+pub fn no_change_needed_json(correlation_id: &str, system_user_id: &str, u: &SystemUser, redirect_url: Option<&str>) -> Ordered {
+    let mut m = Ordered::new();
+    m.put("id", correlation_id)
+        .put("externalRef", u.external_ref.as_str())
+        .put("systemId", u.system_id.as_str())
+        .put("systemUserId", system_user_id)
+        .put("partyOrgNo", u.reportee_org_no.as_str());
+    for list in ["requiredRights", "unwantedRights", "requiredAccessPackages", "unwantedAccessPackages"] {
+        m.put(list, Node::Array(Vec::new()));
+    }
+    m.put("status", "NoChangeNeeded");
+    if let Some(url) = redirect_url {
+        m.put("redirectUrl", url);
+    }
+    m.put("confirmUrl", "").put("created", ZERO_TIMESTAMP).put("timedOut", false);
+    m
+}
+
 pub fn system_user_json(u: &SystemUser, fixture: &Fixture) -> Ordered {
-    let system = fixture.systems.iter().find(|s| s.id == u.system_id);
+    let system = fixture.system_including_deleted(&u.system_id);
     let supplier_orgno = system.map(|s| s.vendor.id.clone()).unwrap_or_default();
     let supplier_name = system.and_then(|s| fixture.organization(s.vendor_org_no())).and_then(|o| o.name()).unwrap_or_default();
     let product = system.and_then(RegisteredSystem::name_nb).unwrap_or_default();

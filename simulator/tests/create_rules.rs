@@ -149,11 +149,13 @@ fn rule3_active_system_user_is_400_auth_00004() {
     // Rule 3 comes before the vendor check: a foreign vendor gets the same answer.
     let foreign = sim.h.mint_token(OTHER_VENDOR, &[WRITE]);
     sim.post(&create_path(), &foreign, &std_body(CUSTOMER, Some("su"))).problem(400, "AUTH-00004");
-    // Once the system user is deleted, the accepted request answers again (rule 4).
+    // The customer deleting the system user soft-deletes its request too (API.md §14), so the
+    // key takes a new request.
     assert_eq!(sim.admin("DELETE", &format!("/_sim/systemusers/{id}"), None).status, 204);
     let r = sim.create(&std_body(CUSTOMER, Some("su")));
-    assert_eq!(r.status, 200);
-    assert_eq!(r.json()["status"], "Accepted");
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["status"], "New");
+    assert_ne!(r.json()["id"], id.as_str());
 }
 
 // ---- rule 5 ----

@@ -23,11 +23,18 @@ fn routes() -> Vec<(&'static str, String, &'static str)> {
         ("GET", format!("{API}/systemuser/vendor/byquery?system-id={STD_SYSTEM}&orgno={CUSTOMER}"), WRITE),
         ("GET", format!("{API}/systemuser/vendor/bysystem/{STD_SYSTEM}"), REGISTER),
         ("GET", format!("{API}/systemregister/vendor/{STD_SYSTEM}"), REGISTER),
+        ("POST", format!("{API}/systemuser/changerequest/vendor?correlation-id={id}&system-user-id={id}"), WRITE),
+        ("GET", format!("{API}/systemuser/changerequest/vendor/{id}"), READ),
+        ("GET", format!("{API}/systemuser/changerequest/vendor/byexternalref/{STD_SYSTEM}/{CUSTOMER}/x"), READ),
+        ("GET", format!("{API}/systemuser/changerequest/vendor/bysystem/{STD_SYSTEM}"), READ),
+        ("DELETE", format!("{API}/systemuser/changerequest/vendor/{id}"), WRITE),
     ]
 }
 
 fn body_for(path: &str) -> Option<serde_json::Value> {
-    if path.ends_with("/vendor/agent") {
+    if path.contains("/changerequest/vendor?") {
+        Some(json!({"requiredRights": []}))
+    } else if path.ends_with("/vendor/agent") {
         Some(agent_body(CUSTOMER, None))
     } else if path.ends_with("/vendor") {
         Some(std_body(CUSTOMER, None))

@@ -50,7 +50,7 @@ fn foreign_confirm_host_is_refused_and_the_request_is_still_found_by_external_re
 #[test]
 fn internal_next_link_host_is_never_contacted() {
     let internal = "http://altinn-platform-internal.local";
-    let sim = start_with(SimOptions::default().with_page_size(2).with_next_link_host(Some(internal)));
+    let sim = start_with(SimOptions::default().with_page_size(2).with_next_link_host(Some(internal)).with_list_quirks(false));
     let setup = client(&sim);
     let mut ids = Vec::new();
     for (i, org) in CUSTOMERS.iter().take(7).enumerate() {

@@ -142,6 +142,10 @@ fn outcome_name(o: &wit::Outcome) -> (&'static str, Option<String>) {
         wit::Outcome::SystemUsers(p) => ("system-users", p.next_page.clone()),
         wit::Outcome::RegisteredSystem(_) => ("registered-system", None),
         wit::Outcome::Token(_) => ("token", None),
+        wit::Outcome::ChangeRequestCreated(_) => ("change-request-created", None),
+        wit::Outcome::NoChangeNeeded => ("no-change-needed", None),
+        wit::Outcome::ChangeRequest(_) => ("change-request", None),
+        wit::Outcome::ChangeRequests(_) => ("change-requests", None),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::http::{Request, Response};
 use crate::lifecycle;
 use crate::problems;
 use crate::routes::FAULT_ROUTES;
-use crate::settings::{ProblemShape, TimeoutMode};
+use crate::settings::{DelegationCheck, ProblemShape, TimeoutMode};
 use crate::state::{Inner, Shared};
 use crate::store::{KeyCounters, Kind};
 use crate::tokens::{AccessClaims, Consumer};
@@ -76,22 +76,40 @@ fn request_inspection(inner: &Inner) -> Vec<Value> {
                 m.insert("created".into(), Value::from(format_timestamp(r.created_micros)));
                 m.insert("effectiveStatus".into(), Value::from(status.as_str()));
                 m.insert("timedOut".into(), Value::from(views::is_timed_out(r, now, &inner.settings)));
+                m.remove("row");
             }
             v
         })
         .collect()
 }
 
+fn one_system_user(u: &crate::store::SystemUser) -> Value {
+    let mut v = serde_json::to_value(u).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.remove("createdMicros");
+        m.insert("created".into(), Value::from(format_timestamp(u.created_micros)));
+    }
+    v
+}
+
 fn system_user_inspection(inner: &Inner) -> Vec<Value> {
+    inner.store.system_users.iter().map(one_system_user).collect()
+}
+
+/// Every change request, deleted ones too, with `timedOut` as a list item shows it.
+fn change_request_inspection(inner: &Inner) -> Vec<Value> {
+    let now = inner.clock.now_micros();
     inner
         .store
-        .system_users
+        .change_requests
         .iter()
-        .map(|u| {
-            let mut v = serde_json::to_value(u).unwrap_or(Value::Null);
+        .map(|c| {
+            let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
             if let Value::Object(m) = &mut v {
                 m.remove("createdMicros");
-                m.insert("created".into(), Value::from(format_timestamp(u.created_micros)));
+                m.remove("row");
+                m.insert("created".into(), Value::from(crate::clock::format_utc(c.created_micros)));
+                m.insert("timedOut".into(), Value::from(views::change_timed_out(c, now, &inner.settings)));
             }
             v
         })
@@ -188,6 +206,16 @@ fn apply_settings(inner: &mut Inner, patch: &Map<String, Value>) -> Result<(), S
             "confirmHost" => s.confirm_host = host(v)?,
             "nextLinkHost" => s.next_link_host = host(v)?,
             "zeroCreatedOnCreate" => s.zero_created_on_create = v.as_bool().ok_or("zeroCreatedOnCreate must be a boolean")?,
+            "lossyRequestPages" => s.lossy_request_pages = v.as_bool().ok_or("lossyRequestPages must be a boolean")?,
+            "unorderedAgentRequests" => s.unordered_agent_requests = v.as_bool().ok_or("unorderedAgentRequests must be a boolean")?,
+            "repeatingChangeRequestPages" => {
+                s.repeating_change_request_pages = v.as_bool().ok_or("repeatingChangeRequestPages must be a boolean")?
+            }
+            // Write-only: the three list quirks at once.
+            "listQuirks" => s.set_list_quirks(v.as_bool().ok_or("listQuirks must be a boolean")?),
+            "customerDelegationCheck" => {
+                s.customer_delegation_check = v.as_str().ok_or("customerDelegationCheck must be a string")?.parse::<DelegationCheck>()?
+            }
             "tokenLifetimeSecs" => {
                 s.token_lifetime_secs = v
                     .as_u64()
@@ -227,6 +255,44 @@ fn decision(shared: &Shared, id: &str, what: &str) -> Response {
     }
 }
 
+fn change_decision(shared: &Shared, id: &str, what: &str) -> Response {
+    let Some(id) = crate::ids::parse_guid(id) else {
+        return error(404, "no such change request");
+    };
+    let mut inner = shared.lock();
+    let shape = inner.settings.problem_shape;
+    let result = match what {
+        "approve" => lifecycle::approve_change(&mut inner, &id),
+        "reject" => lifecycle::reject_change(&mut inner, &id),
+        _ => return Response::empty(404),
+    };
+    match (result, inner.store.change_request(&id)) {
+        (Ok(()), Some(c)) => Response::json(200, &json!({"id": c.id, "status": c.status.as_str(), "systemUserId": c.system_user_id})),
+        (Ok(()), None) => problems::internal_error(),
+        (Err(e), _) => problems::auth_problem(shape, e.code(), &[]),
+    }
+}
+
+/// `DELETE /_sim/systemusers/{id}[?failAccessManagement=true]`: the customer deletes it in the
+/// portal (API.md §14).
+fn delete_system_user(shared: &Shared, req: &Request, id: &str) -> Response {
+    let fails = match req.query_param("failAccessManagement") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return error(400, "failAccessManagement must be true or false"),
+    };
+    let mut inner = shared.lock();
+    let shape = inner.settings.problem_shape;
+    let Some(id) = crate::ids::parse_guid(id) else {
+        return error(404, "no such system user");
+    };
+    match lifecycle::delete_system_user(&mut inner, &id, fails) {
+        Ok(()) => Response::empty(204),
+        Err(lifecycle::DeleteError::NotFound) => error(404, "no such system user"),
+        Err(e) => problems::auth_problem(shape, e.code(), &[]),
+    }
+}
+
 pub fn handle(shared: &Shared, req: &Request, rest: &[String]) -> Response {
     let parts: Vec<&str> = rest.iter().map(String::as_str).collect();
     let m = req.method.as_str();
@@ -257,6 +323,7 @@ pub fn handle(shared: &Shared, req: &Request, rest: &[String]) -> Response {
                 200,
                 &json!({
                     "requests": request_inspection(&inner),
+                    "changeRequests": change_request_inspection(&inner),
                     "systemUsers": system_user_inspection(&inner),
                     "dedupe": dedupe_inspection(&inner),
                     "clock": clock_json(&inner),
@@ -267,17 +334,17 @@ pub fn handle(shared: &Shared, req: &Request, rest: &[String]) -> Response {
         }
         ("GET", ["requests"]) => Response::json(200, &json!({"requests": request_inspection(&shared.lock())})),
         ("POST", ["requests", id, what]) => decision(shared, id, what),
+        ("GET", ["changerequests"]) => Response::json(200, &json!({"changeRequests": change_request_inspection(&shared.lock())})),
+        ("POST", ["changerequests", id, what]) => change_decision(shared, id, what),
         ("GET", ["systemusers"]) => Response::json(200, &json!({"systemUsers": system_user_inspection(&shared.lock())})),
-        ("DELETE", ["systemusers", id]) => {
-            let mut inner = shared.lock();
-            match crate::ids::parse_guid(id).and_then(|id| inner.store.system_user_mut(&id)) {
-                Some(u) => {
-                    u.is_deleted = true;
-                    Response::empty(204)
-                }
+        ("GET", ["systemusers", id]) => {
+            let inner = shared.lock();
+            match crate::ids::parse_guid(id).and_then(|id| inner.store.system_user(&id).map(one_system_user)) {
+                Some(v) => Response::json(200, &v),
                 None => error(404, "no such system user"),
             }
         }
+        ("DELETE", ["systemusers", id]) => delete_system_user(shared, req, id),
         ("POST", ["systemusers", id, "clients"]) => {
             #[derive(Deserialize)]
             #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -7,6 +7,7 @@ use crate::store::Kind;
 
 pub mod admin;
 pub mod auth;
+pub mod changerequest;
 pub mod confirm;
 pub mod maskinporten;
 pub mod systemregister;
@@ -30,10 +31,19 @@ pub enum Route {
     GetSystemUserByQuery,
     ListSystemUsers(String),
     GetRegisteredSystem(String),
+    CreateChangeRequest,
+    GetChangeRequest(String),
+    GetChangeRequestByExternalRef { system_id: String, org_no: String, external_ref: String },
+    ListChangeRequests(String),
+    DeleteChangeRequest(String),
     MaskinportenToken,
     MaskinportenMetadata,
     ConfirmPage(Kind),
     ConfirmDecision(Kind, Decision),
+    ChangeConfirmPage,
+    ChangeDecision(Decision),
+    SystemUserPage,
+    SystemUserDelete,
     AgentClientsPage,
     AgentClientsChange { add: bool },
     DonePage,
@@ -57,11 +67,16 @@ pub const FAULT_ROUTES: &[&str] = &[
     "get_system_user_by_query",
     "list_system_users",
     "get_registered_system",
+    "create_change_request",
+    "get_change_request",
+    "get_change_request_by_external_ref",
+    "list_change_requests",
+    "delete_change_request",
     "maskinporten_token",
 ];
 
 /// The list routes, whose pages carry `links.next` (for `fresh_page_token`).
-pub const PAGE_ROUTES: &[&str] = &["list_requests", "list_agent_requests", "list_system_users"];
+pub const PAGE_ROUTES: &[&str] = &["list_requests", "list_agent_requests", "list_system_users", "list_change_requests"];
 
 /// The routes that answer requests or system users (for `mismatch`): all but delete (202, no
 /// body), the registered system and Maskinporten.
@@ -93,6 +108,11 @@ pub fn fault_name(route: &Route) -> Option<&'static str> {
         Route::GetSystemUserByQuery => "get_system_user_by_query",
         Route::ListSystemUsers(_) => "list_system_users",
         Route::GetRegisteredSystem(_) => "get_registered_system",
+        Route::CreateChangeRequest => "create_change_request",
+        Route::GetChangeRequest(_) => "get_change_request",
+        Route::GetChangeRequestByExternalRef { .. } => "get_change_request_by_external_ref",
+        Route::ListChangeRequests(_) => "list_change_requests",
+        Route::DeleteChangeRequest(_) => "delete_change_request",
         Route::MaskinportenToken => "maskinporten_token",
         _ => return None,
     })
@@ -127,6 +147,16 @@ fn resolve_altinn(method: &str, s: &[String]) -> Route {
             "DELETE" => Route::DeleteRequest(v(3)),
             _ => Route::MethodNotAllowed,
         },
+        ["systemuser", "changerequest", "vendor"] => only("POST", Route::CreateChangeRequest),
+        ["systemuser", "changerequest", "vendor", "byexternalref", _, _, _] => {
+            only("GET", Route::GetChangeRequestByExternalRef { system_id: v(4), org_no: v(5), external_ref: v(6) })
+        }
+        ["systemuser", "changerequest", "vendor", "bysystem", _] => only("GET", Route::ListChangeRequests(v(4))),
+        ["systemuser", "changerequest", "vendor", _] => match method {
+            "GET" => Route::GetChangeRequest(v(3)),
+            "DELETE" => Route::DeleteChangeRequest(v(3)),
+            _ => Route::MethodNotAllowed,
+        },
         ["systemuser", "vendor", "byquery"] => only("GET", Route::GetSystemUserByQuery),
         ["systemuser", "vendor", "bysystem", _] => only("GET", Route::ListSystemUsers(v(3))),
         ["systemregister", "vendor", _] => only("GET", Route::GetRegisteredSystem(v(2))),
@@ -156,10 +186,20 @@ pub fn resolve(req: &Request, admin: bool) -> Route {
         ("GET", [".well-known", "oauth-authorization-server"]) => Route::MaskinportenMetadata,
         ("GET", ["accessmanagement", "ui", "systemuser", "request"]) => Route::ConfirmPage(Kind::Standard),
         ("GET", ["accessmanagement", "ui", "systemuser", "agentrequest"]) => Route::ConfirmPage(Kind::Agent),
+        ("GET", ["accessmanagement", "ui", "systemuser", "changerequest"]) => Route::ChangeConfirmPage,
+        ("GET", ["accessmanagement", "ui", "systemuser", "details"]) => Route::SystemUserPage,
         ("POST", ["accessmanagement", "ui", "systemuser", page, decision]) => {
             let kind = match *page {
                 "request" => Kind::Standard,
                 "agentrequest" => Kind::Agent,
+                "changerequest" => {
+                    return match *decision {
+                        "approve" => Route::ChangeDecision(Decision::Approve),
+                        "reject" => Route::ChangeDecision(Decision::Reject),
+                        _ => Route::NotFound,
+                    }
+                }
+                "details" if *decision == "delete" => return Route::SystemUserDelete,
                 "agentclients" => {
                     return match *decision {
                         "add" => Route::AgentClientsChange { add: true },
@@ -193,10 +233,21 @@ pub fn handle(shared: &Shared, req: &Request, route: &Route) -> Response {
         Route::GetSystemUserByQuery => systemusers::by_query(shared, req),
         Route::ListSystemUsers(system_id) => systemusers::list(shared, req, system_id),
         Route::GetRegisteredSystem(system_id) => systemregister::get(shared, req, system_id),
+        Route::CreateChangeRequest => changerequest::create(shared, req),
+        Route::GetChangeRequest(id) => changerequest::get(shared, req, id),
+        Route::GetChangeRequestByExternalRef { system_id, org_no, external_ref } => {
+            changerequest::get_by_external_ref(shared, req, system_id, org_no, external_ref)
+        }
+        Route::ListChangeRequests(system_id) => changerequest::list(shared, req, system_id),
+        Route::DeleteChangeRequest(id) => changerequest::delete(shared, req, id),
         Route::MaskinportenToken => maskinporten::token(shared, req),
         Route::MaskinportenMetadata => maskinporten::metadata(shared),
         Route::ConfirmPage(kind) => confirm::page(shared, req, *kind),
         Route::ConfirmDecision(kind, d) => confirm::decide(shared, req, *kind, *d),
+        Route::ChangeConfirmPage => confirm::change_page(shared, req),
+        Route::ChangeDecision(d) => confirm::decide_change(shared, req, *d),
+        Route::SystemUserPage => confirm::system_user_page(shared, req),
+        Route::SystemUserDelete => confirm::system_user_delete(shared, req),
         Route::AgentClientsPage => confirm::clients_page(shared, req),
         Route::AgentClientsChange { add } => confirm::clients_change(shared, req, *add),
         Route::DonePage => confirm::done_page(shared, req),

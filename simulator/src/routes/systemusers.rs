@@ -36,10 +36,7 @@ pub fn by_query(shared: &Shared, req: &Request) -> Response {
         system_id: system_id.to_string(),
     };
     let inner = shared.lock();
-    let found = inner
-        .store
-        .system_user_by_key(&key)
-        .filter(|u| inner.fixture.systems.iter().any(|s| s.id == u.system_id && s.vendor_org_no() == vendor));
+    let found = inner.store.system_user_by_key(&key).filter(|u| inner.fixture.supplier_of(&u.system_id) == Some(vendor));
     match found {
         Some(u) => Response::json(200, &views::system_user_json(u, &inner.fixture)),
         None => Response::empty(404),

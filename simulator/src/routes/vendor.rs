@@ -23,11 +23,11 @@ pub fn opaque_decode(token: &str) -> Option<serde_json::Value> {
 }
 
 /// The origin handed out in `confirmUrl`.
-fn confirm_origin(shared: &Shared, inner: &Inner) -> String {
+pub fn confirm_origin(shared: &Shared, inner: &Inner) -> String {
     inner.settings.confirm_host.clone().unwrap_or_else(|| shared.base_url.clone()).trim_end_matches('/').to_string()
 }
 
-fn is_json_content_type(req: &Request) -> bool {
+pub fn is_json_content_type(req: &Request) -> bool {
     match req.header("content-type") {
         Some(ct) => {
             let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -77,7 +77,7 @@ pub fn create(shared: &Shared, req: &Request, kind: Kind) -> Response {
 }
 
 /// 400 for an id that is not a Guid, as ASP.NET model binding answers.
-fn bad_guid(name: &str, raw: &str) -> Response {
+pub fn bad_guid(name: &str, raw: &str) -> Response {
     problems::validation_problem(vec![(name.to_string(), vec![format!("The value '{raw}' is not valid.")])])
 }
 
@@ -160,7 +160,8 @@ pub fn list(shared: &Shared, req: &Request, kind: Kind, system_id: &str) -> Resp
         Some(s) if s.vendor_org_no() == vendor => {}
         _ => return auth_problem(shape, "AUTH-00011", &[]),
     }
-    // Ordered by id, as the server's `ORDER BY r.id`.
+    // `id >` the token. Standard lists are `ORDER BY r.id`; agent lists have no ORDER BY and come
+    // in heap order (with `unordered_agent_requests`, as the server).
     let mut items: Vec<&StoredRequest> = inner
         .store
         .requests
@@ -168,25 +169,31 @@ pub fn list(shared: &Shared, req: &Request, kind: Kind, system_id: &str) -> Resp
         .filter(|r| !r.is_deleted && r.kind == kind && r.system_id == system_id)
         .filter(|r| after.as_ref().is_none_or(|a| r.id.as_str() > a.as_str()))
         .collect();
-    items.sort_by(|a, b| a.id.cmp(&b.id));
+    match kind == Kind::Agent && inner.settings.unordered_agent_requests {
+        true => items.sort_by_key(|r| r.row),
+        false => items.sort_by(|a, b| a.id.cmp(&b.id)),
+    }
     let page_size = inner.settings.page_size.max(1);
-    let more = items.len() > page_size;
-    items.truncate(page_size);
-    let next = match (more, items.last()) {
-        (true, Some(last)) => {
-            let route = match kind {
-                Kind::Standard => "systemuser/request/vendor/bysystem",
-                Kind::Agent => "systemuser/request/vendor/agent/bysystem",
-            };
-            Some(format!(
-                "{}/authentication/api/v1/{route}/{}?token={}",
-                next_origin(shared, &inner, req),
-                percent_encode(system_id),
-                opaque_encode(&format!("\"{}\"", last.id))
-            ))
-        }
-        _ => None,
+    // `Page.Create` makes the token of the first item of the next page, which the next query then
+    // skips (`id >`): one item lost at every boundary (`lossy_request_pages`, as the server). Off:
+    // the last item of this page.
+    let token_item = match inner.settings.lossy_request_pages {
+        true => items.get(page_size),
+        false => items.get(page_size).and(items.get(page_size - 1)),
     };
+    let next = token_item.map(|r| {
+        let route = match kind {
+            Kind::Standard => "systemuser/request/vendor/bysystem",
+            Kind::Agent => "systemuser/request/vendor/agent/bysystem",
+        };
+        format!(
+            "{}/authentication/api/v1/{route}/{}?token={}",
+            next_origin(shared, &inner, req),
+            percent_encode(system_id),
+            opaque_encode(&format!("\"{}\"", r.id))
+        )
+    });
+    items.truncate(page_size);
     let render = RequestRender { now_micros: inner.clock.now_micros(), settings: &inner.settings, confirm_origin: None, fresh: false };
     let data = items.iter().map(|r| views::request_json(r, &render)).collect();
     Response::json(200, &views::page_json(next, data))
@@ -202,11 +209,8 @@ pub fn delete(shared: &Shared, req: &Request, raw_id: &str) -> Response {
     };
     let mut inner = shared.lock();
     let shape = inner.settings.problem_shape;
-    match inner.store.request_mut(&id) {
-        Some(r) => {
-            r.is_deleted = true;
-            Response::empty(202)
-        }
-        None => auth_problem(shape, "AUTH-00010", &[]),
+    match inner.store.update_request(&id, |r| r.is_deleted = true) {
+        true => Response::empty(202),
+        false => auth_problem(shape, "AUTH-00010", &[]),
     }
 }

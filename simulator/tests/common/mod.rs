@@ -310,3 +310,104 @@ pub fn grant(sim: &Sim, assertion: &str) -> Resp {
     let form = format!("grant_type={}&assertion={}", "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer", assertion);
     sim.form("/token", &form)
 }
+
+// ---- Change requests (API.md §11) ----
+
+pub const PKG: &str = "urn:altinn:accesspackage:";
+pub const KRAV: &str = "ske-krav-og-betalinger";
+pub const A_ORDNING: &str = "ske-innrapportering-a-ordning";
+
+/// A right on one `urn:altinn:resource`.
+pub fn right(resource: &str) -> Value {
+    serde_json::json!({"resource": [{"id": "urn:altinn:resource", "value": resource}]})
+}
+
+/// A package reference by its short name.
+pub fn package(name: &str) -> Value {
+    serde_json::json!({"urn": format!("{PKG}{name}")})
+}
+
+/// The 201's id (asserts the 201).
+pub fn created_id(r: Resp) -> String {
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_str().unwrap().to_string()
+}
+
+/// `POST …/changerequest/vendor` with the query parameters given (absent when `None`).
+pub fn change_path(correlation_id: Option<&str>, system_user_id: Option<&str>) -> String {
+    let mut q = Vec::new();
+    if let Some(c) = correlation_id {
+        q.push(format!("correlation-id={c}"));
+    }
+    if let Some(s) = system_user_id {
+        q.push(format!("system-user-id={s}"));
+    }
+    format!("{API}/systemuser/changerequest/vendor?{}", q.join("&"))
+}
+
+/// A fresh uuid v4 for a correlation id.
+pub fn uuid() -> String {
+    let mut b = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).unwrap();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// The change a standard system user from `standard_user` can ask for: add the a-ordning right
+/// and `merverdiavgift`, drop the krav right and `skattegrunnlag`.
+pub fn change_body() -> Value {
+    serde_json::json!({
+        "requiredRights": [right(A_ORDNING)],
+        "unwantedRights": [right(KRAV)],
+        "requiredAccessPackages": [package("merverdiavgift")],
+        "unwantedAccessPackages": [package("skattegrunnlag")],
+    })
+}
+
+impl Sim {
+    /// An approved standard system user of `314248295_smartregnskap` for `org`/`ext` holding the
+    /// krav right and `skattegrunnlag`.
+    pub fn standard_user(&self, org: &str, ext: Option<&str>) -> String {
+        let mut b = std_body(org, ext);
+        b["accessPackages"] = serde_json::json!([package("skattegrunnlag")]);
+        let id = created_id(self.create(&b));
+        assert_eq!(self.approve(&id).status, 200);
+        id
+    }
+    /// An approved agent system user of `314248295_smartbyraa`.
+    pub fn agent_user(&self, org: &str, ext: Option<&str>) -> String {
+        let id = created_id(self.create_agent(&agent_body(org, ext)));
+        assert_eq!(self.approve(&id).status, 200);
+        id
+    }
+    /// POSTs a change request with the vendor's read+write token.
+    pub fn change(&self, correlation_id: &str, system_user_id: &str, body: &Value) -> Resp {
+        self.post(&change_path(Some(correlation_id), Some(system_user_id)), &self.rw(), body)
+    }
+    /// The admin view of one system user.
+    pub fn system_user(&self, id: &str) -> Value {
+        let r = self.admin("GET", &format!("/_sim/systemusers/{id}"), None);
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    }
+    /// The URNs of the packages a system user holds now (admin view), sorted.
+    pub fn packages_of(&self, id: &str) -> Vec<String> {
+        let mut v: Vec<String> =
+            self.system_user(id)["accessPackages"].as_array().unwrap().iter().map(|p| p["urn"].as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    }
+    /// The resource values of the rights a system user holds now (admin view), sorted.
+    pub fn rights_of(&self, id: &str) -> Vec<String> {
+        let mut v: Vec<String> = self.system_user(id)["rights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["resource"].as_array().unwrap().iter().map(|p| p["value"].as_str().unwrap()).collect::<Vec<_>>().join("+"))
+            .collect();
+        v.sort();
+        v
+    }
+}
