@@ -15,7 +15,7 @@ export ALTINN_SIM_SECRET_LOG := $(SECRET_LOG)
 # Runs a suite with its output also kept in $(TEST_LOGS)/$(1).log.
 logged = mkdir -p $(TEST_LOGS) && $(2) 2>&1 | tee -a $(TEST_LOGS)/$(1).log
 
-.PHONY: all setup build component hosts demo demo-java demo-dotnet test lint test-core test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-fuzz fuzz bench test-logs-reset secret-scan clean
+.PHONY: all setup build component hosts demo demo-java demo-dotnet demo-go test lint test-core test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-go test-fuzz fuzz bench test-logs-reset secret-scan clean
 
 all: build
 
@@ -46,7 +46,7 @@ hosts:
 demo: build
 	$(CLI) demo
 
-test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet secret-scan
+test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-go secret-scan
 	@bash scripts/test-summary.sh $(TEST_LOGS)
 
 test-logs-reset:
@@ -103,12 +103,19 @@ test-java:
 test-dotnet:
 	$(call logged,dotnet,bash host-examples/dotnet/run-tests.sh)
 
-# The whole story through the Java and the C# packages, against the simulator.
+# The Go module on libsystemuser (cgo; Debian's Go toolchain, standard library only; -race too).
+test-go:
+	$(call logged,go,bash host-examples/go/run-tests.sh)
+
+# The whole story through the Java, C# and Go packages, against the simulator.
 demo-java: build
 	bash host-examples/java/demo.sh
 
 demo-dotnet: build
 	bash host-examples/dotnet/demo.sh
+
+demo-go: build
+	bash host-examples/go/demo.sh
 
 # The scan first proves it can fail, then scans every suite's output.
 secret-scan:

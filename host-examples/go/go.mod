@@ -1,0 +1,3 @@
+module altinn.no/systemuser
+
+go 1.19
