@@ -144,10 +144,14 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
             json!({"reply": "registered-system", "id": s.id, "vendor": s.vendor_org_no, "redirects": s.allowed_redirect_urls.len()})
         }
         Ok(wit::Outcome::Token(t)) => json!({"reply": "token", "scope": t.scope, "expires_at": t.expires_at.seconds}),
-        Ok(wit::Outcome::ChangeRequestCreated(c)) => json!({"reply": "change-request-created", "id": c.change_request.id, "is_new": c.is_new}),
+        Ok(wit::Outcome::ChangeRequestCreated(c)) => {
+            json!({"reply": "change-request-created", "id": c.change_request.id, "is_new": c.is_new})
+        }
         Ok(wit::Outcome::NoChangeNeeded) => json!({"reply": "no-change-needed"}),
         Ok(wit::Outcome::ChangeRequest(c)) => json!({"reply": "change-request", "id": c.id}),
-        Ok(wit::Outcome::ChangeRequests(l)) => json!({"reply": "change-requests", "count": l.items.len(), "incomplete": l.may_be_incomplete}),
+        Ok(wit::Outcome::ChangeRequests(l)) => {
+            json!({"reply": "change-requests", "count": l.items.len(), "incomplete": l.may_be_incomplete})
+        }
         Err(e) => {
             let brief = |name: &str, p: &wit::StatusProblem| json!({"error": name, "message_ok": !p.message.is_empty(), "status": p.status, "code": p.code, "detail": p.detail, "trace_id": p.trace_id});
             match &e {
