@@ -29,7 +29,7 @@ pub use error::{Error, Problem, TransportErrorKind, TransportFailure, Violation}
 /// Decoding of the JSON bodies a vendor writes by hand (create bodies, registered systems).
 pub mod decode {
     use crate::error::Error;
-    use crate::model::{AgentRequestInput, RegisteredSystem, StandardRequestInput};
+    use crate::model::{AgentRequestInput, ChangeRequestInput, RegisteredSystem, StandardRequestInput};
     use crate::wire;
 
     fn json_error(message: String) -> Error {
@@ -46,6 +46,12 @@ pub mod decode {
 
     pub fn registered_system(body: &[u8]) -> Result<RegisteredSystem, Error> {
         wire::decode_registered_system(body).map_err(json_error)
+    }
+
+    /// A change request as the vendor asks for it (`systemId`, `partyOrgNo`, `externalRef`,
+    /// `correlationId`, the four lists, `redirectUrl`; absent lists are empty).
+    pub fn change_request(body: &[u8]) -> Result<ChangeRequestInput, Error> {
+        wire::decode_change_request(body).map_err(json_error)
     }
 }
 

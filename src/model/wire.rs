@@ -304,6 +304,24 @@ pub fn request_from_value(value: &Value<'_>, kind: RequestKind) -> Result<System
     })
 }
 
+/// A change request as a vendor writes it (absent lists are empty).
+pub fn decode_change_request(body: &[u8]) -> Result<super::ChangeRequestInput, String> {
+    let value = parse_body(body)?;
+    let o = Obj::new(&value, Path::Root("the change request"))?;
+    let o = Obj { path: Path::Root(""), ..o };
+    Ok(super::ChangeRequestInput {
+        system_id: o.str("systemId")?.unwrap_or_default(),
+        party_org_no: o.str("partyOrgNo")?.unwrap_or_default(),
+        external_ref: o.str("externalRef")?,
+        correlation_id: o.str("correlationId")?,
+        required_rights: o.each("requiredRights", right)?.unwrap_or_default(),
+        unwanted_rights: o.each("unwantedRights", right)?.unwrap_or_default(),
+        required_access_packages: o.each("requiredAccessPackages", package)?.unwrap_or_default(),
+        unwanted_access_packages: o.each("unwantedAccessPackages", package)?.unwrap_or_default(),
+        redirect_url: o.str("redirectUrl")?,
+    })
+}
+
 /// A change request (API.md §11): the four lists are always present on the wire; read absent
 /// ones as empty all the same.
 pub fn change_request_from_value(value: &Value<'_>) -> Result<ChangeRequest, String> {

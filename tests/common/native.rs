@@ -40,6 +40,23 @@ pub fn call(name: &str) -> Call {
         },
         "list-system-users" => Call::ListSystemUsers { system_id: text("systemId"), page: None },
         "get-registered-system" => Call::GetRegisteredSystem(text("systemId")),
+        "create-change-request" => {
+            let input = altinn_systemuser::decode::change_request(&body).unwrap();
+            Call::CreateChangeRequest(altinn_systemuser::model::NewChangeRequest {
+                system_user_id: text("systemUserId"),
+                correlation_id: text("correlationId"),
+                required_rights: input.required_rights,
+                unwanted_rights: input.unwanted_rights,
+                required_access_packages: input.required_access_packages,
+                unwanted_access_packages: input.unwanted_access_packages,
+                redirect_url: input.redirect_url,
+            })
+        }
+        "get-change-request" => Call::GetChangeRequest(text("id")),
+        "get-change-request-by-external-ref" => {
+            Call::GetChangeRequestByExternalRef { system_id: text("systemId"), org_no: text("orgNo"), external_ref: text("externalRef") }
+        }
+        "list-change-requests" => Call::ListChangeRequests { system_id: text("systemId") },
         other => panic!("unknown call {other}"),
     }
 }

@@ -326,6 +326,9 @@ fn native_case(case: &Value) -> Result<Got, String> {
                 match core_::protocol::parse(&config, &native_call(case["call"].as_str().unwrap()), &response) {
                     Ok(core_::protocol::Outcome::Requests(p)) => got_ok("requests", p.next_page),
                     Ok(core_::protocol::Outcome::SystemUsers(p)) => got_ok("system-users", p.next_page),
+                    Ok(core_::protocol::Outcome::Request(_)) => got_ok("request", None),
+                    Ok(core_::protocol::Outcome::ChangeRequest(_)) => got_ok("change-request", None),
+                    Ok(core_::protocol::Outcome::ChangeRequests(_)) => got_ok("change-requests", None),
                     Ok(_) => got_ok("other", None),
                     Err(e) => got_error(name(&e), None),
                 }

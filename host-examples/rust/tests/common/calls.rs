@@ -71,6 +71,22 @@ pub fn wit_call(name: &str) -> wit::Call {
         }),
         "list-system-users" => wit::Call::ListSystemUsers(wit::ListSystemUsersQuery { system_id: text("systemId"), page: None }),
         "get-registered-system" => wit::Call::GetRegisteredSystem(text("systemId")),
+        "create-change-request" => wit::Call::CreateChangeRequest(wit::NewChangeRequest {
+            system_user_id: text("systemUserId"),
+            correlation_id: text("correlationId"),
+            required_rights: rights(&spec["requiredRights"]).unwrap_or_default(),
+            unwanted_rights: rights(&spec["unwantedRights"]).unwrap_or_default(),
+            required_access_packages: packages(&spec["requiredAccessPackages"]).unwrap_or_default(),
+            unwanted_access_packages: packages(&spec["unwantedAccessPackages"]).unwrap_or_default(),
+            redirect_url: opt("redirectUrl"),
+        }),
+        "get-change-request" => wit::Call::GetChangeRequest(text("id")),
+        "get-change-request-by-external-ref" => wit::Call::GetChangeRequestByExternalRef(wit::ChangeRequestKey {
+            system_id: text("systemId"),
+            org_no: text("orgNo"),
+            external_ref: text("externalRef"),
+        }),
+        "list-change-requests" => wit::Call::ListChangeRequests(text("systemId")),
         other => panic!("unknown call {other}"),
     }
 }
