@@ -2,8 +2,9 @@
 //! replay (`host-examples/rust/tests/hostile_fuzz_replay.rs`, which includes this file by path).
 //! Dependency-free on purpose: it yields plain descriptions each side maps to its own types.
 
-/// The calls of `protocol::parse`, named as in tests/vectors/responses.json.
-pub const CALLS: [&str; 11] = [
+/// The calls of `protocol::parse`, named as in tests/vectors/responses.json (and defined in
+/// tests/calls.json). New calls go at the end: a call byte below 11 names what it always did.
+pub const CALLS: [&str; 15] = [
     "create-standard",
     "create-agent",
     "get",
@@ -15,6 +16,10 @@ pub const CALLS: [&str; 11] = [
     "verify",
     "list-users",
     "system",
+    "create-change",
+    "get-change",
+    "change-by-external-ref",
+    "list-changes",
 ];
 
 /// Statuses worth hitting; index 255 of the status byte means "a raw u16 follows".

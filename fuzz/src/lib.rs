@@ -8,10 +8,10 @@ pub mod decode;
 pub mod mutate;
 
 use altinn_systemuser::error::{Error, TransportErrorKind, TransportFailure};
-use altinn_systemuser::http::{Header, HttpResponse, Method};
+use altinn_systemuser::http::{Header, HttpRequest, HttpResponse, Method};
 use altinn_systemuser::model::{
-    AccessPackage, AgentRequestInput, AttributePair, Config, CustomEnvironment, DateTime, Environment, KeyIdentity,
-    MaskinportenClient, RegisteredSystem, RequestKind, Right, StandardRequestInput,
+    AccessPackage, AgentRequestInput, AttributePair, ChangeRequest, ChangeRequestInput, Config, CustomEnvironment, DateTime, Environment,
+    KeyIdentity, MaskinportenClient, NewChangeRequest, RegisteredSystem, RequestKind, Right, StandardRequestInput,
 };
 use altinn_systemuser::operation::{Input, Operation, Step, Task};
 use altinn_systemuser::protocol::{self, Call, Outcome};
@@ -23,6 +23,9 @@ pub const REQUEST_ID: &str = "0f9a5c8e-3f4b-4e2a-9d1c-2b7e6a1d4c3f";
 pub const SYSTEM_ID: &str = "314248295_smartregnskap";
 pub const ORG_NO: &str = "310816191";
 pub const EXTERNAL_REF: &str = "kunde-42";
+/// The correlation id of the named change-request calls (tests/calls.json).
+pub const CHANGE_ID: &str = "7c3e1f2a-9b4d-4e6f-8a1b-2c3d4e5f6a7b";
+pub const SKATTEGRUNNLAG: &str = "urn:altinn:accesspackage:skattegrunnlag";
 
 /// Every target by name, for the short run and `run.sh`.
 /// A fuzz target: any bytes, panics on a finding.
@@ -57,7 +60,29 @@ pub fn call(name: &str) -> Call {
         "withdraw" => Call::WithdrawRequest(REQUEST_ID.into()),
         "verify" => Call::VerifySystemUser { system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: Some(EXTERNAL_REF.into()) },
         "list-users" => Call::ListSystemUsers { system_id: SYSTEM_ID.into(), page: None },
+        "create-change" => Call::CreateChangeRequest(NewChangeRequest {
+            system_user_id: REQUEST_ID.into(),
+            correlation_id: CHANGE_ID.into(),
+            required_access_packages: vec![AccessPackage { urn: SKATTEGRUNNLAG.into() }],
+            ..Default::default()
+        }),
+        "get-change" => Call::GetChangeRequest(CHANGE_ID.into()),
+        "change-by-external-ref" => {
+            Call::GetChangeRequestByExternalRef { system_id: SYSTEM_ID.into(), org_no: ORG_NO.into(), external_ref: EXTERNAL_REF.into() }
+        }
+        "list-changes" => Call::ListChangeRequests { system_id: SYSTEM_ID.into() },
         _ => Call::GetRegisteredSystem(SYSTEM_ID.into()),
+    }
+}
+
+/// A change of the system user (`SYSTEM_ID`, `ORG_NO`, `EXTERNAL_REF`): one more package.
+pub fn change_input() -> ChangeRequestInput {
+    ChangeRequestInput {
+        system_id: SYSTEM_ID.into(),
+        party_org_no: ORG_NO.into(),
+        external_ref: Some(EXTERNAL_REF.into()),
+        required_access_packages: vec![AccessPackage { urn: SKATTEGRUNNLAG.into() }],
+        ..Default::default()
     }
 }
 
@@ -95,6 +120,10 @@ pub fn outcome_kind(result: &Result<Outcome, Error>) -> &'static str {
         Ok(Outcome::SystemUsers(_)) => "system-users",
         Ok(Outcome::RegisteredSystem(_)) => "registered-system",
         Ok(Outcome::Token(_)) => "token",
+        Ok(Outcome::ChangeRequestCreated { .. }) => "change-request-created",
+        Ok(Outcome::NoChangeNeeded) => "no-change-needed",
+        Ok(Outcome::ChangeRequest(_)) => "change-request",
+        Ok(Outcome::ChangeRequests(_)) => "change-requests",
         Ok(_) => "another outcome",
         Err(e) => error_kind(e),
     }
@@ -147,8 +176,18 @@ fn check_parse(config: &Config, call: &Call, response: &HttpResponse, result: &R
     }
     let confirm_checked = |request: &altinn_systemuser::model::SystemUserRequest| {
         if let Some(link) = &request.confirm_url {
-            check_confirm_url(config, link, &request.id, request.kind);
+            let path = match request.kind {
+                RequestKind::Standard => "/accessmanagement/ui/systemuser/request",
+                RequestKind::Agent => "/accessmanagement/ui/systemuser/agentrequest",
+            };
+            check_confirm_url(config, link, &request.id, path);
         }
+    };
+    let change_checked = |c: &ChangeRequest| {
+        if let Some(link) = &c.confirm_url {
+            check_confirm_url(config, link, &c.id, "/accessmanagement/ui/systemuser/changerequest");
+        }
+        check_bound(call, &c.system_id, Some(&c.party_org_no));
     };
     match result {
         Ok(Outcome::Created { request, .. }) | Ok(Outcome::Request(request)) => {
@@ -166,6 +205,31 @@ fn check_parse(config: &Config, call: &Call, response: &HttpResponse, result: &R
         }
         Ok(Outcome::SystemUser(Some(u))) => check_bound(call, &u.system_id, Some(&u.reportee_org_no)),
         Ok(Outcome::RegisteredSystem(s)) => check_bound(call, &s.id, None),
+        Ok(Outcome::ChangeRequestCreated { change_request: c, is_new, reconciled }) => {
+            change_checked(c);
+            let Call::CreateChangeRequest(asked) = call else { panic!("a created change request answers {call:?}") };
+            assert!(c.id.eq_ignore_ascii_case(&asked.correlation_id), "a change request under another correlation id was accepted");
+            assert!(protocol::change_differs(asked, c).is_none(), "a change request of another change was accepted as created");
+            assert_eq!(*is_new, status == 201, "is-new on a {status}");
+            assert!(!reconciled, "parse reconciled");
+        }
+        Ok(Outcome::NoChangeNeeded) => {
+            assert!(matches!(call, Call::CreateChangeRequest(_)), "no-change-needed answers {call:?}")
+        }
+        Ok(Outcome::ChangeRequest(c)) => {
+            change_checked(c);
+            if let Call::GetChangeRequest(id) = call {
+                assert!(c.id.eq_ignore_ascii_case(id.trim()), "a change request under another id was accepted");
+            }
+        }
+        Ok(Outcome::ChangeRequests(list)) => {
+            for c in &list.items {
+                if let Some(link) = &c.confirm_url {
+                    check_confirm_url(config, link, &c.id, "/accessmanagement/ui/systemuser/changerequest");
+                }
+                check_bound(call, &c.system_id, None);
+            }
+        }
         _ => {}
     }
 }
@@ -175,31 +239,32 @@ fn check_bound(call: &Call, system_id: &str, org_no: Option<&str>) {
     let asked_system = match call {
         Call::CreateStandardRequest(i) => Some((i.system_id.as_str(), Some(i.party_org_no.as_str()))),
         Call::CreateAgentRequest(i) => Some((i.system_id.as_str(), Some(i.party_org_no.as_str()))),
-        Call::GetRequestByExternalRef { system_id, org_no, .. } | Call::VerifySystemUser { system_id, org_no, .. } => {
-            Some((system_id.as_str(), Some(org_no.as_str())))
-        }
-        Call::ListRequests { system_id, .. } | Call::ListSystemUsers { system_id, .. } | Call::GetRegisteredSystem(system_id) => {
-            Some((system_id.as_str(), None))
-        }
+        Call::GetRequestByExternalRef { system_id, org_no, .. }
+        | Call::VerifySystemUser { system_id, org_no, .. }
+        | Call::GetChangeRequestByExternalRef { system_id, org_no, .. } => Some((system_id.as_str(), Some(org_no.as_str()))),
+        Call::ListRequests { system_id, .. }
+        | Call::ListSystemUsers { system_id, .. }
+        | Call::GetRegisteredSystem(system_id)
+        | Call::ListChangeRequests { system_id } => Some((system_id.as_str(), None)),
         _ => None,
     };
     let Some((asked, asked_org)) = asked_system else { return };
     assert_eq!(system_id, asked.trim(), "an answer about another system was accepted");
     if let (Some(org), Some(asked_org)) = (org_no, asked_org) {
-        assert_eq!(altinn_systemuser::identifiers::normalize_org_no(org), altinn_systemuser::identifiers::normalize_org_no(asked_org), "an answer about another customer was accepted");
+        assert_eq!(
+            altinn_systemuser::identifiers::normalize_org_no(org),
+            altinn_systemuser::identifiers::normalize_org_no(asked_org),
+            "an answer about another customer was accepted"
+        );
     }
 }
 
-/// An accepted confirmUrl is the configured confirm page for this very request.
-fn check_confirm_url(config: &Config, link: &str, id: &str, kind: RequestKind) {
+/// An accepted confirmUrl is the configured confirm page (`path`) for this very request.
+fn check_confirm_url(config: &Config, link: &str, id: &str, path: &str) {
     let expected = config.environment.confirm_url();
     let parsed = url::parse(link).unwrap_or_else(|e| panic!("accepted confirmUrl {link:?} does not parse: {e:?}"));
     let origin = url::parse(&expected).expect("configured confirm origin parses");
     assert!(parsed.same_origin(&origin), "accepted confirmUrl {link:?} is not on {expected}");
-    let path = match kind {
-        RequestKind::Standard => "/accessmanagement/ui/systemuser/request",
-        RequestKind::Agent => "/accessmanagement/ui/systemuser/agentrequest",
-    };
     assert_eq!(parsed.path, path, "accepted confirmUrl {link:?} is not the confirm page");
     assert!(parsed.query_value("id").is_some_and(|v| v.eq_ignore_ascii_case(id)), "accepted confirmUrl {link:?} is for another request");
     assert!(parsed.fragment.is_none(), "accepted confirmUrl {link:?} has a fragment");
@@ -274,8 +339,86 @@ pub fn validate_request(data: &[u8]) {
     }
 }
 
-/// Bodies the operation target answers with, chosen by a byte (so most exchanges parse).
-fn operation_body(r: &mut Reader<'_>, config: &Config, page: &mut u32) -> (u16, Vec<u8>) {
+/// A change request as the server answers for (`id`, `system_user_id`), asking for `packages`.
+fn change_body(id: &str, system_user_id: &str, packages: &[&str], status: &str, confirm: &str) -> String {
+    let packages: Vec<String> = packages.iter().map(|p| format!(r#"{{"urn":{}}}"#, json_string(p))).collect();
+    format!(
+        r#"{{"id":{},"externalRef":"{EXTERNAL_REF}","systemId":"{SYSTEM_ID}","systemUserId":{},"partyOrgNo":"{ORG_NO}","requiredRights":[],"unwantedRights":[],"requiredAccessPackages":[{}],"unwantedAccessPackages":[],"status":"{status}","confirmUrl":{},"created":"2026-07-20T10:15:00Z","timedOut":false}}"#,
+        json_string(id),
+        json_string(system_user_id),
+        packages.join(","),
+        json_string(confirm)
+    )
+}
+
+/// Answers to the change-request routes (and, during a change request's create, its lookup of
+/// the system user), chosen by a byte: mostly the change asked for, echoing the correlation id
+/// and system user id the request carried. `None`: the ordinary table answers.
+fn change_route_body(r: &mut Reader<'_>, config: &Config, request: &HttpRequest, change_task: bool) -> Option<(u16, Vec<u8>)> {
+    let link = url::parse(&request.url).ok()?;
+    if change_task && link.path.ends_with("/systemuser/vendor/byquery") {
+        // The system user of the key asked for (its external ref defaults to the org number).
+        let external_ref = link.query_value("external-ref").unwrap_or_else(|| ORG_NO.to_string());
+        let user = |kind: &str| {
+            format!(
+                r#"{{"id":"{REQUEST_ID}","systemId":"{SYSTEM_ID}","reporteeOrgNo":"{ORG_NO}","externalRef":{},"userType":"{kind}"}}"#,
+                json_string(&external_ref)
+            )
+        };
+        return match r.byte() % 4 {
+            0 => Some((200, user("standard").into_bytes())),
+            1 => Some((200, user("agent").into_bytes())),
+            2 => Some((404, Vec::new())),
+            _ => None,
+        };
+    }
+    if !link.path.contains("/systemuser/changerequest/") {
+        return None;
+    }
+    // The id the request named: the POST's correlation id, the last path segment of a GET by
+    // id, or (by external ref, a list) the named calls' correlation id.
+    let named = link.path.contains("/byexternalref/") || link.path.contains("/bysystem/");
+    let id = match link.query_value("correlation-id") {
+        Some(id) => id,
+        None if named => CHANGE_ID.to_string(),
+        None => link.path.rsplit('/').next().unwrap_or_default().to_string(),
+    };
+    let user = link.query_value("system-user-id").unwrap_or_else(|| REQUEST_ID.to_string());
+    let confirm =
+        format!("{}/accessmanagement/ui/systemuser/changerequest?id={id}&DONTCHOOSEREPORTEE=true", config.environment.confirm_url());
+    let asked = [SKATTEGRUNNLAG];
+    Some(match r.byte() % 12 {
+        0 => (201, change_body(&id, &user, &asked, "New", &confirm).into_bytes()),
+        1 => (200, change_body(&id, &user, &asked, "New", &confirm).into_bytes()),
+        2 => (200, change_body(&id, &user, &[], "NoChangeNeeded", "").into_bytes()),
+        // A replay of another change under the same correlation id.
+        3 => (200, change_body(&id, &user, &["urn:altinn:accesspackage:merverdiavgift"], "Accepted", &confirm).into_bytes()),
+        4 => {
+            let item = change_body(&id, &user, &asked, "Accepted", "");
+            let next = if r.byte().is_multiple_of(2) { "" } else { r#""next":"https://elsewhere.example/x?token=p1""# };
+            (200, format!(r#"{{"links":{{{next}}},"data":[{item}]}}"#).into_bytes())
+        }
+        5 => (404, br#"{"status":404,"code":"AUTH-00010","title":"not found"}"#.to_vec()),
+        6 => (404, br#"{"status":404,"code":"AUTH-00015","title":"no system user"}"#.to_vec()),
+        7 => (500 + u16::from(r.byte() % 4), br#"{"title":"boom"}"#.to_vec()),
+        8 => (400, br#""Missing or invalid QueryParameter: correlation-id.""#.to_vec()),
+        9 => (409, br#"{"status":409,"code":"AUTH-00061"}"#.to_vec()),
+        10 => (202, Vec::new()),
+        _ => {
+            let status = r.u16();
+            (status, r.chunk().to_vec())
+        }
+    })
+}
+
+/// Bodies the operation target answers `request` with, chosen by a byte (so most exchanges
+/// parse): the change-request routes and a change request's lookup get their own answers
+/// (`change_route_body`), everything else (the pre-flight's registered system included) this
+/// table.
+fn operation_body(r: &mut Reader<'_>, config: &Config, page: &mut u32, request: &HttpRequest, change_task: bool) -> (u16, Vec<u8>) {
+    if let Some(answer) = change_route_body(r, config, request, change_task) {
+        return answer;
+    }
     let confirm = format!("{}/accessmanagement/ui/systemuser/request?id={REQUEST_ID}", config.environment.confirm_url());
     let request = format!(
         r#"{{"id":"{REQUEST_ID}","externalRef":"{EXTERNAL_REF}","systemId":"{SYSTEM_ID}","partyOrgNo":"{ORG_NO}","rights":[],"status":"New","confirmUrl":{}}}"#,
@@ -349,9 +492,28 @@ fn transport_failure(r: &mut Reader<'_>) -> TransportFailure {
     TransportFailure { kind, message: "fuzz".into() }
 }
 
+/// The task byte: 0-10 the request tasks, 11-15 the change-request tasks (a byte below 11
+/// names what it always did).
 fn operation_task(r: &mut Reader<'_>) -> Task {
     let kind = if r.byte() & 1 == 1 { RequestKind::Agent } else { RequestKind::Standard };
-    match r.byte() % 11 {
+    match r.byte() % 16 {
+        11 => {
+            let mut input = change_input();
+            match r.byte() % 4 {
+                0 => {}
+                1 => input.correlation_id = Some(CHANGE_ID.into()),
+                2 => input.required_access_packages.clear(),
+                _ => {
+                    input.external_ref = None;
+                    input.redirect_url = Some("https://smartregnskap.example/callback".into());
+                }
+            }
+            Task::CreateChangeRequest(input)
+        }
+        12 => Task::Read(call("get-change")),
+        13 => Task::Read(call("change-by-external-ref")),
+        14 => Task::Read(call("list-changes")),
+        15 => Task::WithdrawChangeRequest(CHANGE_ID.into()),
         0 => {
             let mut input = standard_input();
             if r.byte().is_multiple_of(4) {
@@ -378,6 +540,11 @@ fn operation_task(r: &mut Reader<'_>) -> Task {
 /// Target: an operation fed arbitrary inputs. Mostly the input the step asks for (to get deep
 /// into the machine), sometimes any input (host protocol errors).
 pub fn operation(data: &[u8]) {
+    let _ = run_operation(data);
+}
+
+/// The operation target's run: the result when the operation finished within the input.
+pub fn run_operation(data: &[u8]) -> Option<Result<Outcome, Error>> {
     let mut r = Reader::new(data);
     let flags = r.byte();
     let mut config = config(flags & 1 == 1);
@@ -395,10 +562,17 @@ pub fn operation(data: &[u8]) {
     let token_url = format!("{}token", config.environment.maskinporten_issuer());
     let task = operation_task(&mut r);
     let is_create = matches!(task, Task::CreateStandardRequest(_) | Task::CreateAgentRequest(_));
+    let change_task = match &task {
+        Task::CreateChangeRequest(input) => Some(input.clone()),
+        _ => None,
+    };
     let mut op = Operation::new(config.clone(), task, now, &[0x5a; 16]);
     let mut step = op.start();
     let (mut posts, mut page) = (0u32, 0u32);
     let mut last_token: Option<String> = None;
+    // The correlation id and system user id of the change-request POSTs sent, and whether the
+    // system-user lookup said the user is an agent one.
+    let mut change_posts: Vec<(String, String)> = Vec::new();
     for _ in 0..256 {
         match &step {
             Step::Done(result) => {
@@ -414,7 +588,10 @@ pub fn operation(data: &[u8]) {
                         assert!(matches!(outcome, Outcome::Created { .. }), "a create finished with {}", outcome_kind(result));
                     }
                 }
-                return;
+                if let Some(input) = &change_task {
+                    check_change_create(input, &change_posts, result);
+                }
+                return Some(result.clone());
             }
             Step::NeedToken(scopes) => {
                 assert!(!grants, "asked the host for a token while it makes its own grants");
@@ -438,6 +615,15 @@ pub fn operation(data: &[u8]) {
                 if request.method == Method::Post {
                     posts += 1;
                     assert!(posts <= config.retry_budget + 1, "{posts} POSTs with a retry budget of {}", config.retry_budget);
+                    if let Ok(link) = url::parse(&request.url) {
+                        if let (Some(id), Some(user)) = (link.query_value("correlation-id"), link.query_value("system-user-id")) {
+                            assert!(change_task.is_some(), "a change-request POST for another task");
+                            if let Some((first, _)) = change_posts.first() {
+                                assert_eq!(first, &id, "a change request was posted again under another correlation id");
+                            }
+                            change_posts.push((id, user));
+                        }
+                    }
                 }
             }
             Step::Wait(ms) => assert!(*ms <= 30_000, "a back-off of {ms} ms"),
@@ -451,7 +637,7 @@ pub fn operation(data: &[u8]) {
             assert!(request.timeout_ms <= deadline, "an exchange of {} ms under a {deadline} ms deadline", request.timeout_ms);
         }
         if r.is_empty() {
-            return;
+            return None;
         }
         let choice = r.byte();
         let expected = choice < 224;
@@ -467,7 +653,11 @@ pub fn operation(data: &[u8]) {
                 }
             }
             (Step::Send(request), true) if choice < 190 => {
-                let (status, body) = if request.url == token_url { grant_body(&mut r) } else { operation_body(&mut r, &config, &mut page) };
+                let (status, body) = if request.url == token_url {
+                    grant_body(&mut r)
+                } else {
+                    operation_body(&mut r, &config, &mut page, request, change_task.is_some())
+                };
                 let headers = vec![Header { name: "Content-Type".into(), value: "application/json".into() }];
                 Input::Response(HttpResponse { status, headers, body })
             }
@@ -499,6 +689,39 @@ pub fn operation(data: &[u8]) {
                 "a request was sent after a token with a forbidden character"
             );
         }
+    }
+    None
+}
+
+/// What must hold when a change request's create finished: a change that asks for nothing is
+/// answered without a POST; a change request returned is the one posted (its correlation id and
+/// system user), never one of another change; a refused agent system user was never posted.
+fn check_change_create(input: &ChangeRequestInput, posts: &[(String, String)], result: &Result<Outcome, Error>) {
+    let empty = input.required_rights.is_empty()
+        && input.unwanted_rights.is_empty()
+        && input.required_access_packages.is_empty()
+        && input.unwanted_access_packages.is_empty();
+    if empty {
+        assert!(posts.is_empty(), "an empty change was posted");
+        assert_eq!(result, &Ok(Outcome::NoChangeNeeded), "an empty change gave {}", outcome_kind(result));
+        return;
+    }
+    match result {
+        Ok(Outcome::ChangeRequestCreated { change_request: c, .. }) => {
+            let (id, user) = posts.last().expect("a change request created without a POST");
+            assert!(c.id.eq_ignore_ascii_case(id), "the change request {} is not the one posted ({id})", c.id);
+            assert!(c.system_user_id.eq_ignore_ascii_case(user), "the change request is another system user's");
+            if let Some(given) = &input.correlation_id {
+                assert!(id.eq_ignore_ascii_case(given), "the given correlation id was not used");
+            }
+            assert_eq!(c.required_access_packages, input.required_access_packages, "a change request of another change");
+        }
+        Ok(Outcome::NoChangeNeeded) => assert!(!posts.is_empty(), "no-change-needed for a change that asks for something, unasked"),
+        Ok(_) => panic!("a change request's create finished with {}", outcome_kind(result)),
+        Err(Error::Validation(v)) if v.iter().any(|v| v.code == "AUTH-00015") => {
+            assert!(posts.is_empty(), "an agent system user's change was posted")
+        }
+        Err(_) => {}
     }
 }
 

@@ -8,7 +8,7 @@
 //! tests/vectors/; with `FUZZ_WRITE_SEED_CORPUS=1` it rewrites those seeds instead.
 
 use altinn_systemuser_fuzz::mutate::{mutate, Rng};
-use altinn_systemuser_fuzz::{decode, TARGETS};
+use altinn_systemuser_fuzz::{decode, outcome_kind, run_operation, TARGETS};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -199,5 +199,62 @@ fn seed_corpus_holds_every_vector() {
         };
         let data = [&[flags << 1 | u8::from(agent)][..], &body, &tail].concat();
         write(&root.join("validate_request"), &format!("v-{}", slug(v["name"].as_str().unwrap())), &data);
+    }
+}
+
+/// Hex with spaces for reading, as bytes.
+fn hex(text: &str) -> Vec<u8> {
+    let digits: String = text.split_whitespace().collect();
+    (0..digits.len()).step_by(2).map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap()).collect()
+}
+
+/// The operation target's seeds for the change-request tasks, and what each must come to. The
+/// bytes follow `operation`'s layout: flags (02: a retry budget of 1), request kind, task byte
+/// (0b create, 0c get, 0d by external ref, 0e list, 0f withdraw), for a create its variant (00
+/// derived correlation id, 01 given, 02 an empty change, 03 no external ref and a redirect
+/// URL); then per step the host's choice (00: what the step asks for; c8: a lost connection,
+/// then its kind), the answer's bytes (byquery during a create: 00 standard user, 01 agent, 02
+/// none; the change routes: 00 201, 01 200 the same change, 03 200 another change, 05 404
+/// AUTH-00010, 06 404 AUTH-00015, 07 5xx, 09 409 AUTH-00061, 04 a list page (01: with a next
+/// link), 0a 202; else the request table: 05 00 the registered system), and a clock byte.
+const CHANGE_OPERATION_SEEDS: [(&str, &str, &str); 16] = [
+    ("change-create-ok", "02 00 0b 00  00 00  00 00 00  00 00  00 05 00 00  00 00 00", "change-request-created"),
+    ("change-create-given-id-replay", "02 00 0b 01  00 00  00 00 00  00 00  00 05 00 00  00 01 00", "change-request-created"),
+    ("change-create-replay-of-another-change", "02 00 0b 00  00 00  00 00 00  00 00  00 05 00 00  00 03 00", "conflict"),
+    (
+        "change-create-lost-reconcile-found",
+        "02 00 0b 00  00 00  00 00 00  00 00  00 05 00 00  c8 02 00  00 00  00 01 00",
+        "change-request-created",
+    ),
+    (
+        "change-create-lost-reconcile-404-resend",
+        "02 00 0b 00  00 00  00 00 00  00 00  00 05 00 00  c8 02 00  00 00  00 05 00  00 00 00",
+        "change-request-created",
+    ),
+    (
+        "change-create-500-reconcile-404-resend",
+        "02 00 0b 00  00 00  00 00 00  00 00  00 05 00 00  00 07 00 00  00 00  00 05 00  00 00 00",
+        "change-request-created",
+    ),
+    ("change-create-agent-user-refused", "02 00 0b 00  00 00  00 01 00", "validation"),
+    ("change-create-no-system-user", "02 00 0b 00  00 00  00 02 00", "not-found"),
+    ("change-create-empty", "02 00 0b 02", "no-change-needed"),
+    ("change-create-no-ref-redirect", "02 00 0b 03  00 00  00 00 00  00 00  00 05 00 00  00 00 00", "change-request-created"),
+    ("change-create-404-auth-00015", "02 00 0b 00  00 00  00 00 00  00 00  00 05 00 00  00 06 00", "not-found"),
+    ("change-create-409-auth-00061", "02 00 0b 01  00 00  00 00 00  00 00  00 05 00 00  00 09 00", "conflict"),
+    ("change-get-ok", "00 00 0c  00 00  00 01 00", "change-request"),
+    ("change-by-external-ref-ok", "00 00 0d  00 00  00 01 00", "change-request"),
+    ("change-list-incomplete", "00 00 0e  00 00  00 04 01 00", "change-requests"),
+    ("change-withdraw-202", "00 00 0f  00 00  00 0a 00", "withdrawn"),
+];
+
+#[test]
+fn seed_corpus_holds_the_change_request_operations() {
+    let dir = fuzz_dir().join("corpus/operation");
+    for (name, bytes, expected) in CHANGE_OPERATION_SEEDS {
+        let data = hex(bytes);
+        let Some(result) = run_operation(&data) else { panic!("seed {name} does not finish") };
+        assert_eq!(outcome_kind(&result), expected, "seed {name}: {result:?}");
+        write(&dir, name, &data);
     }
 }

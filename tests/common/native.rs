@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use altinn_systemuser::error::Error;
-use altinn_systemuser::model::{Config, Environment, RequestKind, RequestStatus, UserType};
+use altinn_systemuser::model::{ChangeRequest, ChangeRequestStatus, Config, Environment, RequestKind, RequestStatus, UserType};
 use altinn_systemuser::protocol::{Call, Outcome};
 use serde_json::{json, Value};
 
@@ -68,6 +68,22 @@ fn status_name(s: &RequestStatus) -> String {
     }
 }
 
+fn change_status_name(s: &ChangeRequestStatus) -> String {
+    match s {
+        ChangeRequestStatus::Unknown(text) => format!("Unknown({text})"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A change request in the summary shape both runners build.
+pub fn change_summary(c: &ChangeRequest) -> Value {
+    json!({"id": c.id, "status": change_status_name(&c.status), "system_user_id": c.system_user_id, "system_id": c.system_id,
+           "party_org_no": c.party_org_no, "external_ref": c.external_ref, "confirm_url": c.confirm_url, "redirect_url": c.redirect_url,
+           "created": c.created.map(|c| c.format()), "timed_out": c.timed_out, "required_rights": c.required_rights.len(),
+           "unwanted_rights": c.unwanted_rights.len(), "required_packages": c.required_access_packages.len(),
+           "unwanted_packages": c.unwanted_access_packages.len()})
+}
+
 /// The same summary shape the component runner builds from WIT values.
 pub fn summary(result: Result<Outcome, Error>) -> Value {
     let request = |r: &altinn_systemuser::model::SystemUserRequest| {
@@ -94,6 +110,15 @@ pub fn summary(result: Result<Outcome, Error>) -> Value {
             json!({"reply": "registered-system", "id": s.id, "vendor": s.vendor_org_no, "redirects": s.allowed_redirect_urls.len()})
         }
         Ok(Outcome::Token(t)) => json!({"reply": "token", "scope": t.scope, "expires_at": t.expires_at.seconds}),
+        Ok(Outcome::ChangeRequestCreated { change_request, is_new, reconciled }) => {
+            merge(json!({"reply": "change-request-created", "is_new": is_new, "reconciled": reconciled}), change_summary(&change_request))
+        }
+        Ok(Outcome::NoChangeNeeded) => json!({"reply": "no-change-needed"}),
+        Ok(Outcome::ChangeRequest(c)) => merge(json!({"reply": "change-request"}), change_summary(&c)),
+        Ok(Outcome::ChangeRequests(list)) => json!({"reply": "change-requests", "count": list.items.len(),
+            "incomplete": list.may_be_incomplete, "ids": list.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+            "timed_out": list.items.iter().filter(|c| c.timed_out).count(),
+            "confirm_urls": list.items.iter().filter(|c| c.confirm_url.is_some()).count()}),
         Ok(other) => panic!("no summary for {other:?}"),
         Err(e) => {
             let name = e.kind();

@@ -42,7 +42,19 @@ enum Command {
     #[command(subcommand)]
     Request(cli::request::Command),
 
-    /// Where a request stands; with --watch, wait (spinner) until the customer decides.
+    /// Ask an approved customer to change its system user's rights and access packages (change
+    /// requests): create, read, list and withdraw them.
+    ///
+    /// Exit status of create: 0 a change request the customer can decide (or approved), or no
+    /// change needed; 1 refused (nothing sent, or Altinn said no), a correlation id used for
+    /// another change, or an existing change the customer rejected (ask again with a new
+    /// --correlation-id); 4 could not tell.
+    #[command(subcommand)]
+    Change(cli::change::Command),
+
+    /// Where a request or change request stands; with --watch, wait (spinner) until the
+    /// customer decides. Without --kind the id is looked for on the request routes, then on
+    /// the change-request route.
     ///
     /// Exit status with --watch: 0 Accepted, 1 Rejected/Denied/timed out, 5 gave up at --timeout.
     Status(cli::status::Args),
@@ -71,7 +83,8 @@ enum Command {
     Validate(cli::validate::Args),
 
     /// Walk the vendor's story against a local Altinn (the simulator, in-process): approve,
-    /// agent + clients, reject + withdraw, refused inputs. Exit 0 when every step behaved.
+    /// agent + clients, reject + withdraw, refused inputs, a change request for one more access
+    /// package. Exit 0 when every step behaved.
     /// No --json (a story is for people).
     Demo,
 }
@@ -82,6 +95,7 @@ fn main() -> ExitCode {
     let global = &cli.global;
     let outcome = match &cli.command {
         Command::Request(command) => cli::request::run(global, command),
+        Command::Change(command) => cli::change::run(global, command),
         Command::Status(args) => cli::status::run(global, args),
         Command::Token(args) => cli::token::run(global, args),
         Command::Verify(args) => cli::users::verify(global, args),

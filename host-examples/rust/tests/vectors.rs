@@ -117,6 +117,26 @@ fn created_text(c: &Option<wit::Datetime>) -> Option<String> {
     c.map(|c| core_::model::DateTime { seconds: c.seconds, nanoseconds: c.nanoseconds }.format())
 }
 
+fn change_status_name(s: &wit::ChangeRequestStatus) -> String {
+    use wit::ChangeRequestStatus as S;
+    match s {
+        S::New => "New".into(),
+        S::Accepted => "Accepted".into(),
+        S::Rejected => "Rejected".into(),
+        S::NoChangeNeeded => "NoChangeNeeded".into(),
+        S::Unknown(text) => format!("Unknown({text})"),
+    }
+}
+
+/// A change request in the summary shape of the native runner (`native::change_summary`).
+fn change_summary(c: &wit::ChangeRequest) -> Value {
+    json!({"id": c.id, "status": change_status_name(&c.status), "system_user_id": c.system_user_id, "system_id": c.system_id,
+           "party_org_no": c.party_org_no, "external_ref": c.external_ref, "confirm_url": c.confirm_url, "redirect_url": c.redirect_url,
+           "created": created_text(&c.created), "timed_out": c.timed_out, "required_rights": c.required_rights.len(),
+           "unwanted_rights": c.unwanted_rights.len(), "required_packages": c.required_access_packages.len(),
+           "unwanted_packages": c.unwanted_access_packages.len()})
+}
+
 fn merge(mut a: Value, b: Value) -> Value {
     a.as_object_mut().unwrap().extend(b.as_object().unwrap().clone());
     a
@@ -144,14 +164,16 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
             json!({"reply": "registered-system", "id": s.id, "vendor": s.vendor_org_no, "redirects": s.allowed_redirect_urls.len()})
         }
         Ok(wit::Outcome::Token(t)) => json!({"reply": "token", "scope": t.scope, "expires_at": t.expires_at.seconds}),
-        Ok(wit::Outcome::ChangeRequestCreated(c)) => {
-            json!({"reply": "change-request-created", "id": c.change_request.id, "is_new": c.is_new})
-        }
+        Ok(wit::Outcome::ChangeRequestCreated(c)) => merge(
+            json!({"reply": "change-request-created", "is_new": c.is_new, "reconciled": c.reconciled}),
+            change_summary(&c.change_request),
+        ),
         Ok(wit::Outcome::NoChangeNeeded) => json!({"reply": "no-change-needed"}),
-        Ok(wit::Outcome::ChangeRequest(c)) => json!({"reply": "change-request", "id": c.id}),
-        Ok(wit::Outcome::ChangeRequests(l)) => {
-            json!({"reply": "change-requests", "count": l.items.len(), "incomplete": l.may_be_incomplete})
-        }
+        Ok(wit::Outcome::ChangeRequest(c)) => merge(json!({"reply": "change-request"}), change_summary(&c)),
+        Ok(wit::Outcome::ChangeRequests(l)) => json!({"reply": "change-requests", "count": l.items.len(),
+            "incomplete": l.may_be_incomplete, "ids": l.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+            "timed_out": l.items.iter().filter(|c| c.timed_out).count(),
+            "confirm_urls": l.items.iter().filter(|c| c.confirm_url.is_some()).count()}),
         Err(e) => {
             let brief = |name: &str, p: &wit::StatusProblem| json!({"error": name, "message_ok": !p.message.is_empty(), "status": p.status, "code": p.code, "detail": p.detail, "trace_id": p.trace_id});
             match &e {

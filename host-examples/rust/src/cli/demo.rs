@@ -1,6 +1,7 @@
 //! `systemuser demo`: the story a vendor lives, against a local Altinn (the simulator,
-//! in-process, admin routes on). Every step checks what it got; the first surprise ends the
-//! demo with exit 1.
+//! in-process, admin routes on): requests approved, agent clients, a rejection, refused inputs,
+//! and a change request for one more access package. Every step checks what it got; the first
+//! surprise ends the demo with exit 1.
 
 use std::time::{Duration, Instant};
 
@@ -8,13 +9,16 @@ use altinn_sim::test_client::{CLIENT_ID, KEY_PEM, KID};
 use altinn_sim::{SimHandle, SimOptions, Simulator};
 use serde_json::Value;
 use systemuser_host::wit::{
-    self, AccessPackage, AgentRequestInput, AttributePair, RequestKind, RequestStatus, Right, StandardRequestInput, UserType,
+    self, AccessPackage, AgentRequestInput, AttributePair, ChangeRequestInput, ChangeRequestStatus, RequestKind, RequestStatus, Right,
+    StandardRequestInput, UserType,
 };
-use systemuser_host::{config_with_maskinporten, custom_environment, Capabilities, Client, ClientError, RsaSigner, Runtime, UreqTransport};
+use systemuser_host::{
+    config_with_maskinporten, custom_environment, Capabilities, ChangeOutcome, Client, ClientError, RsaSigner, Runtime, UreqTransport,
+};
 
 use super::output::{self, bold};
 use super::request::{created_exit, print_created};
-use super::status::{transition_line, watch, watch_summary, Progress, Target};
+use super::status::{change_watch_summary, label_transition_line, transition_line, watch, watch_change, watch_summary, Progress, Target};
 use super::{load_runtime, Exit, Failure, Global};
 
 const VENDOR: &str = "314248295";
@@ -49,9 +53,7 @@ pub fn run(global: &Global) -> Result<Exit, Failure> {
     let runtime = load_runtime(global.component.as_deref())?;
     let sim = Simulator::start(SimOptions::default().with_admin(true))
         .map_err(|e| Failure::new(Exit::Internal, format!("cannot start the simulator: {e}")))?;
-    let signer = RsaSigner::from_text(KEY_PEM, Some(KID)).map_err(|e| Failure::new(Exit::Internal, format!("the demo key: {e}")))?;
-    let config = config_with_maskinporten(custom_environment(&sim.url()), CLIENT_ID, signer.key_identity());
-    let client = Client::new(runtime.clone(), Capabilities::with_key(UreqTransport::new(), signer), config);
+    let client = vendor_client(&runtime, &sim.url())?;
     let demo = Demo { runtime, client, browser: browser(), base: sim.url(), sim: &sim };
 
     println!("{}", bold("systemuser demo: a vendor's system user requests, end to end"));
@@ -77,6 +79,14 @@ pub fn run(global: &Global) -> Result<Exit, Failure> {
             Err(Failure::new(Exit::No, format!("demo: {}", failure.message)))
         }
     }
+}
+
+/// The vendor's client: its own grants to the local Maskinporten, signed with the TEST-ONLY key.
+/// Each client caches its tokens; a new one starts with none.
+fn vendor_client(runtime: &Runtime, base: &str) -> Result<Client, Failure> {
+    let signer = RsaSigner::from_text(KEY_PEM, Some(KID)).map_err(|e| Failure::new(Exit::Internal, format!("the demo key: {e}")))?;
+    let config = config_with_maskinporten(custom_environment(base), CLIENT_ID, signer.key_identity());
+    Ok(Client::new(runtime.clone(), Capabilities::with_key(UreqTransport::new(), signer), config))
 }
 
 struct Demo<'a> {
@@ -215,6 +225,19 @@ fn token_details(token: &str) -> Value {
     serde_json::from_slice::<Value>(&bytes).map(|v| v["authorization_details"][0].clone()).unwrap_or(Value::Null)
 }
 
+/// What a system user holds: its rights (`id=value` pairs) and access packages (URNs).
+struct Holdings {
+    rights: Vec<String>,
+    packages: Vec<String>,
+}
+
+impl Holdings {
+    fn describe(&self) -> String {
+        let list = |l: &[String]| if l.is_empty() { "none".to_string() } else { l.join(", ") };
+        format!("rights {}; access packages {}", list(&self.rights), list(&self.packages))
+    }
+}
+
 fn right(value: &str) -> Right {
     Right { action: None, resource: vec![AttributePair { id: "urn:altinn:resource".into(), value: value.into() }] }
 }
@@ -225,10 +248,11 @@ fn package(name: &str) -> AccessPackage {
 
 impl Demo<'_> {
     fn story(&self) -> Result<(), Failure> {
-        self.approved_standard()?;
+        let approved = self.approved_standard()?;
         self.agent_with_clients()?;
         self.rejected_then_withdrawn()?;
         self.refused_before_sending()?;
+        self.change_for_one_more_package(&approved)?;
         Ok(())
     }
 
@@ -248,7 +272,8 @@ impl Demo<'_> {
         })
     }
 
-    fn approved_standard(&self) -> Result<(), Failure> {
+    /// Section 1; returns the approved system user's id.
+    fn approved_standard(&self) -> Result<String, Failure> {
         section(1, "A standard request with rights, a package and a redirect URL, approved by the customer");
         let org = "310816191";
         let external_ref = "erp-customer-42";
@@ -314,7 +339,7 @@ impl Demo<'_> {
         match refused {
             Err(ClientError::Altinn(wit::Error::Maskinporten(p))) if p.code.as_deref() == Some("MP-303") => {
                 println!("✗ {} [MP-303]", p.message);
-                Ok(())
+                Ok(user.id)
             }
             other => Err(Failure::new(Exit::No, format!("expected MP-303 without the external ref, got {other:?}"))),
         }
@@ -488,6 +513,140 @@ impl Demo<'_> {
         println!();
         println!("  create calls the local Altinn received during this section: {}", calls_after - calls_before);
         expect(calls_after == calls_before, || "a refused request reached Altinn".into())
+    }
+
+    fn change_for_one_more_package(&self, system_user_id: &str) -> Result<(), Failure> {
+        section(5, "A change request: the approved customer of section 1 is asked for one more access package");
+        let (org, external_ref, wanted) = ("310816191", "erp-customer-42", "merverdiavgift");
+        println!("The vendor's product grows: its VAT feature needs the access package {wanted}, which the customer's");
+        println!("system user {system_user_id} (approved in section 1) does not hold.");
+        let before = self.holdings(system_user_id)?;
+        println!("  it holds now: {}", before.describe());
+        note("Altinn's vendor API never shows what a system user holds; this is the simulator's admin view, GET /_sim/systemusers/{id}");
+        let input = ChangeRequestInput {
+            system_id: STANDARD_SYSTEM.into(),
+            party_org_no: org.into(),
+            external_ref: Some(external_ref.into()),
+            correlation_id: None,
+            required_rights: vec![],
+            unwanted_rights: vec![],
+            required_access_packages: vec![package(wanted)],
+            unwanted_access_packages: vec![],
+            redirect_url: Some(REDIRECT.into()),
+        };
+        let line = format!(
+            "change create --system-id {STANDARD_SYSTEM} --org {org} --external-ref {external_ref} --require-package {wanted} --redirect-url {REDIRECT}"
+        );
+        command(&line);
+        let created = match step("creating the change request", self.client.create_change_request(input.clone()))? {
+            ChangeOutcome::Created(created) => created,
+            ChangeOutcome::NoChangeNeeded => return Err(Failure::new(Exit::No, "expected a change request, got \"no change needed\"")),
+        };
+        super::change::print_created(&created, "systemuser", None);
+        let c = &created.change_request;
+        note(
+            "the component found the system user by the vendor's key, checked the package against the registered system and derived \
+             the correlation id, Altinn's idempotency key, from the system user and the change",
+        );
+        expect(created.is_new && c.status == ChangeRequestStatus::New && c.system_user_id == system_user_id, || {
+            format!("expected a new change request of system user {system_user_id} in status New, got {c:?}")
+        })?;
+        let confirm = c.confirm_url.clone().ok_or_else(|| Failure::new(Exit::No, "the change request has no confirm link"))?;
+        expect(confirm.starts_with(&format!("{}/accessmanagement/ui/systemuser/changerequest?id=", self.base)), || {
+            format!("the confirm link {confirm} is not the local change-request page")
+        })?;
+
+        note("the customer opens the change link and clicks Approve: GET the page, POST its form");
+        let customer = customer_later(&self.browser, &confirm, "approve");
+        command(&format!("status {} --watch", c.id));
+        let mut progress = Progress::new(false);
+        let target = Target { id: &c.id, kind: None, timeout: WATCH_TIMEOUT, interval: POLL };
+        let watched = watch_change(&self.client, &target, None, &mut progress, |_, label, previous, at| {
+            println!("  {}", label_transition_line(label, previous, at));
+        })?;
+        println!("  {}", change_watch_summary(&watched, "systemuser"));
+        let seen: Vec<&str> = watched.transitions.iter().map(|(s, _)| s.as_str()).collect();
+        expect(watched.terminal && watched.change.status == ChangeRequestStatus::Accepted && seen == ["New", "Accepted"], || {
+            format!("expected the watch to show New → Accepted and end there; it saw {}", seen.join(" → "))
+        })?;
+        let landed = join_customer(customer)?;
+        note(&format!("after approving, the customer's browser was sent to {landed}"));
+        expect(landed.starts_with(REDIRECT), || format!("expected the customer to be sent to {REDIRECT}, not {landed}"))?;
+
+        let after = self.holdings(system_user_id)?;
+        println!();
+        println!("  system user {system_user_id} holds now: {}", after.describe());
+        let urn = format!("urn:altinn:accesspackage:{wanted}");
+        println!("  {urn}: delegated to it when the customer approved change request {}", c.id);
+        note("in Altinn, Access Management holds the delegation; the simulator's admin view shows it");
+        expect(
+            after.packages.contains(&urn) && before.packages.iter().all(|p| after.packages.contains(p)) && after.rights == before.rights,
+            || format!("expected {} plus {urn}, the simulator shows {}", before.describe(), after.describe()),
+        )?;
+
+        println!();
+        println!("The vendor's job runs again (after a crash, say) and asks for the same change:");
+        command(&line);
+        let again = match step("asking for the same change again", self.client.create_change_request(input))? {
+            ChangeOutcome::Created(again) => again,
+            ChangeOutcome::NoChangeNeeded => {
+                return Err(Failure::new(Exit::No, "expected the same change request, got \"no change needed\""))
+            }
+        };
+        super::change::print_created(&again, "systemuser", None);
+        expect(!again.is_new && again.change_request.id == c.id && again.change_request.status == ChangeRequestStatus::Accepted, || {
+            format!("expected the same Accepted change request {} (is-new false), got {} ({})", c.id, again.change_request.id, again.is_new)
+        })?;
+        let stored = self.stored_change_requests(system_user_id)?;
+        println!("  change requests the local Altinn stores for this system user: {stored}");
+        expect(stored == 1, || format!("expected exactly one change request, the simulator stores {stored}"))?;
+
+        note("the system user still acts for the customer: a new client, with no cached token, asks Maskinporten for one");
+        command(&format!("token --org {org} --external-ref {external_ref} --scope {SERVICE_SCOPE}"));
+        let grants_before = self.routes_called()?.iter().filter(|r| *r == "maskinporten_token").count();
+        let fresh = vendor_client(&self.runtime, &self.base)?;
+        let token =
+            step("getting a system-user token after the change", fresh.system_user_token(org, Some(external_ref), &[SERVICE_SCOPE]))?;
+        let grants = self.routes_called()?.iter().filter(|r| *r == "maskinporten_token").count() - grants_before;
+        println!("✓ system-user token for {org}: {}", token.token.masked());
+        let details = token_details(token.token.expose());
+        println!(
+            "  acts as: system user {} ({grants} new Maskinporten grant{})",
+            details["systemuser_id"][0].as_str().unwrap_or("?"),
+            super::plural(grants)
+        );
+        expect(details["systemuser_id"][0] == system_user_id && grants >= 1, || {
+            format!("expected a newly granted token for system user {system_user_id}, got {details} after {grants} grants")
+        })
+    }
+
+    /// What a system user holds now, from the simulator's admin view.
+    fn holdings(&self, system_user_id: &str) -> Result<Holdings, Failure> {
+        let fail = |e: String| Failure::new(Exit::No, format!("reading system user {system_user_id} in the simulator: {e}"));
+        let url = format!("{}/_sim/systemusers/{system_user_id}", self.base);
+        let mut answer = self.browser.get(&url).call().map_err(|e| fail(e.to_string()))?;
+        let body = answer.body_mut().read_to_string().map_err(|e| fail(e.to_string()))?;
+        let user: Value = serde_json::from_str(&body).map_err(|e| fail(e.to_string()))?;
+        let texts = |list: &Value, f: &dyn Fn(&Value) -> Option<String>| -> Vec<String> {
+            list.as_array().map(|l| l.iter().filter_map(f).collect()).unwrap_or_default()
+        };
+        Ok(Holdings {
+            rights: texts(&user["rights"], &|r| {
+                let pairs = texts(&r["resource"], &|p| Some(format!("{}={}", p["id"].as_str()?, p["value"].as_str()?)));
+                (!pairs.is_empty()).then(|| pairs.join(","))
+            }),
+            packages: texts(&user["accessPackages"], &|p| p["urn"].as_str().map(String::from)),
+        })
+    }
+
+    /// How many change requests the simulator stores for a system user.
+    fn stored_change_requests(&self, system_user_id: &str) -> Result<usize, Failure> {
+        let fail = |e: String| Failure::new(Exit::No, format!("reading the simulator's change requests: {e}"));
+        let url = format!("{}/_sim/changerequests", self.base);
+        let mut answer = self.browser.get(&url).call().map_err(|e| fail(e.to_string()))?;
+        let body = answer.body_mut().read_to_string().map_err(|e| fail(e.to_string()))?;
+        let all: Value = serde_json::from_str(&body).map_err(|e| fail(e.to_string()))?;
+        Ok(all["changeRequests"].as_array().map_or(0, |l| l.iter().filter(|c| c["systemUserId"] == system_user_id).count()))
     }
 
     /// The simulator's call log (its admin route), as route names.

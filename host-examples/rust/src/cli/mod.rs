@@ -1,6 +1,7 @@
 //! The subcommands, one module each, and what they share: global options, exit codes,
 //! failures, and the client every talking command uses.
 
+pub mod change;
 pub mod demo;
 pub mod output;
 pub mod request;
@@ -280,6 +281,44 @@ impl Global {
         })
     }
 
+    /// `systemuser` followed by the global options given on this command line that say where and
+    /// as whom it runs (component, environment or base URL, token file, key, kid, client id,
+    /// deadline), shell-quoted: the start of a command a hint tells the user to run next, so
+    /// that pasting it talks to the same Altinn the same way. Never a token: a token file is
+    /// named, a token in `$SYSTEMUSER_TOKEN` stays there.
+    pub fn invocation(&self) -> String {
+        let mut words = vec!["systemuser".to_string()];
+        let mut add = |flag: &str, value: &str| {
+            words.push(flag.to_string());
+            words.push(shell_word(value));
+        };
+        if let Some(path) = &self.component {
+            add("--component", &path.to_string_lossy());
+        }
+        if let Some(env) = self.env {
+            add("--env", clap::ValueEnum::to_possible_value(&env).map(|v| v.get_name().to_string()).unwrap_or_default().as_str());
+        }
+        if let Some(url) = &self.base_url {
+            add("--base-url", url);
+        }
+        if let Some(file) = &self.token_file {
+            add("--token-file", &file.to_string_lossy());
+        }
+        if let Some(key) = &self.key {
+            add("--key", &key.to_string_lossy());
+        }
+        if let Some(kid) = &self.kid {
+            add("--kid", kid);
+        }
+        if let Some(client_id) = &self.client_id {
+            add("--client-id", client_id);
+        }
+        if let Some(seconds) = self.deadline {
+            add("--deadline", &seconds.to_string());
+        }
+        words.join(" ")
+    }
+
     /// The Maskinporten key file: `--key`, else `$SYSTEMUSER_KEY_FILE`.
     pub fn key_file(&self) -> Option<PathBuf> {
         self.key.clone().or_else(|| std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
@@ -333,6 +372,17 @@ impl Global {
         let runtime = load_runtime(self.component.as_deref())?;
         let client = Client::new(runtime.clone(), caps, systemuser_host::config(environment));
         Ok((runtime, client))
+    }
+}
+
+/// `text` as one shell word: as it is when it holds only characters no shell treats specially,
+/// else in single quotes.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 

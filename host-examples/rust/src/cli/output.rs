@@ -4,10 +4,10 @@
 use serde_json::Value;
 // The JSON shapes live in the library, shared with the C ABI: one vocabulary.
 pub use systemuser_host::json::{
-    created_json, created_outcome, datetime, effective_status, kind_name, request_json, status_json, status_name, system_json, user_json,
-    user_type_name,
+    change_request_json, change_status_name, created_json, created_outcome, datetime, effective_status, kind_name, request_json,
+    status_json, status_name, system_json, user_json, user_type_name,
 };
-use systemuser_host::wit::{self, RequestKind, RequestStatus, Right, SystemUser, SystemUserRequest};
+use systemuser_host::wit::{self, ChangeRequest, ChangeRequestStatus, RequestKind, RequestStatus, Right, SystemUser, SystemUserRequest};
 
 /// `urn:altinn:resource=ske-krav-og-betalinger` (several pairs joined by `,`).
 pub fn right_text(right: &Right) -> String {
@@ -40,6 +40,15 @@ pub fn confirm_box(url: &str, kind: RequestKind) -> String {
         RequestKind::Standard => "Send this link to the customer; they approve it in Altinn:",
         RequestKind::Agent => "Send this link to the customer; they approve it in Altinn, then delegate clients:",
     };
+    boxed(title, url)
+}
+
+/// A change request's confirm link, boxed.
+pub fn change_confirm_box(url: &str) -> String {
+    boxed("Send this link to the customer; they approve the change in Altinn:", url)
+}
+
+fn boxed(title: &str, url: &str) -> String {
     let width = title.chars().count().max(url.chars().count());
     let line = "─".repeat(width + 2);
     let pad = |s: &str| format!("{s}{}", " ".repeat(width - s.chars().count()));
@@ -97,6 +106,74 @@ pub fn print_request(r: &SystemUserRequest) {
             println!("{}", confirm_box(url, r.kind));
         } else {
             println!("  confirm url:  {url}");
+        }
+    }
+}
+
+/// Whether a change request counts as timed out: still `New`, and the server's flag or (the
+/// component's, by `created`) the 180 days passed.
+pub fn change_timed_out(c: &ChangeRequest) -> bool {
+    c.timed_out && c.status == ChangeRequestStatus::New
+}
+
+/// `New`, `New (timed out)`, or `Archived (a status this version does not know)`.
+pub fn change_status_label(c: &ChangeRequest) -> String {
+    let name = change_status_name(&c.status);
+    match &c.status {
+        ChangeRequestStatus::Unknown(_) => format!("{name} (a status this version does not know)"),
+        _ if change_timed_out(c) => format!("{name} (timed out)"),
+        _ => name.to_string(),
+    }
+}
+
+/// Whether no decision can come any more: accepted, rejected, nothing to change, or timed out.
+/// A status this version does not know is not final: keep watching it.
+pub fn change_is_final(c: &ChangeRequest) -> bool {
+    matches!(c.status, ChangeRequestStatus::Accepted | ChangeRequestStatus::Rejected | ChangeRequestStatus::NoChangeNeeded)
+        || change_timed_out(c)
+}
+
+/// The details of a change request, one `label: value` per line.
+pub fn change_lines(c: &ChangeRequest) -> Vec<String> {
+    let mut lines = vec![
+        format!("id:              {}", c.id),
+        format!("status:          {}", change_status_label(c)),
+        format!("system user:     {}", c.system_user_id),
+        format!("system:          {}", c.system_id),
+        format!("customer:        {}", c.party_org_no),
+        format!("external ref:    {}", c.external_ref),
+    ];
+    for r in &c.required_rights {
+        lines.push(format!("require right:   {}", right_text(r)));
+    }
+    for p in &c.required_access_packages {
+        lines.push(format!("require package: {}", p.urn));
+    }
+    for r in &c.unwanted_rights {
+        lines.push(format!("remove right:    {}", right_text(r)));
+    }
+    for p in &c.unwanted_access_packages {
+        lines.push(format!("remove package:  {}", p.urn));
+    }
+    if let Some(url) = &c.redirect_url {
+        lines.push(format!("redirect url:    {url}"));
+    }
+    if let Some(created) = &c.created {
+        lines.push(format!("created:         {}", datetime(created)));
+    }
+    lines
+}
+
+/// The details, then the confirm link: boxed while the customer can still decide.
+pub fn print_change(c: &ChangeRequest) {
+    for line in change_lines(c) {
+        println!("  {line}");
+    }
+    if let Some(url) = &c.confirm_url {
+        if c.status == ChangeRequestStatus::New && !change_timed_out(c) {
+            println!("{}", change_confirm_box(url));
+        } else {
+            println!("  confirm url:     {url}");
         }
     }
 }

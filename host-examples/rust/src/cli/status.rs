@@ -1,27 +1,40 @@
-//! `systemuser status ID [--watch]`: where a request stands, or waiting (with a spinner) until
-//! the customer decides.
+//! `systemuser status ID [--watch]`: where a request or a change request stands, or waiting
+//! (with a spinner) until the customer decides. Without `--kind` the id is looked for on the
+//! request routes (standard, then agent), then on the change-request route.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use systemuser_host::wit::{RequestKind, RequestStatus, SystemUserRequest};
-use systemuser_host::{Client, Runtime};
+use systemuser_host::wit::{self, ChangeRequest, ChangeRequestStatus, RequestKind, RequestStatus, SystemUserRequest};
+use systemuser_host::{Client, ClientError, Runtime};
 
 use super::output::{self, print_json};
-use super::request::{fetch, KindArg};
+use super::request::fetch;
 use super::{Exit, Failure, Global};
+
+/// What an id names, for `status --kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusKind {
+    /// A standard system user request
+    Standard,
+    /// An agent system user request
+    Agent,
+    /// A change request
+    Change,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The request id
+    /// The request id, or a change request's id
     #[arg(value_name = "ID")]
     pub id: String,
-    /// Standard or agent [default: try standard, then agent]
+    /// What the id names [default: try the standard and agent request routes, then the
+    /// change-request route]
     #[arg(long, value_enum)]
-    pub kind: Option<KindArg>,
-    /// Keep polling until the request reaches a final status (Accepted, Rejected, Denied,
-    /// timed out) or --timeout runs out; prints each change
+    pub kind: Option<StatusKind>,
+    /// Keep polling until the request or change request reaches a final status (Accepted,
+    /// Rejected, Denied, timed out) or --timeout runs out; prints each change
     #[arg(long)]
     pub watch: bool,
     /// With --watch: give up after this many seconds (exit 5)
@@ -60,7 +73,7 @@ impl Progress {
         Progress { tty: std::io::stderr().is_terminal(), frame: 0, last_line: Instant::now(), drawn: false, quiet }
     }
 
-    fn tick(&mut self, status: &RequestStatus, elapsed: Duration, timeout: Duration) {
+    fn tick(&mut self, status: &str, elapsed: Duration, timeout: Duration) {
         if self.quiet {
             return;
         }
@@ -68,7 +81,6 @@ impl Progress {
         if self.tty {
             const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
             self.frame = (self.frame + 1) % FRAMES.len();
-            let status = output::status_name(status);
             eprint!(
                 "\r\x1b[2K{} waiting for the customer… {status}, {:.0} s (giving up in {left} s)",
                 FRAMES[self.frame],
@@ -78,7 +90,7 @@ impl Progress {
             self.drawn = true;
         } else if self.last_line.elapsed() >= Duration::from_secs(15) {
             self.last_line = Instant::now();
-            eprintln!("… still {} after {:.0} s (giving up in {left} s)", output::status_name(status), elapsed.as_secs_f64());
+            eprintln!("… still {status} after {:.0} s (giving up in {left} s)", elapsed.as_secs_f64());
         }
     }
 
@@ -111,6 +123,19 @@ pub fn watch(
     client: &Client,
     target: &Target<'_>,
     progress: &mut Progress,
+    on_change: impl FnMut(&SystemUserRequest, &RequestStatus, Option<&RequestStatus>, Duration),
+) -> Result<Watched, Failure> {
+    watch_from(runtime, client, target, None, progress, on_change)
+}
+
+/// `watch`, with the request as just read (`first`) for its first poll: a decision made after
+/// that read is seen as a transition.
+pub fn watch_from(
+    runtime: &Runtime,
+    client: &Client,
+    target: &Target<'_>,
+    mut first: Option<SystemUserRequest>,
+    progress: &mut Progress,
     mut on_change: impl FnMut(&SystemUserRequest, &RequestStatus, Option<&RequestStatus>, Duration),
 ) -> Result<Watched, Failure> {
     let (id, timeout, interval) = (target.id, target.timeout, target.interval);
@@ -119,7 +144,10 @@ pub fn watch(
     let mut kind = target.kind;
     let mut transitions: Vec<(RequestStatus, Duration)> = Vec::new();
     loop {
-        let request = fetch(client, kind, id).inspect_err(|_| progress.clear())?;
+        let request = match first.take() {
+            Some(request) => request,
+            None => fetch(client, kind, id).inspect_err(|_| progress.clear())?,
+        };
         kind = Some(request.kind);
         let status = session.effective_status(&request, None, 0)?;
         let elapsed = started.elapsed();
@@ -136,17 +164,178 @@ pub fn watch(
             progress.clear();
             return Ok(Watched { request, status, terminal: false, transitions, elapsed });
         }
-        // Sleep until the next poll, animating the spinner.
-        let next = (elapsed + interval).min(timeout);
-        loop {
-            let now = started.elapsed();
-            if now >= next {
-                break;
-            }
-            progress.tick(&status, now, timeout);
-            std::thread::sleep((next - now).min(Duration::from_millis(100)));
-        }
+        sleep_until_next_poll(started, elapsed, interval, timeout, progress, &output::status_name(&status));
     }
+}
+
+/// Sleeps until the next poll, animating the spinner.
+fn sleep_until_next_poll(
+    started: Instant,
+    elapsed: Duration,
+    interval: Duration,
+    timeout: Duration,
+    progress: &mut Progress,
+    status: &str,
+) {
+    let next = (elapsed + interval).min(timeout);
+    loop {
+        let now = started.elapsed();
+        if now >= next {
+            break;
+        }
+        progress.tick(status, now, timeout);
+        std::thread::sleep((next - now).min(Duration::from_millis(100)));
+    }
+}
+
+/// What a status id named.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one value per command
+pub enum Found {
+    Request(SystemUserRequest),
+    Change(ChangeRequest),
+}
+
+/// Looks `id` up: on the routes `kind` names, or the standard and agent request routes, then the
+/// change-request route. Not found anywhere: one not-found error that says where it looked.
+#[allow(clippy::result_large_err)]
+pub fn find(client: &Client, kind: Option<StatusKind>, id: &str) -> Result<Found, ClientError> {
+    match kind {
+        Some(StatusKind::Standard) => client.get_request(RequestKind::Standard, id).map(Found::Request),
+        Some(StatusKind::Agent) => client.get_request(RequestKind::Agent, id).map(Found::Request),
+        Some(StatusKind::Change) => client.get_change_request(id).map(Found::Change),
+        None => match fetch(client, None, id) {
+            Err(ClientError::Altinn(wit::Error::NotFound(_))) => match client.get_change_request(id) {
+                Err(ClientError::Altinn(wit::Error::NotFound(p))) => {
+                    Err(ClientError::Altinn(wit::Error::NotFound(wit::StatusProblem {
+                        message: format!(
+                            "Altinn knows no request and no change request {id}: not on the standard or agent request routes, nor the change-request route (it may have been withdrawn); check the id"
+                        ),
+                        ..p
+                    })))
+                }
+                other => other.map(Found::Change),
+            },
+            other => other.map(Found::Request),
+        },
+    }
+}
+
+/// How a watch of a change request ended.
+#[derive(Debug)]
+pub struct WatchedChange {
+    /// The last change request seen.
+    pub change: ChangeRequest,
+    /// Whether it is final; false when the watch gave up at its timeout.
+    pub terminal: bool,
+    /// Each status seen (its label: `New`, `Accepted`, `New (timed out)`…), with when.
+    pub transitions: Vec<(String, Duration)>,
+    pub elapsed: Duration,
+}
+
+/// The status of a change request a watch compares and JSON shows: Altinn's, `Timedout` when it
+/// timed out (as a request's effective status), `Unknown` for one this version does not know.
+pub fn change_status_json(c: &ChangeRequest) -> String {
+    match &c.status {
+        ChangeRequestStatus::Unknown(_) => "Unknown".into(),
+        _ if output::change_timed_out(c) => "Timedout".into(),
+        known => output::change_status_name(known).into(),
+    }
+}
+
+/// Polls a change request until a final status or `timeout`; `on_change` sees every new status
+/// (the first one included) as its label, with the previous one. `first`: the change request as
+/// just read, for the first poll.
+pub fn watch_change(
+    client: &Client,
+    target: &Target<'_>,
+    mut first: Option<ChangeRequest>,
+    progress: &mut Progress,
+    mut on_change: impl FnMut(&ChangeRequest, &str, Option<&str>, Duration),
+) -> Result<WatchedChange, Failure> {
+    let (id, timeout, interval) = (target.id, target.timeout, target.interval);
+    let started = Instant::now();
+    let mut transitions: Vec<(String, Duration)> = Vec::new();
+    loop {
+        let change = match first.take() {
+            Some(change) => change,
+            None => client.get_change_request(id).inspect_err(|_| progress.clear())?,
+        };
+        let label = output::change_status_label(&change);
+        let elapsed = started.elapsed();
+        if transitions.last().map(|(s, _)| s) != Some(&label) {
+            progress.clear();
+            on_change(&change, &label, transitions.last().map(|(s, _)| s.as_str()), elapsed);
+            transitions.push((label.clone(), elapsed));
+        }
+        if output::change_is_final(&change) {
+            progress.clear();
+            return Ok(WatchedChange { change, terminal: true, transitions, elapsed });
+        }
+        if elapsed >= timeout {
+            progress.clear();
+            return Ok(WatchedChange { change, terminal: false, transitions, elapsed });
+        }
+        sleep_until_next_poll(started, elapsed, interval, timeout, progress, &label);
+    }
+}
+
+/// One human line for a status change, by label.
+pub fn label_transition_line(label: &str, previous: Option<&str>, elapsed: Duration) -> String {
+    match previous {
+        None => format!("[{:>5.1} s] {label}", elapsed.as_secs_f64()),
+        Some(prev) => format!("[{:>5.1} s] {prev} → {label}", elapsed.as_secs_f64()),
+    }
+}
+
+/// 0 approved (or nothing to change), 1 rejected or timed out, 5 gave up.
+pub fn change_watch_exit(w: &WatchedChange) -> Exit {
+    match (&w.change.status, w.terminal) {
+        (_, false) => Exit::WatchTimeout,
+        (ChangeRequestStatus::Accepted | ChangeRequestStatus::NoChangeNeeded, true) => Exit::Ok,
+        _ => Exit::No,
+    }
+}
+
+/// What a watch of a change request came to, and what to do next (`invocation`: the command
+/// with this run's global options).
+pub fn change_watch_summary(w: &WatchedChange, invocation: &str) -> String {
+    let c = &w.change;
+    match (&c.status, w.terminal) {
+        (_, false) => format!(
+            "✗ gave up after {:.1} s: the change request is still {}; run `{invocation} status {} --watch` again later",
+            w.elapsed.as_secs_f64(),
+            output::change_status_label(c),
+            c.id
+        ),
+        (ChangeRequestStatus::Accepted, true) => {
+            format!("✓ the customer approved the change: system user {} holds it now", c.system_user_id)
+        }
+        (ChangeRequestStatus::NoChangeNeeded, true) => "✓ nothing to change: the system user already is as asked".into(),
+        (ChangeRequestStatus::Rejected, true) => format!(
+            "✗ the customer rejected the change; system user {} is unchanged. Asking again takes a new correlation id (`change create … --correlation-id NEW-UUID`)",
+            c.system_user_id
+        ),
+        (_, true) => format!(
+            "✗ the customer did not answer in time; system user {} is unchanged. Asking again takes a new correlation id (`change create … --correlation-id NEW-UUID`)",
+            c.system_user_id
+        ),
+    }
+}
+
+pub fn change_watch_json(w: &WatchedChange, exit: Exit) -> Value {
+    json!({
+        "ok": exit == Exit::Ok,
+        "id": w.change.id,
+        "kind": "change",
+        "status": change_status_json(&w.change),
+        "statusText": output::change_status_name(&w.change.status),
+        "terminal": w.terminal,
+        "gaveUp": !w.terminal,
+        "elapsedMs": w.elapsed.as_millis() as u64,
+        "transitions": w.transitions.iter().map(|(s, t)| json!({"status": s, "elapsedMs": t.as_millis() as u64})).collect::<Vec<_>>(),
+        "changeRequest": output::change_request_json(&w.change),
+    })
 }
 
 fn seconds(value: f64, what: &str) -> Result<Duration, Failure> {
@@ -169,15 +358,24 @@ pub fn run(global: &Global, args: &Args) -> Result<Exit, Failure> {
     let timeout = seconds(args.timeout, "--timeout")?;
     let interval = seconds(args.interval, "--interval")?.max(Duration::from_millis(50));
     let (runtime, client) = global.client()?;
-    let kind = args.kind.map(RequestKind::from);
+    let found = find(&client, args.kind, &args.id)?;
 
     if !args.watch {
-        let request = fetch(&client, kind, &args.id)?;
-        if global.json {
-            print_json(&output::request_json(&request));
-        } else {
-            println!("{} {}", args.id, output::status_label(&request));
-            output::print_request(&request);
+        match &found {
+            Found::Request(request) if global.json => print_json(&output::request_json(request)),
+            Found::Request(request) => {
+                println!("{} {}", args.id, output::status_label(request));
+                output::print_request(request);
+            }
+            Found::Change(change) if global.json => {
+                let mut value = output::change_request_json(change);
+                value["kind"] = Value::String("change".into());
+                print_json(&value);
+            }
+            Found::Change(change) => {
+                println!("{} {} (a change request)", args.id, output::change_status_label(change));
+                output::print_change(change);
+            }
         }
         return Ok(Exit::Ok);
     }
@@ -191,8 +389,31 @@ pub fn run(global: &Global, args: &Args) -> Result<Exit, Failure> {
         );
     }
     let human = !global.json;
+    let (kind, first_request, first_change) = match found {
+        Found::Request(request) => (Some(request.kind), Some(request), None),
+        Found::Change(change) => (None, None, Some(change)),
+    };
     let target = Target { id: &args.id, kind, timeout, interval };
-    let watched = watch(&runtime, &client, &target, &mut progress, |request, status, previous, elapsed| {
+    if first_change.is_some() {
+        let watched = watch_change(&client, &target, first_change, &mut progress, |change, label, previous, elapsed| {
+            if human {
+                println!("{}", label_transition_line(label, previous, elapsed));
+                if previous.is_none() && change.status == ChangeRequestStatus::New && !output::change_timed_out(change) {
+                    if let Some(url) = &change.confirm_url {
+                        println!("{}", output::change_confirm_box(url));
+                    }
+                }
+            }
+        })?;
+        let exit = change_watch_exit(&watched);
+        if global.json {
+            print_json(&change_watch_json(&watched, exit));
+        } else {
+            println!("{}", change_watch_summary(&watched, &global.invocation()));
+        }
+        return Ok(exit);
+    }
+    let watched = watch_from(&runtime, &client, &target, first_request, &mut progress, |request, status, previous, elapsed| {
         if human {
             println!("{}", transition_line(status, previous, elapsed));
             if previous.is_none() && *status == RequestStatus::New {
