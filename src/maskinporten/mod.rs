@@ -20,7 +20,17 @@ use crate::secret::Secret;
 
 pub use crate::model::KeyIdentity;
 pub use cache::{TokenCache, TokenKey, MARGIN_SECS};
-pub use grant::{accept, next, JtiSource, Next, Pending, Unsigned, GRANT_LIFETIME_SECS};
+pub use grant::{accept, next, token_key, JtiSource, Next, Pending, Unsigned, GRANT_LIFETIME_SECS};
+
+/// When a JWT says it expires (its `exp` claim), if it says so readably. Only read to know how
+/// long to cache a token; never trusted for anything else.
+pub fn jwt_expiry(token: &str) -> Option<DateTime> {
+    let claims = jws::base64url_decode(token.split('.').nth(1)?)?;
+    match crate::json::parse(&claims).ok()?.member("exp")? {
+        crate::json::Json::Number(n) => n.parse::<i64>().ok().map(|seconds| DateTime { seconds, nanoseconds: 0 }),
+        _ => None,
+    }
+}
 
 /// The token cache an instance's operations share.
 pub type SharedCache = Rc<RefCell<TokenCache>>;
