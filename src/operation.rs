@@ -561,14 +561,25 @@ impl Operation {
         Step::NeedToken(scopes)
     }
 
-    /// Where the instance keeps the bureau's exchanged token: the key of its Maskinporten token,
-    /// marked as exchanged at this environment's Altinn. None without `config.maskinporten`
-    /// (the host's token is not known to be the same bureau's next time).
+    /// Where the instance keeps the bureau's exchanged token: the key of its Maskinporten token
+    /// (without `config.maskinporten`, the bureau's key: the host's token was checked to act for
+    /// that bureau), marked as exchanged at this environment's Altinn.
     fn exchanged_key(&self) -> Option<maskinporten::TokenKey> {
         let Task::ClientDelegation { bureau, call } = &self.task else { return None };
         let system_user = SystemUserOf { org_no: bureau.org_no.clone(), external_ref: bureau.external_ref.clone() };
-        let mut key =
-            maskinporten::token_key(&self.config, &Want { scopes: protocol::scopes(call), system_user: Some(system_user) }).ok()?;
+        let want = Want { scopes: protocol::scopes(call), system_user: Some(system_user) };
+        let mut key = match self.config.maskinporten {
+            Some(_) => maskinporten::token_key(&self.config, &want).ok()?,
+            None => maskinporten::TokenKey {
+                issuer: "the host's token".into(),
+                client_id: String::new(),
+                key: String::new(),
+                scopes: want.scopes,
+                resource: None,
+                customer_org_no: Some(bureau.org_no.clone()),
+                external_ref: bureau.external_ref.clone(),
+            },
+        };
         key.issuer = format!("{} exchanged at {}", key.issuer, self.config.environment.platform_url());
         Some(key)
     }
@@ -589,6 +600,16 @@ impl Operation {
     fn on_exchange(&mut self, response: HttpResponse) -> Step {
         match protocol::parse_exchange(&response, self.now) {
             Ok(token) => {
+                let Task::ClientDelegation { bureau, .. } = &self.task else { return self.unexpected() };
+                // A token for another organisation would administer (or be cached as) the wrong
+                // bureau's clients.
+                if let Some(org) = maskinporten::jwt_system_user_org(token.token.expose()).filter(|o| *o != bureau.org_no) {
+                    let message = format!(
+                        "the exchanged token acts for organisation {org}, not the bureau {}: the token for the client-delegation scopes must be the bureau's own system-user token",
+                        bureau.org_no
+                    );
+                    return self.finish(Err(Error::Token(message)));
+                }
                 if let Some(key) = self.exchanged_key() {
                     self.cache.borrow_mut().put(key, token.clone(), self.now);
                 }

@@ -222,6 +222,53 @@ fn with_maskinporten_the_bureaus_grant_is_made_and_its_exchanged_token_serves_th
     assert!(matches!(third.start(), Step::Sign(_)));
 }
 
+#[test]
+fn without_maskinporten_the_exchanged_token_is_kept_per_bureau_and_renewed_when_it_expires() {
+    let cache = SharedCache::default();
+    let agents = || task(Call::ListAgents { party_org_no: BUREAU.into() });
+    let mut first = Operation::with_cache(config(), agents(), T0, &[1; 16], cache.clone());
+    exchanged(&mut first, Method::Get, &format!("enduser/systemuser/agents?party={BUREAU}"));
+    // One exchange serves the instance's next calls: no token asked, no exchange.
+    let mut second = Operation::with_cache(config(), agents(), T0, &[1; 16], cache.clone());
+    sent(second.start(), Method::Get, &format!("enduser/systemuser/agents?party={BUREAU}"), ALTINN_TOKEN);
+    // 30 s before it expires (at T0 + 30 min) it is no longer handed out: asked for and exchanged again.
+    let later = DateTime { seconds: T0.seconds + 30 * 60 - 29, nanoseconds: 0 };
+    let mut renewed = Operation::with_cache(config(), agents(), later, &[1; 16], cache);
+    assert_eq!(renewed.start(), Step::NeedToken(scopes()));
+    let exchange = renewed.advance(Input::Token(Secret::new(MP_TOKEN)), later);
+    sent(exchange, Method::Get, "exchange/maskinporten", MP_TOKEN);
+}
+
+#[test]
+fn an_exchanged_token_acting_for_another_organisation_is_refused_and_not_kept() {
+    let claims = json!({"exp": T0.seconds + 1800, "authorization_details": [{"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": "0192:313725138"}}]});
+    let foreign = format!("eyJhbGciOiJSUzI1NiJ9.{}.c2ln", base64_url_encode(claims.to_string().as_bytes()));
+    let cache = SharedCache::default();
+    let mut agents = Operation::with_cache(config(), task(Call::ListAgents { party_org_no: BUREAU.into() }), T0, &[1; 16], cache.clone());
+    let _ = agents.start();
+    let _ = next(&mut agents, Input::Token(Secret::new(MP_TOKEN)));
+    match next(&mut agents, answer(200, "text/plain", &foreign)) {
+        Step::Done(Err(Error::Token(message))) => {
+            assert!(message.contains("313725138") && message.contains(BUREAU), "{message}");
+            assert!(!message.contains(&foreign), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(cache.borrow().is_empty(), "nothing kept");
+}
+
+fn base64_url_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
 fn base64_url(text: &str) -> Vec<u8> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut bits = 0u32;
