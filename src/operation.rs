@@ -194,6 +194,8 @@ pub struct Operation {
     create_failure: Option<Error>,
     /// A change request's body, once its system user is known (its correlation id fixed).
     change: Option<NewChangeRequest>,
+    /// Times a change request's POST answered 500 with nothing stored (see `correlation_id_refused`).
+    clashes: u32,
     /// The bureau's Maskinporten token (to exchange) and the Altinn token it was exchanged for.
     bureau_token: Option<Secret>,
     altinn_token: Option<Secret>,
@@ -230,6 +232,7 @@ impl Operation {
             page_tokens: Vec::new(),
             create_failure: None,
             change: None,
+            clashes: 0,
             bureau_token: None,
             altinn_token: None,
             result: None,
@@ -780,8 +783,13 @@ impl Operation {
 
     /// The create's fate is unknown and can't be learnt now: say so, and that retrying is safe.
     fn unresolved(&mut self, failure: Error) -> Step {
-        let note =
-            "the request may or may not have been created. Creating it again is safe: the same external ref returns the same request";
+        let note = match self.task {
+            Task::CreateChangeRequest(_) => {
+                "the change request may or may not have been created. Asking again is safe: the same change gets the same correlation id, which returns the same change request"
+            }
+            Task::RegisterSystem(_) => "the system may or may not have been registered. Registering it again is safe: its id is looked up first",
+            _ => "the request may or may not have been created. Creating it again is safe: the same external ref returns the same request",
+        };
         let error = match failure {
             Error::Transport(t) => Error::Transport(TransportFailure { kind: t.kind, message: format!("{}; {note}", t.message) }),
             Error::Unavailable(mut p) => {
@@ -876,6 +884,7 @@ impl Operation {
                 Ok(Outcome::ChangeRequest(found)) => self.reconciled_change(found),
                 Ok(Outcome::RegisteredSystem(found)) => self.reconciled_system(&found),
                 // Not stored: the create can be sent again.
+                Err(Error::NotFound(_)) if self.correlation_id_refused() => self.correlation_id_unusable(),
                 Err(Error::NotFound(_)) => self.retry_create().unwrap_or_else(|| self.unresolved_create()),
                 Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.unresolved_create()),
                 Err(e) => self.finish(Err(e)),
@@ -1003,6 +1012,30 @@ impl Operation {
                 })))
             }
         }
+    }
+
+    /// A change request's POST answered 500 and nothing is stored under its correlation id, for
+    /// the second time: the server's answer to the id of a withdrawn change request, which it
+    /// refuses for ever (API.md §11 step 13). Retrying could never work.
+    fn correlation_id_refused(&mut self) -> bool {
+        let clash = matches!(self.task, Task::CreateChangeRequest(_))
+            && matches!(&self.create_failure, Some(Error::Unavailable(p)) if p.status == 500);
+        self.clashes += u32::from(clash);
+        self.clashes >= 2
+    }
+
+    fn correlation_id_unusable(&mut self) -> Step {
+        let id = self.change.as_ref().map(|c| c.correlation_id.clone()).unwrap_or_default();
+        let message = format!(
+            "Altinn answered 500 twice to correlation id {} and holds no change request under it: the id most likely names a withdrawn change request, which Altinn never reuses (or Altinn is failing). To ask for this change again, give a new correlation id (a fresh uuid)",
+            crate::text::quote(&id)
+        );
+        self.finish(Err(Error::Conflict(crate::Problem {
+            status: 500,
+            code: Some("correlation-id-unusable".into()),
+            message,
+            ..Default::default()
+        })))
     }
 
     /// Sends the create again after a reconciliation found nothing, within the budget.
