@@ -37,11 +37,15 @@ pub fn jwt_expiry(token: &str) -> Option<DateTime> {
 }
 
 /// The organisation a system-user JWT acts for (`authorization_details[0].systemuser_org.ID`,
-/// `0192:` stripped), if it names one.
+/// `0192:` stripped), if it names one. A one-item array may come as the item itself: .NET's JWT
+/// handler writes it so.
 pub fn jwt_system_user_org(token: &str) -> Option<String> {
     let claims = jwt_claims(token)?;
-    let crate::json::Json::Array(details) = claims.member("authorization_details")? else { return None };
-    match details.first()?.member("systemuser_org")?.member("ID")? {
+    let details = match claims.member("authorization_details")? {
+        crate::json::Json::Array(items) => items.first()?,
+        item => item,
+    };
+    match details.member("systemuser_org")?.member("ID")? {
         crate::json::Json::String(id) => Some(crate::identifiers::normalize_org_no(id).to_string()),
         _ => None,
     }
