@@ -14,12 +14,16 @@ package systemuser
 //   - response: the named call through the Client, answered over real HTTP on loopback by a
 //     server that returns the case's status, headers and body (HTTPS with a certificate of its
 //     own for tt02, whose host names the client's transport dials on loopback; plain HTTP for
-//     the custom environment). Five cannot be carried that way and go through the pump with the
-//     answer handed to the library directly: statuses 0, 100 and 65535 (HTTP/1.1 has no such
-//     final status on the wire: net/http's server cannot write them and its client would not
-//     read them as an answer), and the two bodies over the 1 MiB cap (over HTTP this client
-//     stops reading at the cap first: transport too-large, checked too; the catalogue's
-//     expectation is the component's own refusal of such a body).
+//     the custom environment). The change-request reads (get-change, change-by-external-ref,
+//     list-changes) have no typed call in this package: they go as task documents through the
+//     Client's own pump, over the same HTTP; create-change is a protocol call only (as a task a
+//     change request first looks its system user up), named by no case. Five answers cannot be
+//     carried over HTTP and go through the pump with the answer handed to the library directly:
+//     statuses 0, 100 and 65535 (HTTP/1.1 has no such final status on the wire: net/http's
+//     server cannot write them and its client would not read them as an answer), and the two
+//     bodies over the 1 MiB cap (over HTTP this client stops reading at the cap first: transport
+//     too-large, checked too; the catalogue's expectation is the component's own refusal of such
+//     a body).
 //   - token: a Client whose TokenSource gives the hostile token; a token error, nothing sent.
 //   - server: a simulator of the case's own with its faults armed, a Client with the case's
 //     config, the time bounds, and no token in any text of the error.
@@ -226,6 +230,35 @@ func TestHostileCatalogue(t *testing.T) {
 	if len(cat.Cases) < 191 {
 		t.Fatalf("the catalogue has %d cases", len(cat.Cases))
 	}
+	// Every named call is one this runner knows (or a protocol call only), and the change-request
+	// cases of issue #16 are here.
+	known := "get get-agent by-external-ref list list-agent withdraw verify list-users system create-standard create-agent"
+	for name := range calls {
+		_, change := changeCalls[name]
+		if !change && !protocolOnlyCalls[name] && !strings.Contains(" "+known+" ", " "+name+" ") {
+			t.Fatalf("tests/calls.json names a call this runner does not know: %s", name)
+		}
+	}
+	for name := range changeCalls {
+		if calls[name] == nil {
+			t.Fatalf("tests/calls.json lacks %s", name)
+		}
+	}
+	changeCases := 0
+	for _, c := range cat.Cases {
+		if c.Category == "change" {
+			changeCases++
+			if _, ok := changeCalls[c.Call]; !ok || c.Op != "response" {
+				t.Fatalf("a change case on another call or op: %s", c.Name)
+			}
+		}
+		if protocolOnlyCalls[c.Call] || protocolOnlyCalls[c.Task] {
+			t.Fatalf("a case names a protocol-only call: %s", c.Name)
+		}
+	}
+	if changeCases < 17 {
+		t.Fatalf("the catalogue has %d change-request cases", changeCases)
+	}
 	h := &hostileRun{cat: cat, calls: calls, systems: systems}
 	h.client = sim.client(t, Config{Retries: noRetries()})
 	h.answers = newAnswerServers(t)
@@ -276,6 +309,9 @@ func (h *hostileRun) route(t *testing.T, c *hostileCase) (string, func(*testing.
 		body := generate(t, c.Body)
 		if c.Status < 200 || c.Status > 999 || len(body) > 1<<20 {
 			return "pump, answer handed to the library (not carriable)", func(t *testing.T) { h.responseThroughPump(t, c, body) }
+		}
+		if _, ok := changeCalls[c.Call]; ok {
+			return "Client's pump over real HTTP(S), JSON task (no typed call)", func(t *testing.T) { h.responseOverHTTP(t, c, body) }
 		}
 		return "Client over real HTTP(S) on loopback (canned answer)", func(t *testing.T) { h.responseOverHTTP(t, c, body) }
 	case "token":
@@ -443,11 +479,40 @@ func (h *hostileRun) createRefused(t *testing.T, c *hostileCase, body, system []
 	}
 }
 
+// changeCalls are the change-request reads of tests/calls.json and the outcome each gives.
+// This package has no typed call for them: they run as task documents through the Client's
+// own pump (Client.run), with its HTTP transport, token source and schema tap.
+var changeCalls = map[string]string{"get-change": "change-request", "change-by-external-ref": "change-request", "list-changes": "change-requests"}
+
+// protocolOnlyCalls are named calls that are no task: create-change is the POST of a change
+// request with its system user's id (for the parser's vectors and the fuzz corpus); the task
+// looks the system user up by its key first. No catalogue case names one.
+var protocolOnlyCalls = map[string]bool{"create-change": true}
+
+// taskOf is a named call of tests/calls.json as a task document (without "v").
+func taskOf(def map[string]any) map[string]any {
+	task := map[string]any{}
+	for k, v := range def {
+		task[k] = v
+	}
+	name := task["call"].(string)
+	delete(task, "call")
+	if name == "create-standard-request" || name == "create-agent-request" {
+		task = map[string]any{"request": task}
+	}
+	task["task"] = name
+	return task
+}
+
 // callOf runs a named call of tests/calls.json (or a catalogue task) through the client.
 func (h *hostileRun) callOf(ctx context.Context, c *Client, name string) (string, string, error) {
 	def := h.calls[name]
 	str := func(k string) string { s, _ := def[k].(string); return s }
 	kind := RequestKind(str("kind"))
+	if want, ok := changeCalls[name]; ok {
+		_, err := c.run(ctx, want, taskOf(def))
+		return want, "", err
+	}
 	switch name {
 	case "get", "get-agent":
 		_, err := c.GetRequest(ctx, str("id"), kind)
@@ -640,16 +705,7 @@ func (h *hostileRun) responseThroughPump(t *testing.T, c *hostileCase, body []by
 	}
 	defer client.Close()
 	def := h.calls[c.Call]
-	task := map[string]any{}
-	for k, v := range def {
-		task[k] = v
-	}
-	name := task["call"].(string)
-	delete(task, "call")
-	if name == "create-standard-request" || name == "create-agent-request" {
-		task = map[string]any{"request": task}
-	}
-	task["task"] = name
+	task := taskOf(def)
 	headers := [][2]string{}
 	for k, v := range c.Headers {
 		headers = append(headers, [2]string{k, v})

@@ -56,7 +56,7 @@ fn auth(code: &'static str) -> ChangeError {
 
 /// The vendor owns the system a stored change request names (`RetrieveChosenSystemInfoAndValidateVendorOrgNo`).
 pub fn owns(inner: &Inner, c: &StoredChangeRequest, vendor: &str) -> bool {
-    inner.fixture.system(&c.system_id).is_some_and(|s| s.vendor_org_no() == vendor)
+    inner.systems.system(&c.system_id).is_some_and(|s| s.vendor_org_no() == vendor)
 }
 
 /// Runs steps 1 to 13. `vendor` is the token's `consumer` org, if any.
@@ -77,7 +77,7 @@ pub fn create(inner: &mut Inner, vendor: Option<&str>, query: ChangeQuery, body:
     }
 
     // 5. Only the vendor of the system user's system.
-    if inner.fixture.supplier_of(&user.system_id) != Some(vendor) {
+    if inner.systems.supplier_of(&user.system_id) != Some(vendor) {
         return Err(ChangeError::Unauthorized);
     }
 
@@ -107,8 +107,8 @@ pub fn create(inner: &mut Inner, vendor: Option<&str>, query: ChangeQuery, body:
 
     // 10. The system user's system and customer.
     let fixture = &inner.fixture;
-    let system = fixture.system(&user.system_id).filter(|s| s.vendor_org_no() == vendor).ok_or_else(|| auth("AUTH-00011"))?;
-    if fixture.organization(&user.reportee_org_no).is_none() {
+    let system = inner.systems.system(&user.system_id).filter(|s| s.vendor_org_no() == vendor).ok_or_else(|| auth("AUTH-00011"))?;
+    if inner.organization(&user.reportee_org_no).is_none() {
         return Err(auth("AUTH-00000"));
     }
 

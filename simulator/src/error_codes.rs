@@ -94,3 +94,38 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
     ("AUTH-00079", 400, "Client not found."),
     ("AUTH-00080", 400, "Client does not have the accesspackages the agent system user requires"),
 ];
+
+/// `(code, title)` of the `AUTH.VLD-000nn` validation errors the simulator answers with
+/// (`src/Core/Errors/ValidationErrors.cs`; AUTH.VLD-00014 has two titles).
+pub mod vld {
+    pub type Descriptor = (&'static str, &'static str);
+    pub const INVALID_ORG_IDENTIFIER: Descriptor = ("AUTH.VLD-00000", "the org number identifier is not valid ISO6523 identifier");
+    pub const INVALID_SYSTEM_ID_FORMAT: Descriptor = ("AUTH.VLD-00001", "The system id does not match the format orgnumber_xxxx...");
+    pub const SYSTEM_ID_EXISTS: Descriptor = ("AUTH.VLD-00002", "The system id already exists");
+    pub const RESOURCE_NOT_FOUND: Descriptor =
+        ("AUTH.VLD-00003", "One or more resources specified in rights were not found in Altinn's resource register.");
+    pub const CLIENT_ID_EXISTS: Descriptor = ("AUTH.VLD-00004", "One of the client id is already tagged with an existing system");
+    pub const INVALID_REDIRECT_URL: Descriptor =
+        ("AUTH.VLD-00005", "One or more of the redirect urls format is not valid. The valid format is https://xxx.xx");
+    pub const DUPLICATE_RIGHTS: Descriptor = ("AUTH.VLD-00006", "One or more duplicate rights found");
+    pub const DUPLICATE_PACKAGES: Descriptor = ("AUTH.VLD-00007", "One or more duplicate access package(s) found");
+    pub const PACKAGE_NOT_VALID: Descriptor =
+        ("AUTH.VLD-00008", "One or all the accesspackage(s) is not found in altinn's access packages or is not delegable");
+    pub const RESOURCE_ID_FORMAT: Descriptor =
+        ("AUTH.VLD-00009", "One or more resource id is in wrong format. The valid format is urn:altinn:resource");
+    pub const DUPLICATE_CLIENT_IDS: Descriptor = ("AUTH.VLD-00011", "Request contains duplicate client ids");
+    pub const SYSTEM_ID_MISMATCH: Descriptor =
+        ("AUTH.VLD-00012", "The system ID in the request body does not match the system ID in the URL");
+    pub const SYSTEM_ID_SPACES: Descriptor =
+        ("AUTH.VLD-00013", "System ID cannot have spaces in id (leading, trailing or in between the id)");
+    pub const AGENT_MISSING: Descriptor = ("AUTH.VLD-00014", "The agent query parameter is missing or invalid");
+    pub const AGENT_NOT_FOUND: Descriptor = ("AUTH.VLD-00014", "System user not found");
+    pub const AGENT_NOT_AGENT: Descriptor = ("AUTH.VLD-00015", "SystemUser is not a valid system user of type agent");
+    pub const CLIENT_MISSING: Descriptor = ("AUTH.VLD-00016", "The client query parameter is missing or invalid");
+    pub const RESOURCE_NOT_DELEGABLE: Descriptor =
+        ("AUTH.VLD-00017", "One or more resources specified in rights is of resource type which is not delegable.");
+    pub const VISIBLE_WITH_CLIENT_PACKAGE: Descriptor = (
+        "AUTH.VLD-00018",
+        "Access packages meant for system user for client relations can't be used in combination with the flag isVisible: true",
+    );
+}

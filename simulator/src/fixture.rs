@@ -33,6 +33,13 @@ pub struct Fixture {
     pub organizations: Vec<Organization>,
     #[serde(default)]
     pub access_packages: Vec<CatalogueEntry>,
+    /// The Resource Registry: what a system's rights may name (System Register checks).
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+    /// Access Management's client relations: which clients each bureau has, with the packages
+    /// each client holds at the bureau (ER roles and delegated packages, folded together).
+    #[serde(default)]
+    pub client_relations: Vec<ClientRelation>,
     #[serde(default)]
     pub maskinporten_clients: Vec<MaskinportenClient>,
 }
@@ -87,31 +94,56 @@ impl RegisteredSystem {
     }
 }
 
-/// An organisation in the register: a bare number, or `{"orgNo", "name"}`.
+/// An organisation in the register: a bare number, or `{"orgNo", "name", "partyId", "partyUuid"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Organization {
     Number(String),
-    Named {
-        #[serde(rename = "orgNo")]
-        org_no: String,
-        #[serde(default)]
-        name: Option<String>,
-    },
+    Named(NamedOrganization),
+}
+
+/// An organisation with its name and party identifiers (Register's `Party`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamedOrganization {
+    pub org_no: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Register's party id (`partyId` in the client-delegation answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party_id: Option<i64>,
+    /// Register's party uuid: what the client-delegation routes name a client by. Without it the
+    /// organisation cannot be a client, and as a system user's owner it answers 401 there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party_uuid: Option<String>,
 }
 
 impl Organization {
     pub fn org_no(&self) -> &str {
         match self {
             Organization::Number(n) => n,
-            Organization::Named { org_no, .. } => org_no,
+            Organization::Named(o) => &o.org_no,
         }
     }
 
     pub fn name(&self) -> Option<&str> {
         match self {
             Organization::Number(_) => None,
-            Organization::Named { name, .. } => name.as_deref(),
+            Organization::Named(o) => o.name.as_deref(),
+        }
+    }
+
+    pub fn party_id(&self) -> Option<i64> {
+        match self {
+            Organization::Number(_) => None,
+            Organization::Named(o) => o.party_id,
+        }
+    }
+
+    pub fn party_uuid(&self) -> Option<&str> {
+        match self {
+            Organization::Number(_) => None,
+            Organization::Named(o) => o.party_uuid.as_deref(),
         }
     }
 }
@@ -125,6 +157,58 @@ pub struct CatalogueEntry {
     pub name: Option<String>,
     pub is_assignable: bool,
     pub is_delegable: bool,
+}
+
+/// A resource's type in the Resource Registry (`ResourceType`). The System Register accepts
+/// rights on `AltinnApp`, `Systemresource`, `Default`, `CorrespondenceService`, `BrokerService`,
+/// `GenericAccessResource` and `MigratedApp` only (AUTH.VLD-00017 otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResourceType {
+    Default,
+    Systemresource,
+    MaskinportenSchema,
+    Altinn2Service,
+    AltinnApp,
+    GenericAccessResource,
+    BrokerService,
+    CorrespondenceService,
+    Consent,
+    MigratedApp,
+}
+
+impl ResourceType {
+    /// Whether a system may hold rights on it (`SystemRegisterService.WhitelistedResourceTypes`).
+    pub fn is_delegable(self) -> bool {
+        matches!(
+            self,
+            ResourceType::AltinnApp
+                | ResourceType::Systemresource
+                | ResourceType::Default
+                | ResourceType::CorrespondenceService
+                | ResourceType::BrokerService
+                | ResourceType::GenericAccessResource
+                | ResourceType::MigratedApp
+        )
+    }
+}
+
+/// A resource in the Resource Registry (`urn:altinn:resource` = `id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resource {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub resource_type: ResourceType,
+}
+
+/// A client of a bureau in Access Management: `client` holds `packages` at `bureau` (through an
+/// ER role such as REGN or REVI, or delegated packages; the simulator does not tell them apart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientRelation {
+    pub bureau: String,
+    pub client: String,
+    pub packages: Vec<String>,
 }
 
 /// A Maskinporten client: who it is, what it may ask for, its public keys.
@@ -173,6 +257,8 @@ impl Default for Fixture {
             systems: Vec::new(),
             organizations: Vec::new(),
             access_packages: Vec::new(),
+            resources: Vec::new(),
+            client_relations: Vec::new(),
             maskinporten_clients: Vec::new(),
         })
     }
@@ -197,11 +283,22 @@ impl Fixture {
     pub fn validate(&self) -> Result<(), FixtureError> {
         let bad = |m: String| Err(FixtureError::Invalid(m));
         let mut orgs = BTreeSet::new();
+        let mut party_uuids = BTreeSet::new();
         for o in &self.organizations {
             if !orgno::is_valid(o.org_no()) {
                 return bad(format!("organization {:?} is not a valid organisation number", o.org_no()));
             }
-            orgs.insert(o.org_no());
+            if !orgs.insert(o.org_no()) {
+                return bad(format!("organization {:?} appears twice", o.org_no()));
+            }
+            if let Some(u) = o.party_uuid() {
+                if crate::ids::parse_guid(u).as_deref() != Some(u) {
+                    return bad(format!("organization {:?}: partyUuid {u:?} is not a lower-case hyphenated uuid", o.org_no()));
+                }
+                if !party_uuids.insert(u) {
+                    return bad(format!("partyUuid {u:?} appears twice"));
+                }
+            }
         }
         let mut ids = BTreeSet::new();
         let mut client_owner: BTreeMap<&str, &str> = BTreeMap::new();
@@ -233,6 +330,29 @@ impl Fixture {
                 return bad(format!("access package {:?} appears twice", p.urn));
             }
         }
+        let mut resources = BTreeSet::new();
+        for r in &self.resources {
+            if !resources.insert(r.id.as_str()) {
+                return bad(format!("resource {:?} appears twice", r.id));
+            }
+        }
+        let mut relations = BTreeSet::new();
+        for r in &self.client_relations {
+            let what = format!("client relation {:?} → {:?}", r.client, r.bureau);
+            if !relations.insert((r.bureau.as_str(), r.client.as_str())) {
+                return bad(format!("{what} appears twice"));
+            }
+            // A client lists only when it is in the register with a party uuid (the routes name
+            // clients by it); that is not checked here, so a test may take organisations out.
+            if r.bureau == r.client || !orgno::is_valid(&r.bureau) || !orgno::is_valid(&r.client) {
+                return bad(format!("{what}: bureau and client must be two valid organisation numbers"));
+            }
+            for p in &r.packages {
+                if !self.package(p).is_some_and(|e| e.is_delegable) {
+                    return bad(format!("{what}: package {p:?} is not a delegable package of the catalogue"));
+                }
+            }
+        }
         let mut clients = BTreeSet::new();
         for c in &self.maskinporten_clients {
             if !clients.insert(c.client_id.as_str()) {
@@ -250,21 +370,6 @@ impl Fixture {
         Ok(())
     }
 
-    pub fn system(&self, id: &str) -> Option<&RegisteredSystem> {
-        self.systems.iter().find(|s| s.id == id && !s.is_deleted)
-    }
-
-    /// A system whether deleted or not: what a system user's row joins to for its vendor
-    /// (`supplierOrgno`, the owner checks on system users).
-    pub fn system_including_deleted(&self, id: &str) -> Option<&RegisteredSystem> {
-        self.systems.iter().find(|s| s.id == id)
-    }
-
-    /// The vendor (bare organisation number) of a system user's system, deleted or not.
-    pub fn supplier_of(&self, system_id: &str) -> Option<&str> {
-        self.system_including_deleted(system_id).map(RegisteredSystem::vendor_org_no)
-    }
-
     pub fn organization(&self, org_no: &str) -> Option<&Organization> {
         self.organizations.iter().find(|o| o.org_no() == org_no)
     }
@@ -277,9 +382,13 @@ impl Fixture {
         self.maskinporten_clients.iter().find(|c| c.client_id == client_id)
     }
 
-    /// The system a Maskinporten client is tagged on (System Register `clientId`).
-    pub fn system_of_client(&self, client_id: &str) -> Option<&RegisteredSystem> {
-        self.systems.iter().find(|s| !s.is_deleted && s.client_id.iter().any(|c| c == client_id))
+    pub fn resource(&self, id: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.id == id)
+    }
+
+    /// The organisation with this party uuid.
+    pub fn organization_by_party_uuid(&self, party_uuid: &str) -> Option<&Organization> {
+        self.organizations.iter().find(|o| o.party_uuid() == Some(party_uuid))
     }
 }
 
@@ -290,11 +399,11 @@ mod tests {
     #[test]
     fn default_fixture_is_valid() {
         let f = Fixture::from_json_str(DEFAULT_FIXTURE_JSON).expect("default fixture");
-        assert!(f.system("314248295_smartregnskap").is_some());
-        assert!(f.system("314248295_smartbyraa").is_some());
+        let system = |id: &str| f.systems.iter().find(|s| s.id == id);
+        assert!(system("314248295_smartbyraa").is_some());
         assert!(f.organizations.len() >= 10);
         assert!(f.organizations.iter().all(|o| orgno::is_valid(o.org_no())));
-        let std = f.system("314248295_smartregnskap").unwrap();
+        let std = system("314248295_smartregnskap").unwrap();
         assert!(!std.access_packages.iter().any(|p| p.urn.as_deref() == Some("urn:altinn:accesspackage:regnskapsforer-lonn")));
     }
 
@@ -308,5 +417,27 @@ mod tests {
     fn refuses_unknown_fields() {
         let j = r#"{"organisations":["310816191"]}"#;
         assert!(matches!(Fixture::from_json_str(j), Err(FixtureError::Parse(_))));
+    }
+
+    #[test]
+    fn checks_parties_resources_and_client_relations() {
+        let f = Fixture::default();
+        assert!(f.resources.iter().any(|r| !r.resource_type.is_delegable()));
+        assert!(f.package("urn:altinn:accesspackage:klientadministrator").is_some_and(|p| p.is_assignable && !p.is_delegable));
+        assert!(f.organizations.iter().any(|o| o.party_uuid().is_none()));
+        let org = |extra: &str| format!(r#"{{"organizations":[{{"orgNo":"310816191"{extra}}}]}}"#);
+        assert!(Fixture::from_json_str(&org(r#","partyUuid":"7c9e2d41-8a3b-4f6c-b5d2-3e1a9f0c7b03","partyId":1"#)).is_ok());
+        assert!(matches!(Fixture::from_json_str(&org(r#","partyUuid":"NOT-A-UUID""#)), Err(FixtureError::Invalid(_))));
+        assert!(matches!(Fixture::from_json_str(&org(r#","partyUUID":"x""#)), Err(FixtureError::Parse(_))));
+        let dup = r#"{"resources":[{"id":"a","type":"AltinnApp"},{"id":"a","type":"Consent"}]}"#;
+        assert!(matches!(Fixture::from_json_str(dup), Err(FixtureError::Invalid(_))));
+        assert!(matches!(Fixture::from_json_str(r#"{"resources":[{"id":"a","type":"Nope"}]}"#), Err(FixtureError::Parse(_))));
+        let relation = |pkg: &str| {
+            format!(
+                r#"{{"accessPackages":[{{"urn":"p","isAssignable":true,"isDelegable":{pkg}}}],"clientRelations":[{{"bureau":"310816191","client":"314224965","packages":["p"]}}]}}"#
+            )
+        };
+        assert!(Fixture::from_json_str(&relation("true")).is_ok());
+        assert!(matches!(Fixture::from_json_str(&relation("false")), Err(FixtureError::Invalid(_))));
     }
 }

@@ -3,6 +3,8 @@
 //! malformed JSON reported as validation errors, `required` and `[Required]` members
 //! checked, then top-level strings trimmed (the server's TrimStringsActionFilter).
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use crate::model::{AttributePair, PackageRef, Right};
@@ -135,15 +137,20 @@ fn list_type(inner: &str) -> String {
 
 /// A `Right[]` member (`name` as written in paths, e.g. `rights`, `requiredRights`).
 fn parse_rights(m: Model, name: &str, v: &Value) -> Result<Option<Vec<Right>>, Errors> {
+    parse_rights_at(m, &format!("$.{name}"), v)
+}
+
+/// A `Right[]` at a JSON path (`$.rights`, or `$` for a body that is the list).
+fn parse_rights_at(m: Model, base: &str, v: &Value) -> Result<Option<Vec<Right>>, Errors> {
     let right_type = "Altinn.Platform.Authentication.Core.Models.Right";
     let items = match v {
         Value::Null => return Ok(None),
         Value::Array(items) => items,
-        _ => return Err(conversion_error(m, &format!("$.{name}"), &list_type(right_type))),
+        _ => return Err(conversion_error(m, base, &list_type(right_type))),
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let path = format!("$.{name}[{i}]");
+        let path = format!("{base}[{i}]");
         let obj = match item {
             Value::Object(o) => o,
             _ => return Err(conversion_error(m, &path, right_type)),
@@ -189,15 +196,20 @@ fn parse_rights(m: Model, name: &str, v: &Value) -> Result<Option<Vec<Right>>, E
 
 /// An `AccessPackage[]` member (`name` as written in paths, e.g. `accessPackages`).
 fn parse_packages(m: Model, name: &str, v: &Value) -> Result<Option<Vec<PackageRef>>, Errors> {
+    parse_packages_at(m, &format!("$.{name}"), v)
+}
+
+/// An `AccessPackage[]` at a JSON path (`$.accessPackages`, or `$` for a body that is the list).
+fn parse_packages_at(m: Model, base: &str, v: &Value) -> Result<Option<Vec<PackageRef>>, Errors> {
     let pkg_type = "Altinn.Platform.Authentication.Core.Models.AccessPackages.AccessPackage";
     let items = match v {
         Value::Null => return Ok(None),
         Value::Array(items) => items,
-        _ => return Err(conversion_error(m, &format!("$.{name}"), &list_type(pkg_type))),
+        _ => return Err(conversion_error(m, base, &list_type(pkg_type))),
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let path = format!("$.{name}[{i}]");
+        let path = format!("{base}[{i}]");
         let obj = match item {
             Value::Object(o) => o,
             _ => return Err(conversion_error(m, &path, pkg_type)),
@@ -359,6 +371,240 @@ pub fn parse_change_body(body: &[u8]) -> Result<ChangeBody, Errors> {
     })
 }
 
+/// A System Register body (`RegisterSystemRequest`, API.md §13) after binding, validation and the
+/// trim filter (which trims `id` and `vendor.ID` only: it does not walk into lists or dictionaries).
+#[derive(Debug, Clone, Default)]
+pub struct SystemBody {
+    pub id: String,
+    pub vendor_id: String,
+    pub name: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
+    /// `null` is allowed (`List<Right>?`); the validation then throws (a 500).
+    pub rights: Option<Vec<Right>>,
+    /// `null` is allowed and stored as SQL `NULL`.
+    pub access_packages: Option<Vec<PackageRef>>,
+    pub client_id: Vec<String>,
+    pub is_visible: bool,
+    pub allowed_redirect_urls: Vec<String>,
+}
+
+const REGISTER_TYPE: &str = "Altinn.Platform.Authentication.Core.SystemRegister.Models.RegisterSystemRequest";
+const RIGHT_LIST: &str = "System.Collections.Generic.List`1[Altinn.Platform.Authentication.Core.Models.Right]";
+const PACKAGE_LIST: &str = "System.Collections.Generic.List`1[Altinn.Platform.Authentication.Core.Models.AccessPackages.AccessPackage]";
+
+/// Which System Register action a body is bound for (the action parameter's name shows in errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterAction {
+    /// `POST vendor` (`registerNewSystem`).
+    Create,
+    /// `PUT vendor/{id}` (`proposedUpdateToSystem`).
+    Replace,
+}
+
+fn register_model(action: RegisterAction) -> Model {
+    match action {
+        RegisterAction::Create => Model { param: "registerNewSystem", type_name: REGISTER_TYPE },
+        RegisterAction::Replace => Model { param: "proposedUpdateToSystem", type_name: REGISTER_TYPE },
+    }
+}
+
+/// `null`, empty or white space: what the implicit `[Required]` of a non-nullable string refuses.
+fn missing_text(s: Option<&str>) -> bool {
+    s.is_none_or(|s| s.trim().is_empty())
+}
+
+/// The `[Required]` checks inside a `Right[]` (`AttributePair.Id`/`Value`, and a non-nullable
+/// `Resource`), keyed as ASP.NET's model state keys them (`Rights[0].Resource[0].Id`, or
+/// `[0].Resource[0].Id` for a body that is the list).
+fn required_in_rights(prefix: &str, raw: &Value, rights: &[Right], errors: &mut Errors) {
+    for (i, r) in rights.iter().enumerate() {
+        let resource_null = raw.get(i).and_then(Value::as_object).and_then(|o| member(o, "resource")).is_some_and(Value::is_null);
+        if resource_null {
+            errors.push((format!("{prefix}[{i}].Resource"), vec!["The Resource field is required.".into()]));
+        }
+        for (j, p) in r.resource.iter().enumerate() {
+            if missing_text(p.id.as_deref()) {
+                errors.push((format!("{prefix}[{i}].Resource[{j}].Id"), vec!["The Id field is required.".into()]));
+            }
+            if missing_text(p.value.as_deref()) {
+                errors.push((format!("{prefix}[{i}].Resource[{j}].Value"), vec!["The Value field is required.".into()]));
+            }
+        }
+    }
+}
+
+/// A `{ "nb": "…", … }` dictionary member; `None` when `null`.
+fn text_map(m: Model, name: &str, v: &Value) -> Result<Option<BTreeMap<String, String>>, Errors> {
+    let dict = "System.Collections.Generic.IDictionary`2[System.String,System.String]";
+    match v {
+        Value::Null => Ok(None),
+        Value::Object(o) => {
+            let mut out = BTreeMap::new();
+            for (k, v) in o {
+                match v {
+                    Value::String(t) => {
+                        out.insert(k.clone(), t.clone());
+                    }
+                    _ => return Err(conversion_error(m, &format!("$.{name}.{k}"), "System.String")),
+                }
+            }
+            Ok(Some(out))
+        }
+        _ => Err(conversion_error(m, &format!("$.{name}"), dict)),
+    }
+}
+
+/// A `string[]` member (`clientId`, `allowedRedirectUrls`); `None` when `null`.
+fn string_list(m: Model, name: &str, v: &Value, item_type: &str) -> Result<Option<Vec<String>>, Errors> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(t) => Ok(t.clone()),
+                _ => Err(conversion_error(m, &format!("$.{name}[{i}]"), item_type)),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        _ => Err(conversion_error(m, &format!("$.{name}"), &list_type(item_type))),
+    }
+}
+
+/// Binds a System Register body as the server does: member names case-insensitive, the four C#
+/// `required` members (`id`, `vendor`, `name`, `description`) must be present, non-nullable members
+/// must not be `null` (nor an empty string), `[Required]` attribute pairs, all model-state errors
+/// together; then the trim filter.
+pub fn parse_system_body(action: RegisterAction, body: &[u8]) -> Result<SystemBody, Errors> {
+    let m = register_model(action);
+    let obj = read_object(m, body)?;
+    let obj = &obj;
+    let missing: Vec<&str> = ["id", "vendor", "name", "description"].into_iter().filter(|n| member(obj, n).is_none()).collect();
+    if !missing.is_empty() {
+        let list = missing.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+        return Err(vec![
+            (
+                "$".into(),
+                vec![format!("JSON deserialization for type '{REGISTER_TYPE}' was missing required properties including: {list}.")],
+            ),
+            body_required(m),
+        ]);
+    }
+    let id = string_member(m, obj, "id")?;
+    let vendor = match member(obj, "vendor") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(v)) => Some(match member(v, "id") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(conversion_error(m, "$.vendor.ID", "System.String")),
+        }),
+        Some(_) => return Err(conversion_error(m, "$.vendor", "Altinn.Platform.Authentication.Core.Models.VendorInfo")),
+    };
+    let map = |name: &str| member(obj, name).map_or(Ok(None), |v| text_map(m, name, v));
+    let (name, description) = (map("name")?, map("description")?);
+    let raw_rights = member(obj, "rights");
+    let rights = match raw_rights {
+        Some(v) => parse_rights(m, "rights", v)?,
+        None => Some(Vec::new()),
+    };
+    let access_packages = match member(obj, "accessPackages") {
+        Some(v) => parse_packages(m, "accessPackages", v)?,
+        None => Some(Vec::new()),
+    };
+    let client_id = match member(obj, "clientId") {
+        Some(v) => string_list(m, "clientId", v, "System.String")?,
+        None => Some(Vec::new()),
+    };
+    let is_visible = match member(obj, "isVisible") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(conversion_error(m, "$.isVisible", "System.Boolean")),
+    };
+    let allowed_redirect_urls = match member(obj, "allowedRedirectUrls") {
+        Some(v) => string_list(m, "allowedRedirectUrls", v, "System.Uri")?,
+        None => Some(Vec::new()),
+    };
+
+    // Model validation, in the model's member order.
+    let mut errors: Errors = Vec::new();
+    let mut required = |key: &str, name: &str, missing: bool| {
+        if missing {
+            errors.push((key.to_string(), vec![format!("The {name} field is required.")]));
+        }
+    };
+    required("Id", "Id", missing_text(id.as_deref()));
+    required("Vendor", "Vendor", vendor.is_none());
+    required("Vendor.ID", "ID", vendor.as_ref().is_some_and(|v| missing_text(v.as_deref())));
+    required("Name", "Name", name.is_none());
+    required("Description", "Description", description.is_none());
+    if let (Some(rights), Some(raw)) = (&rights, raw_rights) {
+        required_in_rights("Rights", raw, rights, &mut errors);
+    }
+    let mut required = |key: &str, missing: bool| {
+        if missing {
+            errors.push((key.to_string(), vec![format!("The {key} field is required.")]));
+        }
+    };
+    required("ClientId", client_id.is_none());
+    required("AllowedRedirectUrls", allowed_redirect_urls.is_none());
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(SystemBody {
+        id: trim(id).unwrap_or_default(),
+        vendor_id: trim(vendor.flatten()).unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        description: description.unwrap_or_default(),
+        rights,
+        access_packages,
+        client_id: client_id.unwrap_or_default(),
+        is_visible,
+        allowed_redirect_urls: allowed_redirect_urls.unwrap_or_default(),
+    })
+}
+
+/// Reads a body that is a JSON array: empty, malformed and non-array bodies are the framework's 400s.
+fn read_array(m: Model, body: &[u8]) -> Result<Value, Errors> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(vec![(String::new(), vec!["A non-empty request body is required.".into()]), body_required(m)]);
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Array(_)) => Ok(v),
+        Ok(_) => Err(conversion_error(m, "$", m.type_name)),
+        Err(e) => Err(vec![
+            (
+                "$".into(),
+                vec![format!(
+                    "The JSON value is not valid: {}. Path: $ | {}",
+                    e.to_string().split(" at line ").next().unwrap_or("syntax error"),
+                    position(e.line(), e.column())
+                )],
+            ),
+            body_required(m),
+        ]),
+    }
+}
+
+/// Binds the body of `PUT systemregister/vendor/{id}/rights`: a `Right[]`.
+pub fn parse_rights_body(body: &[u8]) -> Result<Vec<Right>, Errors> {
+    let m = Model { param: "rights", type_name: RIGHT_LIST };
+    let raw = read_array(m, body)?;
+    let rights = parse_rights_at(m, "$", &raw)?.unwrap_or_default();
+    let mut errors = Errors::new();
+    required_in_rights("", &raw, &rights, &mut errors);
+    match errors.is_empty() {
+        true => Ok(rights),
+        false => Err(errors),
+    }
+}
+
+/// Binds the body of `PUT systemregister/vendor/{id}/accesspackages`: an `AccessPackage[]`.
+pub fn parse_packages_body(body: &[u8]) -> Result<Vec<PackageRef>, Errors> {
+    let m = Model { param: "accessPackages", type_name: PACKAGE_LIST };
+    let raw = read_array(m, body)?;
+    Ok(parse_packages_at(m, "$", &raw)?.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,5 +666,38 @@ mod tests {
         let c = parse_create_body(Kind::Agent, br#"{"systemId":"a","partyOrgNo":"1","rights":7,"accessPackages":[{"URN":"u"}]}"#).unwrap();
         assert!(c.rights.is_none());
         assert_eq!(c.access_packages.unwrap()[0].urn.as_deref(), Some("u"));
+    }
+
+    #[test]
+    fn system_body_binding() {
+        let ok = br#"{"ID":" 314248295_x ","vendor":{"id":" 0192:314248295 ","authority":"x"},"name":{"nb":"a"},"description":{},"rights":null}"#;
+        let b = parse_system_body(RegisterAction::Create, ok).unwrap();
+        assert_eq!((b.id.as_str(), b.vendor_id.as_str(), b.is_visible), ("314248295_x", "0192:314248295", true));
+        assert!(b.rights.is_none() && b.access_packages.as_ref().is_some_and(Vec::is_empty));
+        let e = parse_system_body(RegisterAction::Create, br#"{"id":"x"}"#).unwrap_err();
+        assert!(e[0].1[0].contains("'vendor', 'name', 'description'"), "{e:?}");
+        assert_eq!(e[1].0, "registerNewSystem");
+        let e = parse_system_body(
+            RegisterAction::Replace,
+            br#"{"id":" ","vendor":{},"name":null,"description":{},"clientId":null,"rights":[{"resource":[{"id":"urn:altinn:resource"}]}]}"#,
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["Id", "Vendor.ID", "Name", "Rights[0].Resource[0].Value", "ClientId"]);
+        let e = parse_system_body(RegisterAction::Replace, br#"{"id":"a","vendor":{},"name":{},"description":{},"isVisible":"yes"}"#)
+            .unwrap_err();
+        assert_eq!((e[0].0.as_str(), e[1].0.as_str()), ("$.isVisible", "proposedUpdateToSystem"));
+    }
+
+    #[test]
+    fn list_bodies() {
+        assert_eq!(parse_rights_body(br#"[{"resource":[{"id":"a","value":"b"}]}]"#).unwrap().len(), 1);
+        let e = parse_rights_body(br#"[{"resource":null}]"#).unwrap_err();
+        assert_eq!(e[0].0, "[0].Resource");
+        let e = parse_rights_body(br#"{}"#).unwrap_err();
+        assert_eq!((e[0].0.as_str(), e[1].0.as_str()), ("$", "rights"));
+        assert_eq!(parse_packages_body(br#"[{"urn":null}]"#).unwrap()[0].urn, None);
+        let e = parse_packages_body(b"").unwrap_err();
+        assert_eq!(e[1].0, "accessPackages");
     }
 }

@@ -1,6 +1,7 @@
-//! A local Altinn: the system user request API, the System Register (vendor read),
-//! Maskinporten's JWT-bearer grant, and the customer's confirm page, answering as the
-//! real server does (see `shared/altinn/API.md`), quirks included.
+//! A local Altinn: the system user request API and change requests, the System Register's vendor
+//! routes, client delegation to agent system users with the Maskinporten → Altinn token exchange,
+//! Maskinporten's JWT-bearer grant, and the customer's pages, answering as the real server does
+//! (see `shared/altinn/API.md`), quirks included.
 //!
 //! ```no_run
 //! use altinn_sim::{SimOptions, Simulator};
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 mod change_rules;
 mod clock;
+mod delegation;
 mod error_codes;
 mod faults;
 mod fixture;
@@ -33,6 +35,8 @@ mod ordered;
 mod orgno;
 mod persist;
 mod problems;
+mod register;
+mod register_rules;
 mod routes;
 mod rules;
 mod secret_log;
@@ -83,6 +87,13 @@ pub mod test_clients {
         kid: "sim-smartbyraa-key-1",
         key_pem: include_str!("../tests/keys/TEST-ONLY-smartbyraa-client-key.pk8.pem"),
     };
+    /// A client of vendor 314248295 tagged on no system: for a system the vendor registers through
+    /// the System Register API (`"clientId": ["sim-spare-client"]`).
+    pub const SPARE: TestClient = TestClient {
+        client_id: "sim-spare-client",
+        kid: "sim-spare-key-1",
+        key_pem: include_str!("../tests/keys/TEST-ONLY-spare-client-key.pk8.pem"),
+    };
     /// The client of the other vendor's system `313367002_konkurrent`.
     pub const KONKURRENT: TestClient = TestClient {
         client_id: "sim-konkurrent-client",
@@ -101,7 +112,7 @@ pub use persist::StateError;
 pub use problems::ProblemShape;
 pub use routes::FAULT_ROUTES;
 pub use secret_log::SECRET_LOG_ENV;
-pub use settings::{DelegationCheck, Settings, TimeoutMode};
+pub use settings::{AccessManagementFailure, DelegationCheck, Settings, TimeoutMode};
 
 use state::{Inner, Shared};
 
@@ -150,6 +161,11 @@ pub struct SimOptions {
     pub repeating_change_request_pages: bool,
     /// What the customer's delegation check says at approval (`DelegationCheck::Ok`).
     pub customer_delegation_check: DelegationCheck,
+    /// Lifetime in minutes of the Altinn tokens the Maskinporten exchange issues (30, the
+    /// server's `JwtValidityMinutes`).
+    pub jwt_validity_minutes: u32,
+    /// Whether Access Management fails behind the client-delegation routes (`None`).
+    pub access_management_failure: AccessManagementFailure,
 }
 
 /// `SimOptions::max_connections` by default.
@@ -177,6 +193,8 @@ impl Default for SimOptions {
             unordered_agent_requests: s.unordered_agent_requests,
             repeating_change_request_pages: s.repeating_change_request_pages,
             customer_delegation_check: s.customer_delegation_check,
+            jwt_validity_minutes: s.jwt_validity_minutes,
+            access_management_failure: s.access_management_failure,
         }
     }
 }
@@ -254,6 +272,14 @@ impl SimOptions {
         self.customer_delegation_check = check;
         self
     }
+    pub fn with_jwt_validity_minutes(mut self, minutes: u32) -> Self {
+        self.jwt_validity_minutes = minutes;
+        self
+    }
+    pub fn with_access_management_failure(mut self, failure: AccessManagementFailure) -> Self {
+        self.access_management_failure = failure;
+        self
+    }
 
     fn settings(&self) -> Settings {
         Settings {
@@ -269,6 +295,8 @@ impl SimOptions {
             unordered_agent_requests: self.unordered_agent_requests,
             repeating_change_request_pages: self.repeating_change_request_pages,
             customer_delegation_check: self.customer_delegation_check,
+            jwt_validity_minutes: self.jwt_validity_minutes.max(1),
+            access_management_failure: self.access_management_failure,
         }
     }
 }
@@ -533,6 +561,46 @@ impl SimHandle {
             .map_err(|e| SimError::Admin(format!("{}: {e}", e.code())));
         shared.persist();
         done
+    }
+
+    /// The bureau `bureau_org_no` approves its own standard system user for the register's first
+    /// system holding `urn:altinn:accesspackage:klientadministrator` (`314248295_smartregnskap` in
+    /// the default fixture), with `external_ref` (default: the org number): the request is created
+    /// as that system's vendor would and approved. Returns the system user id. A Maskinporten
+    /// system-user token for it with `altinn:clientdelegations.read`/`.write`, exchanged at
+    /// `exchange/maskinporten`, may then administer the bureau's clients (API.md §12).
+    pub fn approve_client_administrator(&self, bureau_org_no: &str, external_ref: Option<&str>) -> Result<String, SimError> {
+        let shared = self.shared();
+        let done = lifecycle::approve_client_administrator(&mut shared.lock(), None, bureau_org_no, external_ref)
+            .map(|u| u.id)
+            .map_err(SimError::Admin);
+        shared.persist();
+        done
+    }
+
+    /// Takes an organisation out of the register (as when it leaves the Central Coordinating
+    /// Register): new requests for it get AUTH-00000, and the client-delegation routes answer 404
+    /// for a system user it owns. `POST /_sim/reset` brings it back.
+    pub fn deregister_organization(&self, org_no: &str) -> Result<(), SimError> {
+        let shared = self.shared();
+        let done = {
+            let mut inner = shared.lock();
+            match inner.organization(org_no) {
+                Some(_) => {
+                    inner.store.deregistered.push(org_no.to_string());
+                    Ok(())
+                }
+                None => Err(SimError::Admin(format!("{org_no} is not in the register"))),
+            }
+        };
+        shared.persist();
+        done
+    }
+
+    /// The `iss` of the Altinn tokens the Maskinporten exchange issues:
+    /// `{url}/authentication/api/v1/openid/`.
+    pub fn altinn_issuer(&self) -> String {
+        routes::exchange::altinn_issuer(&self.shared())
     }
 
     /// Moves the data clock forward (request timestamps and timeouts; not token validity).

@@ -76,7 +76,7 @@ pub fn approve(inner: &mut Inner, id: &str, kind: Option<Kind>) -> Result<System
     let title = r
         .integration_title
         .clone()
-        .unwrap_or_else(|| inner.fixture.system(&r.system_id).and_then(|s| s.name_nb()).unwrap_or_default().to_string());
+        .unwrap_or_else(|| inner.systems.system(&r.system_id).and_then(|s| s.name_nb()).unwrap_or_default().to_string());
     let user = SystemUser {
         id: r.id.clone(),
         kind: r.kind,
@@ -128,7 +128,7 @@ pub fn approve_change(inner: &mut Inner, id: &str) -> Result<(), DecisionError> 
     if c.status != Status::New {
         return Err(DecisionError::NotNew);
     }
-    let system = inner.fixture.system(&c.system_id).ok_or(DecisionError::SystemNotFound)?;
+    let system = inner.systems.system(&c.system_id).ok_or(DecisionError::SystemNotFound)?;
     let user = inner.store.active_system_user(&c.system_user_id).ok_or(DecisionError::SystemUserNotFound)?;
     let held = |p: &PackageRef| user.access_packages.iter().any(|h| h.urn == p.urn);
     let add_packages: Vec<PackageRef> = c.required_access_packages.iter().filter(|p| !held(p)).cloned().collect();
@@ -235,53 +235,37 @@ pub fn delete_system_user(inner: &mut Inner, id: &str, access_management_fails: 
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum ClientError {
-    /// AUTH-00015, 404.
-    #[error("the system user was not found")]
-    SystemUserNotFound,
-    /// AUTH-00034, 400.
-    #[error("the system user is not an agent")]
-    NotAgent,
-    /// AUTH-00079, 400.
-    #[error("client not found")]
-    ClientNotFound,
-    /// AUTH-00038, 400.
-    #[error("delegation not found")]
-    DelegationNotFound,
-}
-
-impl ClientError {
-    pub fn code(self) -> &'static str {
-        match self {
-            ClientError::SystemUserNotFound => "AUTH-00015",
-            ClientError::NotAgent => "AUTH-00034",
-            ClientError::ClientNotFound => "AUTH-00079",
-            ClientError::DelegationNotFound => "AUTH-00038",
-        }
+/// A bureau's own standard system user for a system holding `klientadministrator` (API.md §12),
+/// as the vendor would create the request and the bureau approve it: `system_id`, or the first
+/// system of the register that lists the package. Returns the system user. Fails as the create or
+/// the approval would (e.g. AUTH-00004 when the key holds a system user already).
+pub fn approve_client_administrator(
+    inner: &mut Inner,
+    system_id: Option<&str>,
+    bureau: &str,
+    external_ref: Option<&str>,
+) -> Result<SystemUser, String> {
+    let holds = |s: &crate::fixture::RegisteredSystem| {
+        s.access_packages.iter().any(|p| p.urn.as_deref() == Some(crate::delegation::KLIENTADMINISTRATOR))
+    };
+    let system = match system_id {
+        Some(id) => inner.systems.system(id),
+        None => inner.systems.active().find(|s| holds(s)),
     }
-}
-
-/// Adds or removes a client (an organisation in the register) on an agent system user.
-pub fn change_client(inner: &mut Inner, system_user_id: &str, client: &str, add: bool) -> Result<(), ClientError> {
-    let known = inner.fixture.organization(client).is_some();
-    let user = inner.store.system_user_mut(system_user_id).filter(|u| !u.is_deleted).ok_or(ClientError::SystemUserNotFound)?;
-    if user.kind != Kind::Agent {
-        return Err(ClientError::NotAgent);
-    }
-    if add {
-        if !known || client == user.reportee_org_no {
-            return Err(ClientError::ClientNotFound);
-        }
-        if !user.clients.iter().any(|c| c == client) {
-            user.clients.push(client.to_string());
-        }
-    } else {
-        let before = user.clients.len();
-        user.clients.retain(|c| c != client);
-        if user.clients.len() == before {
-            return Err(ClientError::DelegationNotFound);
-        }
-    }
-    Ok(())
+    .filter(|s| holds(s))
+    .cloned()
+    .ok_or("no system in the register holds urn:altinn:accesspackage:klientadministrator")?;
+    let body = crate::json_in::CreateBody {
+        system_id: system.id.clone(),
+        party_org_no: bureau.to_string(),
+        external_ref: external_ref.map(str::to_string),
+        access_packages: Some(vec![PackageRef::new(crate::delegation::KLIENTADMINISTRATOR)]),
+        ..Default::default()
+    };
+    let id = match rules::create(inner, Kind::Standard, Some(system.vendor_org_no()), body, crate::ids::uuid_v4()) {
+        Ok(rules::Created::New(id) | rules::Created::Existing(id)) => id,
+        Err(rules::RuleError::Problem(code, _)) => return Err(format!("{code}: {}", crate::problems::lookup(code).1)),
+        Err(rules::RuleError::Internal) => return Err("the request could not be stored".into()),
+    };
+    approve(inner, &id, Some(Kind::Standard)).map_err(|e| format!("{}: {e}", e.code()))
 }

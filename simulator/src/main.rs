@@ -6,6 +6,7 @@
 //!            [--state FILE] [--max-connections N] [--allow-remote]
 //!            [--list-quirks on|off] [--lossy-request-pages on|off] [--unordered-agent-requests on|off]
 //!            [--repeating-change-request-pages on|off] [--customer-delegation-check REASON]
+//!            [--jwt-validity-minutes N] [--access-management-failure none|reads|writes]
 //! ```
 //! Prints exactly one line, `listening on http://127.0.0.1:PORT`, once it accepts connections.
 
@@ -13,13 +14,14 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use altinn_sim::{DelegationCheck, Fixture, ProblemShape, SimOptions, Simulator, TimeoutMode};
+use altinn_sim::{AccessManagementFailure, DelegationCheck, Fixture, ProblemShape, SimOptions, Simulator, TimeoutMode};
 
 const USAGE: &str = "usage: altinn-sim [--listen ADDR] [--fixtures FILE] [--admin] \
 [--problem-shape current|legacy] [--timeout-mode current|legacy] [--page-size N] \
 [--timeout-days N] [--confirm-host ORIGIN] [--next-link-host ORIGIN] [--state FILE] \
 [--max-connections N] [--allow-remote] [--list-quirks on|off] [--lossy-request-pages on|off] \
-[--unordered-agent-requests on|off] [--repeating-change-request-pages on|off] [--customer-delegation-check REASON]";
+[--unordered-agent-requests on|off] [--repeating-change-request-pages on|off] [--customer-delegation-check REASON] \
+[--jwt-validity-minutes N] [--access-management-failure none|reads|writes]";
 
 /// `on` / `off` (also `true` / `false`).
 fn switch(name: &str, v: &str) -> Result<bool, String> {
@@ -70,6 +72,15 @@ fn parse_args(args: &[String]) -> Result<SimOptions, String> {
             "--unordered-agent-requests" => o.unordered_agent_requests = switch(a, &value(a)?)?,
             "--repeating-change-request-pages" => o.repeating_change_request_pages = switch(a, &value(a)?)?,
             "--customer-delegation-check" => o.customer_delegation_check = value(a)?.parse::<DelegationCheck>()?,
+            "--jwt-validity-minutes" => {
+                let v = value(a)?;
+                o.jwt_validity_minutes = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("--jwt-validity-minutes {v}: expected a number >= 1"))?;
+            }
+            "--access-management-failure" => o.access_management_failure = value(a)?.parse::<AccessManagementFailure>()?,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }

@@ -93,6 +93,7 @@ impl JtiCache {
 
 pub struct GrantContext<'a> {
     pub fixture: &'a Fixture,
+    pub systems: &'a crate::register::SystemRegister,
     pub store: &'a Store,
     pub jtis: &'a mut JtiCache,
     pub key: &'a TokenKey,
@@ -260,6 +261,7 @@ pub fn grant(ctx: GrantContext<'_>, form: &[(String, String)]) -> Result<TokenRe
         jti: crate::ids::uuid_v4(),
         authorization_details,
         token_type: "Bearer".into(),
+        altinn: Default::default(),
     };
     Ok(TokenResponse { access_token: ctx.key.mint(&claims), token_type: "Bearer", expires_in: ctx.lifetime_secs, scope: claims.scope })
 }
@@ -297,7 +299,7 @@ fn system_user_details(ctx: &GrantContext<'_>, client_id: &str, details: &Value)
     };
     let customer = |t: &str| MpError::new("invalid_altinn_customer_configuration", Some("MP-303"), t.to_string());
     let system =
-        ctx.fixture.system_of_client(client_id).ok_or_else(|| customer("The client is not tagged on any system in the System Register"))?;
+        ctx.systems.system_of_client(client_id).ok_or_else(|| customer("The client is not tagged on any system in the System Register"))?;
     let wanted_ref = external_ref.unwrap_or(org_no);
     let user = ctx
         .store

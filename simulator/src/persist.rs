@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::DataClock;
 use crate::maskinporten::JtiCache;
+use crate::register::SystemRegister;
 use crate::state::Inner;
 use crate::store::{DedupeKey, KeyCounters, Kind, Store, StoredChangeRequest, StoredRequest, SystemUser};
 use crate::tokens::TokenKey;
@@ -43,6 +44,13 @@ pub struct Snapshot {
     system_users: Vec<SystemUser>,
     counters: Vec<CounterEntry>,
     used_jtis: BTreeMap<String, i64>,
+    /// The System Register with its change log; absent in files written before it could change
+    /// (the fixture's systems then).
+    #[serde(default)]
+    system_register: Option<SystemRegister>,
+    /// Organisations taken out of the register.
+    #[serde(default)]
+    deregistered_organizations: Vec<String>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -81,6 +89,8 @@ impl Snapshot {
                 .map(|((kind, key), counters)| CounterEntry { kind: *kind, key: key.clone(), counters: counters.clone() })
                 .collect(),
             used_jtis: inner.jtis.entries().map(|(j, e)| (j.clone(), *e)).collect(),
+            system_register: Some(inner.systems.clone()),
+            deregistered_organizations: inner.store.deregistered.clone(),
         }
     }
 
@@ -95,12 +105,16 @@ impl Snapshot {
         store.requests = self.requests;
         store.change_requests = self.change_requests;
         store.system_users = self.system_users;
+        store.deregistered = self.deregistered_organizations;
         store.recount_rows();
         store.set_sequence(self.next_sequence);
         for e in self.counters {
             store.counters.insert((e.kind, e.key), e.counters);
         }
         inner.store = store;
+        if let Some(systems) = self.system_register {
+            inner.systems = systems.restored(&inner.fixture);
+        }
         inner.clock = DataClock::with_offset(self.clock_offset_micros);
         inner.jtis = JtiCache::restore(self.used_jtis);
         Ok(TokenKey::from_secret(key))

@@ -101,6 +101,80 @@ pub fn auth_problem(shape: ProblemShape, code: &str, extensions: &[(&str, String
     Response::problem(status, &Ordered(members))
 }
 
+/// One item of a validation problem's `validationErrors` (`AltinnValidationError`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationItem {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub paths: Vec<String>,
+    /// Extension members after `paths` (`ProblemExtensionData`), e.g.
+    /// `("ResourceIds Not Found : ", "a | b")`.
+    pub extensions: Vec<(String, String)>,
+}
+
+impl ValidationItem {
+    pub fn new(descriptor: crate::error_codes::vld::Descriptor, path: &str) -> Self {
+        Self { code: descriptor.0, title: descriptor.1, paths: vec![path.to_string()], extensions: Vec::new() }
+    }
+
+    pub fn with_extension(mut self, key: &str, value: String) -> Self {
+        self.extensions.push((key.to_string(), value));
+        self
+    }
+}
+
+/// The `STD-00000` validation problem (`AltinnValidationProblemDetails`) carrying every item
+/// together. Current shape: items `{code, title, paths, …extensions}`; legacy: the message in
+/// `detail`, as AUTH problems before fda30fb4.
+pub fn validation_errors(shape: ProblemShape, items: &[ValidationItem]) -> Response {
+    let message = "One or more validation errors occurred.";
+    let list: Vec<Ordered> = items
+        .iter()
+        .map(|i| {
+            let text = match shape {
+                ProblemShape::Current => "title",
+                ProblemShape::Legacy => "detail",
+            };
+            let mut o = Ordered::new().with("code", i.code).with(text, i.title).with("paths", Node::from(serde_json::json!(i.paths)));
+            for (k, v) in &i.extensions {
+                o.put(k, v.as_str());
+            }
+            o
+        })
+        .collect();
+    let mut members: Vec<(String, Node)> = match shape {
+        ProblemShape::Current => vec![
+            ("type".into(), Node::from("urn:altinn:error:STD-00000")),
+            ("title".into(), Node::from(message)),
+            ("status".into(), Node::from(400)),
+            ("code".into(), Node::from("STD-00000")),
+            ("traceId".into(), Node::from(ids::trace_id())),
+            ("statusDescription".into(), Node::from(reason_phrase(400))),
+        ],
+        ProblemShape::Legacy => vec![
+            ("type".into(), Node::from(rfc9110_type(400))),
+            ("title".into(), Node::from(reason_phrase(400))),
+            ("status".into(), Node::from(400)),
+            ("detail".into(), Node::from(message)),
+            ("code".into(), Node::from("STD-00000")),
+            ("traceId".into(), Node::from(ids::trace_id())),
+        ],
+    };
+    members.push(("validationErrors".into(), Node::from(list)));
+    Response::problem(400, &Ordered(members))
+}
+
+/// A `ProblemDetails` a controller builds by hand (`NotFound(new ProblemDetails { … })`): only the
+/// members it sets, no `code`, no `traceId`.
+pub fn plain_problem(status: u16, problem_type: Option<&str>, title: &str, detail: &str) -> Response {
+    let mut body = Ordered::new();
+    if let Some(t) = problem_type {
+        body.put("type", t);
+    }
+    body.put("title", title).put("status", status).put("detail", detail);
+    Response::problem(status, &body)
+}
+
 /// ASP.NET's automatic 400 for model binding and validation failures.
 pub fn validation_problem(errors: Vec<(String, Vec<String>)>) -> Response {
     let errors = Ordered(errors.into_iter().map(|(k, msgs)| (k, Node::from(msgs))).collect());

@@ -5,6 +5,7 @@
 use crate::fixture::{Fixture, RegisteredSystem};
 use crate::json_in::CreateBody;
 use crate::model::Right;
+use crate::register::SystemRegister;
 use crate::settings::Settings;
 use crate::state::Inner;
 use crate::store::{DedupeKey, Kind, Status, StoredRequest};
@@ -35,8 +36,8 @@ pub fn problem(code: &'static str) -> RuleError {
 }
 
 /// The vendor owns the system (`consumer` org = system vendor org).
-fn owned_by<'a>(fixture: &'a Fixture, system_id: &str, vendor: &str) -> Option<&'a RegisteredSystem> {
-    fixture.system(system_id).filter(|s| s.vendor_org_no() == vendor)
+fn owned_by<'a>(systems: &'a SystemRegister, system_id: &str, vendor: &str) -> Option<&'a RegisteredSystem> {
+    systems.system(system_id).filter(|s| s.vendor_org_no() == vendor)
 }
 
 /// Rule 9, rights: each requested right must equal a system right as a set of pairs.
@@ -124,8 +125,8 @@ pub fn check_redirect(url: Option<&str>, system: &RegisteredSystem) -> Result<()
 
 /// Whether the existing request may be handed back (rule 4): the caller owns its system
 /// and it does not show as `Timedout` (legacy servers skipped those and created anew).
-fn reusable(existing: &StoredRequest, fixture: &Fixture, vendor: &str, now: i64, s: &Settings) -> bool {
-    owned_by(fixture, &existing.system_id, vendor).is_some() && views::effective_status(existing, now, s).0 != Status::Timedout
+fn reusable(existing: &StoredRequest, systems: &SystemRegister, vendor: &str, now: i64, s: &Settings) -> bool {
+    owned_by(systems, &existing.system_id, vendor).is_some() && views::effective_status(existing, now, s).0 != Status::Timedout
 }
 
 /// Runs the create rules. `vendor` is the token's `consumer` org, if any.
@@ -150,7 +151,7 @@ pub fn create(inner: &mut Inner, kind: Kind, vendor: Option<&str>, body: CreateB
 
     // 4. A non-deleted request of this kind with this key: 200 with it.
     if let Some(existing) = inner.store.request_by_key(kind, &key) {
-        if reusable(existing, &inner.fixture, vendor, now, &inner.settings) {
+        if reusable(existing, &inner.systems, vendor, now, &inner.settings) {
             let id = existing.id.clone();
             inner.store.count(kind, &key).existing += 1;
             return Ok(Created::Existing(id));
@@ -161,7 +162,7 @@ pub fn create(inner: &mut Inner, kind: Kind, vendor: Option<&str>, body: CreateB
     // comes after a status check on standard requests with the key (AUTH-00006..9),
     // which only a foreign vendor's or a legacy-timed-out duplicate can reach.
     let fixture = &inner.fixture;
-    let system = fixture.system(&body.system_id).ok_or_else(|| problem("AUTH-00011"))?;
+    let system = inner.systems.system(&body.system_id).ok_or_else(|| problem("AUTH-00011"))?;
     if let Some(r) = inner.store.request_by_key(Kind::Standard, &key) {
         match views::effective_status(r, now, &inner.settings).0 {
             Status::Accepted => return Err(problem("AUTH-00006")),
@@ -176,7 +177,7 @@ pub fn create(inner: &mut Inner, kind: Kind, vendor: Option<&str>, body: CreateB
     }
 
     // 6. The customer must exist in the register.
-    if fixture.organization(&body.party_org_no).is_none() {
+    if inner.organization(&body.party_org_no).is_none() {
         return Err(problem("AUTH-00000"));
     }
 

@@ -99,6 +99,34 @@ impl std::str::FromStr for DelegationCheck {
     }
 }
 
+/// Whether Access Management fails behind the client-delegation routes (API.md §12), to reach the
+/// codes Authentication maps its failures to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AccessManagementFailure {
+    /// Access Management answers.
+    #[default]
+    None,
+    /// Its client lists fail with 400: AUTH-00045 on `clients/available`, `clients` and the
+    /// client check of a POST (and of the clients page).
+    Reads,
+    /// Its delegation and revocation fail: AUTH-00002 on a POST, AUTH-00031 on a DELETE (and the
+    /// same on the clients page).
+    Writes,
+}
+
+impl std::str::FromStr for AccessManagementFailure {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" => Ok(Self::None),
+            "reads" => Ok(Self::Reads),
+            "writes" => Ok(Self::Writes),
+            other => Err(format!("unknown access management failure {other:?} (none|reads|writes)")),
+        }
+    }
+}
+
 /// The switches that can change while the simulator runs (`PUT /_sim/settings`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -131,6 +159,10 @@ pub struct Settings {
     pub repeating_change_request_pages: bool,
     /// What the customer's delegation check says at approval.
     pub customer_delegation_check: DelegationCheck,
+    /// Lifetime of the Altinn tokens `exchange/maskinporten` issues (`JwtValidityMinutes`, 30).
+    pub jwt_validity_minutes: u32,
+    /// Whether Access Management fails behind the client-delegation routes.
+    pub access_management_failure: AccessManagementFailure,
 }
 
 impl Default for Settings {
@@ -148,6 +180,8 @@ impl Default for Settings {
             unordered_agent_requests: true,
             repeating_change_request_pages: true,
             customer_delegation_check: DelegationCheck::Ok,
+            jwt_validity_minutes: 30,
+            access_management_failure: AccessManagementFailure::None,
         }
     }
 }

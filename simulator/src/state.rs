@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::clock::DataClock;
 use crate::faults::Faults;
-use crate::fixture::Fixture;
+use crate::fixture::{Fixture, Organization};
 use crate::maskinporten::JtiCache;
+use crate::register::SystemRegister;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::tokens::TokenKey;
@@ -32,7 +33,10 @@ pub struct CallRecord {
 const MAX_CALLS: usize = 10_000;
 
 pub struct Inner {
+    /// What was loaded at start. Its systems seed `systems`; nothing reads them from here.
     pub fixture: Fixture,
+    /// The System Register as it stands now.
+    pub systems: SystemRegister,
     pub store: Store,
     pub settings: Settings,
     pub clock: DataClock,
@@ -47,6 +51,7 @@ pub struct Inner {
 impl Inner {
     pub fn new(fixture: Fixture, settings: Settings) -> Self {
         Self {
+            systems: SystemRegister::from_fixture(&fixture),
             fixture,
             store: Store::default(),
             settings,
@@ -57,6 +62,12 @@ impl Inner {
             next_call: 0,
             persist_error: None,
         }
+    }
+
+    /// An organisation in the register (Register's party lookup), unless it has been taken out
+    /// of it (`DELETE /_sim/organizations/{orgNo}`).
+    pub fn organization(&self, org_no: &str) -> Option<&Organization> {
+        self.fixture.organization(org_no).filter(|_| !self.store.deregistered.iter().any(|d| d == org_no))
     }
 
     pub fn record_call(&mut self, mut call: CallRecord) {

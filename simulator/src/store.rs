@@ -151,6 +151,8 @@ pub struct Store {
     pub system_users: Vec<SystemUser>,
     pub change_requests: Vec<StoredChangeRequest>,
     pub counters: BTreeMap<(Kind, DedupeKey), KeyCounters>,
+    /// Organisations taken out of the register since start (`DELETE /_sim/organizations/{orgNo}`).
+    pub deregistered: Vec<String>,
     next_sequence: i64,
     /// The last heap place handed out.
     last_row: u64,

@@ -29,7 +29,8 @@ impl Consumer {
     }
 }
 
-/// Claims of an access token, shaped like a Maskinporten token.
+/// Claims of an access token, shaped like a Maskinporten token; an Altinn token from the
+/// Maskinporten exchange carries the same claims plus the `Altinn` ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub iss: String,
@@ -43,6 +44,24 @@ pub struct AccessClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<Value>,
     pub token_type: String,
+    /// The Altinn claims the exchange adds (`None` on Maskinporten tokens).
+    #[serde(flatten)]
+    pub altinn: AltinnClaims,
+}
+
+/// What `exchange/maskinporten` adds to the source token's claims (AltinnCoreClaimTypes).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AltinnClaims {
+    #[serde(rename = "urn:altinn:orgNumber", default, skip_serializing_if = "Option::is_none")]
+    pub org_number: Option<String>,
+    #[serde(rename = "urn:altinn:authenticatemethod", default, skip_serializing_if = "Option::is_none")]
+    pub authenticate_method: Option<String>,
+    #[serde(rename = "urn:altinn:authlevel", default, skip_serializing_if = "Option::is_none")]
+    pub auth_level: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 impl AccessClaims {
@@ -133,6 +152,7 @@ mod tests {
             jti: "j".into(),
             authorization_details: None,
             token_type: "Bearer".into(),
+            altinn: AltinnClaims::default(),
         }
     }
 

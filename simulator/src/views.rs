@@ -3,9 +3,11 @@
 use serde_json::json;
 
 use crate::clock::{format_timestamp, format_utc, ZERO_TIMESTAMP};
-use crate::fixture::{Fixture, RegisteredSystem};
+use crate::fixture::RegisteredSystem;
 use crate::ordered::{node_of, Node, Ordered};
+use crate::register::{ChangeLogEntry, SystemRow};
 use crate::settings::{Settings, TimeoutMode};
+use crate::state::Inner;
 use crate::store::{Kind, Status, StoredChangeRequest, StoredRequest, SystemUser};
 
 /// Status and `timedOut` as a read shows them now (computed on every read, §6).
@@ -147,10 +149,10 @@ pub fn no_change_needed_json(correlation_id: &str, system_user_id: &str, u: &Sys
     m
 }
 
-pub fn system_user_json(u: &SystemUser, fixture: &Fixture) -> Ordered {
-    let system = fixture.system_including_deleted(&u.system_id);
+pub fn system_user_json(u: &SystemUser, inner: &Inner) -> Ordered {
+    let system = inner.systems.system_including_deleted(&u.system_id);
     let supplier_orgno = system.map(|s| s.vendor.id.clone()).unwrap_or_default();
-    let supplier_name = system.and_then(|s| fixture.organization(s.vendor_org_no())).and_then(|o| o.name()).unwrap_or_default();
+    let supplier_name = system.and_then(|s| inner.fixture.organization(s.vendor_org_no())).and_then(|o| o.name()).unwrap_or_default();
     let product = system.and_then(RegisteredSystem::name_nb).unwrap_or_default();
     Ordered::new()
         .with("id", u.id.as_str())
@@ -166,14 +168,17 @@ pub fn system_user_json(u: &SystemUser, fixture: &Fixture) -> Ordered {
         .with("userType", u.kind.as_str())
 }
 
-pub fn system_json(s: &RegisteredSystem) -> Ordered {
+/// `RegisteredSystemResponse` (`GET systemregister/vendor/{id}`).
+pub fn system_json(row: &SystemRow) -> Ordered {
+    let s = &row.system;
+    let packages = if row.access_packages_null { Node::Value(serde_json::Value::Null) } else { node_of(&s.access_packages) };
     Ordered::new()
         .with("id", s.id.as_str())
         .with("vendor", json!({"ID": s.vendor.id}))
         .with("name", json!(s.name))
         .with("description", json!(s.description))
         .with("rights", node_of(&s.rights))
-        .with("accessPackages", node_of(&s.access_packages))
+        .with("accessPackages", packages)
         .with("isDeleted", s.is_deleted)
         .with("clientId", json!(s.client_id))
         .with("isVisible", s.is_visible)
@@ -187,4 +192,45 @@ pub fn page_json(next: Option<String>, data: Vec<Ordered>) -> Ordered {
         None => json!({}),
     };
     Ordered::new().with("links", links).with("data", data)
+}
+
+/// `RegisteredSystemDTO` (an item of `GET systemregister/vendor`).
+pub fn system_list_item_json(row: &SystemRow) -> Ordered {
+    let s = &row.system;
+    let packages = if row.access_packages_null { Node::Value(serde_json::Value::Null) } else { node_of(&s.access_packages) };
+    Ordered::new()
+        .with("systemId", s.id.as_str())
+        .with("systemVendorOrgNumber", s.vendor_org_no())
+        .with("systemVendorOrgName", "")
+        .with("name", json!(s.name))
+        .with("description", json!(s.description))
+        .with("rights", node_of(&s.rights))
+        .with("accessPackages", packages)
+        .with("isVisible", s.is_visible)
+}
+
+/// A JSON value as PostgreSQL's `jsonb` gives it back: object keys shorter first, then in byte
+/// order (the last of duplicate keys kept).
+pub fn jsonb(v: &serde_json::Value) -> Node {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes())));
+            Node::Object(Ordered(keys.into_iter().map(|k| (k.clone(), jsonb(&m[k]))).collect()))
+        }
+        serde_json::Value::Array(items) => Node::Array(items.iter().map(jsonb).collect()),
+        other => Node::Value(other.clone()),
+    }
+}
+
+/// `SystemChangeLog` (an item of `GET systemregister/vendor/{id}/changelog`); `created` is a
+/// `DateTimeOffset` at offset zero.
+pub fn changelog_json(e: &ChangeLogEntry) -> Ordered {
+    Ordered::new()
+        .with("systemInternalId", e.system_internal_id.as_str())
+        .with("changedByOrgNumber", node_of(&e.changed_by_org_number))
+        .with("changeType", node_of(&e.change_type))
+        .with("changedData", jsonb(&e.changed_data))
+        .with("clientId", node_of(&e.client_id))
+        .with("created", format!("{}+00:00", format_timestamp(e.created_micros)))
 }

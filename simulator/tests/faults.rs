@@ -158,3 +158,48 @@ fn conflict_answers_409_auth_00013_without_doing_the_work() {
     assert_eq!(sim.admin("GET", "/_sim/requests", None).json()["requests"], json!([]));
     assert_eq!(sim.create(&std_body(CUSTOMER, None)).status, 201);
 }
+
+#[test]
+fn faults_arm_on_the_system_register_exchange_and_client_routes() {
+    let sim = Sim::start();
+    let t = sim.token(&[REGISTER]);
+    let body = json!({"id": "314248295_feil", "vendor": {"ID": "0192:314248295"}, "name": {"nb": "F", "nn": "F", "en": "F"}, "description": {"nb": "", "nn": "", "en": ""}});
+    // A lost answer: the create is committed, the connection dropped.
+    sim.h.arm_fault(FaultSpec::new("create_registered_system", FaultKind::LostResponse)).unwrap();
+    assert!(raw(
+        sim.addr(),
+        "POST",
+        &format!("{API}/systemregister/vendor"),
+        &[("Authorization", &format!("Bearer {t}")), ("Content-Type", "application/json")],
+        body.to_string().as_bytes()
+    )
+    .is_err());
+    assert_eq!(sim.get(&format!("{API}/systemregister/vendor/314248295_feil"), &t).status, 200);
+    // The exchange and the client routes take faults too.
+    sim.h.arm_fault(FaultSpec::new("exchange_token", FaultKind::Status503)).unwrap();
+    assert_eq!(sim.exchange_at("maskinporten", &sim.token(&[READ])).status, 503);
+    sim.h.arm_fault(FaultSpec::new("list_available_clients", FaultKind::Status500)).unwrap();
+    let r = sim.get(&format!("{API}/enduser/systemuser/clients/available?agent={}", uuid()), &sim.token(&[CLIENTS_READ]));
+    assert_eq!(r.status, 500);
+    for route in [
+        "list_registered_systems",
+        "update_registered_system",
+        "update_registered_system_rights",
+        "update_registered_system_access_packages",
+        "delete_registered_system",
+        "get_registered_system_changelog",
+        "list_agents",
+        "list_clients",
+        "add_client",
+        "remove_client",
+    ] {
+        assert!(sim.h.arm_fault(FaultSpec::new(route, FaultKind::Status500)).is_ok(), "{route}");
+    }
+    // Not a page route: no fresh page tokens there.
+    assert!(sim.h.arm_fault(FaultSpec::new("list_clients", FaultKind::FreshPageToken)).is_err());
+    let calls = sim.admin("GET", "/_sim/calls", None).json();
+    let routes: Vec<&str> = calls["calls"].as_array().unwrap().iter().filter_map(|c| c["route"].as_str()).collect();
+    assert!(
+        routes.contains(&"create_registered_system") && routes.contains(&"exchange_token") && routes.contains(&"list_available_clients")
+    );
+}

@@ -298,7 +298,7 @@ fn agent_client_gets_tokens_for_its_agent_system_user() {
 
 #[test]
 fn mp120_each_client_has_its_own_key() {
-    use altinn_sim::test_clients::{KONKURRENT, SMARTBYRAA, SMARTREGNSKAP};
+    use altinn_sim::test_clients::{KONKURRENT, SMARTBYRAA, SMARTREGNSKAP, SPARE};
     let sim = Sim::start();
     let claims = |client: &str| {
         let mut c = good_claims(&sim, READ);
@@ -306,7 +306,7 @@ fn mp120_each_client_has_its_own_key() {
         c
     };
     let header = |kid: &str| json!({"alg": "RS256", "kid": kid});
-    for client in [SMARTBYRAA, KONKURRENT] {
+    for client in [SMARTBYRAA, KONKURRENT, SPARE] {
         // Signed with another client's key, named by that key's kid: this client has no such kid.
         let r = grant(&sim, &sign(&key_of(&SMARTREGNSKAP), &header(SMARTREGNSKAP.kid), &claims(client.client_id)));
         assert_mp(&r, "invalid_grant", "MP-120");

@@ -28,6 +28,8 @@ fn minted_tokens_and_received_assertions_are_logged() {
     sim.h.arm_fault(altinn_sim::FaultSpec::new("maskinporten_token", altinn_sim::FaultKind::EchoToken)).unwrap();
     let echoed = sign(&test_key(), &good_header(), &good_claims(&sim, WRITE));
     assert_eq!(grant(&sim, &echoed).status, 400);
+    // The Altinn tokens the Maskinporten exchange issues.
+    let altinn = sim.exchange(&token);
     let log = std::fs::read_to_string(&file).unwrap_or_default();
     if own {
         std::fs::remove_file(&file).ok();
@@ -36,6 +38,7 @@ fn minted_tokens_and_received_assertions_are_logged() {
     assert!(lines.contains(&token.as_str()), "the minted token is logged");
     assert!(lines.contains(&assertion.as_str()), "the received assertion is logged");
     assert!(lines.contains(&echoed.as_str()), "the echoed assertion is logged");
+    assert!(lines.contains(&altinn.as_str()), "the exchanged Altinn token is logged");
     assert_eq!(r.status, 200, "{}", r.text());
     let issued = r.json()["access_token"].as_str().unwrap().to_string();
     assert!(lines.contains(&issued.as_str()), "the token from the grant is logged");

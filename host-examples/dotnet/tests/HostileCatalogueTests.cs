@@ -5,8 +5,9 @@
 //     (Validate), token cases (a TokenProvider giving the hostile token; nothing sent) and
 //     server cases (the simulator's hostile faults over real HTTP, with the time bounds);
 //   - the pump (the binding's own loop, with the catalogue's answer in place of HTTP): response
-//     cases (an answer to the named call of tests/calls.json: statuses like 0 or 65535 and bodies
-//     that no HTTP stack would deliver cannot come over a real connection), and create cases
+//     cases (an answer to the named call of tests/calls.json, the change-request reads of issue
+//     #16 among them, each as its task document: statuses like 0 or 65535 and bodies that no
+//     HTTP stack would deliver cannot come over a real connection), and create cases
 //     whose body the typed classes cannot hold (su_client_validate with the body as JSON);
 //   - the library's refusal: create bodies that are not a JSON object of UTF-8 text cannot
 //     travel inside a validate document; the library must refuse the document
@@ -135,9 +136,35 @@ namespace Altinn.SystemUser.Tests
             Assert.True(All.Count >= 191, All.Count + " cases");
             var ops = new HashSet<string> { "identifier", "create", "response", "token", "server" };
             foreach (JsonObject c in All) Assert.True(ops.Contains(c.GetString("op")), "a case of an op this test does not run: " + c.GetString("name"));
-            foreach (string name in new[] { "create-standard", "create-agent", "get", "get-agent", "by-external-ref", "list", "list-agent", "withdraw", "verify", "list-users", "system" })
+            foreach (string name in new[] { "create-standard", "create-agent", "get", "get-agent", "by-external-ref", "list", "list-agent", "withdraw", "verify", "list-users", "system",
+                "get-change", "change-by-external-ref", "list-changes" })
                 Assert.True(Calls.Has(name), "tests/calls.json lacks " + name);
+            // Every named call is a task the pump runs, but the protocol-only ones, which no case names.
+            var schema = new SchemaValidator(Repo.Json("host-examples/c/schema/systemuser.schema.json"));
+            foreach (var m in Calls)
+            {
+                if (ProtocolOnly.Contains(m.Key))
+                {
+                    Assert.False(All.Any(c => c.GetString("call") == m.Key || c.GetString("task") == m.Key), "a case names the protocol-only call " + m.Key);
+                    continue;
+                }
+                string error = schema.Check("task", TaskOf(m.Key, (JsonObject)m.Value));
+                Assert.True(error == null, m.Key + " as a task document: " + error);
+            }
+            // The change-request cases of issue #16: the three change reads, through the pump.
+            var changes = All.Where(c => c.GetString("category") == "change").ToList();
+            Assert.True(changes.Count >= 17, changes.Count + " change cases");
+            foreach (JsonObject c in changes)
+            {
+                Assert.Equal("response", c.GetString("op"), c.GetString("name"));
+                Assert.True(new[] { "get-change", "change-by-external-ref", "list-changes" }.Contains(c.GetString("call")), c.GetString("name"));
+            }
         }
+
+        /// <summary>Named calls that are protocol calls, never a task: create-change is the POST of a
+        /// change request with its system user's id (for the parser's vectors and the fuzz corpus); the
+        /// task create-change-request looks the system user up by its key first.</summary>
+        private static readonly HashSet<string> ProtocolOnly = new HashSet<string> { "create-change" };
 
         // ---- identifier: through the call that takes it -------------------------------------------------
 
@@ -311,9 +338,10 @@ namespace Altinn.SystemUser.Tests
                 .Add("isVisible", true).Add("allowedRedirectUrls", new List<object>()).Add("isDeleted", false);
         }
 
-        /// <summary>A named call of tests/calls.json as a task document.</summary>
-        internal static JsonObject TaskOf(JsonObject def)
+        /// <summary>A named call of tests/calls.json as a task document (get-change → get-change-request {id}, …).</summary>
+        internal static JsonObject TaskOf(string name, JsonObject def)
         {
+            if (ProtocolOnly.Contains(name)) throw new ArgumentException(name + " is a protocol call, not a task");
             var doc = new JsonObject().Add("v", 1L);
             string call = def.RequireString("call");
             doc.Add("task", call);
@@ -363,7 +391,7 @@ namespace Altinn.SystemUser.Tests
                         SystemUserException error = null;
                         try
                         {
-                            outcome = await client.RunAsync(TaskOf(def), CancellationToken.None);
+                            outcome = await client.RunAsync(TaskOf(call, def), CancellationToken.None);
                         }
                         catch (SystemUserException e)
                         {

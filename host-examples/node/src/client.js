@@ -13,6 +13,7 @@ import {
   fromRequest,
   fromTagged,
   toAgentInput,
+  toChangeInput,
   toConfig,
   toDatetime,
   toKind,
@@ -302,6 +303,55 @@ export class SystemUserClient {
       scopes: toStrList(scopes, 'scopes'),
     };
     return fromOutcome(await this.#run({ tag: 'system-user-token', val }, signal));
+  }
+
+  // ---- change requests (API.md §11: standard system users only) ------------------------------
+
+  /**
+   * Asks the customer to change what their (standard) system user holds: the system user is
+   * found by `{systemId, partyOrgNo, externalRef}`, the change is checked against the registered
+   * system, then POSTed exactly once under `correlationId` (derived from the system user and the
+   * change when not given, so a rerun finds the same change request). An agent system user is a
+   * ValidationError (AUTH-00015) before the change is sent; a change asking for nothing resolves
+   * to `{noChangeNeeded: true, changeRequest: null}` without any call; a correlation id that
+   * names another change is a ConflictError (`code` 'correlation-id-reused').
+   * → `{changeRequest, isNew, reconciled, noChangeNeeded}`
+   */
+  async createChangeRequest(input, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'create-change-request', val: toChangeInput(input) }, signal));
+  }
+
+  /** One change request by its id (the correlation id); `timedOut` is computed from `created`. */
+  async getChangeRequest(id, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'get-change-request', val: toStr(id, 'id') }, signal));
+  }
+
+  /**
+   * A change request of the system user with this key (`externalRef` defaults to `orgNo`). The
+   * server answers an arbitrary one of several, with empty package lists: a hint; get it by id
+   * for the whole of it.
+   */
+  async getChangeRequestByExternalRef({ systemId, orgNo, externalRef } = {}, { signal } = {}) {
+    const val = {
+      systemId: toStr(systemId, 'systemId'),
+      orgNo: toStr(orgNo, 'orgNo'),
+      externalRef: toOptStr(externalRef, 'externalRef') ?? toStr(orgNo, 'orgNo'),
+    };
+    return fromOutcome(await this.#run({ tag: 'get-change-request-by-external-ref', val }, signal));
+  }
+
+  /**
+   * Page one of a system's change requests → `{items, mayBeIncomplete}`. The server ignores this
+   * list's page token (past 50 items it repeats page one), so no next page is followed;
+   * `mayBeIncomplete` says there was more: look change requests up by id or external ref.
+   */
+  async listChangeRequests({ systemId } = {}, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'list-change-requests', val: toStr(systemId, 'systemId') }, signal));
+  }
+
+  /** Deletes a change request (whatever its status). Resolves to undefined. */
+  async withdrawChangeRequest(id, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'withdraw-change-request', val: toStr(id, 'id') }, signal));
   }
 
   // ---- local checks (synchronous, no I/O) ---------------------------------------------------

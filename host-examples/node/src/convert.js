@@ -113,6 +113,26 @@ export function toAgentInput(input) {
   };
 }
 
+/**
+ * A change to a standard system user (`change-request-input`): the system user by the vendor's
+ * key, the four lists (absent: empty; packages as URN strings or `{urn}`), the optional
+ * correlation id (the idempotency key; derived from the system user and the change when absent).
+ */
+export function toChangeInput(input) {
+  if (typeof input !== 'object' || input === null) throw new TypeError('the change request must be an object');
+  return {
+    systemId: str(input.systemId, 'systemId'),
+    partyOrgNo: str(input.partyOrgNo, 'partyOrgNo'),
+    externalRef: optStr(input.externalRef, 'externalRef'),
+    correlationId: optStr(input.correlationId, 'correlationId'),
+    requiredRights: list(input.requiredRights, 'requiredRights', toRight) ?? [],
+    unwantedRights: list(input.unwantedRights, 'unwantedRights', toRight) ?? [],
+    requiredAccessPackages: list(input.requiredAccessPackages, 'requiredAccessPackages', toPackage) ?? [],
+    unwantedAccessPackages: list(input.unwantedAccessPackages, 'unwantedAccessPackages', toPackage) ?? [],
+    redirectUrl: optStr(input.redirectUrl, 'redirectUrl'),
+  };
+}
+
 export function toKind(kind) {
   if (kind === undefined || kind === null) return 'standard';
   if (kind !== 'standard' && kind !== 'agent') throw new TypeError("kind must be 'standard' or 'agent'");
@@ -177,6 +197,11 @@ export function toRequest(r) {
   };
 }
 
+/** A WIT `change-request` → the package's: status 'new' | 'accepted' | 'rejected' | 'no-change-needed' | 'unknown(…)'. */
+export function fromChangeRequest(c) {
+  return { ...c, status: fromTagged(c.status), created: fromDatetime(c.created) };
+}
+
 export function fromSystemUser(u) {
   return { ...u, created: fromDatetime(u.created), userType: fromTagged(u.userType) };
 }
@@ -200,6 +225,15 @@ export function fromOutcome(o) {
       return o.val;
     case 'token':
       return new SystemUserToken({ token: o.val.token, scope: o.val.scope, expiresAt: fromDatetime(o.val.expiresAt) });
+    case 'change-request-created':
+      return { changeRequest: fromChangeRequest(o.val.changeRequest), isNew: o.val.isNew, reconciled: o.val.reconciled, noChangeNeeded: false };
+    case 'no-change-needed':
+      // Nothing was sent and nothing stored (the server would answer NoChangeNeeded and store nothing).
+      return { changeRequest: null, isNew: false, reconciled: false, noChangeNeeded: true };
+    case 'change-request':
+      return fromChangeRequest(o.val);
+    case 'change-requests':
+      return { items: o.val.items.map(fromChangeRequest), mayBeIncomplete: o.val.mayBeIncomplete };
     default:
       throw new TypeError(`unknown outcome ${o.tag}`);
   }

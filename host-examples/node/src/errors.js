@@ -89,7 +89,10 @@ export class NotFoundError extends ProblemError {
   }
 }
 
-/** 409: e.g. AUTH-00013, the request is no longer `New`. */
+/**
+ * 409: e.g. AUTH-00013, the request is no longer `New`. Also a change request's correlation id
+ * that already names another change (`code` 'correlation-id-reused'): never reported as success.
+ */
 export class ConflictError extends ProblemError {
   constructor(p) {
     super('conflict', p);

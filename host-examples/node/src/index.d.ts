@@ -138,6 +138,32 @@ export interface AgentRequestInput {
   rights?: Right[];
 }
 
+/**
+ * A change to what a customer's standard system user holds (API.md §11). The system user is
+ * named by the vendor's key, as for requests; absent lists are empty.
+ */
+export interface ChangeRequestInput {
+  systemId: string;
+  /** The customer: 9 digits (a `0192:` prefix is accepted). */
+  partyOrgNo: string;
+  /** The system user's external ref; defaults to `partyOrgNo`. */
+  externalRef?: string;
+  /**
+   * The idempotency key (a uuid), which becomes the change request's id. Default: derived from
+   * the system user and the change, so a rerun after a crash or a lost answer finds the same one.
+   * Use a fresh one to ask for the same change again after a rejection.
+   */
+  correlationId?: string;
+  /** Must be among the registered system's. */
+  requiredRights?: Right[];
+  unwantedRights?: Right[];
+  /** Must be among the registered system's, and assignable (no agent-only package). */
+  requiredAccessPackages?: Array<AccessPackage | string>;
+  unwantedAccessPackages?: Array<AccessPackage | string>;
+  /** Must be registered on the system. */
+  redirectUrl?: string;
+}
+
 // ---- outputs -------------------------------------------------------------------------------
 
 /** `unknown(<text>)` keeps a status string this version does not know. */
@@ -176,6 +202,56 @@ export interface Page<T> {
   items: T[];
   /** Pass as `page` for the next page; null on the last. */
   nextPage: string | null;
+}
+
+/** `no-change-needed` only ever in a reply, never stored; `unknown(<text>)` keeps a status this version does not know. */
+export type ChangeRequestStatus = 'new' | 'accepted' | 'rejected' | 'no-change-needed' | `unknown(${string})`;
+
+export interface ChangeRequest {
+  /** The correlation id. */
+  id: string;
+  /** The system user's key. */
+  externalRef: string;
+  systemId: string;
+  systemUserId: string;
+  partyOrgNo: string;
+  requiredRights: Right[];
+  unwantedRights: Right[];
+  /** Empty when read by external ref (the server leaves the package lists out there). */
+  requiredAccessPackages: AccessPackage[];
+  unwantedAccessPackages: AccessPackage[];
+  status: ChangeRequestStatus;
+  redirectUrl?: string;
+  /** The customer's approval link (checked to be the environment's change-request page); absent on list items. */
+  confirmUrl?: string;
+  created?: Date;
+  /** The server's flag (list items), or still `new` 180 days after `created` by the client's clock. */
+  timedOut: boolean;
+}
+
+/** What `createChangeRequest` did: made or found the change request, or nothing for an empty change. */
+export type CreatedChangeRequest =
+  | {
+      changeRequest: ChangeRequest;
+      /** True on 201. False when the correlation id already held this change (a rerun), or after reconciliation. */
+      isNew: boolean;
+      /** True when the POST's answer was lost and the change request was found by its correlation id. */
+      reconciled: boolean;
+      noChangeNeeded: false;
+    }
+  | {
+      /** The change asked for nothing: nothing was sent, nothing stored. */
+      changeRequest: null;
+      isNew: false;
+      reconciled: false;
+      noChangeNeeded: true;
+    };
+
+/** Page one of a system's change requests: the server repeats page one past 50 items, so no further page is read. */
+export interface ChangeRequestList {
+  items: ChangeRequest[];
+  /** There was more: look change requests up by id (or by external ref) instead. */
+  mayBeIncomplete: boolean;
 }
 
 export type UserType = 'standard' | 'agent' | `unknown(${string})`;
@@ -296,6 +372,22 @@ export declare class SystemUserClient {
     options?: CallOptions,
   ): Promise<SystemUserToken>;
 
+  /**
+   * A change request, made exactly once: the system user found by its key (an agent one is a
+   * ValidationError `AUTH-00015`, none a NotFoundError), the change checked against the
+   * registered system, then one POST under the correlation id; a lost answer is reconciled by
+   * that id. A change asking for nothing resolves to `noChangeNeeded: true` without any call.
+   * A correlation id that names another change: ConflictError with `code` `correlation-id-reused`.
+   */
+  createChangeRequest(input: ChangeRequestInput, options?: CallOptions): Promise<CreatedChangeRequest>;
+  getChangeRequest(id: string, options?: CallOptions): Promise<ChangeRequest>;
+  /** A hint: the server answers an arbitrary one of several, without package lists. `externalRef` defaults to `orgNo`. */
+  getChangeRequestByExternalRef(key: { systemId: string; orgNo: string; externalRef?: string }, options?: CallOptions): Promise<ChangeRequest>;
+  /** Page one only (the server's next link repeats it); see `mayBeIncomplete`. */
+  listChangeRequests(query: { systemId: string }, options?: CallOptions): Promise<ChangeRequestList>;
+  /** Deletes a change request, whatever its status. Not retried blindly. */
+  withdrawChangeRequest(id: string, options?: CallOptions): Promise<void>;
+
   validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | null): Validated<StandardRequestInput>;
   validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | null): Validated<AgentRequestInput>;
   /** `body` in the result is the normalised JSON exactly as it would be sent. */
@@ -386,7 +478,7 @@ export declare class SystemUserError extends Error {
   toJSON(): Record<string, unknown>;
 }
 
-/** The input is invalid; nothing (or only the pre-flight read) was sent. */
+/** The input is invalid; nothing was sent but the reads that check it (the pre-flight, a change request's system-user lookup). */
 export declare class ValidationError extends SystemUserError {
   readonly kind: 'validation';
 }
@@ -413,6 +505,12 @@ export declare class ForbiddenError extends ProblemError {
 export declare class NotFoundError extends ProblemError {
   readonly kind: 'not-found';
 }
+/**
+ * 409 (e.g. AUTH-00013: the request is no longer `New`; AUTH-00061: a change request's
+ * correlation id on another vendor's system), or a
+ * change request's correlation id that already names another change (`code`
+ * `correlation-id-reused`; the server answered 200 with the stored one): use a new correlation id.
+ */
 export declare class ConflictError extends ProblemError {
   readonly kind: 'conflict';
 }

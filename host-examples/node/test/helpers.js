@@ -115,6 +115,30 @@ export class Simulator {
     return this.admin('POST', `requests/${id}/reject`);
   }
 
+  /** The customer approves a change request (its confirm page's Approve). */
+  approveChange(id) {
+    return this.admin('POST', `changerequests/${id}/approve`);
+  }
+
+  rejectChange(id) {
+    return this.admin('POST', `changerequests/${id}/reject`);
+  }
+
+  /** Every change request stored (deleted ones too), as the admin view shows them. */
+  async changeRequests() {
+    return (await this.admin('GET', 'changerequests')).changeRequests;
+  }
+
+  /** A system user as the admin view shows it: with the rights and packages it holds now. */
+  systemUser(id) {
+    return this.admin('GET', `systemusers/${id}`);
+  }
+
+  /** Forgets the calls recorded so far (the store stays). */
+  clearCalls() {
+    return this.admin('DELETE', 'calls');
+  }
+
   /** Altinn calls recorded since the last reset (admin and token calls left out). */
   async calls(route) {
     const { calls } = await this.admin('GET', 'calls');

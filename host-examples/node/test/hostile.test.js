@@ -1,7 +1,8 @@
 // The hostile-input catalogue (tests/hostile/catalogue.json at the repository root) through the
 // component as this package loads it (jco output): the same cases every host runs, each with its
 // expected typed error and no trap. The named calls come from tests/calls.json, the one
-// definition for every host. The `server` cases run through this package's client (its fetch
+// definition for every host (the change-request calls of issue #16 among them; `create-change`
+// is a protocol call only: as a task, a change request first looks its system user up). The `server` cases run through this package's client (its fetch
 // transport, its timers) against the simulator's hostile faults over real HTTP: a gzip bomb,
 // huge and endless bodies, slowloris headers, a slow body, 429/503 with Retry-After, page
 // tokens that never end, a token quoted back, answers to another question.
@@ -44,7 +45,19 @@ function config(env) {
 }
 
 /** The WIT cases whose payload is one string rather than a record. */
-const STRING_PAYLOAD = { 'withdraw-request': 'id', 'get-registered-system': 'systemId' };
+const STRING_PAYLOAD = {
+  'withdraw-request': 'id',
+  'get-registered-system': 'systemId',
+  'get-change-request': 'id',
+  'list-change-requests': 'systemId',
+  'withdraw-change-request': 'id',
+};
+
+/**
+ * Named calls that are protocol calls only, never a task: `create-change` is the POST of a
+ * change request with its system user's id, while the task looks the system user up by its key.
+ */
+const CALL_ONLY = new Set(['create-change']);
 
 /** A named call of tests/calls.json as the WIT `call` (and `task`) variant: `{tag, val}`. */
 function call(name) {
@@ -57,6 +70,7 @@ function call(name) {
 function task(name) {
   if (name === 'list-all') return { tag: 'list-all-requests', val: { kind: 'standard', systemId: SYS } };
   if (name === 'list-all-users') return { tag: 'list-all-system-users', val: SYS };
+  if (CALL_ONLY.has(name)) throw new Error(`${name} is a protocol call, not a task`);
   return call(name); // the other tasks have the call's tag and value
 }
 
@@ -171,6 +185,29 @@ test('tests/calls.json defines every call the catalogue names, as WIT values the
   }
   assert.deepEqual(call('withdraw'), { tag: 'withdraw-request', val: RID });
   assert.deepEqual(call('get-agent'), { tag: 'get-request', val: { kind: 'agent', id: RID } });
+  // The change-request calls (issue #16).
+  assert.deepEqual(call('get-change'), { tag: 'get-change-request', val: CALLS['get-change'].id });
+  assert.deepEqual(call('list-changes'), { tag: 'list-change-requests', val: SYS });
+  assert.deepEqual(call('change-by-external-ref'), {
+    tag: 'get-change-request-by-external-ref',
+    val: { systemId: SYS, orgNo: catalogue.org_no, externalRef: catalogue.external_ref },
+  });
+  assert.equal(call('create-change').tag, 'create-change-request');
+  assert.match(component.protocol.build(config('tt02'), call('create-change')).request.url, /\/systemuser\/changerequest\/vendor\?/);
+  // Every other named call is a task the operation machine takes as it is.
+  for (const name of Object.keys(CALLS).filter((n) => !CALL_ONLY.has(n))) {
+    const op = new component.operations.Operation(config('tt02'), task(name), NOW, SEED);
+    assert.equal(op.start().tag, 'need-token', name);
+    op[Symbol.dispose ?? Symbol.for('dispose')]?.();
+  }
+  assert.throws(() => task('create-change'), /not a task/);
+});
+
+test('the catalogue has the change-request cases of issue #16, each on a named change call', () => {
+  const changes = catalogue.cases.filter((c) => c.category === 'change');
+  assert.ok(changes.length >= 17, `${changes.length} change cases`);
+  assert.deepEqual([...new Set(changes.map((c) => c.call))].sort(), ['change-by-external-ref', 'get-change', 'list-changes']);
+  for (const c of changes) assert.equal(c.op, 'response', c.name);
 });
 
 test('the hostile catalogue through the component (Node host)', async () => {

@@ -115,6 +115,18 @@ test('the declarations declare exactly what each entry point exports at run time
     const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1]).sort();
     assert.deepEqual(declared, runtime, `src/${entry}.d.ts`);
   }
+  // The client's methods: exactly the public methods of SystemUserClient.prototype.
+  const { SystemUserClient } = await import('../src/index.js');
+  const proto = SystemUserClient.prototype;
+  const runtimeMethods = Object.getOwnPropertyNames(proto)
+    .filter((name) => name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, name).value === 'function')
+    .sort();
+  const block = /^export declare class SystemUserClient \{\n([\s\S]*?)^\}/m.exec(readFileSync(`${here}src/index.d.ts`, 'utf8'))[1];
+  const declaredMethods = [...block.matchAll(/^  (\w+)\(/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(declaredMethods, runtimeMethods, 'SystemUserClient methods in src/index.d.ts');
+  for (const name of ['createChangeRequest', 'getChangeRequest', 'getChangeRequestByExternalRef', 'listChangeRequests', 'withdrawChangeRequest']) {
+    assert.ok(runtimeMethods.includes(name), name);
+  }
   // The new parts of the contract are among them.
   const index = await import('../src/index.js');
   for (const name of ['UnavailableError', 'MisuseError', 'createWebCryptoSigner', 'WebCryptoSigner']) assert.equal(typeof index[name], 'function', name);

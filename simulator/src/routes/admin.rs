@@ -6,12 +6,13 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::clock::{self, format_timestamp};
+use crate::delegation::{self, ClientKey};
 use crate::faults::FaultSpec;
 use crate::http::{Request, Response};
 use crate::lifecycle;
 use crate::problems;
 use crate::routes::FAULT_ROUTES;
-use crate::settings::{DelegationCheck, ProblemShape, TimeoutMode};
+use crate::settings::{AccessManagementFailure, DelegationCheck, ProblemShape, TimeoutMode};
 use crate::state::{Inner, Shared};
 use crate::store::{KeyCounters, Kind};
 use crate::tokens::{AccessClaims, Consumer};
@@ -58,6 +59,7 @@ pub fn mint(shared: &Shared, vendor_org_no: &str, scopes: &[&str], expires_in: i
         jti: crate::ids::uuid_v4(),
         authorization_details: None,
         token_type: "Bearer".into(),
+        altinn: Default::default(),
     };
     shared.key.mint(&claims)
 }
@@ -90,6 +92,22 @@ fn one_system_user(u: &crate::store::SystemUser) -> Value {
         m.insert("created".into(), Value::from(format_timestamp(u.created_micros)));
     }
     v
+}
+
+/// The System Register as it stands, deleted systems too, each with its internal id.
+fn system_inspection(inner: &Inner) -> Vec<Value> {
+    inner
+        .systems
+        .rows_in_heap_order()
+        .into_iter()
+        .map(|row| {
+            let mut v = serde_json::to_value(views::system_json(row)).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut v {
+                m.insert("internalId".into(), Value::from(row.internal_id.as_str()));
+            }
+            v
+        })
+        .collect()
 }
 
 fn system_user_inspection(inner: &Inner) -> Vec<Value> {
@@ -216,6 +234,17 @@ fn apply_settings(inner: &mut Inner, patch: &Map<String, Value>) -> Result<(), S
             "customerDelegationCheck" => {
                 s.customer_delegation_check = v.as_str().ok_or("customerDelegationCheck must be a string")?.parse::<DelegationCheck>()?
             }
+            "jwtValidityMinutes" => {
+                s.jwt_validity_minutes = v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n > 0)
+                    .ok_or("jwtValidityMinutes must be a positive number")?
+            }
+            "accessManagementFailure" => {
+                s.access_management_failure =
+                    v.as_str().ok_or("accessManagementFailure must be a string")?.parse::<AccessManagementFailure>()?
+            }
             "tokenLifetimeSecs" => {
                 s.token_lifetime_secs = v
                     .as_u64()
@@ -325,6 +354,7 @@ pub fn handle(shared: &Shared, req: &Request, rest: &[String]) -> Response {
                     "requests": request_inspection(&inner),
                     "changeRequests": change_request_inspection(&inner),
                     "systemUsers": system_user_inspection(&inner),
+                    "systems": system_inspection(&inner),
                     "dedupe": dedupe_inspection(&inner),
                     "clock": clock_json(&inner),
                     "settings": inner.settings,
@@ -419,9 +449,39 @@ pub fn handle(shared: &Shared, req: &Request, rest: &[String]) -> Response {
             }
         }
         ("GET", ["fixture"]) => Response::json(200, &shared.lock().fixture),
+        ("GET", ["systems"]) => Response::json(200, &json!({"systems": system_inspection(&shared.lock())})),
+        ("DELETE", ["organizations", org]) => {
+            let mut inner = shared.lock();
+            if inner.organization(org).is_none() {
+                return error(404, "no such organisation in the register");
+            }
+            inner.store.deregistered.push(org.to_string());
+            Response::empty(204)
+        }
+        ("POST", ["clientadministrators"]) => {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "camelCase", deny_unknown_fields)]
+            struct ClientAdministrator {
+                org_no: String,
+                #[serde(default)]
+                external_ref: Option<String>,
+                #[serde(default)]
+                system_id: Option<String>,
+            }
+            let c: ClientAdministrator = match parse_body(req) {
+                Ok(c) => c,
+                Err(r) => return r,
+            };
+            let mut inner = shared.lock();
+            match lifecycle::approve_client_administrator(&mut inner, c.system_id.as_deref(), &c.org_no, c.external_ref.as_deref()) {
+                Ok(u) => Response::json(200, &json!({"systemUserId": u.id, "systemId": u.system_id, "externalRef": u.external_ref})),
+                Err(e) => error(400, e),
+            }
+        }
         ("POST", ["reset"]) => {
             let mut inner = shared.lock();
             inner.store.clear();
+            inner.systems = crate::register::SystemRegister::from_fixture(&inner.fixture);
             inner.faults.clear();
             inner.calls.clear();
             inner.clock.reset();
@@ -438,11 +498,15 @@ fn client_change(shared: &Shared, id: &str, org: &str, add: bool) -> Response {
     let Some(id) = crate::ids::parse_guid(id) else {
         return problems::auth_problem(shape, "AUTH-00015", &[]);
     };
-    match lifecycle::change_client(&mut inner, &id, org, add) {
+    let done = match add {
+        true => delegation::delegate(&mut inner, &id, ClientKey::Org(org), true),
+        false => delegation::revoke(&mut inner, &id, ClientKey::Org(org)),
+    };
+    match done {
         Ok(()) => {
             let clients = inner.store.system_user(&id).map(|u| u.clients.clone()).unwrap_or_default();
             Response::json(200, &json!({"id": id, "clients": clients}))
         }
-        Err(e) => problems::auth_problem(shape, e.code(), &[]),
+        Err(e) => problems::auth_problem(shape, e.code(), &e.extensions()),
     }
 }

@@ -7,28 +7,13 @@ use crate::ids;
 use crate::json_in::{self, Errors};
 use crate::problems::{self, auth_problem};
 use crate::routes::auth::{self, SCOPE_REQUEST_READ, SCOPE_REQUEST_WRITE};
-use crate::routes::vendor::{bad_guid, confirm_origin, is_json_content_type, next_origin, opaque_decode, opaque_encode};
+use crate::routes::vendor::{bad_guid, confirm_origin, guid_query, is_json_content_type, next_origin, opaque_decode, opaque_encode};
 use crate::rules::RuleError;
 use crate::state::{Inner, Shared};
 use crate::store::StoredChangeRequest;
 use crate::views::{self, ChangeShape};
 
 const ROUTE: &str = "authentication/api/v1/systemuser/changerequest";
-
-/// A `Guid` query parameter as ASP.NET binds it: absent → `None` (`Guid.Empty` downstream), an
-/// empty or malformed value → a model-state error under the parameter's name.
-fn guid_query(req: &Request, name: &str, errors: &mut Errors) -> Option<String> {
-    let raw = req.query_param(name)?;
-    if raw.trim().is_empty() {
-        errors.push((name.to_string(), vec![format!("The value '{raw}' is invalid.")]));
-        return None;
-    }
-    let id = ids::parse_guid(raw);
-    if id.is_none() {
-        errors.push((name.to_string(), vec![format!("The value '{raw}' is not valid.")]));
-    }
-    id
-}
 
 fn render(shared: &Shared, inner: &Inner, c: &StoredChangeRequest, shape: ChangeShape) -> crate::ordered::Ordered {
     views::change_request_json(c, shape, &confirm_origin(shared, inner), inner.clock.now_micros(), &inner.settings)
@@ -122,7 +107,7 @@ pub fn get_by_external_ref(shared: &Shared, req: &Request, system_id: &str, org_
     let Some(c) = found else {
         return auth_problem(shape, "AUTH-00010", &[]);
     };
-    if inner.fixture.system(system_id).is_none_or(|s| s.vendor_org_no() != vendor) {
+    if inner.systems.system(system_id).is_none_or(|s| s.vendor_org_no() != vendor) {
         return auth_problem(shape, "AUTH-00011", &[]);
     }
     Response::json(200, &render(shared, &inner, c, ChangeShape::ByExternalRef))
@@ -149,7 +134,7 @@ pub fn list(shared: &Shared, req: &Request, system_id: &str) -> Response {
     };
     let inner = shared.lock();
     let shape = inner.settings.problem_shape;
-    match inner.fixture.system(system_id) {
+    match inner.systems.system(system_id) {
         Some(s) if s.vendor_org_no() == vendor => {}
         _ => return auth_problem(shape, "AUTH-00011", &[]),
     }

@@ -2,6 +2,7 @@
 //! and change requests, the result page, a system user's page (what it holds; Delete), and the
 //! page to delegate clients to an agent system user.
 
+use crate::delegation::{self, ClientKey};
 use crate::html::{esc, frame};
 use crate::http::{percent_encode, Request, Response};
 use crate::ids;
@@ -95,7 +96,7 @@ pub fn page(shared: &Shared, req: &Request, kind: Kind) -> Response {
     let now = inner.clock.now_micros();
     let (status, _) = views::effective_status(r, now, &inner.settings);
     let timed_out = views::is_timed_out(r, now, &inner.settings);
-    let system = inner.fixture.system(&r.system_id);
+    let system = inner.systems.system(&r.system_id);
     let system_name = system.and_then(|s| s.name_nb()).unwrap_or(&r.system_id);
     let system_en = system.and_then(|s| s.name.get("en")).map(String::as_str).unwrap_or("");
     let vendor = system.map(|s| org_label(&inner, s.vendor_org_no())).unwrap_or_default();
@@ -237,7 +238,7 @@ pub fn change_page(shared: &Shared, req: &Request) -> Response {
     let Some(c) = inner.store.change_request(&id) else {
         return not_found_page();
     };
-    let system = inner.fixture.system_including_deleted(&c.system_id);
+    let system = inner.systems.system_including_deleted(&c.system_id);
     let system_name = system.and_then(|s| s.name_nb()).unwrap_or(&c.system_id);
     let system_en = system.and_then(|s| s.name.get("en")).map(String::as_str).unwrap_or("");
     let vendor = system.map(|s| org_label(&inner, s.vendor_org_no())).unwrap_or_default();
@@ -327,7 +328,7 @@ pub fn system_user_page(shared: &Shared, req: &Request) -> Response {
     let Some(u) = inner.store.system_user(&id) else {
         return error_page(404, "AUTH-00015", "Fant ikke systembrukeren.");
     };
-    let system = inner.fixture.system_including_deleted(&u.system_id);
+    let system = inner.systems.system_including_deleted(&u.system_id);
     let vendor = system.map(|s| org_label(&inner, s.vendor_org_no())).unwrap_or_default();
     let (state, state_nb, state_en) = match u.is_deleted {
         true => ("deleted", "Slettet", "Deleted"),
@@ -416,10 +417,18 @@ pub fn clients_page(shared: &Shared, req: &Request) -> Response {
             form("remove", c, "Fjern / Remove", "remove")
         ));
     }
+    // What Access Management lists: the owner's clients holding any of the user's packages.
+    let clients = match delegation::available(&inner, user) {
+        Ok(c) => c,
+        Err(e) => {
+            let (status, _) = problems::lookup(e.code());
+            return error_page(status, e.code(), "Kunne ikke hente klientene.");
+        }
+    };
     let mut available = String::new();
-    for o in &inner.fixture.organizations {
-        let org = o.org_no();
-        if org == user.reportee_org_no || user.clients.iter().any(|c| c == org) {
+    for c in clients {
+        let org = c.org.org_no();
+        if user.clients.iter().any(|d| d == org) {
             continue;
         }
         available.push_str(&format!("<li>{} {}</li>", org_label(&inner, org), form("add", org, "Legg til / Add", "add")));
@@ -443,7 +452,11 @@ pub fn clients_change(shared: &Shared, req: &Request, add: bool) -> Response {
         return error_page(400, "AUTH-00079", "Mangler systembruker eller klient.");
     };
     let mut inner = shared.lock();
-    match lifecycle::change_client(&mut inner, &id, &org, add) {
+    let done = match add {
+        true => delegation::delegate(&mut inner, &id, ClientKey::Org(&org), true),
+        false => delegation::revoke(&mut inner, &id, ClientKey::Org(&org)),
+    };
+    match done {
         Ok(()) => Response::see_other(&format!("{UI}/agentclients?id={}", percent_encode(&id))),
         Err(e) => {
             let (status, _) = problems::lookup(e.code());
@@ -456,7 +469,7 @@ pub fn clients_change(shared: &Shared, req: &Request, add: bool) -> Response {
 pub fn index(shared: &Shared) -> Response {
     let inner = shared.lock();
     let mut systems = String::new();
-    for s in &inner.fixture.systems {
+    for s in inner.systems.active() {
         systems.push_str(&format!("<li><code>{}</code> {}</li>", esc(&s.id), esc(s.name_nb().unwrap_or(""))));
     }
     let body = format!(

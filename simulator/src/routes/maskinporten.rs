@@ -23,6 +23,7 @@ pub fn token(shared: &Shared, req: &Request) -> Response {
     let inner = &mut *inner;
     let ctx = GrantContext {
         fixture: &inner.fixture,
+        systems: &inner.systems,
         store: &inner.store,
         jtis: &mut inner.jtis,
         key: &shared.key,

@@ -36,9 +36,9 @@ pub fn by_query(shared: &Shared, req: &Request) -> Response {
         system_id: system_id.to_string(),
     };
     let inner = shared.lock();
-    let found = inner.store.system_user_by_key(&key).filter(|u| inner.fixture.supplier_of(&u.system_id) == Some(vendor));
+    let found = inner.store.system_user_by_key(&key).filter(|u| inner.systems.supplier_of(&u.system_id) == Some(vendor));
     match found {
-        Some(u) => Response::json(200, &views::system_user_json(u, &inner.fixture)),
+        Some(u) => Response::json(200, &views::system_user_json(u, &inner)),
         None => Response::empty(404),
     }
 }
@@ -61,7 +61,7 @@ pub fn list(shared: &Shared, req: &Request, system_id: &str) -> Response {
     };
     let inner = shared.lock();
     let shape = inner.settings.problem_shape;
-    match inner.fixture.system(system_id) {
+    match inner.systems.system(system_id) {
         Some(s) if s.vendor_org_no() == vendor => {}
         _ => return auth_problem(shape, "AUTH-00011", &[]),
     }
@@ -80,6 +80,6 @@ pub fn list(shared: &Shared, req: &Request, system_id: &str) -> Response {
         )),
         _ => None,
     };
-    let data = items.iter().map(|u| views::system_user_json(u, &inner.fixture)).collect();
+    let data = items.iter().map(|u| views::system_user_json(u, &inner)).collect();
     Response::json(200, &views::page_json(next, data))
 }

@@ -3,7 +3,7 @@
 
 use crate::http::{percent_encode, Request, Response};
 use crate::ids;
-use crate::json_in;
+use crate::json_in::{self, Errors};
 use crate::jwt;
 use crate::ordered::Ordered;
 use crate::problems::{self, auth_problem};
@@ -76,6 +76,21 @@ pub fn create(shared: &Shared, req: &Request, kind: Kind) -> Response {
     }
 }
 
+/// A `Guid` query parameter as ASP.NET binds it: absent → `None` (`Guid.Empty` downstream), an
+/// empty or malformed value → a model-state error under the parameter's name.
+pub fn guid_query(req: &Request, name: &str, errors: &mut Errors) -> Option<String> {
+    let raw = req.query_param(name)?;
+    if raw.trim().is_empty() {
+        errors.push((name.to_string(), vec![format!("The value '{raw}' is invalid.")]));
+        return None;
+    }
+    let id = ids::parse_guid(raw);
+    if id.is_none() {
+        errors.push((name.to_string(), vec![format!("The value '{raw}' is not valid.")]));
+    }
+    id
+}
+
 /// 400 for an id that is not a Guid, as ASP.NET model binding answers.
 pub fn bad_guid(name: &str, raw: &str) -> Response {
     problems::validation_problem(vec![(name.to_string(), vec![format!("The value '{raw}' is not valid.")])])
@@ -83,7 +98,7 @@ pub fn bad_guid(name: &str, raw: &str) -> Response {
 
 /// The vendor owns the request's system; otherwise AUTH-00011 (as the server checks).
 fn owned(inner: &Inner, r: &StoredRequest, vendor: &str) -> bool {
-    inner.fixture.system(&r.system_id).is_some_and(|s| s.vendor_org_no() == vendor)
+    inner.systems.system(&r.system_id).is_some_and(|s| s.vendor_org_no() == vendor)
 }
 
 pub fn get(shared: &Shared, req: &Request, kind: Kind, raw_id: &str) -> Response {
@@ -156,7 +171,7 @@ pub fn list(shared: &Shared, req: &Request, kind: Kind, system_id: &str) -> Resp
     };
     let inner = shared.lock();
     let shape = inner.settings.problem_shape;
-    match inner.fixture.system(system_id) {
+    match inner.systems.system(system_id) {
         Some(s) if s.vendor_org_no() == vendor => {}
         _ => return auth_problem(shape, "AUTH-00011", &[]),
     }

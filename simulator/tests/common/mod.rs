@@ -411,3 +411,76 @@ impl Sim {
         v
     }
 }
+
+// ---- System Register (API.md §13) and client delegation (API.md §12) ----
+
+pub const REGISTER_ADMIN: &str = "altinn:authentication/systemregister.admin";
+pub const CLIENTS_READ: &str = "altinn:clientdelegations.read";
+pub const CLIENTS_WRITE: &str = "altinn:clientdelegations.write";
+/// The bureau of the tests' agent system users (`agent_body`): clients 314224965, 317103360,
+/// 316501389 (regnskapsforer-lonn), 313981436 (med-signering only), 316859356 (revisor).
+pub const BUREAU: &str = CUSTOMER;
+/// An organisation in the register without a party uuid.
+pub const NO_PARTY_UUID: &str = "313093808";
+
+/// The party uuid the default fixture gives an organisation.
+pub fn party_uuid(org: &str) -> String {
+    let f = altinn_sim::Fixture::default();
+    f.organizations.iter().find(|o| o.org_no() == org).and_then(|o| o.party_uuid()).expect("an organisation with a party uuid").to_string()
+}
+
+/// The claims of a token (its payload, unverified).
+pub fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON claims")
+}
+
+impl Sim {
+    /// A Maskinporten token from a real grant by `client`, for the system user of (`org`, `ext`)
+    /// when `org` is given.
+    pub fn grant_token(
+        &self,
+        client: &altinn_sim::test_clients::TestClient,
+        org: Option<&str>,
+        ext: Option<&str>,
+        scopes: &[&str],
+    ) -> String {
+        let mut c = good_claims(self, &scopes.join(" "));
+        c["iss"] = Value::from(client.client_id);
+        if let Some(org) = org {
+            let mut d = serde_json::json!({"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{org}")}});
+            if let Some(e) = ext {
+                d["externalRef"] = Value::from(e);
+            }
+            c["authorization_details"] = serde_json::json!([d]);
+        }
+        let r = grant(self, &sign(&key_of(client), &serde_json::json!({"alg": "RS256", "kid": client.kid}), &c));
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["access_token"].as_str().unwrap().to_string()
+    }
+    /// `GET exchange/{provider}` with this bearer token.
+    pub fn exchange_at(&self, provider: &str, token: &str) -> Resp {
+        self.get(&format!("{API}/exchange/{provider}"), token)
+    }
+    /// Exchanges a Maskinporten token for an Altinn token (asserts the 200).
+    pub fn exchange(&self, token: &str) -> String {
+        let r = self.exchange_at("maskinporten", token);
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.text()
+    }
+    /// The bureau's approved klientadministrator system user, and an exchanged Altinn token of it
+    /// with both client-delegation scopes.
+    pub fn client_admin_token(&self, bureau: &str) -> String {
+        self.h.approve_client_administrator(bureau, None).expect("the bureau approves its klientadministrator system user");
+        let mp = self.grant_token(&altinn_sim::test_clients::SMARTREGNSKAP, Some(bureau), None, &[CLIENTS_READ, CLIENTS_WRITE]);
+        self.exchange(&mp)
+    }
+    /// An approved agent system user of the bureau holding these packages (short names).
+    pub fn agent_user_with(&self, bureau: &str, ext: &str, packages: &[&str]) -> String {
+        let mut b = agent_body(bureau, Some(ext));
+        b["accessPackages"] = Value::Array(packages.iter().map(|p| package(p)).collect());
+        let id = created_id(self.create_agent(&b));
+        assert_eq!(self.approve(&id).status, 200);
+        id
+    }
+}

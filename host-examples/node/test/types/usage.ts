@@ -14,6 +14,11 @@ import {
   ValidationError,
   cachingTokenProvider,
   createClient,
+  type ChangeRequest,
+  type ChangeRequestList,
+  type ChangeRequestStatus,
+  ConflictError,
+  type CreatedChangeRequest,
   type CreatedRequest,
   type RequestStatus,
   type SystemUser,
@@ -53,6 +58,41 @@ export async function example(): Promise<void> {
     } else if (err instanceof MisuseError) console.log(err.kind === 'misuse');
     else if (err instanceof SystemUserError) console.log(err.kind, JSON.stringify(err));
   }
+  // Change requests: one more package for an approved customer's system user.
+  const asked: CreatedChangeRequest = await client.createChangeRequest(
+    {
+      systemId: '314248295_smartregnskap',
+      partyOrgNo: '310816191',
+      externalRef: 'kunde-42',
+      requiredAccessPackages: ['urn:altinn:accesspackage:merverdiavgift'],
+      unwantedRights: [{ resource: [{ id: 'urn:altinn:resource', value: 'ske-krav-og-betalinger' }] }],
+    },
+    { signal: AbortSignal.timeout(1000) },
+  );
+  if (asked.noChangeNeeded) {
+    const nothing: null = asked.changeRequest;
+    void nothing;
+  } else {
+    const confirm: string | undefined = asked.changeRequest.confirmUrl;
+    const again: ChangeRequest = await client.getChangeRequest(asked.changeRequest.id);
+    const changeStatus: ChangeRequestStatus = again.status;
+    if (changeStatus === 'accepted' || changeStatus === 'no-change-needed') console.log(again.systemUserId, again.requiredAccessPackages[0]?.urn);
+    void [confirm, asked.isNew, asked.reconciled];
+  }
+  const hint: ChangeRequest = await client.getChangeRequestByExternalRef({ systemId: '314248295_smartregnskap', orgNo: '310816191' });
+  const changes: ChangeRequestList = await client.listChangeRequests({ systemId: '314248295_smartregnskap' });
+  if (changes.mayBeIncomplete) for (const c of changes.items) await client.getChangeRequest(c.id);
+  const withdrawn: void = await client.withdrawChangeRequest(hint.id);
+  try {
+    await client.createChangeRequest({ systemId: '314248295_smartregnskap', partyOrgNo: '310816191', correlationId: '7c3e1f2a-9b4d-4e6f-8a1b-2c3d4e5f6a7b' });
+  } catch (err) {
+    if (err instanceof ConflictError && err.code === 'correlation-id-reused') console.log('use a new correlation id');
+  }
+  // @ts-expect-error: a change request status is not a request status
+  const wrongStatus: ChangeRequestStatus = 'denied';
+  // @ts-expect-error: the list has no next page
+  void changes.nextPage;
+  void [withdrawn, wrongStatus];
   // Maskinporten mode: no token callback; the component signs its own grants.
   const signer: Signer = createSigner({ keyFile: 'client-key.pem', kid: 'my-kid' });
   const mp = await createClient({ environment: 'tt02', maskinporten: { clientId: 'my-client', signer, now: () => Date.now() } });

@@ -21,7 +21,12 @@ from .models import (
     AccessToken,
     AgentRequest,
     AttributePair,
+    ChangeRequest,
+    ChangeRequestList,
+    ChangeRequestStatus,
+    CreatedChangeRequest,
     CreatedRequest,
+    NO_CHANGE_NEEDED,
     LocalizedText,
     Page,
     RegisteredSystem,
@@ -30,6 +35,7 @@ from .models import (
     Right,
     StandardRequest,
     SystemUser,
+    SystemUserChangeRequest,
     SystemUserRequest,
     UserType,
     Violation,
@@ -176,6 +182,51 @@ def list_system_users_query(system_id: str, page: Optional[str]) -> Record:
 
 def system_user_token_query(customer_org_no: str, external_ref: Optional[str], scopes: Sequence[str]) -> Record:
     return rec({"customer-org-no": customer_org_no, "external-ref": external_ref, "scopes": list(scopes)})
+
+
+def change_request_input(c: ChangeRequest) -> Record:
+    """A `types.change-request-input`."""
+    return rec(
+        {
+            "system-id": c.system_id,
+            "party-org-no": c.party_org_no,
+            "external-ref": c.external_ref,
+            "correlation-id": c.correlation_id,
+            "required-rights": [_right(r) for r in c.required_rights],
+            "unwanted-rights": [_right(r) for r in c.unwanted_rights],
+            "required-access-packages": [rec({"urn": p.urn}) for p in c.required_access_packages],
+            "unwanted-access-packages": [rec({"urn": p.urn}) for p in c.unwanted_access_packages],
+            "redirect-url": c.redirect_url,
+        }
+    )
+
+
+def new_change_request(
+    system_user_id: str,
+    correlation_id: str,
+    required_rights: Sequence[Right] = (),
+    unwanted_rights: Sequence[Right] = (),
+    required_access_packages: Sequence[AccessPackage] = (),
+    unwanted_access_packages: Sequence[AccessPackage] = (),
+    redirect_url: Optional[str] = None,
+) -> Record:
+    """A `types.new-change-request` (the body of the POST, for the sans-IO `protocol` calls)."""
+    return rec(
+        {
+            "system-user-id": system_user_id,
+            "correlation-id": correlation_id,
+            "required-rights": [_right(r) for r in required_rights],
+            "unwanted-rights": [_right(r) for r in unwanted_rights],
+            "required-access-packages": [rec({"urn": p.urn}) for p in required_access_packages],
+            "unwanted-access-packages": [rec({"urn": p.urn}) for p in unwanted_access_packages],
+            "redirect-url": redirect_url,
+        }
+    )
+
+
+def change_request_key(system_id: str, org_no: str, external_ref: str) -> Record:
+    """A `protocol.change-request-key`."""
+    return rec({"system-id": system_id, "org-no": org_no, "external-ref": external_ref})
 
 
 def task(tag: str, payload: Any) -> Variant:
@@ -339,6 +390,44 @@ def request_from(r: Any) -> SystemUserRequest:
     )
 
 
+_CHANGE_STATUS_TAG = {
+    ChangeRequestStatus.NEW: "new",
+    ChangeRequestStatus.ACCEPTED: "accepted",
+    ChangeRequestStatus.REJECTED: "rejected",
+    ChangeRequestStatus.NO_CHANGE_NEEDED: "no-change-needed",
+}
+_TAG_CHANGE_STATUS = {v: k for k, v in _CHANGE_STATUS_TAG.items()}
+
+
+def change_status_from(v: Any) -> tuple:
+    """(ChangeRequestStatus, text) of a `change-request-status`."""
+    if v.tag == "unknown":
+        return ChangeRequestStatus.UNKNOWN, v.payload
+    s = _TAG_CHANGE_STATUS[v.tag]
+    return s, s.value
+
+
+def change_request_from(r: Any) -> SystemUserChangeRequest:
+    st, text = change_status_from(_g(r, "status"))
+    return SystemUserChangeRequest(
+        id=_g(r, "id"),
+        external_ref=_g(r, "external-ref"),
+        system_id=_g(r, "system-id"),
+        system_user_id=_g(r, "system-user-id"),
+        party_org_no=_g(r, "party-org-no"),
+        status=st,
+        required_rights=[_right_from(x) for x in _g(r, "required-rights")],
+        unwanted_rights=[_right_from(x) for x in _g(r, "unwanted-rights")],
+        required_access_packages=[_pkg_from(p) for p in _g(r, "required-access-packages")],
+        unwanted_access_packages=[_pkg_from(p) for p in _g(r, "unwanted-access-packages")],
+        redirect_url=_g(r, "redirect-url"),
+        confirm_url=_g(r, "confirm-url"),
+        created=_datetime(_g(r, "created")),
+        timed_out=_g(r, "timed-out"),
+        status_text=text,
+    )
+
+
 def system_user_from(u: Any) -> SystemUser:
     ut = _g(u, "user-type")
     if ut.tag == "unknown":
@@ -434,6 +523,16 @@ def outcome_from(v: Any) -> Any:
         return registered_system_from(p)
     if tag == "token":
         return AccessToken(_g(p, "token"), _g(p, "scope"), _datetime(_g(p, "expires-at")))
+    if tag == "change-request-created":
+        return CreatedChangeRequest(
+            change_request_from(_g(p, "change-request")), _g(p, "is-new"), _g(p, "reconciled")
+        )
+    if tag == "no-change-needed":
+        return NO_CHANGE_NEEDED
+    if tag == "change-request":
+        return change_request_from(p)
+    if tag == "change-requests":
+        return ChangeRequestList([change_request_from(x) for x in _g(p, "items")], _g(p, "may-be-incomplete"))
     raise E.InvalidResponseError(f"the component answered with an unknown outcome {tag!r}")
 
 

@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import errors as E
 from ._progress import Progress
@@ -94,19 +94,42 @@ class Customer:
     error: str = ""
     updated: str = ""
 
+    # What a store reads and writes for a kind of row (`Customer` here, `campaign.ChangeRow`):
+    # every row has `customer_id`, `org_no` and `name`; `INPUTS` maps more attributes to the
+    # columns they are read from (a missing column reads as ""), `WRITEBACK` names the
+    # attributes written back, each into column `altinn_<attribute>` (added when missing).
+    INPUTS: ClassVar[Dict[str, str]] = {}
+    WRITEBACK: ClassVar[Tuple[str, ...]] = ("external_ref", "request_id", "status", "confirm_url", "note", "error", "updated")
+
     @property
     def recorded(self) -> bool:
         return bool(self.request_id) or self.status == STATUS_INVALID
 
 
-WRITEBACK = ("external_ref", "request_id", "status", "confirm_url", "note", "error", "updated")
+WRITEBACK = Customer.WRITEBACK
+
+
+def _row_schema(row_type: type, input_columns: Optional[Dict[str, str]]) -> Tuple[Dict[str, str], Tuple[str, ...]]:
+    inputs = dict(getattr(row_type, "INPUTS", {}))
+    for attr, column in (input_columns or {}).items():
+        if attr not in inputs:
+            raise ValueError(f"{row_type.__name__} reads no {attr!r} column")
+        inputs[attr] = column
+    return inputs, tuple(getattr(row_type, "WRITEBACK"))
 
 
 class CustomerStore:
     """Where customers come from and results go. `save` may buffer; `flush` makes it durable."""
 
+    #: Input attribute → column, of the columns this store has (see `has_input`).
+    present_inputs: Dict[str, str] = {}
+
     def load(self) -> List[Customer]:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def has_input(self, attr: str) -> bool:
+        """Whether the column an input attribute is read from exists (else it reads as "")."""
+        return attr in self.present_inputs
 
     def save(self, customer: Customer) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -129,7 +152,9 @@ class SqliteStore(CustomerStore):
 
     The table needs an id column and an org number column (names configurable); the write-back
     columns `altinn_<field>` are added when missing. Commits every `commit_every` saves or
-    `commit_seconds`, whichever comes first, and on `flush`/`close`.
+    `commit_seconds`, whichever comes first, and on `flush`/`close`. `row_type` (default
+    `Customer`) says what else is read and written back; `input_columns` renames its inputs'
+    columns.
     """
 
     def __init__(
@@ -142,8 +167,12 @@ class SqliteStore(CustomerStore):
         name_column: Optional[str] = "name",
         commit_every: int = 50,
         commit_seconds: float = 1.0,
+        row_type: type = Customer,
+        input_columns: Optional[Dict[str, str]] = None,
     ) -> None:
-        for ident in (table, id_column, org_column, name_column or "x"):
+        self.row_type = row_type
+        self.inputs, self.writeback = _row_schema(row_type, input_columns)
+        for ident in (table, id_column, org_column, name_column or "x", *self.inputs.values()):
             if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", ident):
                 raise ValueError(f"not a plain SQL identifier: {ident!r}")
         self.path = str(path)
@@ -164,29 +193,31 @@ class SqliteStore(CustomerStore):
                 raise ValueError(f"table {table!r} has no column {c!r}")
         if name_column and name_column not in cols:
             self.name_column = None
-        for f in WRITEBACK:
+        self.present_inputs = {a: c for a, c in self.inputs.items() if c in cols}
+        for f in self.writeback:
             if f"altinn_{f}" not in cols:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN altinn_{f} TEXT")
         self.db.commit()
 
     def load(self) -> List[Customer]:
         name = self.name_column or "''"
-        wb = ", ".join(f"altinn_{f}" for f in WRITEBACK)
+        inputs = list(self.inputs)
+        selected = [self.present_inputs.get(a, "''") for a in inputs] + [f"altinn_{f}" for f in self.writeback]
         out = []
         for row in self.db.execute(
-            f"SELECT {self.id_column}, {self.org_column}, {name}, {wb} FROM {self.table} ORDER BY rowid"
+            f"SELECT {self.id_column}, {self.org_column}, {name}, {', '.join(selected)} FROM {self.table} ORDER BY rowid"
         ):
-            c = Customer(str(row[0]), str(row[1] or ""), str(row[2] or ""))
-            for f, v in zip(WRITEBACK, row[3:]):
-                setattr(c, f, v or "")
+            c = self.row_type(str(row[0]), str(row[1] or ""), str(row[2] or ""))
+            for f, v in zip(inputs + list(self.writeback), row[3:]):
+                setattr(c, f, "" if v is None else str(v))
             out.append(c)
         return out
 
     def save(self, customer: Customer) -> None:
-        sets = ", ".join(f"altinn_{f} = ?" for f in WRITEBACK)
+        sets = ", ".join(f"altinn_{f} = ?" for f in self.writeback)
         self.db.execute(
             f"UPDATE {self.table} SET {sets} WHERE {self.id_column} = ?",
-            [getattr(customer, f) or None for f in WRITEBACK] + [customer.customer_id],
+            [getattr(customer, f) or None for f in self.writeback] + [customer.customer_id],
         )
         self._pending += 1
         if self._pending >= self.commit_every or time.monotonic() - self._last_commit >= self.commit_seconds:
@@ -205,7 +236,8 @@ class SqliteStore(CustomerStore):
 class CsvStore(CustomerStore):
     """A CSV file with a header row: the id and org number columns (names configurable), any
     other columns kept as they are, and the write-back columns `altinn_<field>` added. The file
-    is rewritten atomically (temporary file + rename) every `flush_seconds` and on close."""
+    is rewritten atomically (temporary file + rename) every `flush_seconds` and on close.
+    `row_type` and `input_columns` as for `SqliteStore`."""
 
     def __init__(
         self,
@@ -215,7 +247,11 @@ class CsvStore(CustomerStore):
         org_column: str = "org_no",
         name_column: str = "name",
         flush_seconds: float = 1.0,
+        row_type: type = Customer,
+        input_columns: Optional[Dict[str, str]] = None,
     ) -> None:
+        self.row_type = row_type
+        self.inputs, self.writeback = _row_schema(row_type, input_columns)
         self.path = Path(path)
         self.id_column = id_column
         self.org_column = org_column
@@ -228,7 +264,8 @@ class CsvStore(CustomerStore):
         for c in (id_column, org_column):
             if c not in self.fields:
                 raise ValueError(f"{self.path} has no column {c!r}")
-        for f in WRITEBACK:
+        self.present_inputs = {a: c for a, c in self.inputs.items() if c in self.fields}
+        for f in self.writeback:
             if f"altinn_{f}" not in self.fields:
                 self.fields.append(f"altinn_{f}")
         self._index = {r[id_column]: i for i, r in enumerate(self.rows)}
@@ -238,15 +275,17 @@ class CsvStore(CustomerStore):
     def load(self) -> List[Customer]:
         out = []
         for r in self.rows:
-            c = Customer(r[self.id_column], r.get(self.org_column) or "", r.get(self.name_column) or "")
-            for f in WRITEBACK:
+            c = self.row_type(r[self.id_column], r.get(self.org_column) or "", r.get(self.name_column) or "")
+            for a, col in self.inputs.items():
+                setattr(c, a, r.get(col) or "")
+            for f in self.writeback:
                 setattr(c, f, r.get(f"altinn_{f}") or "")
             out.append(c)
         return out
 
     def save(self, customer: Customer) -> None:
         r = self.rows[self._index[customer.customer_id]]
-        for f in WRITEBACK:
+        for f in self.writeback:
             r[f"altinn_{f}"] = getattr(customer, f)
         self._dirty = True
         if time.monotonic() - self._last >= self.flush_seconds:
@@ -267,12 +306,17 @@ class CsvStore(CustomerStore):
         self._dirty = False
 
 
+_STORE_OPTIONS = ("id_column", "org_column", "name_column", "row_type", "input_columns")
+
+
 def open_store(path: Union[str, os.PathLike], table: str = "customers", **kw: object) -> CustomerStore:
-    """A `CsvStore` for `*.csv`, else a `SqliteStore`."""
+    """A `CsvStore` for `*.csv`, else a `SqliteStore` (options: `id_column`, `org_column`,
+    `name_column`, `row_type`, `input_columns`)."""
     p = str(path)
+    opts = {k: v for k, v in kw.items() if k in _STORE_OPTIONS}
     if p.lower().endswith(".csv"):
-        return CsvStore(p, **{k: v for k, v in kw.items() if k in ("id_column", "org_column", "name_column")})  # type: ignore[arg-type]
-    return SqliteStore(p, table, **{k: v for k, v in kw.items() if k in ("id_column", "org_column", "name_column")})  # type: ignore[arg-type]
+        return CsvStore(p, **opts)  # type: ignore[arg-type]
+    return SqliteStore(p, table, **opts)  # type: ignore[arg-type]
 
 
 @dataclass

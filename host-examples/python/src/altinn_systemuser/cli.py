@@ -1,19 +1,24 @@
-"""`altinn-systemuser` (also `python -m altinn_systemuser`): bulk onboarding from the shell.
+"""`altinn-systemuser` (also `python -m altinn_systemuser`): bulk onboarding and change
+campaigns from the shell.
 
 ```
 altinn-systemuser onboard --db erp.db --table customers --system-id 991825827_smartcloud \\
     --package urn:altinn:accesspackage:skattegrunnlag --env tt02 [--watch]
 altinn-systemuser watch   --db erp.db --system-id 991825827_smartcloud --env tt02 --interval 60
+altinn-systemuser change-campaign --db erp.db --system-id 991825827_smartcloud \\
+    --require merverdiavgift --env tt02 [--watch]
+altinn-systemuser change-watch --db erp.db --system-id 991825827_smartcloud --env tt02
 ```
 
 `--db` is a SQLite file or a `.csv` file. Tokens come from Maskinporten with `--client-id ID
 --key FILE [--kid KID]` (a PEM or JWK private key: the component posts its own grants), else
 the token in `$ALTINN_TOKEN` (or `--token-env NAME`); against the local simulator,
 `--sim-vendor ORGNO` mints one from its admin route. Human output by default, `--json` for
-scripts. Exit 0 when every customer is recorded (onboard) or terminal (watch); 1 when Altinn
-said no (an invalid or refused customer, or the run stopped on a refusal) or a watch ended with
-requests still pending; 4 when Altinn could not tell (unavailable, unreachable, a deadline
-passed: run again later); 2 on bad usage.
+scripts. Exit 0 when every customer is recorded (onboard, change-campaign) or terminal (watch,
+change-watch); 1 when Altinn said no (an invalid or refused customer, a customer without a
+system user, or the run stopped on a refusal) or a watch ended with requests still pending; 4
+when Altinn could not tell (unavailable, unreachable, a deadline passed: run again later); 2 on
+bad usage.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import List, Optional
 
 from . import errors as E
 from .bulk import Onboarding, open_store
+from .campaign import ChangeCampaign, ChangeRow
 from .client import Client
 from .environments import Environment
 from .maskinporten import Maskinporten, RsaSigner
@@ -74,6 +80,37 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--interval", type=float, default=30.0)
     w.add_argument("--max-wait", type=float, default=None)
     w.add_argument("--max-rounds", type=int, default=None)
+
+    c = sub.add_parser(
+        "change-campaign",
+        help="ask every customer whose system user lacks a package or right (or holds an unwanted one) "
+        "for that change, once, and write back id, status, link",
+    )
+    common(c)
+    c.add_argument("--require", action="append", default=[], metavar="PACKAGE",
+                   help="an access package every system user should hold: short name or URN (repeatable)")
+    c.add_argument("--remove", action="append", default=[], metavar="PACKAGE",
+                   help="an access package no system user should hold (repeatable)")
+    c.add_argument("--require-right", action="append", default=[], metavar="RESOURCE",
+                   help="resource id of a right every system user should hold (repeatable)")
+    c.add_argument("--remove-right", action="append", default=[], metavar="RESOURCE",
+                   help="resource id of a right no system user should hold (repeatable)")
+    c.add_argument("--packages-column",
+                   help="column saying which packages each customer should hold (default: packages, if there is one)")
+    c.add_argument("--rights-column",
+                   help="column saying which rights each customer should hold (default: rights, if there is one)")
+    c.add_argument("--redirect-url")
+    c.add_argument("--ref-prefix", default="", help="prefix of the external refs onboarding derived from customer ids")
+    c.add_argument("--no-link-by-org", action="store_true", help="only system users with the customer's external ref")
+    c.add_argument("--watch", action="store_true", help="then watch until every change request is decided or timed out")
+    c.add_argument("--interval", type=float, default=30.0)
+    c.add_argument("--max-wait", type=float, default=None)
+
+    cw = sub.add_parser("change-watch", help="update change-request statuses until none is pending")
+    common(cw)
+    cw.add_argument("--interval", type=float, default=30.0)
+    cw.add_argument("--max-wait", type=float, default=None)
+    cw.add_argument("--max-rounds", type=int, default=None)
     return p
 
 
@@ -111,8 +148,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"altinn-systemuser: {e}", file=sys.stderr)
         return 2
     kind = RequestKind.AGENT if a.agent else RequestKind.STANDARD
+    store_options: dict = {}
+    # Input columns named on the command line must exist (the defaults may be absent).
+    named = {k: v for k, v in (("packages", getattr(a, "packages_column", None)), ("rights", getattr(a, "rights_column", None))) if v}
+    if a.command.startswith("change-"):
+        store_options = {"row_type": ChangeRow, "input_columns": named}
     try:
-        store = open_store(a.db, a.table, id_column=a.id_column, org_column=a.org_column, name_column=a.name_column)
+        store = open_store(
+            a.db, a.table, id_column=a.id_column, org_column=a.org_column, name_column=a.name_column, **store_options
+        )
+        missing = [col for attr, col in named.items() if not store.has_input(attr)]
+        if missing:
+            store.close()
+            raise ValueError(f"{a.db} has no column {missing[0]!r}")
     except (ValueError, OSError) as e:
         print(f"altinn-systemuser: {e}", file=sys.stderr)
         return 2
@@ -149,6 +197,43 @@ def main(argv: Optional[List[str]] = None) -> int:
                     ok = ok and wr.done
                     if not a.json:
                         print(wr.summary())
+            elif a.command in ("change-campaign", "change-watch"):
+                if a.command == "change-campaign":
+                    campaign = ChangeCampaign(
+                        client,
+                        a.system_id,
+                        require=a.require,
+                        remove=a.remove,
+                        require_rights=a.require_right,
+                        remove_rights=a.remove_right,
+                        redirect_url=a.redirect_url,
+                        ref_prefix=a.ref_prefix,
+                        link_by_org=not a.no_link_by_org,
+                    )
+                    cr = campaign.run(store, progress=not a.no_progress)
+                    out["campaign"] = cr.as_dict()
+                    ok = cr.failed == 0 and cr.invalid == 0 and cr.no_system_user == 0
+                    could_not_tell = cr.retry_later > 0
+                    if not a.json:
+                        print(cr.summary())
+                        for cid, err in cr.errors[:20]:
+                            print(f"  {cid}: {err}")
+                        if len(cr.errors) > 20:
+                            print(f"  … and {len(cr.errors) - 20} more")
+                    watch = a.watch
+                    max_rounds = None
+                else:
+                    campaign = ChangeCampaign(client, a.system_id)
+                    watch = True
+                    max_rounds = a.max_rounds
+                if watch:
+                    cw = campaign.watch(
+                        store, interval=a.interval, max_wait=a.max_wait, max_rounds=max_rounds, progress=not a.no_progress
+                    )
+                    out["watch"] = cw.as_dict()
+                    ok = ok and cw.done
+                    if not a.json:
+                        print(cw.summary())
             else:
                 ob = Onboarding(client, a.system_id, kind=kind)
                 wr = ob.watch(
@@ -163,6 +248,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if a.json:
             print(json.dumps({"error": {"type": type(e).__name__, "message": str(e), "retryable": e.retryable}}))
         return EXIT_COULD_NOT_TELL if e.retryable else EXIT_NO
+    except ValueError as e:  # bad usage found late (e.g. a package both required and removed)
+        print(f"altinn-systemuser: {e}", file=sys.stderr)
+        return 2
     if a.json:
         print(json.dumps(out))
     if not ok:

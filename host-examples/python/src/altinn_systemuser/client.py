@@ -23,6 +23,9 @@ from .maskinporten import Maskinporten, SystemClock, key_identity_of
 from .models import (
     AccessToken,
     AgentRequest,
+    ChangeRequest,
+    ChangeRequestList,
+    ChangeResult,
     CreatedRequest,
     Page,
     RegisteredSystem,
@@ -30,6 +33,7 @@ from .models import (
     RequestStatus,
     StandardRequest,
     SystemUser,
+    SystemUserChangeRequest,
     SystemUserRequest,
 )
 from .tokens import TokenLike, as_token_provider
@@ -240,6 +244,28 @@ class Component:
         return _wit.task("get-request", _wit.request_id(kind, request_id))
 
     @staticmethod
+    def call_create_change(system_user_id: str, correlation_id: str, change: ChangeRequest) -> Any:
+        """The POST of a change request, for `build`/`parse`: the system user by its id and the
+        correlation id given (`Client.create_change_request` finds both itself; its system, org
+        and external ref are not used here)."""
+        return _wit.task(
+            "create-change-request",
+            _wit.new_change_request(
+                system_user_id,
+                correlation_id,
+                change.required_rights,
+                change.unwanted_rights,
+                change.required_access_packages,
+                change.unwanted_access_packages,
+                change.redirect_url,
+            ),
+        )
+
+    @staticmethod
+    def call_get_change(change_request_id: str) -> Any:
+        return _wit.task("get-change-request", change_request_id)
+
+    @staticmethod
     def wit_config(
         environment: Environment,
         timeout: float = DEFAULT_TIMEOUT,
@@ -447,6 +473,43 @@ class Client:
         if isinstance(scopes, str):  # one space-separated string, as OAuth writes scopes
             scopes = scopes.split()
         return self._run(_wit.task("system-user-token", _wit.system_user_token_query(customer_org_no, external_ref, scopes)))
+
+    # -- change requests (API.md §11) ----------------------------------------------------------
+
+    def create_change_request(self, change: ChangeRequest) -> ChangeResult:
+        """Asks the customer to change what its (standard) system user holds, exactly once.
+
+        The component looks the system user up by (system, customer, external ref), refuses an
+        agent one (`ValidationError` AUTH-00015) or none (`NotFoundError`), checks the change
+        against the registered system, and derives the correlation id from the system user and
+        the change unless `change.correlation_id` is given: asking again for the same change
+        answers `is_new=False` with the same change request, and an answer lost on the way is
+        found again (`reconciled=True`). A correlation id that already names another change is
+        `ConflictError` (code `correlation-id-reused`). A change that asks for nothing returns
+        `NoChangeNeeded` (`.no_change_needed`) without a call."""
+        if not isinstance(change, ChangeRequest):
+            raise TypeError("create_change_request takes a ChangeRequest")
+        return self._run(_wit.task("create-change-request", _wit.change_request_input(change)))
+
+    def get_change_request(self, change_request_id: str) -> SystemUserChangeRequest:
+        """A change request by its id (its correlation id); `timed_out` is computed from `created`
+        by this client's clock (the server's single GET never sets it)."""
+        return self._run(_wit.task("get-change-request", change_request_id))
+
+    def get_change_request_by_external_ref(self, system_id: str, org_no: str, external_ref: str) -> SystemUserChangeRequest:
+        """A change request of the system user with this key. Altinn answers an arbitrary one of
+        several (any status) and leaves its package lists empty: a hint; get it by its id for the
+        whole of it."""
+        return self._run(_wit.task("get-change-request-by-external-ref", _wit.change_request_key(system_id, org_no, external_ref)))
+
+    def list_change_requests(self, system_id: str) -> ChangeRequestList:
+        """Page one of a system's change requests (Altinn's list repeats page one forever, so its
+        next link is never followed): `.items`, and `.may_be_incomplete` when there were more."""
+        return self._run(_wit.task("list-change-requests", system_id))
+
+    def withdraw_change_request(self, change_request_id: str) -> None:
+        """Deletes a change request (whatever its status). Its id cannot be used again."""
+        self._run(_wit.task("withdraw-change-request", change_request_id))
 
     # -- offline helpers (no network) -----------------------------------------------------------
 

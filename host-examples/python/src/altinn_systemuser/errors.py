@@ -8,7 +8,7 @@ AltinnError
 │   ├── UnauthorizedError    401: no token, or one Altinn does not accept
 │   ├── ForbiddenError       403: the token lacks the scope
 │   ├── NotFoundError        404: no such request / system / system user
-│   └── ConflictError        409: e.g. AUTH-00013, the request is no longer New
+│   └── ConflictError        409: e.g. AUTH-00013, the request is no longer New; a reused correlation id
 ├── UnavailableError         429, or 5xx after the retries allowed: "could not tell", not "no" (.retry_after_seconds)
 ├── TransportError           the exchange failed or the deadline passed (.kind: connect|timeout|connection-lost|too-large|other)
 ├── MaskinportenError        Maskinporten refused a grant (.code MP-nnn .title .detail .status)
@@ -193,7 +193,10 @@ class NotFoundError(ProblemError):
 
 
 class ConflictError(ProblemError):
-    """409: e.g. AUTH-00013, the request is no longer `New`."""
+    """409: e.g. AUTH-00013, the request is no longer `New`; AUTH-00061, a change request's
+    correlation id used on another vendor's system. Also code `correlation-id-reused` (status 200):
+    Altinn answered a change-request create with the change request already stored under that
+    correlation id, and it is another change than asked (never reported as success)."""
 
 
 class UnavailableError(_StatusProblem):

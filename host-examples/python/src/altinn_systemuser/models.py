@@ -31,6 +31,15 @@ __all__ = [
     "CreatedRequest",
     "Violation",
     "AccessToken",
+    "ChangeRequestStatus",
+    "ChangeRequest",
+    "SystemUserChangeRequest",
+    "CreatedChangeRequest",
+    "NoChangeNeeded",
+    "NO_CHANGE_NEEDED",
+    "ChangeResult",
+    "ChangeRequestList",
+    "PACKAGE_URN_PREFIX",
 ]
 
 
@@ -88,14 +97,33 @@ class Right:
         return cls([AttributePair("urn:altinn:resource", resource_id)], action)
 
 
+#: The prefix of Altinn's access package URNs; `AccessPackage.of("skattegrunnlag")` adds it.
+PACKAGE_URN_PREFIX = "urn:altinn:accesspackage:"
+
+
 @dataclass(frozen=True)
 class AccessPackage:
     """An access package, e.g. `AccessPackage("urn:altinn:accesspackage:skattegrunnlag")`."""
 
     urn: str
 
+    @classmethod
+    def of(cls, package: Union[str, "AccessPackage"]) -> "AccessPackage":
+        """A package from its URN or its short name: `AccessPackage.of("skattegrunnlag")` is
+        `urn:altinn:accesspackage:skattegrunnlag`; a text with a `:` is taken as a URN as it is."""
+        if isinstance(package, AccessPackage):
+            return package
+        text = str(package).strip()
+        return cls(text if ":" in text or not text else PACKAGE_URN_PREFIX + text)
+
+    @property
+    def short_name(self) -> str:
+        """The name after `urn:altinn:accesspackage:` (the whole URN for any other form)."""
+        return self.urn[len(PACKAGE_URN_PREFIX):] if self.urn.startswith(PACKAGE_URN_PREFIX) else self.urn
+
 
 PackageLike = Union[str, AccessPackage]
+RightLike = Union[str, Right]
 
 
 def _packages(items: Optional[Sequence[PackageLike]]) -> Optional[List[AccessPackage]]:
@@ -250,6 +278,172 @@ class CreatedRequest:
     is_new: bool
     #: True when the POST's answer was lost and the request was found by its external ref.
     reconciled: bool = False
+
+
+class ChangeRequestStatus(str, enum.Enum):
+    """A change request's status. Values are Altinn's strings, except `TIMED_OUT`."""
+
+    NEW = "New"
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    #: The change asked for nothing: only ever an answer, never stored (this package answers it
+    #: itself, without a call: `NoChangeNeeded`).
+    NO_CHANGE_NEEDED = "NoChangeNeeded"
+    #: Never sent by Altinn (it keeps such a change request `New`): the `effective_status` of a
+    #: change request still `New` when the timeout window has passed.
+    TIMED_OUT = "TimedOut"
+    #: A status string this version does not know; the text is kept in
+    #: `SystemUserChangeRequest.status_text`.
+    UNKNOWN = "Unknown"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the customer has decided, or will not (an unknown status is not terminal). A
+        timed-out change request can still be approved at Altinn, which checks only `New`."""
+        return self in _CHANGE_TERMINAL
+
+
+_CHANGE_TERMINAL = frozenset(
+    {
+        ChangeRequestStatus.ACCEPTED,
+        ChangeRequestStatus.REJECTED,
+        ChangeRequestStatus.NO_CHANGE_NEEDED,
+        ChangeRequestStatus.TIMED_OUT,
+    }
+)
+
+
+def _rights_list(items: Optional[Sequence[RightLike]]) -> List[Right]:
+    return [r if isinstance(r, Right) else Right.for_resource(str(r).strip()) for r in items or ()]
+
+
+def _package_list(items: Optional[Sequence[PackageLike]]) -> List[AccessPackage]:
+    if isinstance(items, (str, AccessPackage)):
+        items = [items]
+    return [AccessPackage.of(p) for p in items or ()]
+
+
+@dataclass
+class ChangeRequest:
+    """A change to what a customer's (standard) system user holds, as the vendor asks for it.
+
+    The system user is named by the vendor's key, as for requests: `system_id`, the customer's
+    `party_org_no` and the request's `external_ref` (default: the org number). Packages may be
+    given as short names (`"skattegrunnlag"`), URNs or `AccessPackage`s, rights as resource ids
+    (`"ske-krav-og-betalinger"`) or `Right`s. `correlation_id` is the idempotency key; leave it
+    `None` and the component derives it from the system user and the change, so asking again for
+    the same change (after a crash or a lost answer) finds the same change request.
+    """
+
+    system_id: str
+    party_org_no: str
+    external_ref: Optional[str] = None
+    correlation_id: Optional[str] = None
+    required_rights: Sequence[RightLike] = ()
+    unwanted_rights: Sequence[RightLike] = ()
+    required_access_packages: Sequence[PackageLike] = ()
+    unwanted_access_packages: Sequence[PackageLike] = ()
+    redirect_url: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        self.required_rights = _rights_list(self.required_rights)
+        self.unwanted_rights = _rights_list(self.unwanted_rights)
+        self.required_access_packages = _package_list(self.required_access_packages)
+        self.unwanted_access_packages = _package_list(self.unwanted_access_packages)
+
+    @property
+    def is_empty(self) -> bool:
+        """Asks for nothing (`create_change_request` answers `NoChangeNeeded` without a call)."""
+        return not (
+            self.required_rights or self.unwanted_rights or self.required_access_packages or self.unwanted_access_packages
+        )
+
+
+@dataclass
+class SystemUserChangeRequest:
+    """A change request as Altinn returns it. `id` is its correlation id."""
+
+    id: str
+    external_ref: str
+    system_id: str
+    system_user_id: str
+    party_org_no: str
+    status: ChangeRequestStatus
+    required_rights: List[Right] = field(default_factory=list)
+    unwanted_rights: List[Right] = field(default_factory=list)
+    #: Empty when read by external ref (the server does not copy them there): get it by id.
+    required_access_packages: List[AccessPackage] = field(default_factory=list)
+    unwanted_access_packages: List[AccessPackage] = field(default_factory=list)
+    redirect_url: Optional[str] = None
+    #: The customer's approval link; `None` on list items.
+    confirm_url: Optional[str] = None
+    #: UTC; `None` when the server sent nothing or the `0001-01-01` placeholder.
+    created: Optional[_dt.datetime] = None
+    #: Still `New` after the timeout window: the server's flag (list items), or computed from
+    #: `created` by the client's clock (the server's single GET never sets it).
+    timed_out: bool = False
+    #: Altinn's status text verbatim (differs from `status.value` only for unknown statuses).
+    status_text: str = ""
+
+    @property
+    def effective_status(self) -> ChangeRequestStatus:
+        """`TIMED_OUT` for a change request still `New` that timed out, else `status`."""
+        if self.timed_out and self.status is ChangeRequestStatus.NEW:
+            return ChangeRequestStatus.TIMED_OUT
+        return self.status
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.effective_status.is_terminal
+
+
+@dataclass
+class CreatedChangeRequest:
+    """`Client.create_change_request` made (or found) a change request."""
+
+    change_request: SystemUserChangeRequest
+    #: True when Altinn answered 201; False when the correlation id already named this change
+    #: (a rerun), or the POST's answer was lost and the change request was found afterwards.
+    is_new: bool
+    #: True when the POST's answer was lost and the change request was found by its id.
+    reconciled: bool = False
+
+    #: Always False here (see `NoChangeNeeded`).
+    no_change_needed = False
+
+
+@dataclass(frozen=True)
+class NoChangeNeeded:
+    """`Client.create_change_request` for a change that asks for nothing: nothing was sent and
+    nothing stored (Altinn would answer `NoChangeNeeded` the same way)."""
+
+    #: Always True here (see `CreatedChangeRequest`).
+    no_change_needed = True
+    is_new = False
+    reconciled = False
+
+
+#: The one `NoChangeNeeded` value.
+NO_CHANGE_NEEDED = NoChangeNeeded()
+
+#: What `Client.create_change_request` returns: test `.no_change_needed`, or match on the class.
+ChangeResult = Union[CreatedChangeRequest, NoChangeNeeded]
+
+
+@dataclass
+class ChangeRequestList:
+    """A system's change requests, page one only: Altinn's list ignores its page token and repeats
+    page one past 50 items, so it is never followed. `may_be_incomplete`: there were more; look
+    change requests up by id (or by external ref) instead."""
+
+    items: List[SystemUserChangeRequest]
+    may_be_incomplete: bool = False
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 @dataclass(frozen=True)

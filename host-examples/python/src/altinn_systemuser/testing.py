@@ -85,6 +85,33 @@ def default_fixture() -> Dict[str, Any]:
     return json.loads((root / "simulator" / "fixtures" / "default.json").read_text(encoding="utf-8"))
 
 
+def builtin_fixture(binary: Optional[Path] = None) -> Dict[str, Any]:
+    """The fixture a simulator binary loads by default, as it serves it on `GET /_sim/fixture`
+    (from a short run of the binary): always one that binary accepts, even when the repository's
+    `fixtures/default.json` is newer or older than the build."""
+    proc = subprocess.Popen(
+        [str(binary or find_simulator_binary()), "--listen", "127.0.0.1:0", "--admin"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"altinn-sim did not start: {line!r}")
+        with requests.Session() as http:
+            http.trust_env = False
+            r = http.get(line.split("listening on ", 1)[1].strip() + "/_sim/fixture", timeout=30)
+            r.raise_for_status()
+            return r.json()
+    finally:
+        proc.kill()
+        proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
 class Simulator:
     """A running `altinn-sim --admin` on a free loopback port; `stop()` (or `with`) ends it."""
 
@@ -104,7 +131,10 @@ class Simulator:
         cmd = [str(binary), "--listen", "127.0.0.1:0", "--admin"]
         orgs: List[str] = []
         if extra_orgs:
-            fx = default_fixture()
+            try:
+                fx = builtin_fixture(binary)
+            except (RuntimeError, OSError, ValueError, requests.RequestException):
+                fx = default_fixture()
             known = {o["orgNo"] if isinstance(o, dict) else o for o in fx.get("organizations", [])}
             orgs = [o for o in valid_org_numbers(extra_orgs + len(known)) if o not in known][:extra_orgs]
             fx["organizations"] = list(fx.get("organizations", [])) + [
@@ -165,6 +195,36 @@ class Simulator:
 
     def reject(self, request_id: str) -> dict:
         return self.admin("POST", f"requests/{request_id}/reject")
+
+    def change_requests(self) -> List[dict]:
+        """Every change request the simulator holds (deleted ones too, `isDeleted`)."""
+        return self.admin("GET", "changerequests")["changeRequests"]
+
+    def approve_change(self, change_request_id: str) -> dict:
+        """The customer approves a change request (what its confirm page's Approve does)."""
+        return self.admin("POST", f"changerequests/{change_request_id}/approve")
+
+    def reject_change(self, change_request_id: str) -> dict:
+        return self.admin("POST", f"changerequests/{change_request_id}/reject")
+
+    def system_users(self) -> List[dict]:
+        """Every system user, with the rights and packages it holds now."""
+        return self.admin("GET", "systemusers")["systemUsers"]
+
+    def system_user(self, system_user_id: str) -> dict:
+        return self.admin("GET", f"systemusers/{system_user_id}")
+
+    def delete_system_user(self, system_user_id: str) -> None:
+        """The customer deletes a system user in the portal."""
+        self.admin("DELETE", f"systemusers/{system_user_id}")
+
+    def calls(self) -> List[dict]:
+        """The simulator's call log (`seq`, `method`, `path`, `route`, `status`, `fault`), admin
+        routes included."""
+        return self.admin("GET", "calls")["calls"]
+
+    def clear_calls(self) -> None:
+        self.admin("DELETE", "calls")
 
     def settings(self, **patch: Any) -> dict:
         return self.admin("PATCH", "settings", patch) if patch else self.admin("GET", "settings")

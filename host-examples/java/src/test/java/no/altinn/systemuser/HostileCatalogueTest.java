@@ -44,7 +44,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *       the simulator's call log proves nothing was sent) and server cases (the simulator's
  *       hostile faults over real HTTP, with the case's time bounds);</li>
  *   <li><b>the pump</b> ({@link Pump}, the binding's own loop, with the catalogue's answer in
- *       place of HTTP): response cases (an answer to the named call of tests/calls.json), and
+ *       place of HTTP): response cases (an answer to the named call of tests/calls.json, the
+ *       change-request reads of issue #16 among them, each as its task document), and
  *       create cases the records cannot hold ({@code su_client_validate} with the body as
  *       JSON);</li>
  *   <li><b>the library's refusal</b>: create bodies that are not a JSON object of UTF-8 text
@@ -116,10 +117,33 @@ class HostileCatalogueTest {
         Set<String> ops = Set.of("identifier", "create", "response", "token", "server");
         for (Map<String, Object> c : CASES) assertTrue(ops.contains(c.get("op")), "a case of an op this test does not run: " + c.get("name"));
         for (String name : List.of("create-standard", "create-agent", "get", "get-agent", "by-external-ref", "list", "list-agent", "withdraw", "verify",
-                "list-users", "system")) {
+                "list-users", "system", "get-change", "change-by-external-ref", "list-changes")) {
             assertTrue(CALLS.containsKey(name), "tests/calls.json lacks " + name);
         }
+        // Every named call is a task the pump runs, but the protocol-only ones, which no case names.
+        for (String name : CALLS.keySet()) {
+            if (PROTOCOL_ONLY.contains(name)) {
+                assertTrue(CASES.stream().noneMatch(c -> name.equals(c.get("call")) || name.equals(c.get("task"))), "a case names the protocol-only call " + name);
+                continue;
+            }
+            Map<String, Object> doc = task(name, Json.object(CALLS, name));
+            assertEquals(List.of(), SchemaCheck.SCHEMA.errors("task", doc), name + " as a task document");
+        }
+        // The change-request cases of issue #16: the three change reads, through the pump.
+        List<Map<String, Object>> changes = CASES.stream().filter(c -> "change".equals(c.get("category"))).toList();
+        assertTrue(changes.size() >= 17, changes.size() + " change cases");
+        for (Map<String, Object> c : changes) {
+            assertEquals("response", c.get("op"), Json.string(c, "name"));
+            assertTrue(Set.of("get-change", "change-by-external-ref", "list-changes").contains(c.get("call")), Json.string(c, "name"));
+        }
     }
+
+    /**
+     * Named calls that are protocol calls, never a task: {@code create-change} is the POST of a
+     * change request with its system user's id (for the parser's vectors and the fuzz corpus);
+     * the task {@code create-change-request} looks the system user up by its key first.
+     */
+    static final Set<String> PROTOCOL_ONLY = Set.of("create-change");
 
     // ---- generators ----------------------------------------------------------------------------
 
@@ -346,8 +370,9 @@ class HostileCatalogueTest {
                 "isVisible", true, "allowedRedirectUrls", List.of(), "isDeleted", false);
     }
 
-    /** A named call of tests/calls.json as a task document. */
+    /** A named call of tests/calls.json as a task document (get-change → get-change-request {id}, …). */
     static Map<String, Object> task(String name, Map<String, Object> def) {
+        if (PROTOCOL_ONLY.contains(name)) throw new IllegalArgumentException(name + " is a protocol call, not a task");
         Map<String, Object> t = new LinkedHashMap<>(def);
         String call = (String) t.remove("call");
         Map<String, Object> doc = Json.obj("v", 1L);
