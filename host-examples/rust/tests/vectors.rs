@@ -152,6 +152,7 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
         Ok(wit::Outcome::ChangeRequests(l)) => {
             json!({"reply": "change-requests", "count": l.items.len(), "incomplete": l.may_be_incomplete})
         }
+        Ok(other) => panic!("no vector has an outcome of this kind: {}", systemuser_host::json::outcome_json(&other)["outcome"]),
         Err(e) => {
             let brief = |name: &str, p: &wit::StatusProblem| json!({"error": name, "message_ok": !p.message.is_empty(), "status": p.status, "code": p.code, "detail": p.detail, "trace_id": p.trace_id});
             match &e {
