@@ -107,6 +107,13 @@ record!(m::ChangeRequest => w::ChangeRequest {
 });
 record!(m::ChangeRequestList => w::ChangeRequestList { items, may_be_incomplete });
 record!(m::Page<m::SystemUser> => w::SystemUserPage { items, next_page });
+record!(m::SystemUpdate => w::SystemUpdate { id, name, description, rights, access_packages, client_ids, is_visible, allowed_redirect_urls });
+record!(m::SystemChange => w::SystemChange { system_internal_id, changed_by_org_no, change_type, changed_data, client_id, created });
+record!(m::Bureau => w::Bureau { org_no, external_ref });
+record!(m::AgentSystemUser => w::AgentSystemUser { system_user, system_internal_id, party_uuid, access_packages });
+record!(m::Client => w::Client { id, org_no, name });
+record!(m::ClientList => w::ClientList { system_user_id, owner_org_no, clients });
+record!(m::ClientLink => w::ClientLink { agent, client });
 record!(m::CustomEnvironment => w::CustomEnvironment { platform_url, confirm_url, maskinporten_issuer });
 cases!(m::Environment => w::Environment { Production, Tt02, At22, At23, At24, Yt01 ; Custom });
 cases!(m::KeyIdentity => w::KeyIdentity { ; KeyId, CertificateChain });
@@ -169,7 +176,7 @@ impl To<w::Problem> for core_::Problem {
 }
 
 use core_::http as h;
-cases!(h::Method => wh::Method { Get, Post, Delete ; });
+cases!(h::Method => wh::Method { Get, Post, Put, Delete ; });
 record!(h::Header => wh::Header { name, value });
 record!(h::HttpRequest => wh::HttpRequest { method, url, headers, body, timeout_ms, max_response_bytes });
 record!(h::HttpResponse => wh::HttpResponse { status, headers, body });
@@ -204,6 +211,20 @@ impl To<Call> for wp::Call {
             }
             wp::Call::ListChangeRequests(system_id) => Call::ListChangeRequests { system_id },
             wp::Call::WithdrawChangeRequest(id) => Call::WithdrawChangeRequest(id),
+            wp::Call::ListSystems => Call::ListSystems,
+            wp::Call::RegisterSystem(s) => Call::RegisterSystem(s.to()),
+            wp::Call::ReplaceSystem(s) => Call::ReplaceSystem(s.to()),
+            wp::Call::SetSystemRights(r) => Call::SetSystemRights { system_id: r.system_id, rights: r.rights.to() },
+            wp::Call::SetSystemAccessPackages(p) => {
+                Call::SetSystemAccessPackages { system_id: p.system_id, access_packages: p.access_packages.to() }
+            }
+            wp::Call::DeleteSystem(id) => Call::DeleteSystem(id),
+            wp::Call::SystemChangelog(id) => Call::SystemChangelog(id),
+            wp::Call::ListAgents(party_org_no) => Call::ListAgents { party_org_no },
+            wp::Call::ListAvailableClients(agent) => Call::ListAvailableClients { agent },
+            wp::Call::ListClients(agent) => Call::ListClients { agent },
+            wp::Call::AddClient(l) => Call::AddClient { agent: l.agent, client: l.client },
+            wp::Call::RemoveClient(l) => Call::RemoveClient { agent: l.agent, client: l.client },
         }
     }
 }
@@ -229,6 +250,16 @@ impl To<wp::Outcome> for Outcome {
             Outcome::NoChangeNeeded => wp::Outcome::NoChangeNeeded,
             Outcome::ChangeRequest(c) => wp::Outcome::ChangeRequest(c.to()),
             Outcome::ChangeRequests(list) => wp::Outcome::ChangeRequests(list.to()),
+            Outcome::Systems(list) => wp::Outcome::Systems(list.to()),
+            Outcome::SystemRegistered { internal_id, reconciled } => {
+                wp::Outcome::SystemRegistered(wp::RegisteredSystemId { internal_id, reconciled })
+            }
+            Outcome::SystemChanged => wp::Outcome::SystemChanged,
+            Outcome::SystemChangelog(list) => wp::Outcome::SystemChangelog(list.to()),
+            Outcome::Agents(list) => wp::Outcome::Agents(list.to()),
+            Outcome::Clients(list) => wp::Outcome::Clients(list.to()),
+            Outcome::ClientAdded(link) => wp::Outcome::ClientAdded(link.to()),
+            Outcome::ClientRemoved(link) => wp::Outcome::ClientRemoved(link.to()),
         }
     }
 }
@@ -356,6 +387,25 @@ impl To<Task> for wo::Task {
             W::GetChangeRequestByExternalRef(k) => read(wp::Call::GetChangeRequestByExternalRef(k)),
             W::ListChangeRequests(system_id) => read(wp::Call::ListChangeRequests(system_id)),
             W::WithdrawChangeRequest(id) => Task::WithdrawChangeRequest(id),
+            W::ListSystems => read(wp::Call::ListSystems),
+            W::RegisterSystem(system) => Task::RegisterSystem(system.to()),
+            W::UpdateSystem(update) => Task::UpdateSystem(update.to()),
+            W::SetSystemRights(r) => Task::SetSystemRights { system_id: r.system_id, rights: r.rights.to() },
+            W::SetSystemAccessPackages(p) => {
+                Task::SetSystemAccessPackages { system_id: p.system_id, access_packages: p.access_packages.to() }
+            }
+            W::DeleteSystem(id) => Task::DeleteSystem(id),
+            W::SystemChangelog(id) => read(wp::Call::SystemChangelog(id)),
+            W::ClientDelegation(d) => {
+                let call = match d.delegation {
+                    wo::Delegation::ListAgents => wp::Call::ListAgents(d.bureau.org_no.clone()),
+                    wo::Delegation::ListAvailableClients(agent) => wp::Call::ListAvailableClients(agent),
+                    wo::Delegation::ListClients(agent) => wp::Call::ListClients(agent),
+                    wo::Delegation::AddClient(link) => wp::Call::AddClient(link),
+                    wo::Delegation::RemoveClient(link) => wp::Call::RemoveClient(link),
+                };
+                Task::ClientDelegation { bureau: d.bureau.to(), call: call.to() }
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 pub enum Method {
     Get,
     Post,
+    Put,
     Delete,
 }
 

@@ -120,7 +120,7 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
 
 /// Parses one JSON document (surrounding white space allowed, nothing after it).
 pub fn parse(bytes: &[u8]) -> Result<Json, String> {
-    parse_borrowed(bytes).map(Value::into_owned)
+    parse_borrowed(bytes).map(|v| v.to_json())
 }
 
 /// A parsed value that borrows from the input: member names and strings without escapes are
@@ -147,14 +147,19 @@ impl<'a> Value<'a> {
         }
     }
 
-    pub(crate) fn into_owned(self) -> Json {
+    /// Compact JSON text of a borrowed value (e.g. a member kept as JSON text).
+    pub(crate) fn to_text(&self) -> String {
+        self.to_json().to_text()
+    }
+
+    fn to_json(&self) -> Json {
         match self {
             Value::Null => Json::Null,
-            Value::Bool(b) => Json::Bool(b),
+            Value::Bool(b) => Json::Bool(*b),
             Value::Number(n) => Json::Number(n.to_string()),
-            Value::String(s) => Json::String(s.into_owned()),
-            Value::Array(items) => Json::Array(items.into_iter().map(Value::into_owned).collect()),
-            Value::Object(members) => Json::Object(members.into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()),
+            Value::String(s) => Json::String(s.to_string()),
+            Value::Array(items) => Json::Array(items.iter().map(Value::to_json).collect()),
+            Value::Object(members) => Json::Object(members.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect()),
         }
     }
 }

@@ -24,8 +24,8 @@ use crate::error::{Error, TransportErrorKind, TransportFailure};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::maskinporten::{self, AccessToken, JtiSource, SharedCache, SystemUserOf, Unsigned, Want};
 use crate::model::{
-    AgentRequestInput, ChangeRequestInput, Config, DateTime, NewChangeRequest, Page, RegisteredSystem, RequestKind, StandardRequestInput,
-    SystemUser, SystemUserRequest, UserType,
+    AccessPackage, AgentRequestInput, Bureau, ChangeRequestInput, Config, DateTime, NewChangeRequest, Page, RegisteredSystem, RequestKind,
+    Right, StandardRequestInput, SystemUpdate, SystemUser, SystemUserRequest, UserType,
 };
 pub use crate::protocol::Outcome;
 use crate::protocol::{self, Call};
@@ -70,6 +70,33 @@ pub enum Task {
     /// derived from the change unless given.
     CreateChangeRequest(ChangeRequestInput),
     WithdrawChangeRequest(String),
+    /// A system registered in the System Register exactly once (API.md §13): its id is the
+    /// key (ids are never reused), so a lost answer is settled by reading the system.
+    RegisterSystem(RegisteredSystem),
+    /// The members the update names replaced, the rest kept: the stored system is read,
+    /// merged, checked and sent whole (the server's PUT resets what a body leaves out).
+    UpdateSystem(SystemUpdate),
+    /// A system's rights or access packages replaced, after the stored system is read (an
+    /// unknown one is a 404 here, not the server's 500; a deleted one is refused).
+    SetSystemRights {
+        system_id: String,
+        rights: Vec<Right>,
+    },
+    SetSystemAccessPackages {
+        system_id: String,
+        access_packages: Vec<AccessPackage>,
+    },
+    /// A system deleted; deleting a deleted system succeeds (the server's ambiguous empty 400
+    /// is settled by reading the system again).
+    DeleteSystem(String),
+    /// A client-delegation call (`ListAgents`, `ListAvailableClients`, `ListClients`,
+    /// `AddClient`, `RemoveClient`; API.md §12) made with the bureau's Altinn token: its
+    /// Maskinporten system-user token (granted here, or the host's for the client-delegation
+    /// scopes) exchanged at Altinn, and the Altinn token kept for the instance's next calls.
+    ClientDelegation {
+        bureau: Bureau,
+        call: Call,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +136,14 @@ enum Purpose {
     Read,
     Page,
     Withdraw,
+    /// Reading the stored system before changing it.
+    Current,
+    /// A System Register PUT or DELETE: idempotent, retried like a read.
+    Replace,
+    /// Reading the system after the server's ambiguous answer to a DELETE.
+    Confirm,
+    /// Exchanging the bureau's Maskinporten token for an Altinn token.
+    Exchange,
 }
 
 /// What the machine waits for.
@@ -159,6 +194,11 @@ pub struct Operation {
     create_failure: Option<Error>,
     /// A change request's body, once its system user is known (its correlation id fixed).
     change: Option<NewChangeRequest>,
+    /// Times a change request's POST answered 500 with nothing stored (see `correlation_id_refused`).
+    clashes: u32,
+    /// The bureau's Maskinporten token (to exchange) and the Altinn token it was exchanged for.
+    bureau_token: Option<Secret>,
+    altinn_token: Option<Secret>,
     result: Option<Result<Outcome, Error>>,
 }
 
@@ -192,6 +232,9 @@ impl Operation {
             page_tokens: Vec::new(),
             create_failure: None,
             change: None,
+            clashes: 0,
+            bureau_token: None,
+            altinn_token: None,
             result: None,
         }
     }
@@ -242,6 +285,28 @@ impl Operation {
                 Err(e) => self.finish(Err(e)),
             },
             Task::WithdrawChangeRequest(id) => self.begin(Call::WithdrawChangeRequest(id), Purpose::Withdraw),
+            Task::RegisterSystem(system) => match validation::validate_system(system) {
+                Ok(system) => {
+                    self.task = Task::RegisterSystem(system.clone());
+                    self.begin(Call::RegisterSystem(system), Purpose::Create)
+                }
+                Err(e) => self.finish(Err(e)),
+            },
+            Task::UpdateSystem(SystemUpdate { ref id, .. })
+            | Task::SetSystemRights { system_id: ref id, .. }
+            | Task::SetSystemAccessPackages { system_id: ref id, .. }
+            | Task::DeleteSystem(ref id) => match crate::identifiers::check_system_id(id, "systemId") {
+                Ok(id) => self.begin(Call::GetRegisteredSystem(id), Purpose::Current),
+                Err(v) => self.finish(Err(Error::Validation(vec![v]))),
+            },
+            Task::ClientDelegation { bureau, call } => match check_bureau(&bureau, &call) {
+                Ok(bureau) => {
+                    self.task = Task::ClientDelegation { bureau, call: call.clone() };
+                    let purpose = delegation_purpose(&call);
+                    self.begin(call, purpose)
+                }
+                Err(e) => self.finish(Err(e)),
+            },
             Task::SystemUserToken { customer_org_no, external_ref, scopes } => {
                 match check_system_user_token(&self.config, &customer_org_no, external_ref.as_deref(), &scopes) {
                     Ok((org_no, external_ref)) => {
@@ -327,7 +392,8 @@ impl Operation {
             other => other,
         };
         let result = result.map_err(|e| {
-            let secrets: Vec<&str> = self.tokens.iter().map(|(_, t)| t.expose()).collect();
+            let mut secrets: Vec<&str> = self.tokens.iter().map(|(_, t)| t.expose()).collect();
+            secrets.extend(self.bureau_token.iter().chain(&self.altinn_token).map(Secret::expose));
             e.redacted(&secrets)
         });
         self.awaiting = Awaiting::Finished;
@@ -447,6 +513,7 @@ impl Operation {
     /// Runs the current exchange (or the token grant) again.
     fn resume(&mut self) -> Step {
         match self.call.clone() {
+            Some((_, Purpose::Exchange)) => self.exchange(),
             Some((call, purpose)) => self.begin(call, purpose),
             None if matches!(self.task, Task::SystemUserToken { .. }) => self.system_user_grant(),
             None => self.unexpected(),
@@ -459,8 +526,12 @@ impl Operation {
             Ok(o) => o,
             Err(e) => return self.finish(Err(e)),
         };
+        let exchanged = protocol::needs_exchange(&call);
         self.call = Some((call, purpose));
         self.unsigned = Some(outgoing.request);
+        if exchanged {
+            return self.with_altinn_token(outgoing.scopes);
+        }
         if self.tokens.iter().any(|(s, _)| *s == outgoing.scopes) {
             self.send_signed()
         } else if self.config.maskinporten.is_some() {
@@ -471,8 +542,101 @@ impl Operation {
         }
     }
 
-    /// Keeps the token for the current call's scopes and sends the call with it.
+    /// Sends the current client-delegation call with the bureau's Altinn token: the one at
+    /// hand or in the instance's cache, else the bureau's Maskinporten token exchanged for one.
+    fn with_altinn_token(&mut self, scopes: Vec<String>) -> Step {
+        if self.altinn_token.is_none() {
+            let cached = self.exchanged_key().and_then(|key| self.cache.borrow().get(&key, self.now));
+            self.altinn_token = cached.map(|t| t.token);
+        }
+        if self.altinn_token.is_some() {
+            return self.send_signed();
+        }
+        if self.bureau_token.is_some() {
+            return self.exchange();
+        }
+        let Task::ClientDelegation { bureau, .. } = &self.task else { return self.unexpected() };
+        if self.config.maskinporten.is_some() {
+            let system_user = SystemUserOf { org_no: bureau.org_no.clone(), external_ref: bureau.external_ref.clone() };
+            return self.fetch_token(Want { scopes, system_user: Some(system_user) });
+        }
+        self.awaiting = Awaiting::Token;
+        Step::NeedToken(scopes)
+    }
+
+    /// Where the instance keeps the bureau's exchanged token: the key of its Maskinporten token
+    /// (without `config.maskinporten`, the bureau's key: the host's token was checked to act for
+    /// that bureau), marked as exchanged at this environment's Altinn.
+    fn exchanged_key(&self) -> Option<maskinporten::TokenKey> {
+        let Task::ClientDelegation { bureau, call } = &self.task else { return None };
+        let system_user = SystemUserOf { org_no: bureau.org_no.clone(), external_ref: bureau.external_ref.clone() };
+        let want = Want { scopes: protocol::scopes(call), system_user: Some(system_user) };
+        let mut key = match self.config.maskinporten {
+            Some(_) => maskinporten::token_key(&self.config, &want).ok()?,
+            None => maskinporten::TokenKey {
+                issuer: "the host's token".into(),
+                client_id: String::new(),
+                key: String::new(),
+                scopes: want.scopes,
+                resource: None,
+                customer_org_no: Some(bureau.org_no.clone()),
+                external_ref: bureau.external_ref.clone(),
+            },
+        };
+        key.issuer = format!("{} exchanged at {}", key.issuer, self.config.environment.platform_url());
+        Some(key)
+    }
+
+    /// `GET exchange/maskinporten` with the bureau's Maskinporten token.
+    fn exchange(&mut self) -> Step {
+        let Some(token) = self.bureau_token.clone() else { return self.unexpected() };
+        let request = protocol::build(&self.config, &Call::ExchangeToken).and_then(|o| protocol::authorize(o.request, token.expose()));
+        match request {
+            Ok(request) => {
+                self.call = Some((Call::ExchangeToken, Purpose::Exchange));
+                self.send(request, Awaiting::Response)
+            }
+            Err(e) => self.finish(Err(e)),
+        }
+    }
+
+    fn on_exchange(&mut self, response: HttpResponse) -> Step {
+        match protocol::parse_exchange(&response, self.now) {
+            Ok(token) => {
+                let Task::ClientDelegation { bureau, .. } = &self.task else { return self.unexpected() };
+                // A token for another organisation would administer (or be cached as) the wrong
+                // bureau's clients.
+                if let Some(org) = maskinporten::jwt_system_user_org(token.token.expose()).filter(|o| *o != bureau.org_no) {
+                    let message = format!(
+                        "the exchanged token acts for organisation {org}, not the bureau {}: the token for the client-delegation scopes must be the bureau's own system-user token",
+                        bureau.org_no
+                    );
+                    return self.finish(Err(Error::Token(message)));
+                }
+                if let Some(key) = self.exchanged_key() {
+                    self.cache.borrow_mut().put(key, token.clone(), self.now);
+                }
+                self.altinn_token = Some(token.token);
+                let Task::ClientDelegation { call, .. } = self.task.clone() else { return self.unexpected() };
+                let purpose = delegation_purpose(&call);
+                self.begin(call, purpose)
+            }
+            Err(Error::Unavailable(mut p)) => {
+                p.retry_after_seconds = protocol::retry_after(&response, Some(self.now));
+                let hint = p.retry_after_seconds;
+                self.retry(hint).unwrap_or_else(|| self.finish(Err(Error::Unavailable(p))))
+            }
+            Err(e) => self.finish(Err(e)),
+        }
+    }
+
+    /// Keeps the token for the current call's scopes and sends the call with it (a bureau's
+    /// token is exchanged first).
     fn keep_token(&mut self, token: Secret) -> Step {
+        if self.call.as_ref().is_some_and(|(c, _)| protocol::needs_exchange(c)) {
+            self.bureau_token = Some(token);
+            return self.exchange();
+        }
         let scopes = self.call.as_ref().map(|(c, _)| protocol::scopes(c)).unwrap_or_default();
         self.tokens.retain(|(s, _)| *s != scopes);
         self.tokens.push((scopes, token));
@@ -480,9 +644,15 @@ impl Operation {
     }
 
     fn send_signed(&mut self) -> Step {
-        let scopes = self.call.as_ref().map(|(c, _)| protocol::scopes(c)).unwrap_or_default();
-        let (Some(request), Some(token)) = (self.unsigned.clone(), self.tokens.iter().find(|(s, _)| *s == scopes).map(|(_, t)| t.clone()))
-        else {
+        let token = match &self.call {
+            Some((call, _)) if protocol::needs_exchange(call) => self.altinn_token.clone(),
+            Some((call, _)) => {
+                let scopes = protocol::scopes(call);
+                self.tokens.iter().find(|(s, _)| *s == scopes).map(|(_, t)| t.clone())
+            }
+            None => None,
+        };
+        let (Some(request), Some(token)) = (self.unsigned.clone(), token) else {
             return self.unexpected();
         };
         match protocol::authorize(request, token.expose()) {
@@ -531,6 +701,7 @@ impl Operation {
             Task::CreateStandardRequest(input) => Some(Call::CreateStandardRequest(input.clone())),
             Task::CreateAgentRequest(input) => Some(Call::CreateAgentRequest(input.clone())),
             Task::CreateChangeRequest(_) => self.change.clone().map(Call::CreateChangeRequest),
+            Task::RegisterSystem(system) => Some(Call::RegisterSystem(system.clone())),
             _ => None,
         }
     }
@@ -586,6 +757,9 @@ impl Operation {
         if let Task::CreateChangeRequest(_) = &self.task {
             return self.change.as_ref().map(|c| Call::GetChangeRequest(c.correlation_id.clone()));
         }
+        if let Task::RegisterSystem(system) = &self.task {
+            return Some(Call::GetRegisteredSystem(system.id.clone()));
+        }
         let (kind, system_id, org_no, external_ref) = match &self.task {
             Task::CreateStandardRequest(i) => (RequestKind::Standard, &i.system_id, &i.party_org_no, &i.external_ref),
             Task::CreateAgentRequest(i) => (RequestKind::Agent, &i.system_id, &i.party_org_no, &i.external_ref),
@@ -609,8 +783,13 @@ impl Operation {
 
     /// The create's fate is unknown and can't be learnt now: say so, and that retrying is safe.
     fn unresolved(&mut self, failure: Error) -> Step {
-        let note =
-            "the request may or may not have been created. Creating it again is safe: the same external ref returns the same request";
+        let note = match self.task {
+            Task::CreateChangeRequest(_) => {
+                "the change request may or may not have been created. Asking again is safe: the same change gets the same correlation id, which returns the same change request"
+            }
+            Task::RegisterSystem(_) => "the system may or may not have been registered. Registering it again is safe: its id is looked up first",
+            _ => "the request may or may not have been created. Creating it again is safe: the same external ref returns the same request",
+        };
         let error = match failure {
             Error::Transport(t) => Error::Transport(TransportFailure { kind: t.kind, message: format!("{}; {note}", t.message) }),
             Error::Unavailable(mut p) => {
@@ -640,13 +819,26 @@ impl Operation {
             Purpose::Reconcile => self.unresolved_create(),
             Purpose::Preflight if transient => self.retry(None).unwrap_or_else(|| self.begin_create()),
             Purpose::Preflight => self.begin_create(),
-            Purpose::Read | Purpose::Page | Purpose::Lookup if transient => self.retry(None).unwrap_or_else(|| self.finish(Err(error))),
-            Purpose::Read | Purpose::Page | Purpose::Lookup | Purpose::Withdraw => self.finish(Err(error)),
+            Purpose::Read
+            | Purpose::Page
+            | Purpose::Lookup
+            | Purpose::Current
+            | Purpose::Replace
+            | Purpose::Confirm
+            | Purpose::Exchange
+                if transient =>
+            {
+                self.retry(None).unwrap_or_else(|| self.finish(Err(error)))
+            }
+            _ => self.finish(Err(error)),
         }
     }
 
     fn on_response(&mut self, response: HttpResponse) -> Step {
         let Some((call, purpose)) = self.call.clone() else { return self.unexpected() };
+        if purpose == Purpose::Exchange {
+            return self.on_exchange(response);
+        }
         let status = response.status;
         let hint = protocol::retry_after(&response, Some(self.now));
         let parsed = match protocol::parse(&self.config, &call, &response) {
@@ -674,9 +866,12 @@ impl Operation {
                 Ok(_) => self.unexpected(),
             },
             Purpose::Create => match parsed {
-                Ok(created @ (Outcome::Created { .. } | Outcome::ChangeRequestCreated { .. } | Outcome::NoChangeNeeded)) => {
-                    self.finish(Ok(created))
-                }
+                Ok(
+                    created @ (Outcome::Created { .. }
+                    | Outcome::ChangeRequestCreated { .. }
+                    | Outcome::NoChangeNeeded
+                    | Outcome::SystemRegistered { .. }),
+                ) => self.finish(Ok(created)),
                 // 429: refused before any work; the same POST later is safe.
                 Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
                 // A 5xx may come after the request was stored: look before trying again.
@@ -687,7 +882,9 @@ impl Operation {
             Purpose::Reconcile => match parsed {
                 Ok(Outcome::Request(request)) => self.finish(Ok(Outcome::Created { request, is_new: false, reconciled: true })),
                 Ok(Outcome::ChangeRequest(found)) => self.reconciled_change(found),
+                Ok(Outcome::RegisteredSystem(found)) => self.reconciled_system(&found),
                 // Not stored: the create can be sent again.
+                Err(Error::NotFound(_)) if self.correlation_id_refused() => self.correlation_id_unusable(),
                 Err(Error::NotFound(_)) => self.retry_create().unwrap_or_else(|| self.unresolved_create()),
                 Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.unresolved_create()),
                 Err(e) => self.finish(Err(e)),
@@ -706,7 +903,94 @@ impl Operation {
                 Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
                 other => self.finish(other),
             },
+            Purpose::Current => match parsed {
+                Ok(Outcome::RegisteredSystem(system)) => self.change_system(system),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
+                Err(e) => self.finish(Err(e)),
+                Ok(_) => self.unexpected(),
+            },
+            Purpose::Replace => match parsed {
+                Err(e) if outage || status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
+                // The server flags the system deleted and still answers 400 when the system had
+                // no Maskinporten client id (API.md §13): read it to know.
+                Err(e) if status == 400 && matches!(call, Call::DeleteSystem(_)) => {
+                    self.create_failure = Some(e);
+                    self.begin(Call::GetRegisteredSystem(call_system_id(&call)), Purpose::Confirm)
+                }
+                other => self.finish(other),
+            },
+            Purpose::Confirm => match parsed {
+                Ok(Outcome::RegisteredSystem(system)) if system.is_deleted => self.finish(Ok(Outcome::SystemChanged)),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
+                _ => {
+                    let failure = self.create_failure.take().unwrap_or_else(|| Error::InvalidResponse("the delete failed".into()));
+                    self.finish(Err(failure))
+                }
+            },
+            Purpose::Exchange => self.unexpected(),
         }
+    }
+
+    /// The stored system read: the task's change checked against it and sent, or refused here
+    /// as the server would refuse it.
+    fn change_system(&mut self, stored: RegisteredSystem) -> Step {
+        if stored.is_deleted {
+            if let Task::DeleteSystem(_) = self.task {
+                return self.finish(Ok(Outcome::SystemChanged));
+            }
+            let message = format!(
+                "system {} is deleted: a deleted system cannot be changed (its id is never reused)",
+                crate::text::quote(&stored.id)
+            );
+            return self.finish(Err(Error::Conflict(crate::Problem {
+                status: 400,
+                code: Some("system-deleted".into()),
+                message,
+                ..Default::default()
+            })));
+        }
+        let call = match self.task.clone() {
+            Task::UpdateSystem(update) => {
+                if update.id.trim() != stored.id {
+                    return self.unexpected();
+                }
+                match validation::validate_system(update.apply(stored)) {
+                    Ok(system) => Call::ReplaceSystem(system),
+                    Err(e) => return self.finish(Err(e)),
+                }
+            }
+            Task::SetSystemRights { rights, .. } => match validation::validate_system_rights(rights) {
+                Ok(rights) => Call::SetSystemRights { system_id: stored.id, rights },
+                Err(e) => return self.finish(Err(e)),
+            },
+            Task::SetSystemAccessPackages { access_packages, .. } => {
+                match validation::validate_system_packages(access_packages, stored.is_visible) {
+                    Ok(access_packages) => Call::SetSystemAccessPackages { system_id: stored.id, access_packages },
+                    Err(e) => return self.finish(Err(e)),
+                }
+            }
+            Task::DeleteSystem(_) => Call::DeleteSystem(stored.id),
+            _ => return self.unexpected(),
+        };
+        self.begin(call, Purpose::Replace)
+    }
+
+    /// A system found by its id after the POST's answer was lost: registered (by this POST, or
+    /// before it: either way the id is the vendor's), or deleted, which no register can undo.
+    fn reconciled_system(&mut self, found: &RegisteredSystem) -> Step {
+        if found.is_deleted {
+            let message = format!(
+                "system id {} belongs to a deleted system: ids are never reused, register the system under a new id",
+                crate::text::quote(&found.id)
+            );
+            return self.finish(Err(Error::Conflict(crate::Problem {
+                status: 400,
+                code: Some("AUTH.VLD-00002".into()),
+                message,
+                ..Default::default()
+            })));
+        }
+        self.finish(Ok(Outcome::SystemRegistered { internal_id: None, reconciled: true }))
     }
 
     /// A change request found after its POST's answer was lost: the change asked for, or the
@@ -728,6 +1012,30 @@ impl Operation {
                 })))
             }
         }
+    }
+
+    /// A change request's POST answered 500 and nothing is stored under its correlation id, for
+    /// the second time: the server's answer to the id of a withdrawn change request, which it
+    /// refuses for ever (API.md §11 step 13). Retrying could never work.
+    fn correlation_id_refused(&mut self) -> bool {
+        let clash = matches!(self.task, Task::CreateChangeRequest(_))
+            && matches!(&self.create_failure, Some(Error::Unavailable(p)) if p.status == 500);
+        self.clashes += u32::from(clash);
+        self.clashes >= 2
+    }
+
+    fn correlation_id_unusable(&mut self) -> Step {
+        let id = self.change.as_ref().map(|c| c.correlation_id.clone()).unwrap_or_default();
+        let message = format!(
+            "Altinn answered 500 twice to correlation id {} and holds no change request under it: the id most likely names a withdrawn change request, which Altinn never reuses (or Altinn is failing). To ask for this change again, give a new correlation id (a fresh uuid)",
+            crate::text::quote(&id)
+        );
+        self.finish(Err(Error::Conflict(crate::Problem {
+            status: 500,
+            code: Some("correlation-id-unusable".into()),
+            message,
+            ..Default::default()
+        })))
     }
 
     /// Sends the create again after a reconciliation found nothing, within the budget.
@@ -844,6 +1152,44 @@ fn check_system_user_token(
     match (org_no, violations.is_empty()) {
         (Some(org_no), true) => Ok((org_no, external_ref)),
         _ => Err(Error::Validation(violations)),
+    }
+}
+
+/// A client-delegation task's bureau (its org number and external ref, as for a request) and
+/// call (one of the client-delegation calls).
+fn check_bureau(bureau: &Bureau, call: &Call) -> Result<Bureau, Error> {
+    let mut violations = Vec::new();
+    if !protocol::needs_exchange(call) {
+        violations.push(crate::Violation::new(
+            "not-client-delegation",
+            "call",
+            "a client-delegation task takes list-agents, list-available-clients, list-clients, add-client or remove-client",
+        ));
+    }
+    let org_no = crate::identifiers::check_org_no(&bureau.org_no, "bureau.orgNo").map_err(|v| violations.push(v)).ok();
+    let external_ref = match &bureau.external_ref {
+        Some(r) => crate::identifiers::check_external_ref(r, "bureau.externalRef").map_err(|v| violations.push(v)).ok(),
+        None => None,
+    };
+    match (org_no, violations.is_empty()) {
+        (Some(org_no), true) => Ok(Bureau { org_no, external_ref }),
+        _ => Err(Error::Validation(violations)),
+    }
+}
+
+/// Reads and lists are retried like reads; adding and removing a client are not sent twice
+/// blindly (as a withdrawal).
+fn delegation_purpose(call: &Call) -> Purpose {
+    match call {
+        Call::AddClient { .. } | Call::RemoveClient { .. } => Purpose::Withdraw,
+        _ => Purpose::Read,
+    }
+}
+
+fn call_system_id(call: &Call) -> String {
+    match call {
+        Call::DeleteSystem(id) | Call::GetRegisteredSystem(id) => id.clone(),
+        _ => String::new(),
     }
 }
 

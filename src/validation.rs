@@ -374,3 +374,100 @@ fn check_title(v: &mut Vec<Violation>, title: Option<&str>) {
         check_string(v, || "integrationTitle".into(), title);
     }
 }
+
+/// A system as the vendor registers or replaces it, checked for what the server's AUTH.VLD codes
+/// check where the client can know (API.md §13): the id (`<vendor org no>_<name>`, no spaces),
+/// absolute https redirect URLs, rights on `urn:altinn:resource` and no duplicate right, package
+/// or client id, no agent-only package on a visible system. Ok: the trimmed system.
+pub fn validate_system(mut s: RegisteredSystem) -> Result<RegisteredSystem, Error> {
+    keep(&mut s.id, str::trim);
+    keep(&mut s.vendor_org_no, identifiers::normalize_org_no);
+    let mut v = Vec::new();
+    let vendor = identifiers::org_no_digits(&s.vendor_org_no, "vendor").map_err(|e| v.push(e)).ok().map(str::to_string);
+    if s.id.contains(char::is_whitespace) {
+        v.push(Violation::new("AUTH.VLD-00013", "id", format!("the system id {} holds a space", quote(&s.id))));
+    } else if let Some(vendor) = vendor.filter(|vendor| !s.id.starts_with(&format!("{vendor}_"))) {
+        v.push(Violation::new(
+            "AUTH.VLD-00001",
+            "id",
+            format!("the system id must start with the vendor's organisation number: {vendor}_<name>"),
+        ));
+    } else if let Err(e) = identifiers::system_id_trimmed(&s.id, "id") {
+        v.push(e);
+    }
+    for (field, text) in [("name", &s.name), ("description", &s.description)] {
+        if text.nb.is_none() && text.nn.is_none() && text.en.is_none() {
+            v.push(Violation::new("required", field, format!("the system needs a {field} in at least one of nb, nn, en")));
+        }
+    }
+    for (i, url) in s.allowed_redirect_urls.iter().enumerate() {
+        if !url::parse(url).is_ok_and(|u| u.scheme == "https") {
+            v.push(Violation::new(
+                "AUTH.VLD-00005",
+                format!("allowedRedirectUrls[{i}]"),
+                format!("{} is not an absolute https URL", quote(url)),
+            ));
+        }
+    }
+    check_system_rights(&mut v, &s.rights);
+    check_system_packages(&mut v, &s.access_packages, s.is_visible);
+    for (i, id) in s.client_ids.iter().enumerate() {
+        check_string(&mut v, || format!("clientId[{i}]"), id);
+        if s.client_ids[..i].contains(id) {
+            v.push(Violation::new("AUTH.VLD-00011", format!("clientId[{i}]"), format!("client id {} is listed twice", quote(id))));
+        }
+    }
+    finish(v, s)
+}
+
+/// A system's rights: each on `urn:altinn:resource` attributes, none twice (AUTH.VLD-00009/00006).
+pub fn validate_system_rights(rights: Vec<Right>) -> Result<Vec<Right>, Error> {
+    let mut v = Vec::new();
+    check_system_rights(&mut v, &rights);
+    finish(v, rights)
+}
+
+/// A system's access packages: URNs, none twice, no agent-only one on a visible system
+/// (AUTH.VLD-00008/00007/00018).
+pub fn validate_system_packages(packages: Vec<AccessPackage>, is_visible: bool) -> Result<Vec<AccessPackage>, Error> {
+    let mut v = Vec::new();
+    check_system_packages(&mut v, &packages, is_visible);
+    finish(v, packages)
+}
+
+fn check_system_rights(v: &mut Vec<Violation>, rights: &[Right]) {
+    check_rights(v, "rights", rights, None);
+    for (i, right) in rights.iter().enumerate() {
+        if let Some(pair) = right.resource.iter().find(|p| p.id != "urn:altinn:resource") {
+            v.push(Violation::new(
+                "AUTH.VLD-00009",
+                format!("rights[{i}].resource"),
+                format!("a system's rights name resources by urn:altinn:resource, not {}", quote(&pair.id)),
+            ));
+        }
+        if rights[..i].iter().any(|r| same_resource(r, right)) {
+            v.push(Violation::new("AUTH.VLD-00006", format!("rights[{i}]"), "the same right is listed twice"));
+        }
+    }
+}
+
+fn check_system_packages(v: &mut Vec<Violation>, packages: &[AccessPackage], is_visible: bool) {
+    for (i, p) in packages.iter().enumerate() {
+        let field = || format!("accessPackages[{i}].urn");
+        if !p.urn.starts_with(PACKAGE_PREFIX) || p.urn.len() <= PACKAGE_PREFIX.len() || has_control(&p.urn) {
+            v.push(Violation::new(
+                "AUTH.VLD-00008",
+                field(),
+                format!("{} is not an access package URN ({PACKAGE_PREFIX}…)", quote(&p.urn)),
+            ));
+        } else if packages[..i].iter().any(|q| q.urn == p.urn) {
+            v.push(Violation::new("AUTH.VLD-00007", field(), format!("{} is listed twice", quote(&p.urn))));
+        } else if is_visible && is_agent_only_package(&p.urn) {
+            v.push(Violation::new(
+                "AUTH.VLD-00018",
+                field(),
+                format!("{} is for client systems only: a visible system (isVisible) cannot hold it", quote(&p.urn)),
+            ));
+        }
+    }
+}

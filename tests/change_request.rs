@@ -167,6 +167,42 @@ fn a_lost_answer_is_reconciled_by_the_correlation_id() {
 }
 
 #[test]
+fn the_id_of_a_withdrawn_change_request_ends_in_a_conflict_not_an_endless_retry() {
+    // Altinn answers 500 to the correlation id of a withdrawn change request, for ever (API.md
+    // §11 step 13), and a GET of it is 404: after the second such round, a conflict that says
+    // to use a new correlation id, not `unavailable` (which invites a retry that cannot work).
+    let mut op = op(change());
+    let (_, id) = to_post(&mut op);
+    let not_found = r#"{"status":404,"code":"AUTH-00010","title":"The Id does not refer to a Request in our system."}"#;
+    let mut sends = 1;
+    let outcome = loop {
+        let step = next(&mut op, json(500, ""));
+        let step = if step == Step::NeedToken(vec!["altinn:authentication/systemuser.request.read".into()]) {
+            next(&mut op, Input::Token(Secret::new(TOKEN)))
+        } else {
+            step
+        };
+        sent(step, Method::Get, &format!("systemuser/changerequest/vendor/{id}"));
+        match next(&mut op, json(404, not_found)) {
+            Step::Wait(_) => {
+                sent(next(&mut op, Input::Waited), Method::Post, "systemuser/changerequest/vendor");
+                sends += 1;
+            }
+            Step::Done(result) => break result,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(sends, 2, "one POST again, not the whole budget");
+    match outcome {
+        Err(Error::Conflict(p)) => {
+            assert_eq!(p.code.as_deref(), Some("correlation-id-unusable"));
+            assert!(p.message.contains(&id) && p.message.contains("new correlation id"), "{}", p.message);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_change_that_asks_for_nothing_is_answered_without_a_call() {
     let mut op = op(ChangeRequestInput { required_access_packages: vec![], ..change() });
     assert_eq!(op.start(), Step::Done(Ok(Outcome::NoChangeNeeded)));

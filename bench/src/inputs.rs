@@ -85,6 +85,7 @@ pub fn to_wit_request(r: &core_::http::HttpRequest) -> wit::HttpRequest {
         method: match r.method {
             core_::http::Method::Get => wit::Method::Get,
             core_::http::Method::Post => wit::Method::Post,
+            core_::http::Method::Put => wit::Method::Put,
             core_::http::Method::Delete => wit::Method::Delete,
         },
         url: r.url.clone(),

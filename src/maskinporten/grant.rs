@@ -119,8 +119,8 @@ fn system_user_details(org_no: &str, external_ref: Option<&str>) -> Json {
     Json::Array(vec![Json::Object(item)])
 }
 
-/// The cached token for `want`, or the grant (issued at `now`) for the host to sign.
-pub fn next(cache: &mut TokenCache, config: &Config, want: &Want, now: DateTime, jti: &mut JtiSource) -> Result<Next, Error> {
+/// Everything that tells the token for `want` apart from others (the cache's key).
+pub fn token_key(config: &Config, want: &Want) -> Result<TokenKey, Error> {
     let Some(client) = &config.maskinporten else {
         return Err(token_failure("no Maskinporten client is configured (config.maskinporten)"));
     };
@@ -146,6 +146,15 @@ pub fn next(cache: &mut TokenCache, config: &Config, want: &Want, now: DateTime,
         resource,
         customer_org_no: want.system_user.as_ref().map(|s| s.org_no.clone()),
         external_ref: want.system_user.as_ref().and_then(|s| s.external_ref.clone()),
+    };
+    Ok(key)
+}
+
+/// The cached token for `want`, or the grant (issued at `now`) for the host to sign.
+pub fn next(cache: &mut TokenCache, config: &Config, want: &Want, now: DateTime, jti: &mut JtiSource) -> Result<Next, Error> {
+    let key = token_key(config, want)?;
+    let Some(client) = &config.maskinporten else {
+        return Err(token_failure("no Maskinporten client is configured (config.maskinporten)"));
     };
     if let Some(token) = cache.get(&key, now) {
         return Ok(Next::Cached(token));

@@ -15,6 +15,22 @@ pub fn base64url(data: &[u8]) -> String {
     out
 }
 
+/// Base64url without padding, decoded; `None` for anything else.
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for b in text.bytes() {
+        let v = URL_SAFE.iter().position(|&c| c == b)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
 /// Whether `text` is standard base64 (an `x5c` entry: DER, never base64url).
 pub fn is_base64(text: &str) -> bool {
     let body = text.trim_end_matches('=');

@@ -20,7 +20,36 @@ use crate::secret::Secret;
 
 pub use crate::model::KeyIdentity;
 pub use cache::{TokenCache, TokenKey, MARGIN_SECS};
-pub use grant::{accept, next, JtiSource, Next, Pending, Unsigned, GRANT_LIFETIME_SECS};
+pub use grant::{accept, next, token_key, JtiSource, Next, Pending, Unsigned, GRANT_LIFETIME_SECS};
+
+/// A JWT's claims, if readable. Read only to know how long to cache a token and whom it is
+/// for; never trusted for anything else (the server checks the signature).
+fn jwt_claims(token: &str) -> Option<crate::json::Json> {
+    crate::json::parse(&jws::base64url_decode(token.split('.').nth(1)?)?).ok()
+}
+
+/// When a JWT says it expires (its `exp` claim), if it says so readably.
+pub fn jwt_expiry(token: &str) -> Option<DateTime> {
+    match jwt_claims(token)?.member("exp")? {
+        crate::json::Json::Number(n) => n.parse::<i64>().ok().map(|seconds| DateTime { seconds, nanoseconds: 0 }),
+        _ => None,
+    }
+}
+
+/// The organisation a system-user JWT acts for (`authorization_details[0].systemuser_org.ID`,
+/// `0192:` stripped), if it names one. A one-item array may come as the item itself: .NET's JWT
+/// handler writes it so.
+pub fn jwt_system_user_org(token: &str) -> Option<String> {
+    let claims = jwt_claims(token)?;
+    let details = match claims.member("authorization_details")? {
+        crate::json::Json::Array(items) => items.first()?,
+        item => item,
+    };
+    match details.member("systemuser_org")?.member("ID")? {
+        crate::json::Json::String(id) => Some(crate::identifiers::normalize_org_no(id).to_string()),
+        _ => None,
+    }
+}
 
 /// The token cache an instance's operations share.
 pub type SharedCache = Rc<RefCell<TokenCache>>;

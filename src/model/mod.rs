@@ -249,6 +249,103 @@ pub struct ChangeRequestList {
     pub may_be_incomplete: bool,
 }
 
+/// A replacement of some of a registered system's members (API.md §13). `None` keeps the stored
+/// value: the operation reads the system and sends the whole record, as the server's PUT
+/// replaces everything and would silently reset what a partial body leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SystemUpdate {
+    pub id: String,
+    pub name: Option<LocalizedText>,
+    pub description: Option<LocalizedText>,
+    pub rights: Option<Vec<Right>>,
+    pub access_packages: Option<Vec<AccessPackage>>,
+    pub client_ids: Option<Vec<String>>,
+    pub is_visible: Option<bool>,
+    pub allowed_redirect_urls: Option<Vec<String>>,
+}
+
+impl SystemUpdate {
+    /// The stored system with this update's members put in.
+    pub fn apply(&self, mut system: RegisteredSystem) -> RegisteredSystem {
+        if let Some(name) = &self.name {
+            system.name = name.clone();
+        }
+        if let Some(description) = &self.description {
+            system.description = description.clone();
+        }
+        if let Some(rights) = &self.rights {
+            system.rights.clone_from(rights);
+        }
+        if let Some(packages) = &self.access_packages {
+            system.access_packages.clone_from(packages);
+        }
+        if let Some(ids) = &self.client_ids {
+            system.client_ids.clone_from(ids);
+        }
+        if let Some(visible) = self.is_visible {
+            system.is_visible = visible;
+        }
+        if let Some(urls) = &self.allowed_redirect_urls {
+            system.allowed_redirect_urls.clone_from(urls);
+        }
+        system
+    }
+}
+
+/// One entry of a registered system's changelog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemChange {
+    pub system_internal_id: String,
+    pub changed_by_org_no: String,
+    /// `create`, `update`, `rightsupdate`, `accesspackageupdate` or `delete`.
+    pub change_type: String,
+    /// The body that was sent, as JSON text.
+    pub changed_data: String,
+    pub client_id: Option<String>,
+    pub created: Option<DateTime>,
+}
+
+/// The accounting bureau whose clients are administered (API.md §12): its own standard system
+/// user, for a system holding `klientadministrator`, named by the vendor's key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bureau {
+    pub org_no: String,
+    pub external_ref: Option<String>,
+}
+
+/// An agent system user as the client-delegation routes list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentSystemUser {
+    pub system_user: SystemUser,
+    pub system_internal_id: Option<String>,
+    pub party_uuid: Option<String>,
+    pub access_packages: Vec<AccessPackage>,
+}
+
+/// A client of an accounting bureau.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// The client's party uuid (what `add-client` takes).
+    pub id: String,
+    pub org_no: String,
+    pub name: Option<String>,
+}
+
+/// The clients of an agent system user (delegated, or available to delegate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientList {
+    pub system_user_id: String,
+    pub owner_org_no: String,
+    pub clients: Vec<Client>,
+}
+
+/// A client delegated to (or removed from) an agent system user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientLink {
+    pub agent: String,
+    pub client: String,
+}
+
 /// One page of a paginated list; `next_page` is the opaque token of `links.next`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {

@@ -461,3 +461,139 @@ pub fn registered_system_from_value(value: &Value<'_>) -> Result<RegisteredSyste
 pub fn decode_registered_system(body: &[u8]) -> Result<RegisteredSystem, String> {
     registered_system_from_value(&parse_body(body)?)
 }
+
+fn write_strings(name: &str, list: &[String], out: &mut String) {
+    out.push_str(name);
+    out.push('[');
+    for (i, s) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::write_string(s, out);
+    }
+    out.push(']');
+}
+
+fn write_text(name: &str, t: &LocalizedText, out: &mut String) {
+    out.push_str(name);
+    out.push('{');
+    let mut first = true;
+    for (lang, value) in [("nb", &t.nb), ("nn", &t.nn), ("en", &t.en)] {
+        if let Some(v) = value {
+            out.push_str(if first { "\"" } else { ",\"" });
+            out.push_str(lang);
+            out.push_str("\":");
+            json::write_string(v, out);
+            first = false;
+        }
+    }
+    out.push('}');
+}
+
+/// A system as `POST`/`PUT systemregister/vendor` take it: the whole record, the vendor as
+/// `{"authority": "iso6523-actorid-upis", "ID": "0192:<org>"}` (API.md §13).
+pub fn encode_registered_system(s: &RegisteredSystem) -> Vec<u8> {
+    let mut out = String::with_capacity(512);
+    out.push_str("{\"id\":");
+    json::write_string(&s.id, &mut out);
+    out.push_str(",\"vendor\":{\"authority\":\"iso6523-actorid-upis\",\"ID\":");
+    json::write_string(&format!("0192:{}", s.vendor_org_no), &mut out);
+    out.push('}');
+    write_text(",\"name\":", &s.name, &mut out);
+    write_text(",\"description\":", &s.description, &mut out);
+    write_rights(",\"rights\":", &s.rights, &mut out);
+    write_packages(",\"accessPackages\":", &s.access_packages, &mut out);
+    write_strings(",\"clientId\":", &s.client_ids, &mut out);
+    out.push_str(if s.is_visible { ",\"isVisible\":true" } else { ",\"isVisible\":false" });
+    write_strings(",\"allowedRedirectUrls\":", &s.allowed_redirect_urls, &mut out);
+    out.push('}');
+    out.into_bytes()
+}
+
+/// A bare list of rights (`PUT …/rights`).
+pub fn encode_rights(rights: &[Right]) -> Vec<u8> {
+    let mut out = String::new();
+    write_rights("", rights, &mut out);
+    out.into_bytes()
+}
+
+/// A bare list of access packages (`PUT …/accesspackages`).
+pub fn encode_packages(packages: &[AccessPackage]) -> Vec<u8> {
+    let mut out = String::new();
+    write_packages("", packages, &mut out);
+    out.into_bytes()
+}
+
+/// Each item of a JSON array read with `item`.
+pub fn list_from_value<T>(value: &Value<'_>, what: &str, item: impl Fn(&Value<'_>) -> Result<T, String>) -> Result<Vec<T>, String> {
+    match value {
+        Value::Array(items) => items.iter().map(item).collect(),
+        other => Err(format!("{what} must be a list, not {}", type_name(other))),
+    }
+}
+
+/// An item of `GET systemregister/vendor`: a summary without client ids or redirect URLs.
+pub fn system_summary_from_value(value: &Value<'_>) -> Result<RegisteredSystem, String> {
+    let o = Obj::new(value, Path::Root("the system"))?;
+    Ok(RegisteredSystem {
+        id: o.required("systemId")?,
+        vendor_org_no: identifiers::normalize_org_no(o.text("systemVendorOrgNumber")?.unwrap_or_default()).to_string(),
+        name: text(&o, "name")?,
+        description: text(&o, "description")?,
+        rights: o.each("rights", right)?.unwrap_or_default(),
+        access_packages: o.each("accessPackages", package)?.unwrap_or_default(),
+        client_ids: Vec::new(),
+        is_visible: o.bool("isVisible")?,
+        allowed_redirect_urls: Vec::new(),
+        is_deleted: false,
+    })
+}
+
+/// An entry of `GET systemregister/vendor/{id}/changelog`.
+pub fn system_change_from_value(value: &Value<'_>) -> Result<super::SystemChange, String> {
+    let o = Obj::new(value, Path::Root("the changelog entry"))?;
+    Ok(super::SystemChange {
+        system_internal_id: o.required("systemInternalId")?,
+        changed_by_org_no: identifiers::normalize_org_no(o.text("changedByOrgNumber")?.unwrap_or_default()).to_string(),
+        change_type: o.required("changeType")?,
+        changed_data: o.get("changedData").map(Value::to_text).unwrap_or_default(),
+        client_id: o.str("clientId")?,
+        created: created(&o)?,
+    })
+}
+
+/// An item of `GET enduser/systemuser/agents`: a system user with its packages and party.
+pub fn agent_from_value(value: &Value<'_>) -> Result<super::AgentSystemUser, String> {
+    let o = Obj::new(value, Path::Root("the agent system user"))?;
+    Ok(super::AgentSystemUser {
+        system_user: system_user_from_value(value)?,
+        system_internal_id: o.str("systemInternalId")?,
+        party_uuid: o.str("partyUuId")?,
+        access_packages: o.each("accessPackages", package)?.unwrap_or_default(),
+    })
+}
+
+/// `{"systemUserInformation": {"systemUserId", "systemUserOwnerOrg"}, "data": [client…]}`.
+pub fn client_list_from_value(value: &Value<'_>) -> Result<super::ClientList, String> {
+    let o = Obj::new(value, Path::Root("the client list"))?;
+    let info = o.obj("systemUserInformation")?.ok_or("the client list has no systemUserInformation")?;
+    let clients = o.each("data", |v, p| {
+        let c = Obj::new(v, *p)?;
+        Ok(super::Client {
+            id: c.required("clientId")?,
+            org_no: c.required("clientOrganizationNumber")?,
+            name: c.str("clientOrganizationName")?,
+        })
+    })?;
+    Ok(super::ClientList {
+        system_user_id: info.required("systemUserId")?,
+        owner_org_no: identifiers::normalize_org_no(info.text("systemUserOwnerOrg")?.unwrap_or_default()).to_string(),
+        clients: clients.unwrap_or_default(),
+    })
+}
+
+/// `{"agent", "client"}` (the answer to adding or removing a client).
+pub fn client_link_from_value(value: &Value<'_>) -> Result<super::ClientLink, String> {
+    let o = Obj::new(value, Path::Root("the answer"))?;
+    Ok(super::ClientLink { agent: o.required("agent")?, client: o.required("client")? })
+}

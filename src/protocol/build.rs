@@ -94,8 +94,57 @@ pub fn build(config: &Config, call: &Call) -> Result<Outgoing, Error> {
             let id = segment(identifiers::check_request_id(id, "id"))?;
             (Method::Delete, format!("systemuser/changerequest/vendor/{id}"), None)
         }
+        Call::ListSystems => (Method::Get, "systemregister/vendor".to_string(), None),
+        Call::RegisterSystem(system) => {
+            let system = validation::validate_system(system.clone())?;
+            (Method::Post, "systemregister/vendor".to_string(), Some(wire::encode_registered_system(&system)))
+        }
+        Call::ReplaceSystem(system) => {
+            let system = validation::validate_system(system.clone())?;
+            let id = encode_component(&system.id);
+            (Method::Put, format!("systemregister/vendor/{id}"), Some(wire::encode_registered_system(&system)))
+        }
+        Call::SetSystemRights { system_id, rights } => {
+            let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
+            let rights = validation::validate_system_rights(rights.clone())?;
+            (Method::Put, format!("systemregister/vendor/{system}/rights"), Some(wire::encode_rights(&rights)))
+        }
+        Call::SetSystemAccessPackages { system_id, access_packages } => {
+            let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
+            // Visibility is the stored system's: the operation checks agent-only packages against it.
+            let packages = validation::validate_system_packages(access_packages.clone(), false)?;
+            (Method::Put, format!("systemregister/vendor/{system}/accesspackages"), Some(wire::encode_packages(&packages)))
+        }
+        Call::DeleteSystem(system_id) => {
+            let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
+            (Method::Delete, format!("systemregister/vendor/{system}"), None)
+        }
+        Call::SystemChangelog(system_id) => {
+            let system = segment(identifiers::check_system_id(system_id, "systemId"))?;
+            (Method::Get, format!("systemregister/vendor/{system}/changelog"), None)
+        }
+        Call::ExchangeToken => (Method::Get, "exchange/maskinporten".to_string(), None),
+        Call::ListAgents { party_org_no } => {
+            let org = segment(identifiers::check_org_no(party_org_no, "party"))?;
+            (Method::Get, format!("enduser/systemuser/agents?party={org}"), None)
+        }
+        Call::ListAvailableClients { agent } => {
+            let agent = segment(identifiers::check_request_id(agent, "agent"))?;
+            (Method::Get, format!("enduser/systemuser/clients/available?agent={agent}"), None)
+        }
+        Call::ListClients { agent } => {
+            let agent = segment(identifiers::check_request_id(agent, "agent"))?;
+            (Method::Get, format!("enduser/systemuser/clients?agent={agent}"), None)
+        }
+        Call::AddClient { agent, client } | Call::RemoveClient { agent, client } => {
+            let (agent, client) = both_ok(identifiers::check_request_id(agent, "agent"), identifiers::check_request_id(client, "client"))?;
+            let method = if matches!(call, Call::AddClient { .. }) { Method::Post } else { Method::Delete };
+            (method, format!("enduser/systemuser/clients?agent={agent}&client={client}"), None)
+        }
     };
-    let mut headers = accept_headers("application/json");
+    // The exchange answers with the Altinn token as bare text.
+    let accept = if matches!(call, Call::ExchangeToken) { "text/plain" } else { "application/json" };
+    let mut headers = accept_headers(accept);
     if body.is_some() {
         headers.push(Header { name: "Content-Type".into(), value: "application/json".into() });
     }

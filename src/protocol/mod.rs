@@ -6,18 +6,20 @@ mod parse;
 mod problem;
 
 pub use build::{authorize, build, MAX_TOKEN_LEN};
-pub use parse::{change_differs, parse};
+pub use parse::{change_differs, parse, parse_exchange};
 pub use problem::wait_hint;
 
 use crate::http::{HttpRequest, HttpResponse};
 use crate::model::{
-    AgentRequestInput, ChangeRequest, ChangeRequestList, DateTime, NewChangeRequest, Page, RegisteredSystem, RequestKind,
-    StandardRequestInput, SystemUser, SystemUserRequest,
+    AccessPackage, AgentRequestInput, AgentSystemUser, ChangeRequest, ChangeRequestList, ClientLink, ClientList, DateTime,
+    NewChangeRequest, Page, RegisteredSystem, RequestKind, Right, StandardRequestInput, SystemChange, SystemUser, SystemUserRequest,
 };
 
 pub const SCOPE_REQUEST_WRITE: &str = "altinn:authentication/systemuser.request.write";
 pub const SCOPE_REQUEST_READ: &str = "altinn:authentication/systemuser.request.read";
 pub const SCOPE_SYSTEMREGISTER_WRITE: &str = "altinn:authentication/systemregister.write";
+pub const SCOPE_CLIENTS_READ: &str = "altinn:clientdelegations.read";
+pub const SCOPE_CLIENTS_WRITE: &str = "altinn:clientdelegations.write";
 
 /// Every operation a vendor uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +65,42 @@ pub enum Call {
         system_id: String,
     },
     WithdrawChangeRequest(String),
+    /// The System Register (API.md §13): the vendor's own systems.
+    ListSystems,
+    RegisterSystem(RegisteredSystem),
+    /// The whole record: the server resets what a body leaves out.
+    ReplaceSystem(RegisteredSystem),
+    SetSystemRights {
+        system_id: String,
+        rights: Vec<Right>,
+    },
+    SetSystemAccessPackages {
+        system_id: String,
+        access_packages: Vec<AccessPackage>,
+    },
+    DeleteSystem(String),
+    SystemChangelog(String),
+    /// `GET exchange/maskinporten`: a Maskinporten token in, an Altinn token out (API.md §12).
+    /// Read by `parse_exchange`, never by `parse`.
+    ExchangeToken,
+    /// Client delegation (API.md §12), with the exchanged Altinn token of the bureau.
+    ListAgents {
+        party_org_no: String,
+    },
+    ListAvailableClients {
+        agent: String,
+    },
+    ListClients {
+        agent: String,
+    },
+    AddClient {
+        agent: String,
+        client: String,
+    },
+    RemoveClient {
+        agent: String,
+        client: String,
+    },
 }
 
 /// The typed answer to an operation. Pages are one page, or every page with no `next_page`.
@@ -93,6 +131,21 @@ pub enum Outcome {
     NoChangeNeeded,
     ChangeRequest(ChangeRequest),
     ChangeRequests(ChangeRequestList),
+    /// The vendor's systems (a listing: no client ids or redirect URLs; read one for them).
+    Systems(Vec<RegisteredSystem>),
+    /// A system registered: the server's internal id of it (`None` when the POST's answer was
+    /// lost and the system was found by its id afterwards: `reconciled`).
+    SystemRegistered {
+        internal_id: Option<String>,
+        reconciled: bool,
+    },
+    /// A system replaced, its rights or packages set, or it deleted.
+    SystemChanged,
+    SystemChangelog(Vec<SystemChange>),
+    Agents(Vec<AgentSystemUser>),
+    Clients(ClientList),
+    ClientAdded(ClientLink),
+    ClientRemoved(ClientLink),
 }
 
 /// A request to send and the scopes its bearer token must carry.
@@ -117,7 +170,22 @@ pub fn scopes(call: &Call) -> Vec<String> {
         | Call::GetChangeRequest(_)
         | Call::GetChangeRequestByExternalRef { .. }
         | Call::ListChangeRequests { .. } => SCOPE_REQUEST_READ,
-        Call::ListSystemUsers { .. } | Call::GetRegisteredSystem(_) => SCOPE_SYSTEMREGISTER_WRITE,
+        Call::ListSystemUsers { .. }
+        | Call::GetRegisteredSystem(_)
+        | Call::ListSystems
+        | Call::RegisterSystem(_)
+        | Call::ReplaceSystem(_)
+        | Call::SetSystemRights { .. }
+        | Call::SetSystemAccessPackages { .. }
+        | Call::DeleteSystem(_)
+        | Call::SystemChangelog(_) => SCOPE_SYSTEMREGISTER_WRITE,
+        // One token of the bureau for every client-delegation call: it carries both.
+        Call::ExchangeToken
+        | Call::ListAgents { .. }
+        | Call::ListAvailableClients { .. }
+        | Call::ListClients { .. }
+        | Call::AddClient { .. }
+        | Call::RemoveClient { .. } => return vec![SCOPE_CLIENTS_READ.to_string(), SCOPE_CLIENTS_WRITE.to_string()],
     };
     vec![scope.to_string()]
 }
@@ -144,14 +212,14 @@ pub fn retry_after(response: &HttpResponse, now: Option<DateTime>) -> Option<u32
     Some(u32::try_from(wait).unwrap_or(u32::MAX))
 }
 
-/// Reads are safe to retry; creates and withdrawals are not.
-pub fn is_read(call: &Call) -> bool {
-    !matches!(
+/// Whether the call goes with the bureau's exchanged Altinn token (client delegation).
+pub fn needs_exchange(call: &Call) -> bool {
+    matches!(
         call,
-        Call::CreateStandardRequest(_)
-            | Call::CreateAgentRequest(_)
-            | Call::WithdrawRequest(_)
-            | Call::CreateChangeRequest(_)
-            | Call::WithdrawChangeRequest(_)
+        Call::ListAgents { .. }
+            | Call::ListAvailableClients { .. }
+            | Call::ListClients { .. }
+            | Call::AddClient { .. }
+            | Call::RemoveClient { .. }
     )
 }

@@ -62,6 +62,18 @@ pub fn parse(config: &Config, call: &Call, response: &HttpResponse) -> Result<Ou
             Ok(Outcome::ChangeRequests(ChangeRequestList { items: page.items, may_be_incomplete: next.is_some() }))
         }
         (Call::WithdrawChangeRequest(_), 200..=299) => Ok(Outcome::Withdrawn),
+        (Call::ListSystems, 200) => Ok(Outcome::Systems(list(response, "the systems", wire::system_summary_from_value)?)),
+        (Call::RegisterSystem(_), 200) => registered(response),
+        (Call::ReplaceSystem(_) | Call::SetSystemRights { .. } | Call::SetSystemAccessPackages { .. } | Call::DeleteSystem(_), 200) => {
+            succeeded(response)
+        }
+        (Call::SystemChangelog(_), 200) => Ok(Outcome::SystemChangelog(list(response, "the changelog", wire::system_change_from_value)?)),
+        (Call::ListAgents { .. }, 200) => Ok(Outcome::Agents(list(response, "the agent system users", wire::agent_from_value)?)),
+        (Call::ListAvailableClients { .. } | Call::ListClients { .. }, 200) => {
+            Ok(Outcome::Clients(wire::client_list_from_value(&json(response)?).map_err(Error::InvalidResponse)?))
+        }
+        (Call::AddClient { .. }, 200) => Ok(Outcome::ClientAdded(link(response)?)),
+        (Call::RemoveClient { .. }, 200) => Ok(Outcome::ClientRemoved(link(response)?)),
         (_, 400..=599) => Err(problem_error(call, response)),
         _ => Err(Error::InvalidResponse(format!("Altinn answered with HTTP status {status}, which this operation never returns"))),
     }?;
@@ -76,6 +88,68 @@ fn json(response: &HttpResponse) -> Result<crate::json::Value<'_>, Error> {
         }
     }
     wire::parse_body(&response.body).map_err(|e| Error::InvalidResponse(format!("the {} response is {e}", response.status)))
+}
+
+fn list<T>(response: &HttpResponse, what: &str, item: impl Fn(&crate::json::Value<'_>) -> Result<T, String>) -> Result<Vec<T>, Error> {
+    wire::list_from_value(&json(response)?, what, item).map_err(Error::InvalidResponse)
+}
+
+fn link(response: &HttpResponse) -> Result<crate::model::ClientLink, Error> {
+    wire::client_link_from_value(&json(response)?).map_err(Error::InvalidResponse)
+}
+
+/// `POST systemregister/vendor` answers 200 with a bare JSON string: the system's internal id.
+fn registered(response: &HttpResponse) -> Result<Outcome, Error> {
+    match json(response)? {
+        crate::json::Value::String(id) if crate::identifiers::check_request_id(&id, "id").is_ok() => {
+            Ok(Outcome::SystemRegistered { internal_id: Some(id.to_ascii_lowercase()), reconciled: false })
+        }
+        other => Err(Error::InvalidResponse(format!("the registered system's id must be a uuid string, not {}", other.type_name()))),
+    }
+}
+
+/// The System Register's writes answer 200 `{"succeeded": true}`.
+fn succeeded(response: &HttpResponse) -> Result<Outcome, Error> {
+    let body = json(response)?;
+    match &body {
+        crate::json::Value::Object(members)
+            if members.iter().any(|(k, v)| k.eq_ignore_ascii_case("succeeded") && matches!(v, crate::json::Value::Bool(true))) =>
+        {
+            Ok(Outcome::SystemChanged)
+        }
+        _ => Err(Error::InvalidResponse("the System Register did not say the change succeeded".into())),
+    }
+}
+
+/// The token exchange's answer (API.md §12): an Altinn JWT as bare text, and when it expires
+/// (its `exp`; 30 minutes after `issued_at`, the server's `JwtValidityMinutes`, when unreadable).
+pub fn parse_exchange(response: &HttpResponse, issued_at: crate::model::DateTime) -> Result<crate::maskinporten::AccessToken, Error> {
+    if response.status != 200 {
+        let mut problem = super::problem::read_problem(response);
+        problem.message = match response.status {
+            401 => "Altinn refused to exchange the bureau's Maskinporten token (401): it must be a system-user token of the bureau's own standard system user (Maskinporten client, consumer and authorization_details as for any system-user token)".into(),
+            410 => "Altinn refused the exchange (410): the enterprise-user header is not for Maskinporten tokens".into(),
+            429 | 500..=599 => format!("Altinn could not exchange the token now ({}); try again later (this is not a \"no\")", response.status),
+            status => format!("Altinn refused to exchange the token ({status}): {}", problem.detail.as_deref().unwrap_or("no details given")),
+        };
+        return Err(match response.status {
+            401 => Error::Unauthorized(problem),
+            429 | 500..=599 => Error::Unavailable(problem),
+            _ => Error::Altinn(problem),
+        });
+    }
+    let text = String::from_utf8_lossy(&response.body);
+    let token = text.trim().trim_matches('"');
+    if token.is_empty()
+        || token.len() > super::MAX_TOKEN_LEN
+        || !token.bytes().all(|b| b.is_ascii_graphic())
+        || token.split('.').count() != 3
+    {
+        return Err(Error::InvalidResponse("the token exchange did not answer with a JWT".into()));
+    }
+    let expires_at =
+        crate::maskinporten::jwt_expiry(token).unwrap_or(crate::model::DateTime { seconds: issued_at.seconds + 30 * 60, nanoseconds: 0 });
+    Ok(crate::maskinporten::AccessToken { token: crate::secret::Secret::new(token), scope: String::new(), expires_at })
 }
 
 fn change_request(response: &HttpResponse) -> Result<ChangeRequest, Error> {
@@ -304,6 +378,27 @@ fn answers(call: &Call, outcome: &Outcome) -> Result<(), Error> {
         }
         (Call::ListChangeRequests { system_id }, Outcome::ChangeRequests(list)) => {
             list.items.iter().try_for_each(|c| same_system(system_id.trim(), &c.system_id))
+        }
+        (Call::ListAgents { party_org_no }, Outcome::Agents(agents)) => agents.iter().try_for_each(|a| {
+            let owner = &a.system_user.reportee_org_no;
+            match normalize_org_no(owner) == normalize_org_no(party_org_no) {
+                true => Ok(()),
+                false => Err(mismatch("bureau (reporteeOrgNo)", normalize_org_no(party_org_no), owner)),
+            }
+        }),
+        (Call::ListAvailableClients { agent } | Call::ListClients { agent }, Outcome::Clients(list))
+            if !list.system_user_id.eq_ignore_ascii_case(agent.trim()) =>
+        {
+            Err(mismatch("agent system user", agent, &list.system_user_id))
+        }
+        (Call::AddClient { agent, client } | Call::RemoveClient { agent, client }, Outcome::ClientAdded(l) | Outcome::ClientRemoved(l)) => {
+            if !l.agent.eq_ignore_ascii_case(agent.trim()) {
+                Err(mismatch("agent system user", agent, &l.agent))
+            } else if !l.client.eq_ignore_ascii_case(client.trim()) {
+                Err(mismatch("client", client, &l.client))
+            } else {
+                Ok(())
+            }
         }
         _ => Ok(()),
     }

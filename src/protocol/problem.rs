@@ -40,7 +40,7 @@ fn text(object: &Json, key: &str) -> Option<String> {
 
 /// Whatever can be read from the body; an empty body gives just the status. Some routes answer
 /// a 400 with a bare string (API.md §11, §13), as JSON or as plain text: that is the detail.
-fn read_problem(response: &HttpResponse) -> Problem {
+pub(super) fn read_problem(response: &HttpResponse) -> Problem {
     let mut problem = Problem { status: response.status, ..Problem::default() };
     let Ok(body) = crate::json::parse(&response.body) else {
         let plain = response.header("content-type").is_some_and(|t| t.to_ascii_lowercase().starts_with("text/plain"));
@@ -95,16 +95,37 @@ fn read_problem(response: &HttpResponse) -> Problem {
     problem
 }
 
+/// A call to the System Register's vendor routes (API.md §13).
+fn system_register(call: &Call) -> bool {
+    matches!(
+        call,
+        Call::GetRegisteredSystem(_)
+            | Call::ListSystems
+            | Call::RegisterSystem(_)
+            | Call::ReplaceSystem(_)
+            | Call::SetSystemRights { .. }
+            | Call::SetSystemAccessPackages { .. }
+            | Call::DeleteSystem(_)
+            | Call::SystemChangelog(_)
+    )
+}
+
 fn message(call: &Call, p: &Problem) -> String {
     let said = p.detail.as_deref().or(p.title.as_deref()).unwrap_or("no details given");
     // Server text is clipped: a hostile body must not become a megabyte-long message.
     let extension = |name: &str| clip(p.extensions.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str()), 500);
     match (p.status, p.code.as_deref()) {
         (401, _) => "Altinn refused the token (401): it is missing, expired, or not a Maskinporten token for this environment".into(),
-        (403, _) if matches!(call, Call::GetRegisteredSystem(_)) => format!(
-            "Altinn refused to show this system (403): the token lacks {}, or the system belongs to another vendor",
+        (403, _) if system_register(call) => format!(
+            "Altinn refused (403): the token lacks {}, or the system belongs to another vendor",
             scopes(call).join(" ")
         ),
+        (403, _) if super::needs_exchange(call) => "the bureau's token may not administer its clients (403): the bureau must approve its own standard system user for a system holding the access package klientadministrator, and the token must be that system user's".into(),
+        (_, Some("AUTH-00079")) => "that organisation is not one of the bureau's clients (AUTH-00079): only clients the bureau already has (roles or delegated packages) can be added".into(),
+        (_, Some("AUTH-00080")) => "the client lacks one of the agent system user's access packages (AUTH-00080): a client must hold every package of the agent system user; have the client delegate it to the bureau first".into(),
+        (_, Some("AUTH-00063")) if matches!(call, Call::AddClient { .. }) => {
+            "the agent system user has no access packages (AUTH-00063): clients can only be added to an agent system user that holds packages".into()
+        }
         (403, _) => format!("the token lacks the scope this operation needs (403): ask Maskinporten for {}", scopes(call).join(" ")),
         (_, Some("AUTH-00004")) => {
             "a system user already exists for this customer, system and external ref (AUTH-00004): verify it and use it instead of asking again".into()
@@ -127,6 +148,9 @@ fn message(call: &Call, p: &Problem) -> String {
         }
         (404, None) => match call {
             Call::GetRegisteredSystem(id) => format!("Altinn has no registered system {} for this vendor (404)", crate::text::quote(id)),
+            Call::ListAgents { .. } | Call::ListAvailableClients { .. } | Call::ListClients { .. } | Call::AddClient { .. } | Call::RemoveClient { .. } => {
+                format!("Altinn knows no such bureau or agent system user (404: {said})")
+            }
             _ => "Altinn found nothing there (404)".into(),
         },
         (400, None) if !p.field_errors.is_empty() => format!(

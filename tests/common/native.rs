@@ -57,8 +57,31 @@ pub fn call(name: &str) -> Call {
             Call::GetChangeRequestByExternalRef { system_id: text("systemId"), org_no: text("orgNo"), external_ref: text("externalRef") }
         }
         "list-change-requests" => Call::ListChangeRequests { system_id: text("systemId") },
+        "list-systems" => Call::ListSystems,
+        "register-system" => Call::RegisterSystem(system(&spec["system"])),
+        "replace-system" => Call::ReplaceSystem(system(&spec["system"])),
+        // Lists in Altinn's shape, read as a system's.
+        "set-system-rights" => {
+            Call::SetSystemRights { system_id: text("systemId"), rights: system(&json!({"id": "x", "rights": spec["rights"]})).rights }
+        }
+        "set-system-access-packages" => Call::SetSystemAccessPackages {
+            system_id: text("systemId"),
+            access_packages: system(&json!({"id": "x", "accessPackages": spec["accessPackages"]})).access_packages,
+        },
+        "delete-system" => Call::DeleteSystem(text("systemId")),
+        "system-changelog" => Call::SystemChangelog(text("systemId")),
+        "list-agents" => Call::ListAgents { party_org_no: text("partyOrgNo") },
+        "list-available-clients" => Call::ListAvailableClients { agent: text("agent") },
+        "list-clients" => Call::ListClients { agent: text("agent") },
+        "add-client" => Call::AddClient { agent: text("agent"), client: text("client") },
+        "remove-client" => Call::RemoveClient { agent: text("agent"), client: text("client") },
         other => panic!("unknown call {other}"),
     }
+}
+
+/// A system in Altinn's shape.
+fn system(value: &Value) -> altinn_systemuser::model::RegisteredSystem {
+    altinn_systemuser::decode::registered_system(&serde_json::to_vec(value).unwrap()).unwrap()
 }
 
 fn status_name(s: &RequestStatus) -> String {

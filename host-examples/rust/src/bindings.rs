@@ -13,9 +13,11 @@ pub mod wit {
     pub use super::altinn::systemuser::http::{Header, HttpRequest, HttpResponse, Method};
     pub use super::altinn::systemuser::types::*;
     pub use super::exports::altinn::systemuser::lifecycle::Event;
-    pub use super::exports::altinn::systemuser::operations::{AllRequestsQuery, Input, Step, SystemUserTokenQuery, Task};
+    pub use super::exports::altinn::systemuser::operations::{
+        AllRequestsQuery, ClientDelegation, Delegation, Input, Step, SystemUserTokenQuery, Task,
+    };
     pub use super::exports::altinn::systemuser::protocol::{
         Call, ChangeRequestKey, CreatedChangeRequest, CreatedRequest, ExternalRefKey, ListRequestsQuery, ListSystemUsersQuery, Outcome,
-        Outgoing, RequestId, VerifyQuery,
+        Outgoing, RegisteredSystemId, RequestId, SystemAccessPackages, SystemRights, VerifyQuery,
     };
 }

@@ -280,19 +280,7 @@ impl Client {
 
 /// The component answered a task with the outcome of another kind: a contract violation.
 fn unexpected(what: &str, outcome: Outcome) -> ClientError {
-    let kind = match outcome {
-        Outcome::Created(_) => "created",
-        Outcome::Request(_) => "request",
-        Outcome::Requests(_) => "requests",
-        Outcome::Withdrawn => "withdrawn",
-        Outcome::SystemUser(_) => "system-user",
-        Outcome::SystemUsers(_) => "system-users",
-        Outcome::RegisteredSystem(_) => "registered-system",
-        Outcome::Token(_) => "token",
-        Outcome::ChangeRequestCreated(_) => "change-request-created",
-        Outcome::NoChangeNeeded => "no-change-needed",
-        Outcome::ChangeRequest(_) => "change-request",
-        Outcome::ChangeRequests(_) => "change-requests",
-    };
+    // The name only: a token outcome's token stays in the discarded document.
+    let kind = crate::json::outcome_json(&outcome)["outcome"].as_str().unwrap_or("unknown").to_string();
     ClientError::Altinn(wit::Error::InvalidResponse(format!("the component answered a {what} with a {kind} outcome")))
 }

@@ -132,21 +132,13 @@ fn error_name(e: &wit::Error) -> &'static str {
     }
 }
 
-fn outcome_name(o: &wit::Outcome) -> (&'static str, Option<String>) {
-    match o {
-        wit::Outcome::Created(_) => ("created", None),
-        wit::Outcome::Request(_) => ("request", None),
-        wit::Outcome::Requests(p) => ("requests", p.next_page.clone()),
-        wit::Outcome::Withdrawn => ("withdrawn", None),
-        wit::Outcome::SystemUser(_) => ("system-user", None),
-        wit::Outcome::SystemUsers(p) => ("system-users", p.next_page.clone()),
-        wit::Outcome::RegisteredSystem(_) => ("registered-system", None),
-        wit::Outcome::Token(_) => ("token", None),
-        wit::Outcome::ChangeRequestCreated(_) => ("change-request-created", None),
-        wit::Outcome::NoChangeNeeded => ("no-change-needed", None),
-        wit::Outcome::ChangeRequest(_) => ("change-request", None),
-        wit::Outcome::ChangeRequests(_) => ("change-requests", None),
-    }
+fn outcome_name(o: &wit::Outcome) -> (String, Option<String>) {
+    let next = match o {
+        wit::Outcome::Requests(p) => p.next_page.clone(),
+        wit::Outcome::SystemUsers(p) => p.next_page.clone(),
+        _ => None,
+    };
+    (systemuser_host::json::outcome_json(o)["outcome"].as_str().unwrap_or_default().to_string(), next)
 }
 
 /// What a case gave, in the catalogue's terms: {"error", "code"?, "sent"?} or {"ok", "next"?}.
@@ -228,7 +220,7 @@ fn component_case(s: &mut Session, case: &Value) -> Result<Got, String> {
             Ok(match r {
                 Ok(o) => {
                     let (name, next) = outcome_name(&o);
-                    got_ok(name, next)
+                    got_ok(&name, next)
                 }
                 Err(e) => got_error(error_name(&e), None),
             })
@@ -257,7 +249,7 @@ fn component_case(s: &mut Session, case: &Value) -> Result<Got, String> {
                 .map_err(trap)?;
             let mut g = match (&step, finished) {
                 (wit::Step::Done, Err(e)) => got_error(error_name(&e), None),
-                (wit::Step::Done, Ok(o)) => got_ok(outcome_name(&o).0, None),
+                (wit::Step::Done, Ok(o)) => got_ok(&outcome_name(&o).0, None),
                 (other, _) => got_ok(
                     match other {
                         wit::Step::Send(_) => "step send",
@@ -329,6 +321,14 @@ fn native_case(case: &Value) -> Result<Got, String> {
                     Ok(core_::protocol::Outcome::Request(_)) => got_ok("request", None),
                     Ok(core_::protocol::Outcome::ChangeRequest(_)) => got_ok("change-request", None),
                     Ok(core_::protocol::Outcome::ChangeRequests(_)) => got_ok("change-requests", None),
+                    Ok(core_::protocol::Outcome::Systems(_)) => got_ok("systems", None),
+                    Ok(core_::protocol::Outcome::SystemRegistered { .. }) => got_ok("system-registered", None),
+                    Ok(core_::protocol::Outcome::SystemChanged) => got_ok("system-changed", None),
+                    Ok(core_::protocol::Outcome::SystemChangelog(_)) => got_ok("system-changelog", None),
+                    Ok(core_::protocol::Outcome::Agents(_)) => got_ok("agents", None),
+                    Ok(core_::protocol::Outcome::Clients(_)) => got_ok("clients", None),
+                    Ok(core_::protocol::Outcome::ClientAdded(_)) => got_ok("client-added", None),
+                    Ok(core_::protocol::Outcome::ClientRemoved(_)) => got_ok("client-removed", None),
                     Ok(_) => got_ok("other", None),
                     Err(e) => got_error(name(&e), None),
                 }

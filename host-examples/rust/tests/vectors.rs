@@ -174,6 +174,7 @@ fn summary(result: Result<wit::Outcome, wit::Error>) -> Value {
             "incomplete": l.may_be_incomplete, "ids": l.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
             "timed_out": l.items.iter().filter(|c| c.timed_out).count(),
             "confirm_urls": l.items.iter().filter(|c| c.confirm_url.is_some()).count()}),
+        Ok(other) => panic!("no vector has an outcome of this kind: {}", systemuser_host::json::outcome_json(&other)["outcome"]),
         Err(e) => {
             let brief = |name: &str, p: &wit::StatusProblem| json!({"error": name, "message_ok": !p.message.is_empty(), "status": p.status, "code": p.code, "detail": p.detail, "trace_id": p.trace_id});
             match &e {

@@ -65,6 +65,7 @@ impl HttpTransport for UreqTransport {
             .method(match request.method {
                 Method::Get => http::Method::GET,
                 Method::Post => http::Method::POST,
+                Method::Put => http::Method::PUT,
                 Method::Delete => http::Method::DELETE,
             })
             .uri(request.url.as_str());

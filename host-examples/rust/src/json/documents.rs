@@ -9,9 +9,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::bindings::wit::{
-    AccessPackage, AgentRequestInput, AllRequestsQuery, AttributePair, ChangeRequestInput, ChangeRequestKey, Config, CustomEnvironment,
-    Environment, ExternalRefKey, Header, HttpResponse, Input, KeyIdentity, ListRequestsQuery, ListSystemUsersQuery, MaskinportenClient,
-    RequestId, RequestKind, Right, StandardRequestInput, SystemUserTokenQuery, Task, TransportErrorKind, TransportFailure, VerifyQuery,
+    AccessPackage, AgentRequestInput, AllRequestsQuery, AttributePair, Bureau, ChangeRequestInput, ChangeRequestKey, ClientDelegation,
+    ClientLink, Config, CustomEnvironment, Delegation, Environment, ExternalRefKey, Header, HttpResponse, Input, KeyIdentity,
+    ListRequestsQuery, ListSystemUsersQuery, LocalizedText, MaskinportenClient, RegisteredSystem, RequestId, RequestKind, Right,
+    StandardRequestInput, SystemAccessPackages, SystemRights, SystemUpdate, SystemUserTokenQuery, Task, TransportErrorKind,
+    TransportFailure, VerifyQuery,
 };
 use crate::client::config;
 
@@ -219,6 +221,127 @@ enum TaskDoc {
     GetChangeRequestByExternalRef { system_id: String, org_no: String, external_ref: String },
     ListChangeRequests { system_id: String },
     WithdrawChangeRequest { id: String },
+    ListSystems {},
+    RegisterSystem { system: SystemDoc },
+    UpdateSystem { update: SystemUpdateDoc },
+    SetSystemRights { system_id: String, rights: Vec<RightDoc> },
+    SetSystemAccessPackages { system_id: String, access_packages: Vec<PackageDoc> },
+    DeleteSystem { system_id: String },
+    SystemChangelog { system_id: String },
+    ListAgents { bureau: BureauDoc },
+    ListAvailableClients { bureau: BureauDoc, agent: String },
+    ListClients { bureau: BureauDoc, agent: String },
+    AddClient { bureau: BureauDoc, agent: String, client: String },
+    RemoveClient { bureau: BureauDoc, agent: String, client: String },
+}
+
+/// A text in the three official languages (each optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalizedDoc {
+    pub nb: Option<String>,
+    pub nn: Option<String>,
+    pub en: Option<String>,
+}
+
+impl From<LocalizedDoc> for LocalizedText {
+    fn from(t: LocalizedDoc) -> Self {
+        LocalizedText { nb: t.nb, nn: t.nn, en: t.en }
+    }
+}
+
+/// `{"ID": "0192:<org no>", "authority"?}` (Altinn's vendor member; the component checks the ID).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorDoc {
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[allow(dead_code)]
+    pub authority: Option<String>,
+}
+
+/// A system in Altinn's shape (API.md §13: `vendor.ID`, `clientId`), as `GET
+/// systemregister/vendor/{id}` answers it; this vocabulary's own spelling (`vendorOrgNo`,
+/// `clientIds`, as `system show --json` prints it) is read too, so a system printed can be
+/// edited and sent back. `isDeleted` is read and ignored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SystemDoc {
+    pub id: String,
+    pub vendor: Option<VendorDoc>,
+    pub vendor_org_no: Option<String>,
+    #[serde(default)]
+    pub name: LocalizedDoc,
+    #[serde(default)]
+    pub description: LocalizedDoc,
+    pub rights: Option<Vec<RightDoc>>,
+    pub access_packages: Option<Vec<PackageDoc>>,
+    #[serde(alias = "clientIds")]
+    pub client_id: Option<Vec<String>>,
+    pub is_visible: Option<bool>,
+    pub allowed_redirect_urls: Option<Vec<String>>,
+    #[allow(dead_code)]
+    pub is_deleted: Option<bool>,
+}
+
+impl SystemDoc {
+    pub fn into_system(self) -> RegisteredSystem {
+        RegisteredSystem {
+            id: self.id,
+            vendor_org_no: self.vendor.map(|v| v.id).or(self.vendor_org_no).unwrap_or_default(),
+            name: self.name.into(),
+            description: self.description.into(),
+            rights: CreateBody::rights(self.rights).unwrap_or_default(),
+            access_packages: CreateBody::packages(self.access_packages).unwrap_or_default(),
+            client_ids: self.client_id.unwrap_or_default(),
+            // Altinn's default for a system that does not say.
+            is_visible: self.is_visible.unwrap_or(true),
+            allowed_redirect_urls: self.allowed_redirect_urls.unwrap_or_default(),
+            is_deleted: false,
+        }
+    }
+}
+
+/// The members of a system to replace (absent: kept as stored).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SystemUpdateDoc {
+    pub id: String,
+    pub name: Option<LocalizedDoc>,
+    pub description: Option<LocalizedDoc>,
+    pub rights: Option<Vec<RightDoc>>,
+    pub access_packages: Option<Vec<PackageDoc>>,
+    #[serde(alias = "clientIds")]
+    pub client_id: Option<Vec<String>>,
+    pub is_visible: Option<bool>,
+    pub allowed_redirect_urls: Option<Vec<String>>,
+}
+
+impl SystemUpdateDoc {
+    pub fn into_update(self) -> SystemUpdate {
+        SystemUpdate {
+            id: self.id,
+            name: self.name.map(Into::into),
+            description: self.description.map(Into::into),
+            rights: CreateBody::rights(self.rights),
+            access_packages: CreateBody::packages(self.access_packages),
+            client_ids: self.client_id,
+            is_visible: self.is_visible,
+            allowed_redirect_urls: self.allowed_redirect_urls,
+        }
+    }
+}
+
+/// The accounting bureau: `{"orgNo", "externalRef"?}` (the key of its own system user).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BureauDoc {
+    pub org_no: String,
+    pub external_ref: Option<String>,
+}
+
+fn delegation(bureau: BureauDoc, delegation: Delegation) -> Task {
+    Task::ClientDelegation(ClientDelegation { bureau: Bureau { org_no: bureau.org_no, external_ref: bureau.external_ref }, delegation })
 }
 
 /// A change request as the vendor asks for it (`change-request-input`): the system user by the
@@ -285,6 +408,23 @@ pub fn task_from_json(value: Value) -> Result<Task, String> {
         }
         TaskDoc::ListChangeRequests { system_id } => Task::ListChangeRequests(system_id),
         TaskDoc::WithdrawChangeRequest { id } => Task::WithdrawChangeRequest(id),
+        TaskDoc::ListSystems {} => Task::ListSystems,
+        TaskDoc::RegisterSystem { system } => Task::RegisterSystem(system.into_system()),
+        TaskDoc::UpdateSystem { update } => Task::UpdateSystem(update.into_update()),
+        TaskDoc::SetSystemRights { system_id, rights } => {
+            Task::SetSystemRights(SystemRights { system_id, rights: CreateBody::rights(Some(rights)).unwrap_or_default() })
+        }
+        TaskDoc::SetSystemAccessPackages { system_id, access_packages } => Task::SetSystemAccessPackages(SystemAccessPackages {
+            system_id,
+            access_packages: CreateBody::packages(Some(access_packages)).unwrap_or_default(),
+        }),
+        TaskDoc::DeleteSystem { system_id } => Task::DeleteSystem(system_id),
+        TaskDoc::SystemChangelog { system_id } => Task::SystemChangelog(system_id),
+        TaskDoc::ListAgents { bureau } => delegation(bureau, Delegation::ListAgents),
+        TaskDoc::ListAvailableClients { bureau, agent } => delegation(bureau, Delegation::ListAvailableClients(agent)),
+        TaskDoc::ListClients { bureau, agent } => delegation(bureau, Delegation::ListClients(agent)),
+        TaskDoc::AddClient { bureau, agent, client } => delegation(bureau, Delegation::AddClient(ClientLink { agent, client })),
+        TaskDoc::RemoveClient { bureau, agent, client } => delegation(bureau, Delegation::RemoveClient(ClientLink { agent, client })),
     })
 }
 

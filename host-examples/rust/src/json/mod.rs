@@ -19,11 +19,11 @@ pub mod steps;
 mod time;
 pub mod values;
 
-pub use documents::{config_from_json, input_from_json, input_name, task_from_json, ChangeDoc, CreateBody};
+pub use documents::{config_from_json, input_from_json, input_name, task_from_json, ChangeDoc, CreateBody, SystemDoc, SystemUpdateDoc};
 pub use errors::{error_json, error_kind, transport_kind, violation_json};
 pub use steps::{done_step_json, http_request_json, method_name, outcome_json, pending_step_json, step_json};
 pub use time::datetime;
 pub use values::{
-    change_request_json, change_status_name, created_json, created_outcome, effective_status, kind_name, request_json, right_json,
-    status_json, status_name, system_json, user_json, user_type_name,
+    agent_json, change_request_json, change_status_name, client_list_json, created_json, created_outcome, effective_status, kind_name,
+    request_json, right_json, status_json, status_name, system_change_json, system_json, user_json, user_type_name,
 };

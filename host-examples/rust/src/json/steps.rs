@@ -7,14 +7,15 @@ use serde_json::{json, Value};
 
 use super::errors::error_json;
 use super::time::datetime;
-use super::values::{change_request_json, request_json, system_json, user_json};
+use super::values::{agent_json, change_request_json, client_list_json, request_json, system_change_json, system_json, user_json};
 use crate::bindings::wit::{Error, HttpRequest, Method, Outcome, Step};
 
-/// `GET`, `POST`, `DELETE`.
+/// `GET`, `POST`, `PUT`, `DELETE`.
 pub fn method_name(method: Method) -> &'static str {
     match method {
         Method::Get => "GET",
         Method::Post => "POST",
+        Method::Put => "PUT",
         Method::Delete => "DELETE",
     }
 }
@@ -87,5 +88,15 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
             "outcome": "change-requests", "items": list.items.iter().map(change_request_json).collect::<Vec<_>>(),
             "mayBeIncomplete": list.may_be_incomplete,
         }),
+        Outcome::Systems(list) => json!({"outcome": "systems", "items": list.iter().map(system_json).collect::<Vec<_>>()}),
+        Outcome::SystemRegistered(r) => json!({"outcome": "system-registered", "internalId": r.internal_id, "reconciled": r.reconciled}),
+        Outcome::SystemChanged => json!({"outcome": "system-changed"}),
+        Outcome::SystemChangelog(list) => {
+            json!({"outcome": "system-changelog", "items": list.iter().map(system_change_json).collect::<Vec<_>>()})
+        }
+        Outcome::Agents(list) => json!({"outcome": "agents", "items": list.iter().map(agent_json).collect::<Vec<_>>()}),
+        Outcome::Clients(list) => json!({"outcome": "clients", "clients": client_list_json(list)}),
+        Outcome::ClientAdded(l) => json!({"outcome": "client-added", "agent": l.agent, "client": l.client}),
+        Outcome::ClientRemoved(l) => json!({"outcome": "client-removed", "agent": l.agent, "client": l.client}),
     }
 }

@@ -5,8 +5,8 @@ use serde_json::{json, Value};
 
 use super::time::datetime;
 use crate::bindings::wit::{
-    AccessPackage, ChangeRequest, ChangeRequestStatus, CreatedRequest, Datetime, LocalizedText, RegisteredSystem, RequestKind,
-    RequestStatus, Right, SystemUser, SystemUserRequest, UserType,
+    AccessPackage, AgentSystemUser, ChangeRequest, ChangeRequestStatus, ClientList, CreatedRequest, Datetime, LocalizedText,
+    RegisteredSystem, RequestKind, RequestStatus, Right, SystemChange, SystemUser, SystemUserRequest, UserType,
 };
 
 /// Altinn's spelling of a status (`Timedout` is the legacy timeout form); unknown ones verbatim.
@@ -182,5 +182,39 @@ pub fn system_json(s: &RegisteredSystem) -> Value {
         "isVisible": s.is_visible,
         "allowedRedirectUrls": s.allowed_redirect_urls,
         "isDeleted": s.is_deleted,
+    })
+}
+
+/// A changelog entry; `changedData` (the body that was sent) as JSON when it is JSON.
+pub fn system_change_json(c: &SystemChange) -> Value {
+    let data = serde_json::from_str::<Value>(&c.changed_data).unwrap_or_else(|_| Value::String(c.changed_data.clone()));
+    json!({
+        "systemInternalId": c.system_internal_id,
+        "changedByOrgNo": c.changed_by_org_no,
+        "changeType": c.change_type,
+        "changedData": data,
+        "clientId": c.client_id,
+        "created": opt_datetime(&c.created),
+    })
+}
+
+/// An agent system user: the system user's members plus `systemInternalId`, `partyUuid` and
+/// `accessPackages`.
+pub fn agent_json(a: &AgentSystemUser) -> Value {
+    let mut value = user_json(&a.system_user);
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("systemInternalId".into(), json!(a.system_internal_id));
+        obj.insert("partyUuid".into(), json!(a.party_uuid));
+        obj.insert("accessPackages".into(), packages_json(&a.access_packages));
+    }
+    value
+}
+
+/// `{"systemUserId", "ownerOrgNo", "clients": [{"id", "orgNo", "name"}]}`.
+pub fn client_list_json(l: &ClientList) -> Value {
+    json!({
+        "systemUserId": l.system_user_id,
+        "ownerOrgNo": l.owner_org_no,
+        "clients": l.clients.iter().map(|c| json!({"id": c.id, "orgNo": c.org_no, "name": c.name})).collect::<Vec<_>>(),
     })
 }

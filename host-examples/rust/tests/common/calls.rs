@@ -87,8 +87,31 @@ pub fn wit_call(name: &str) -> wit::Call {
             external_ref: text("externalRef"),
         }),
         "list-change-requests" => wit::Call::ListChangeRequests(text("systemId")),
+        "list-systems" => wit::Call::ListSystems,
+        "register-system" => wit::Call::RegisterSystem(system(&spec["system"])),
+        "replace-system" => wit::Call::ReplaceSystem(system(&spec["system"])),
+        "set-system-rights" => wit::Call::SetSystemRights(wit::SystemRights {
+            system_id: text("systemId"),
+            rights: rights(&spec["rights"]).unwrap_or_default(),
+        }),
+        "set-system-access-packages" => wit::Call::SetSystemAccessPackages(wit::SystemAccessPackages {
+            system_id: text("systemId"),
+            access_packages: packages(&spec["accessPackages"]).unwrap_or_default(),
+        }),
+        "delete-system" => wit::Call::DeleteSystem(text("systemId")),
+        "system-changelog" => wit::Call::SystemChangelog(text("systemId")),
+        "list-agents" => wit::Call::ListAgents(text("partyOrgNo")),
+        "list-available-clients" => wit::Call::ListAvailableClients(text("agent")),
+        "list-clients" => wit::Call::ListClients(text("agent")),
+        "add-client" => wit::Call::AddClient(wit::ClientLink { agent: text("agent"), client: text("client") }),
+        "remove-client" => wit::Call::RemoveClient(wit::ClientLink { agent: text("agent"), client: text("client") }),
         other => panic!("unknown call {other}"),
     }
+}
+
+/// A system in Altinn's shape, read as the CLI and the C ABI read it.
+fn system(value: &Value) -> wit::RegisteredSystem {
+    serde_json::from_value::<systemuser_host::json::SystemDoc>(value.clone()).expect("a system in Altinn's shape").into_system()
 }
 
 /// The same call for the native core.
