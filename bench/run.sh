@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: where the component stands against native code, plain host-language code and
 # the runtime's limits. From a fresh clone: builds what it needs, runs the Rust bench
-# (systemuser-bench), the Python and Node benches in quick modes, prints every table and writes
+# (systemuser-bench), the Python and Node benches in quick modes, the Java, C# and Go packages' benches, prints every table and writes
 # them all, with the machine and the date, to BENCHMARKS.md. Asserts nothing about time.
 #
 #   bash bench/run.sh            # the full Rust bench (about 3-5 minutes on 2 cores)
@@ -49,7 +49,7 @@ elif [[ -z "${BENCH_SKIP_PROFILE:-}" ]]; then
     cat "$WORK/profile.md"
 fi
 
-py_status=skipped node_status=skipped
+py_status=skipped node_status=skipped java_status=skipped dotnet_status=skipped go_status=skipped
 if [[ -z "${BENCH_SKIP_HOSTS:-}" ]]; then
     # Python: the package's own venv, reinstalled so that it bundles the component just built.
     say "Python host: venv + install (run-tests.sh --co), then bench.py in its quick mode"
@@ -71,6 +71,19 @@ if [[ -z "${BENCH_SKIP_HOSTS:-}" ]]; then
     cd "$ROOT"
     cat "$WORK/node.md"
     [[ $node_status == 0 ]] || tail -20 "$WORK/node.err" >&2 || true
+
+    # The packages on libsystemuser (C ABI): each against plain code of its language, same run.
+    for lang in java dotnet go; do
+        say "$lang package (libsystemuser): its bench script"
+        script=host-examples/$lang/bench.sh
+        [[ $lang == dotnet ]] && script=host-examples/dotnet/bench/run.sh
+        status=0
+        BENCH_ITERATIONS=${BENCH_QUICK:+200} BENCH_SAMPLES=${BENCH_QUICK:+100} \
+            bash "$script" </dev/null >"$WORK/$lang.md" 2>"$WORK/$lang.err" || status=$?
+        printf -v "${lang}_status" '%s' "$status"
+        cat "$WORK/$lang.md"
+        [[ $status == 0 ]] || tail -20 "$WORK/$lang.err" >&2 || true
+    done
 fi
 
 say "writing $OUT"
@@ -110,6 +123,9 @@ section() { # title, status, file[, why it was skipped]
     section "Rust host under callgrind: instructions per operation, and where the component's go (\`bench/profile.sh\`)" "$profile_status" "$WORK/profile.md" "$profile_skip"
     section "Python host (wasmtime-py): \`bench.py --iterations 500 --customers 1000\`" "$py_status" "$WORK/python.md"
     section "Node host (jco): \`BENCH_SCALE=0.2 npm run bench\`" "$node_status" "$WORK/node.md"
+    section "Java package on libsystemuser (JNA): \`host-examples/java/bench.sh\`" "$java_status" "$WORK/java.md"
+    section "C# package on libsystemuser (P/Invoke, Mono): \`host-examples/dotnet/bench/run.sh\`" "$dotnet_status" "$WORK/dotnet.md"
+    section "Go package on libsystemuser (cgo): \`host-examples/go/bench.sh\`" "$go_status" "$WORK/go.md"
 } >"$OUT"
 say "done: $OUT"
 [[ $rust_status == 0 ]]

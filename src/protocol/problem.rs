@@ -110,6 +110,17 @@ fn system_register(call: &Call) -> bool {
     )
 }
 
+fn is_change_request(call: &Call) -> bool {
+    matches!(
+        call,
+        Call::CreateChangeRequest(_)
+            | Call::GetChangeRequest(_)
+            | Call::GetChangeRequestByExternalRef { .. }
+            | Call::ListChangeRequests { .. }
+            | Call::WithdrawChangeRequest(_)
+    )
+}
+
 fn message(call: &Call, p: &Problem) -> String {
     let said = p.detail.as_deref().or(p.title.as_deref()).unwrap_or("no details given");
     // Server text is clipped: a hostile body must not become a megabyte-long message.
@@ -131,6 +142,9 @@ fn message(call: &Call, p: &Problem) -> String {
             "a system user already exists for this customer, system and external ref (AUTH-00004): verify it and use it instead of asking again".into()
         }
         (_, Some("AUTH-00011")) => "Altinn knows no such system for this vendor (AUTH-00011): check the system id, and that the token's organisation owns the system".into(),
+        (_, Some("AUTH-00010")) if is_change_request(call) => {
+            "no such change request (AUTH-00010): it may have been withdrawn, or was a change that needed none; check the id".into()
+        }
         (_, Some("AUTH-00010")) => "no such request (AUTH-00010): it may have been withdrawn; check the id".into(),
         (_, Some("AUTH-00015")) => "no such system user (AUTH-00015): it was never approved, was deleted by the customer, or is an agent system user (change requests are for standard system users only)".into(),
         (_, Some("AUTH-00061")) => "this correlation id names a change request that is no longer New (AUTH-00061): use a new correlation id for a new change".into(),

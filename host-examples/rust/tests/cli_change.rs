@@ -439,12 +439,12 @@ fn withdraw_then_the_change_request_is_gone() {
     assert_exit(&out, 1);
     assert_eq!(json(&out)["error"]["code"], "AUTH-00010");
 
-    // The same change again: Altinn cannot take the withdrawn id (500 every time); the hint says
-    // so and offers the command with a new one.
+    // The same change again: Altinn cannot take the withdrawn id (500 every time); a conflict
+    // says so and the hint offers the command with a new one.
     let out = run(&sim, &change_args("313526011", "erp-6", &["--require-package", "merverdiavgift"]));
-    assert_exit(&out, 4);
+    assert_exit(&out, 1);
     let err = stderr(&out);
-    assert!(err.contains("cannot take its correlation id again") && err.contains("--correlation-id "), "{err}");
+    assert!(err.contains("withdrawn change request") && err.contains("--correlation-id "), "{err}");
 
     let id2 = create_change(&sim, "313526011", "erp-6", &["--require-package", "regnskap-okonomi-rapport"]);
     let out = run(&sim, &["change", "withdraw", &id2, "--json"]);

@@ -206,6 +206,9 @@ fn create_failure(global: &Global, e: ClientError, input: &ChangeRequestInput) -
             "Altinn keeps the change first asked for under a correlation id and answers it for any later one. Leave --correlation-id out (the change then names its own), or ask with a new one: `{}`",
             again()
         )),
+        ("conflict", Some("correlation-id-unusable"), _) => {
+            failure.with_hint(format!("ask for this change again with a new correlation id: `{}`", again()))
+        }
         ("conflict", Some("AUTH-00061"), _) | ("altinn", Some("AUTH-00007"), _) => {
             failure.with_hint(format!("that correlation id is another vendor's; ask with a new one: `{}`", again()))
         }
