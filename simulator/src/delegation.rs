@@ -109,7 +109,7 @@ pub fn clients_of<'a>(inner: &'a Inner, bureau: &str, packages: &[String]) -> Re
         .iter()
         .filter(|r| r.bureau == bureau)
         .filter_map(|r| {
-            let org = fixture.organization(&r.client)?;
+            let org = inner.orgs.get(&r.client)?;
             let held: Vec<&str> =
                 r.packages.iter().map(String::as_str).filter(|p| packages.is_empty() || packages.iter().any(|w| w == p)).collect();
             (!held.is_empty()).then_some(Client { org, party_uuid: org.party_uuid()?, packages: held })
@@ -140,7 +140,7 @@ pub fn delegated<'a>(inner: &'a Inner, user: &SystemUser) -> Result<Vec<&'a Orga
     if inner.settings.access_management_failure == AccessManagementFailure::Reads {
         return Err(DelegationError::ClientsFailed);
     }
-    Ok(user.clients.iter().filter_map(|c| inner.fixture.organization(c)).collect())
+    Ok(user.clients.iter().filter_map(|c| inner.orgs.get(c)).collect())
 }
 
 /// Delegates a client to an agent system user: the user must hold packages (AUTH-00063); Access
@@ -166,11 +166,11 @@ pub fn delegate(inner: &mut Inner, system_user_id: &str, client: ClientKey<'_>, 
         return Err(DelegationError::DelegationFailed);
     }
     let org = found.org.org_no().to_string();
-    if let Some(u) = inner.store.system_user_mut(system_user_id) {
+    inner.store.update_system_user(system_user_id, |u| {
         if !u.clients.contains(&org) {
             u.clients.push(org);
         }
-    }
+    });
     Ok(())
 }
 
@@ -183,10 +183,10 @@ pub fn revoke(inner: &mut Inner, system_user_id: &str, client: ClientKey<'_>) ->
     }
     let org = match client {
         ClientKey::Org(o) => Some(o.to_string()),
-        ClientKey::PartyUuid(u) => inner.fixture.organization_by_party_uuid(u).map(|o| o.org_no().to_string()),
+        ClientKey::PartyUuid(u) => inner.orgs.by_party_uuid(u).map(|o| o.org_no().to_string()),
     };
-    if let (Some(org), Some(u)) = (org, inner.store.system_user_mut(system_user_id)) {
-        u.clients.retain(|c| *c != org);
+    if let Some(org) = org {
+        inner.store.update_system_user(system_user_id, |u| u.clients.retain(|c| *c != org));
     }
     Ok(())
 }

@@ -303,6 +303,21 @@ fn logged_path(path: &str, has_query: bool) -> String {
     }
 }
 
+/// The 429 of the throttle: `Retry-After` in seconds and the framework's problem details (API.md
+/// does not describe Altinn's rate limiting; this is the shape ASP.NET writes for a status).
+fn throttled(retry_after_secs: u64) -> Response {
+    let body = crate::ordered::Ordered::new()
+        .with("type", "https://tools.ietf.org/html/rfc6585#section-4")
+        .with("title", problems::reason_phrase(429))
+        .with("status", 429u16)
+        .with("detail", format!("Rate limit is exceeded. Try again in {retry_after_secs} seconds."))
+        .with("traceId", crate::ids::trace_id());
+    Response::problem(429, &body).header("retry-after", &retry_after_secs.to_string())
+}
+
+/// Serves one call: the throttle first (a gateway in front of Altinn: a 429 does no work and
+/// takes no fault), then the route with any armed fault; every answer of a named route then
+/// waits its latency (a timer: other connections are served meanwhile) before it is written.
 async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<Incoming>) -> Result<hyper::Response<SimBody>, Dropped> {
     let req = match to_request(req).await {
         Ok(r) => r,
@@ -310,7 +325,48 @@ async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<
     };
     let route = routes::resolve(&req, shared.admin);
     let name = routes::fault_name(&route);
+    let (latency_ms, throttle) = match name {
+        Some(n) => {
+            let mut inner = shared.lock();
+            let throttle = inner.throttled(n);
+            (inner.draw_latency(n), throttle)
+        }
+        None => (0, None),
+    };
+    let out = match throttle {
+        Some(retry_after) => {
+            let resp = throttled(retry_after);
+            shared.lock().record_call(CallRecord {
+                seq: 0,
+                method: req.method.clone(),
+                path: logged_path(&req.path, !req.query.is_empty()),
+                route: name,
+                status: Some(resp.status),
+                fault: Some("throttle"),
+                latency_ms: (latency_ms > 0).then_some(latency_ms),
+            });
+            Ok(to_hyper(resp))
+        }
+        None => answer(&shared, &flags, &req, &route, name, latency_ms).await,
+    };
+    if latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
+    out
+}
+
+/// The route's answer, with the fault armed on it if any; records the call.
+async fn answer(
+    shared: &Arc<Shared>,
+    flags: &ConnFlags,
+    req: &Request,
+    route: &routes::Route,
+    name: Option<&'static str>,
+    latency_ms: u64,
+) -> Result<hyper::Response<SimBody>, Dropped> {
+    let (shared, req, route) = (shared.clone(), req, route);
     let action = name.and_then(|n| shared.lock().faults.take(n));
+    let latency = (latency_ms > 0).then_some(latency_ms);
     let record = |status: Option<u16>| CallRecord {
         seq: 0,
         method: req.method.clone(),
@@ -318,6 +374,7 @@ async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<
         route: name,
         status,
         fault: action.map(FaultAction::label),
+        latency_ms: latency,
     };
     // A streamed hostile answer: logged when its head goes out, capped in time by the connection.
     let streamed = |(head, body): (Response, hostile::Stream)| {
@@ -326,7 +383,7 @@ async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<
         Ok(build_hyper(head.status, &head.headers, SimBody::Stream(body)))
     };
     let resp = match action {
-        None => run_route(&shared, &req, &route),
+        None => run_route(&shared, req, route),
         Some(FaultAction::Status500) => problems::internal_error(),
         Some(FaultAction::Conflict) => {
             let shape = shared.lock().settings.problem_shape;
@@ -337,11 +394,11 @@ async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<
             None => Response::empty(503),
         },
         Some(FaultAction::Status429 { retry_after }) => Response::empty(429).header("retry-after", &hostile::retry_after(retry_after)),
-        Some(FaultAction::EchoToken) => hostile::echo_token(&req, name.unwrap_or_default()),
-        Some(FaultAction::Mismatch { field }) => hostile::mismatch(run_route(&shared, &req, &route), field),
+        Some(FaultAction::EchoToken) => hostile::echo_token(req, name.unwrap_or_default()),
+        Some(FaultAction::Mismatch { field }) => hostile::mismatch(run_route(&shared, req, route), field),
         Some(FaultAction::FreshPageToken) => {
-            let done = run_route(&shared, &req, &route);
-            let origin = routes::vendor::next_origin(&shared, &shared.lock(), &req);
+            let done = run_route(&shared, req, route);
+            let origin = routes::vendor::next_origin(&shared, &shared.lock(), req);
             hostile::fresh_page_token(done, name.unwrap_or_default(), &format!("{origin}{}", req.path))
         }
         Some(FaultAction::GzipBomb { expand_bytes }) => return streamed(hostile::gzip_bomb(expand_bytes)),
@@ -353,18 +410,18 @@ async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<
             return Err(Dropped);
         }
         Some(FaultAction::LostResponse) => {
-            let done = run_route(&shared, &req, &route);
+            let done = run_route(&shared, req, route);
             shared.lock().record_call(record(Some(done.status)));
             return Err(Dropped);
         }
         Some(FaultAction::Reset) => {
-            let done = run_route(&shared, &req, &route);
+            let done = run_route(&shared, req, route);
             shared.lock().record_call(record(Some(done.status)));
             flags.reset.store(true, Ordering::SeqCst);
             return Err(Dropped);
         }
         Some(FaultAction::Truncated) => {
-            let done = run_route(&shared, &req, &route);
+            let done = run_route(&shared, req, route);
             shared.lock().record_call(record(Some(done.status)));
             return Ok(truncated(done));
         }
@@ -383,6 +440,7 @@ async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<
                     route: routes::fault_name(&task_route),
                     status: Some(resp.status),
                     fault: Some("delay"),
+                    latency_ms: latency,
                 });
                 resp
             });
@@ -460,6 +518,7 @@ fn slow_headers_fault(shared: &Shared, head: &[u8]) -> Option<(CallRecord, u64)>
         route: Some(name),
         status: Some(200),
         fault: Some("slow_headers"),
+        latency_ms: None,
     };
     Some((call, interval_ms))
 }

@@ -33,8 +33,10 @@ mod maskinporten;
 mod model;
 mod ordered;
 mod orgno;
+mod orgs;
 mod persist;
 mod problems;
+mod realism;
 mod register;
 mod register_rules;
 mod routes;
@@ -112,7 +114,10 @@ pub use persist::StateError;
 pub use problems::ProblemShape;
 pub use routes::FAULT_ROUTES;
 pub use secret_log::SECRET_LOG_ENV;
-pub use settings::{AccessManagementFailure, DelegationCheck, Settings, TimeoutMode};
+pub use settings::{
+    synthetic_org_no, AccessManagementFailure, DelegationCheck, Latency, RouteLatency, RouteThrottle, Settings, Throttle, TimeoutMode,
+    DEFAULT_CALL_LOG_LIMIT,
+};
 
 use state::{Inner, Shared};
 
@@ -166,6 +171,14 @@ pub struct SimOptions {
     pub jwt_validity_minutes: u32,
     /// Whether Access Management fails behind the client-delegation routes (`None`).
     pub access_management_failure: AccessManagementFailure,
+    /// Wait before answering each named route (none by default).
+    pub latency: Latency,
+    /// 429 past a rate (`None`: never).
+    pub throttle: Option<Throttle>,
+    /// Synthetic customer organisations in the register besides the fixture's (0).
+    pub synthetic_customers: u32,
+    /// Calls `/_sim/calls` keeps (10,000; 0: counts only).
+    pub call_log_limit: usize,
 }
 
 /// `SimOptions::max_connections` by default.
@@ -195,6 +208,10 @@ impl Default for SimOptions {
             customer_delegation_check: s.customer_delegation_check,
             jwt_validity_minutes: s.jwt_validity_minutes,
             access_management_failure: s.access_management_failure,
+            latency: s.latency,
+            throttle: s.throttle,
+            synthetic_customers: s.synthetic_customers,
+            call_log_limit: s.call_log_limit,
         }
     }
 }
@@ -281,7 +298,60 @@ impl SimOptions {
         self
     }
 
-    fn settings(&self) -> Settings {
+    /// Every member of `Settings` at once (e.g. from `Settings::apply_patch` on a settings file).
+    pub fn with_settings(mut self, s: Settings) -> Self {
+        self.problem_shape = s.problem_shape;
+        self.timeout_mode = s.timeout_mode;
+        self.page_size = s.page_size;
+        self.timeout_days = s.timeout_days;
+        self.confirm_host = s.confirm_host;
+        self.next_link_host = s.next_link_host;
+        self.zero_created_on_create = s.zero_created_on_create;
+        self.token_lifetime_secs = s.token_lifetime_secs;
+        self.lossy_request_pages = s.lossy_request_pages;
+        self.unordered_agent_requests = s.unordered_agent_requests;
+        self.repeating_change_request_pages = s.repeating_change_request_pages;
+        self.customer_delegation_check = s.customer_delegation_check;
+        self.jwt_validity_minutes = s.jwt_validity_minutes;
+        self.access_management_failure = s.access_management_failure;
+        self.latency = s.latency;
+        self.throttle = s.throttle;
+        self.synthetic_customers = s.synthetic_customers;
+        self.call_log_limit = s.call_log_limit;
+        self
+    }
+    /// The same latency (fixed plus a uniform `0..=jitter_ms`) on every named route; per-route
+    /// values set with `with_route_latency` stay.
+    pub fn with_latency(mut self, fixed_ms: u64, jitter_ms: u64) -> Self {
+        self.latency.fixed_ms = fixed_ms;
+        self.latency.jitter_ms = jitter_ms;
+        self
+    }
+    /// Latency of one route (a name of `FAULT_ROUTES`, as `/_sim/calls` shows it).
+    pub fn with_route_latency(mut self, route: &str, fixed_ms: u64, jitter_ms: u64) -> Self {
+        self.latency.routes.insert(route.to_string(), RouteLatency { fixed_ms, jitter_ms });
+        self
+    }
+    /// Seeds the jitter, so the n-th call's draw is the same on every run.
+    pub fn with_latency_seed(mut self, seed: Option<u64>) -> Self {
+        self.latency.seed = seed;
+        self
+    }
+    pub fn with_throttle(mut self, throttle: Option<Throttle>) -> Self {
+        self.throttle = throttle;
+        self
+    }
+    pub fn with_synthetic_customers(mut self, n: u32) -> Self {
+        self.synthetic_customers = n;
+        self
+    }
+    pub fn with_call_log_limit(mut self, n: usize) -> Self {
+        self.call_log_limit = n;
+        self
+    }
+
+    /// The settings these options start with.
+    pub fn settings(&self) -> Settings {
         Settings {
             problem_shape: self.problem_shape,
             timeout_mode: self.timeout_mode,
@@ -297,6 +367,10 @@ impl SimOptions {
             customer_delegation_check: self.customer_delegation_check,
             jwt_validity_minutes: self.jwt_validity_minutes.max(1),
             access_management_failure: self.access_management_failure,
+            latency: self.latency.clone(),
+            throttle: self.throttle.clone(),
+            synthetic_customers: self.synthetic_customers,
+            call_log_limit: self.call_log_limit,
         }
     }
 }
@@ -336,17 +410,23 @@ impl Simulator {
         let std_listener = StdListener::bind(options.listen).map_err(|source| SimError::Bind { addr: options.listen, source })?;
         let addr = std_listener.local_addr().map_err(SimError::Runtime)?;
         let base_url = format!("http://{addr}");
-        let mut inner = Inner::new(options.fixture.clone(), options.settings());
-        let key = match &options.state_file {
+        let settings = options.settings();
+        settings.validate(FAULT_ROUTES).map_err(SimError::Admin)?;
+        let mut inner = Inner::new(options.fixture.clone(), settings);
+        let (key, generation) = match &options.state_file {
             Some(path) => match persist::Snapshot::load(path)? {
                 Some(snapshot) => {
-                    snapshot.restore(&mut inner).map_err(|reason| StateError::Parse { path: path.display().to_string(), reason })?
+                    let generation = snapshot.generation();
+                    let key = snapshot
+                        .restore(&mut inner)
+                        .map_err(|reason| StateError::Parse { path: path.display().to_string(), reason })?;
+                    (key, generation)
                 }
-                None => tokens::TokenKey::generate(),
+                None => (tokens::TokenKey::generate(), 0),
             },
-            None => tokens::TokenKey::generate(),
+            None => (tokens::TokenKey::generate(), 0),
         };
-        let shared = Arc::new(Shared::new(inner, key, options.admin, base_url.clone(), options.state_file.clone()));
+        let shared = Arc::new(Shared::new(inner, key, options.admin, base_url.clone(), options.state_file.clone(), generation));
         shared.persist();
         let server = serve_on(std_listener, shared, options.max_connections)?;
         Ok(SimHandle {
@@ -372,7 +452,7 @@ impl Server {
     fn shut_down(self) -> Arc<Shared> {
         let _ = self.stop.send(());
         let _ = self.thread.join();
-        self.shared.persist();
+        self.shared.persist_whole();
         self.shared
     }
 }
@@ -431,6 +511,7 @@ impl SimHandle {
                 false,
                 self.url.clone(),
                 None,
+                0,
             )),
         }
     }
@@ -452,6 +533,7 @@ impl SimHandle {
             Some(path) => persist::Snapshot::load(path)?.ok_or_else(|| SimError::Admin("the state file is empty".into()))?,
             None => persist::Snapshot::from_json(&old.snapshot().to_json()).map_err(SimError::Admin)?,
         };
+        let generation = snapshot.generation();
         let (fixture, settings, faults, calls) = {
             let mut o = old.lock();
             (o.fixture.clone(), o.settings.clone(), std::mem::take(&mut o.faults), std::mem::take(&mut o.calls))
@@ -474,7 +556,7 @@ impl SimHandle {
                 }
             }
         };
-        let shared = Arc::new(Shared::new(inner, key, old.admin, self.url.clone(), self.state_file.clone()));
+        let shared = Arc::new(Shared::new(inner, key, old.admin, self.url.clone(), self.state_file.clone(), generation));
         *guard = Some(serve_on(listener, shared, self.max_connections)?);
         Ok(())
     }
@@ -597,6 +679,13 @@ impl SimHandle {
         done
     }
 
+    /// The organisation numbers of the synthetic customers in the register now
+    /// (`syntheticCustomers`), in order: `synthetic_org_no(0..n)`.
+    pub fn synthetic_customers(&self) -> Vec<String> {
+        let n = self.shared().lock().settings.synthetic_customers;
+        (0..n).map(synthetic_org_no).collect()
+    }
+
     /// The `iss` of the Altinn tokens the Maskinporten exchange issues:
     /// `{url}/authentication/api/v1/openid/`.
     pub fn altinn_issuer(&self) -> String {
@@ -621,9 +710,10 @@ impl SimHandle {
         self.shared().lock().settings.clone()
     }
 
-    /// Replaces the settings while running.
+    /// Replaces the settings while running (route names in `latency` and `throttle` that are
+    /// not route names simply never match; `PUT /_sim/settings` refuses them).
     pub fn set_settings(&self, settings: Settings) {
-        self.shared().lock().settings = settings;
+        self.shared().lock().set_settings(settings);
     }
 
     /// Stops serving, waits for the server thread and writes the state file one last time.

@@ -91,7 +91,7 @@ pub fn approve(inner: &mut Inner, id: &str, kind: Option<Kind>) -> Result<System
         access_packages: r.access_packages.clone(),
         clients: Vec::new(),
     };
-    inner.store.system_users.push(user.clone());
+    inner.store.insert_system_user(user.clone());
     inner.store.update_request(id, |stored| stored.status = Status::Accepted);
     Ok(user)
 }
@@ -139,7 +139,7 @@ pub fn approve_change(inner: &mut Inner, id: &str) -> Result<(), DecisionError> 
             return Err(DecisionError::RightsNotDelegable);
         }
     }
-    if let Some(u) = inner.store.system_user_mut(&c.system_user_id) {
+    inner.store.update_system_user(&c.system_user_id, |u| {
         for p in add_packages {
             if !u.access_packages.contains(&p) {
                 u.access_packages.push(p);
@@ -152,7 +152,7 @@ pub fn approve_change(inner: &mut Inner, id: &str) -> Result<(), DecisionError> 
         }
         u.rights.retain(|h| !c.unwanted_rights.iter().any(|r| same_right(h, r)));
         u.access_packages.retain(|h| !remove_packages.contains(h));
-    }
+    });
     inner.store.update_change_request(id, |c| c.status = Status::Accepted);
     Ok(())
 }
@@ -214,11 +214,11 @@ pub fn delete_system_user(inner: &mut Inner, id: &str, access_management_fails: 
             if access_management_fails {
                 return Err(DeleteError::AccessManagement(Kind::Standard));
             }
-            if let Some(u) = inner.store.system_user_mut(id) {
+            inner.store.update_system_user(id, |u| {
                 u.rights.clear();
                 u.access_packages.clear();
                 u.is_deleted = true;
-            }
+            });
             delete_request_of(inner, &user);
         }
         Kind::Agent => {
@@ -226,10 +226,10 @@ pub fn delete_system_user(inner: &mut Inner, id: &str, access_management_fails: 
             if access_management_fails {
                 return Err(DeleteError::AccessManagement(Kind::Agent));
             }
-            if let Some(u) = inner.store.system_user_mut(id) {
+            inner.store.update_system_user(id, |u| {
                 u.clients.clear();
                 u.is_deleted = true;
-            }
+            });
         }
     }
     Ok(())

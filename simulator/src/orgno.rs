@@ -18,6 +18,20 @@ pub fn is_valid(s: &str) -> bool {
     u32::from(b[8] - b'0') == check
 }
 
+/// The check digit of an 8-digit body; `None` when no digit makes the number valid.
+pub fn check_digit(body: &str) -> Option<u32> {
+    let b = body.as_bytes();
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = b.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    match sum % 11 {
+        0 => Some(0),
+        1 => None,
+        r => Some(11 - r),
+    }
+}
+
 /// Strips an optional `0192:` prefix (ISO 6523 ICD for Norwegian org numbers).
 pub fn strip_icd(s: &str) -> &str {
     s.strip_prefix("0192:").unwrap_or(s)

@@ -2,6 +2,8 @@
 //! decisions without a browser, the clock, faults, settings. Answers are plain JSON;
 //! errors are `{"error": "..."}`. Documented with curl examples in the README.
 
+use std::collections::BTreeSet;
+
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -12,9 +14,8 @@ use crate::http::{Request, Response};
 use crate::lifecycle;
 use crate::problems;
 use crate::routes::FAULT_ROUTES;
-use crate::settings::{AccessManagementFailure, DelegationCheck, ProblemShape, TimeoutMode};
 use crate::state::{Inner, Shared};
-use crate::store::{KeyCounters, Kind};
+use crate::store::{DedupeKey, KeyCounters, Kind};
 use crate::tokens::{AccessClaims, Consumer};
 use crate::views;
 
@@ -68,7 +69,7 @@ fn request_inspection(inner: &Inner) -> Vec<Value> {
     let now = inner.clock.now_micros();
     inner
         .store
-        .requests
+        .requests()
         .iter()
         .map(|r| {
             let (status, _) = views::effective_status(r, now, &inner.settings);
@@ -111,7 +112,7 @@ fn system_inspection(inner: &Inner) -> Vec<Value> {
 }
 
 fn system_user_inspection(inner: &Inner) -> Vec<Value> {
-    inner.store.system_users.iter().map(one_system_user).collect()
+    inner.store.system_users().iter().map(one_system_user).collect()
 }
 
 /// Every change request, deleted ones too, with `timedOut` as a list item shows it.
@@ -119,7 +120,7 @@ fn change_request_inspection(inner: &Inner) -> Vec<Value> {
     let now = inner.clock.now_micros();
     inner
         .store
-        .change_requests
+        .change_requests()
         .iter()
         .map(|c| {
             let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
@@ -135,36 +136,14 @@ fn change_request_inspection(inner: &Inner) -> Vec<Value> {
 }
 
 fn dedupe_inspection(inner: &Inner) -> Vec<Value> {
-    let mut keys: Vec<(Kind, crate::store::DedupeKey)> = inner.store.counters.keys().cloned().collect();
-    for r in &inner.store.requests {
-        let k = (r.kind, r.key());
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    keys.sort();
+    let keys: BTreeSet<(Kind, DedupeKey)> =
+        inner.store.counters().keys().cloned().chain(inner.store.requests().iter().map(|r| (r.kind, r.key()))).collect();
     keys.into_iter()
         .map(|(kind, key)| {
-            let c = inner.store.counters.get(&(kind, key.clone())).cloned().unwrap_or(KeyCounters::default());
-            let matching = |deleted: Option<bool>| {
-                inner
-                    .store
-                    .requests
-                    .iter()
-                    .filter(|r| r.kind == kind && r.key() == key && deleted.is_none_or(|d| r.is_deleted == d))
-                    .count()
-            };
-            let users = inner
-                .store
-                .system_users
-                .iter()
-                .filter(|u| {
-                    !u.is_deleted
-                        && u.reportee_org_no == key.party_org_no
-                        && u.external_ref == key.external_ref
-                        && u.system_id == key.system_id
-                })
-                .count();
+            let c = inner.store.counters().get(&(kind, key.clone())).cloned().unwrap_or(KeyCounters::default());
+            let stored = inner.store.requests_with_key(kind, &key).count();
+            let active = inner.store.requests_with_key(kind, &key).filter(|r| !r.is_deleted).count();
+            let users = inner.store.system_users_with_key(&key).filter(|u| !u.is_deleted).count();
             json!({
                 "kind": kind,
                 "partyOrgNo": key.party_org_no,
@@ -173,8 +152,8 @@ fn dedupe_inspection(inner: &Inner) -> Vec<Value> {
                 "createCalls": c.create_calls,
                 "created": c.created,
                 "existing": c.existing,
-                "requestsStored": matching(None),
-                "requestsActive": matching(Some(false)),
+                "requestsStored": stored,
+                "requestsActive": active,
                 "activeSystemUsers": users,
             })
         })
@@ -203,60 +182,26 @@ struct Advance {
 
 fn apply_settings(inner: &mut Inner, patch: &Map<String, Value>) -> Result<(), String> {
     let mut s = inner.settings.clone();
-    let host = |v: &Value| -> Result<Option<String>, String> {
-        match v {
-            Value::Null => Ok(None),
-            Value::String(h) if h.starts_with("http://") || h.starts_with("https://") => Ok(Some(h.trim_end_matches('/').to_string())),
-            _ => Err("hosts must be null or an absolute http(s) origin".into()),
-        }
-    };
-    for (k, v) in patch {
-        match k.as_str() {
-            "problemShape" => s.problem_shape = v.as_str().ok_or("problemShape must be a string")?.parse::<ProblemShape>()?,
-            "timeoutMode" => s.timeout_mode = v.as_str().ok_or("timeoutMode must be a string")?.parse::<TimeoutMode>()?,
-            "pageSize" => s.page_size = v.as_u64().filter(|n| (1..=10_000).contains(n)).ok_or("pageSize must be 1..=10000")? as usize,
-            "timeoutDays" => {
-                s.timeout_days = match v {
-                    Value::Null => None,
-                    _ => Some(v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("timeoutDays must be a number or null")?),
-                }
-            }
-            "confirmHost" => s.confirm_host = host(v)?,
-            "nextLinkHost" => s.next_link_host = host(v)?,
-            "zeroCreatedOnCreate" => s.zero_created_on_create = v.as_bool().ok_or("zeroCreatedOnCreate must be a boolean")?,
-            "lossyRequestPages" => s.lossy_request_pages = v.as_bool().ok_or("lossyRequestPages must be a boolean")?,
-            "unorderedAgentRequests" => s.unordered_agent_requests = v.as_bool().ok_or("unorderedAgentRequests must be a boolean")?,
-            "repeatingChangeRequestPages" => {
-                s.repeating_change_request_pages = v.as_bool().ok_or("repeatingChangeRequestPages must be a boolean")?
-            }
-            // Write-only: the three list quirks at once.
-            "listQuirks" => s.set_list_quirks(v.as_bool().ok_or("listQuirks must be a boolean")?),
-            "customerDelegationCheck" => {
-                s.customer_delegation_check = v.as_str().ok_or("customerDelegationCheck must be a string")?.parse::<DelegationCheck>()?
-            }
-            "jwtValidityMinutes" => {
-                s.jwt_validity_minutes = v
-                    .as_u64()
-                    .and_then(|n| u32::try_from(n).ok())
-                    .filter(|n| *n > 0)
-                    .ok_or("jwtValidityMinutes must be a positive number")?
-            }
-            "accessManagementFailure" => {
-                s.access_management_failure =
-                    v.as_str().ok_or("accessManagementFailure must be a string")?.parse::<AccessManagementFailure>()?
-            }
-            "tokenLifetimeSecs" => {
-                s.token_lifetime_secs = v
-                    .as_u64()
-                    .and_then(|n| u32::try_from(n).ok())
-                    .filter(|n| *n > 0)
-                    .ok_or("tokenLifetimeSecs must be a positive number")?
-            }
-            other => return Err(format!("unknown setting {other:?}")),
-        }
-    }
-    inner.settings = s;
+    s.apply_patch(patch, FAULT_ROUTES)?;
+    inner.set_settings(s);
     Ok(())
+}
+
+/// `GET /_sim/syntheticcustomers?offset=&limit=`: the synthetic customers' organisation numbers.
+fn synthetic_customers(shared: &Shared, req: &Request) -> Response {
+    let number = |name: &str, default: u64| match req.query_param(name) {
+        None => Ok(default),
+        Some(v) => v.parse::<u64>().map_err(|_| error(400, format!("{name} must be a number"))),
+    };
+    let (offset, limit) = match (number("offset", 0), number("limit", 1000)) {
+        (Ok(o), Ok(l)) if l <= 100_000 => (o, l),
+        (Err(r), _) | (_, Err(r)) => return r,
+        _ => return error(400, "limit must be 0..=100000"),
+    };
+    let total = u64::from(shared.lock().settings.synthetic_customers);
+    let end = offset.saturating_add(limit).min(total);
+    let org_nos: Vec<String> = (offset.min(end)..end).map(|i| crate::settings::synthetic_org_no(i as u32)).collect();
+    Response::json(200, &json!({"total": total, "offset": offset, "orgNos": org_nos}))
 }
 
 fn decision(shared: &Shared, id: &str, what: &str) -> Response {
@@ -389,7 +334,7 @@ pub fn handle(shared: &Shared, req: &Request, rest: &[String]) -> Response {
         }
         ("DELETE", ["systemusers", id, "clients", org]) => client_change(shared, id, org, false),
         ("GET", ["dedupe"]) => Response::json(200, &json!({"keys": dedupe_inspection(&shared.lock())})),
-        ("GET", ["calls"]) => Response::json(200, &json!({"calls": shared.lock().calls})),
+        ("GET", ["calls"]) => Response::json(200, &shared.lock().calls.to_json()),
         ("DELETE", ["calls"]) => {
             shared.lock().calls.clear();
             Response::empty(204)
@@ -448,6 +393,7 @@ pub fn handle(shared: &Shared, req: &Request, rest: &[String]) -> Response {
                 Err(e) => error(400, e),
             }
         }
+        ("GET", ["syntheticcustomers"]) => synthetic_customers(shared, req),
         ("GET", ["fixture"]) => Response::json(200, &shared.lock().fixture),
         ("GET", ["systems"]) => Response::json(200, &json!({"systems": system_inspection(&shared.lock())})),
         ("DELETE", ["organizations", org]) => {
@@ -484,6 +430,7 @@ pub fn handle(shared: &Shared, req: &Request, rest: &[String]) -> Response {
             inner.systems = crate::register::SystemRegister::from_fixture(&inner.fixture);
             inner.faults.clear();
             inner.calls.clear();
+            inner.buckets = Default::default();
             inner.clock.reset();
             inner.jtis = Default::default();
             Response::empty(204)

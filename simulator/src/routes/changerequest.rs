@@ -98,12 +98,7 @@ pub fn get_by_external_ref(shared: &Shared, req: &Request, system_id: &str, org_
     };
     let inner = shared.lock();
     let shape = inner.settings.problem_shape;
-    let found = inner
-        .store
-        .change_requests
-        .iter()
-        .filter(|c| !c.is_deleted && c.external_ref == external_ref && c.system_id == system_id && c.party_org_no == org_no)
-        .min_by_key(|c| c.row);
+    let found = inner.store.change_request_by_key(system_id, org_no, external_ref);
     let Some(c) = found else {
         return auth_problem(shape, "AUTH-00010", &[]);
     };
@@ -139,15 +134,10 @@ pub fn list(shared: &Shared, req: &Request, system_id: &str) -> Response {
         _ => return auth_problem(shape, "AUTH-00011", &[]),
     }
     let repeat = inner.settings.repeating_change_request_pages;
-    let mut items: Vec<&StoredChangeRequest> =
-        inner.store.change_requests.iter().filter(|c| !c.is_deleted && c.system_id == system_id).collect();
-    if repeat {
-        items.sort_by_key(|c| c.row);
-    } else {
-        items.retain(|c| after.as_ref().is_none_or(|a| c.id.as_str() > a.as_str()));
-        items.sort_by(|a, b| a.id.cmp(&b.id));
-    }
     let page_size = inner.settings.page_size.max(1);
+    // Repeating: heap order, the token ignored. One past the page: the token item.
+    let after = if repeat { None } else { after };
+    let mut items: Vec<&StoredChangeRequest> = inner.store.change_request_page(system_id, after.as_deref(), repeat, page_size + 1);
     // `Page.Create`: the token of the first item of the next page; a correct list uses the last
     // item of this one.
     let token_item = match repeat {

@@ -195,8 +195,7 @@ pub fn agents(shared: &Shared, req: &Request) -> Response {
         return Response::empty(403);
     }
     let party_id = org.party_id().map(|n| n.to_string()).unwrap_or_default();
-    let mut users: Vec<&SystemUser> =
-        inner.store.system_users.iter().filter(|u| !u.is_deleted && u.kind == Kind::Agent && u.reportee_org_no == party).collect();
+    let mut users: Vec<&SystemUser> = inner.store.system_users_of(party).filter(|u| !u.is_deleted && u.kind == Kind::Agent).collect();
     users.sort_by_key(|u| u.sequence_no);
     let list: Vec<Ordered> = users.into_iter().map(|u| agent_json(&inner, u, &party_id)).collect();
     Response::json(200, &list)

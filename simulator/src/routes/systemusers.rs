@@ -65,10 +65,8 @@ pub fn list(shared: &Shared, req: &Request, system_id: &str) -> Response {
         Some(s) if s.vendor_org_no() == vendor => {}
         _ => return auth_problem(shape, "AUTH-00011", &[]),
     }
-    let mut items: Vec<&SystemUser> =
-        inner.store.system_users.iter().filter(|u| !u.is_deleted && u.system_id == system_id && u.sequence_no > after).collect();
-    items.sort_by_key(|u| u.sequence_no);
     let page_size = inner.settings.page_size.max(1);
+    let mut items: Vec<&SystemUser> = inner.store.system_user_page(system_id, after, page_size + 1);
     let more = items.len() > page_size;
     items.truncate(page_size);
     let next = match (more, items.last()) {

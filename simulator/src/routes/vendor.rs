@@ -177,18 +177,10 @@ pub fn list(shared: &Shared, req: &Request, kind: Kind, system_id: &str) -> Resp
     }
     // `id >` the token. Standard lists are `ORDER BY r.id`; agent lists have no ORDER BY and come
     // in heap order (with `unordered_agent_requests`, as the server).
-    let mut items: Vec<&StoredRequest> = inner
-        .store
-        .requests
-        .iter()
-        .filter(|r| !r.is_deleted && r.kind == kind && r.system_id == system_id)
-        .filter(|r| after.as_ref().is_none_or(|a| r.id.as_str() > a.as_str()))
-        .collect();
-    match kind == Kind::Agent && inner.settings.unordered_agent_requests {
-        true => items.sort_by_key(|r| r.row),
-        false => items.sort_by(|a, b| a.id.cmp(&b.id)),
-    }
     let page_size = inner.settings.page_size.max(1);
+    let heap_order = kind == Kind::Agent && inner.settings.unordered_agent_requests;
+    // One past the page: the token item.
+    let mut items: Vec<&StoredRequest> = inner.store.request_page(kind, system_id, after.as_deref(), heap_order, page_size + 1);
     // `Page.Create` makes the token of the first item of the next page, which the next query then
     // skips (`id >`): one item lost at every boundary (`lossy_request_pages`, as the server). Off:
     // the last item of this page.
