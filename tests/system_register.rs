@@ -282,3 +282,21 @@ fn the_listing_and_the_changelog_are_read() {
     first(&mut list, Method::Get, "systemregister/vendor");
     assert!(matches!(next(&mut list, answer(200, r#"{"data":[]}"#)), Step::Done(Err(Error::InvalidResponse(_)))));
 }
+
+#[test]
+fn the_servers_list_of_validation_errors_is_the_message() {
+    let mut register = op(Task::RegisterSystem(system()));
+    first(&mut register, Method::Post, "systemregister/vendor");
+    let problem = json!({
+        "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "One or more validation errors occurred.", "status": 400,
+        "code": "STD-00000",
+        "validationErrors": [{"code": "AUTH.VLD-00002", "title": "The system id already exists", "paths": ["id"]}]
+    });
+    match next(&mut register, answer(400, &problem.to_string())) {
+        Step::Done(Err(Error::Altinn(p))) => {
+            assert!(p.message.contains("AUTH.VLD-00002 id: The system id already exists"), "{}", p.message);
+            assert_eq!(p.field_errors[0].code, "AUTH.VLD-00002");
+        }
+        other => panic!("{other:?}"),
+    }
+}
