@@ -12,17 +12,24 @@ import {
   fromOutcome,
   fromRequest,
   fromTagged,
+  toAgentId,
   toAgentInput,
+  toBureau,
   toChangeInput,
+  toClientRef,
   toConfig,
   toDatetime,
   toKind,
   toOptStr,
+  toPackages,
   toRequest,
+  toRights,
   toStandardInput,
   toStatus,
   toStr,
   toStrList,
+  toSystem,
+  toSystemUpdate,
 } from './convert.js';
 import { ComponentFailureError, SystemUserError, TokenError, ValidationError, fromWitError } from './errors.js';
 import { hostTime, keyIdentity, reason, signStep, toKeyIdentity } from './grants.js';
@@ -352,6 +359,129 @@ export class SystemUserClient {
   /** Deletes a change request (whatever its status). Resolves to undefined. */
   async withdrawChangeRequest(id, { signal } = {}) {
     return fromOutcome(await this.#run({ tag: 'withdraw-change-request', val: toStr(id, 'id') }, signal));
+  }
+
+  // ---- the System Register (API.md §13) -------------------------------------------------------
+
+  /**
+   * The vendor's systems (deleted ones left out). A listing: no client ids or redirect URLs
+   * (read one with `getRegisteredSystem` for them).
+   */
+  async listSystems({ signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'list-systems' }, signal));
+  }
+
+  /**
+   * Registers a system, given in Altinn's shape (`{id, vendor: {ID: '0192:<org no>'}, name,
+   * description, rights?, accessPackages?, clientId?, isVisible?, allowedRedirectUrls?}`; a
+   * system this package returned works too). Checked first (AUTH.VLD codes, nothing sent);
+   * exactly once: a lost answer is settled by reading the system, never by a blind second POST.
+   * → `{internalId, reconciled}` (`internalId` null when the answer was lost).
+   */
+  async registerSystem(system, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'register-system', val: toSystem(system) }, signal));
+  }
+
+  /**
+   * Replaces the members `update` names and keeps the rest: the component reads the stored
+   * system, merges, checks and PUTs the whole record (the server's PUT resets what a body
+   * leaves out). A deleted system: ConflictError `system-deleted`. Resolves to undefined.
+   */
+  async updateSystem(update, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'update-system', val: toSystemUpdate(update) }, signal));
+  }
+
+  /** Replaces a system's rights (checked against the stored system first). Resolves to undefined. */
+  async setSystemRights(systemId, rights, { signal } = {}) {
+    const val = { systemId: toStr(systemId, 'systemId'), rights: toRights(rights) };
+    return fromOutcome(await this.#run({ tag: 'set-system-rights', val }, signal));
+  }
+
+  /** Replaces a system's access packages (checked against its stored visibility). Resolves to undefined. */
+  async setSystemAccessPackages(systemId, accessPackages, { signal } = {}) {
+    const val = { systemId: toStr(systemId, 'systemId'), accessPackages: toPackages(accessPackages) };
+    return fromOutcome(await this.#run({ tag: 'set-system-access-packages', val }, signal));
+  }
+
+  /** Deletes a system (its id is never usable again); deleting a deleted system succeeds. Resolves to undefined. */
+  async deleteSystem(systemId, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'delete-system', val: toStr(systemId, 'systemId') }, signal));
+  }
+
+  /** A system's changelog, newest first; `changedData` is the body that was sent (parsed). */
+  async systemChangelog(systemId, { signal } = {}) {
+    return fromOutcome(await this.#run({ tag: 'system-changelog', val: toStr(systemId, 'systemId') }, signal));
+  }
+
+  // ---- client delegation (API.md §12), for an accounting bureau ------------------------------
+  //
+  // `bureau` is `{orgNo, externalRef?}`: the key of the bureau's own standard system user for a
+  // system holding `klientadministrator`, which the bureau approved once. The component gets a
+  // system-user token for it (Maskinporten mode; else the token callback is asked for the
+  // clientdelegations scopes and must return the bureau's system-user token), exchanges it at
+  // Altinn and keeps the Altinn token in this client's instance until 30 s before it expires:
+  // one exchange serves many calls.
+
+  async #delegate(bureau, delegation, signal) {
+    return fromOutcome(await this.#run({ tag: 'client-delegation', val: { bureau: toBureau(bureau), delegation } }, signal));
+  }
+
+  /** The bureau's agent system users. */
+  async listAgents(bureau, { signal } = {}) {
+    return this.#delegate(bureau, { tag: 'list-agents' }, signal);
+  }
+
+  /** The clients that could be added to the agent system user (the bureau's clients holding one of its packages, delegated or not). */
+  async listAvailableClients(bureau, agent, { signal } = {}) {
+    return this.#delegate(bureau, { tag: 'list-available-clients', val: toAgentId(agent) }, signal);
+  }
+
+  /** The clients delegated to the agent system user. */
+  async listClients(bureau, agent, { signal } = {}) {
+    return this.#delegate(bureau, { tag: 'list-clients', val: toAgentId(agent) }, signal);
+  }
+
+  /**
+   * Delegates a client to the agent system user. `client`: its party uuid (or a `Client` of a
+   * list), or its org number, looked up among the available clients first (not there: a
+   * ValidationError `client-not-available`, nothing sent). → `{agent, client}` (party uuid).
+   */
+  async addClient(bureau, agent, client, { signal } = {}) {
+    const agentId = toAgentId(agent);
+    const id = await this.#clientId(client, () => this.listAvailableClients(bureau, agentId, { signal }));
+    if (id === null) {
+      const orgNo = this.checkOrgNo(toClientRef(client).orgNo);
+      throw new ValidationError([
+        {
+          code: 'client-not-available',
+          field: 'client',
+          message: `organisation ${orgNo} is not among the clients the bureau can add to agent system user ${agentId}: only the bureau's clients holding one of its access packages can be (Altinn would answer AUTH-00079)`,
+        },
+      ]);
+    }
+    return this.#delegate(bureau, { tag: 'add-client', val: { agent: agentId, client: id } }, signal);
+  }
+
+  /**
+   * Removes a client from the agent system user (not delegated: no error). `client`: as for
+   * `addClient`; an org number is looked up among the delegated clients, and when it is not
+   * one of them nothing is sent and the result is null. → `{agent, client}` | null.
+   */
+  async removeClient(bureau, agent, client, { signal } = {}) {
+    const agentId = toAgentId(agent);
+    const id = await this.#clientId(client, () => this.listClients(bureau, agentId, { signal }));
+    if (id === null) return null;
+    return this.#delegate(bureau, { tag: 'remove-client', val: { agent: agentId, client: id } }, signal);
+  }
+
+  /** A client's party uuid: as given, or found by its org number in `list()` (null: not there). */
+  async #clientId(client, list) {
+    const ref = toClientRef(client);
+    if (ref.id !== undefined) return ref.id;
+    await this.#ready();
+    const orgNo = this.checkOrgNo(ref.orgNo);
+    const found = (await list()).clients.find((c) => c.orgNo === orgNo);
+    return found ? found.id : null;
   }
 
   // ---- local checks (synchronous, no I/O) ---------------------------------------------------

@@ -133,6 +133,150 @@ export function toChangeInput(input) {
   };
 }
 
+// ---- the System Register (API.md §13) and client delegation (§12) -------------------------
+
+/** Refuses members a shape does not have: a misspelt member would silently mean "empty" (or "kept"). */
+function onlyMembers(value, allowed, name) {
+  for (const k of Object.keys(value)) {
+    if (!allowed.has(k)) throw new TypeError(`${name} has no member ${JSON.stringify(k)} (members: ${[...allowed].join(', ')})`);
+  }
+}
+
+function toLocalized(t, name) {
+  if (t === undefined || t === null) return { nb: undefined, nn: undefined, en: undefined };
+  if (typeof t !== 'object' || Array.isArray(t)) throw new TypeError(`${name} must be an object {nb?, nn?, en?}`);
+  onlyMembers(t, new Set(['nb', 'nn', 'en']), name);
+  return { nb: optStr(t.nb, `${name}.nb`), nn: optStr(t.nn, `${name}.nn`), en: optStr(t.en, `${name}.en`) };
+}
+
+function optBool(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false`);
+  return value;
+}
+
+/** `vendor.ID` (`0192:<org no>`, Altinn's shape) or `vendorOrgNo`; the component checks it. */
+function vendorOf(input) {
+  if (input.vendor !== undefined && input.vendor !== null) {
+    const v = input.vendor;
+    if (typeof v !== 'object' || Array.isArray(v)) throw new TypeError('system.vendor must be an object {ID: "0192:<org no>"}');
+    onlyMembers(v, new Set(['ID', 'authority']), 'system.vendor');
+    return str(v.ID, 'system.vendor.ID');
+  }
+  return str(input.vendorOrgNo, 'system.vendorOrgNo');
+}
+
+/** `clientId` (Altinn's spelling) or `clientIds` (this package's); not both. */
+function clientIdsOf(input, name) {
+  if (input.clientId !== undefined && input.clientIds !== undefined) throw new TypeError(`${name}: give clientId or clientIds, not both`);
+  const key = input.clientIds !== undefined ? 'clientIds' : 'clientId';
+  return list(input[key], `${name}.${key}`, str);
+}
+
+const SYSTEM_MEMBERS = new Set([
+  'id',
+  'vendor',
+  'vendorOrgNo',
+  'name',
+  'description',
+  'rights',
+  'accessPackages',
+  'clientId',
+  'clientIds',
+  'isVisible',
+  'allowedRedirectUrls',
+  'isDeleted',
+]);
+
+/**
+ * A system to register, in Altinn's shape (`vendor.ID` `0192:<org no>`, `clientId`), as
+ * `GET systemregister/vendor/{id}` answers it, or as this package returns it (`vendorOrgNo`,
+ * `clientIds`). `isDeleted` is ignored; `isVisible` defaults to true (Altinn's default), absent
+ * lists to empty. The component validates it (AUTH.VLD codes) before anything is sent.
+ */
+export function toSystem(input) {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new TypeError('the system must be an object in Altinn\'s shape {id, vendor: {ID}, name, description, …}');
+  onlyMembers(input, SYSTEM_MEMBERS, 'the system');
+  return {
+    id: str(input.id, 'system.id'),
+    vendorOrgNo: vendorOf(input),
+    name: toLocalized(input.name, 'system.name'),
+    description: toLocalized(input.description, 'system.description'),
+    rights: list(input.rights, 'system.rights', toRight) ?? [],
+    accessPackages: list(input.accessPackages, 'system.accessPackages', toPackage) ?? [],
+    clientIds: clientIdsOf(input, 'system') ?? [],
+    isVisible: optBool(input.isVisible, 'system.isVisible') ?? true,
+    allowedRedirectUrls: list(input.allowedRedirectUrls, 'system.allowedRedirectUrls', str) ?? [],
+    isDeleted: false,
+  };
+}
+
+/**
+ * The members of a system to replace (`system-update`): absent (or null) members are kept as
+ * stored. `vendor`, `vendorOrgNo` and `isDeleted` are accepted and ignored, so a system read
+ * (and edited) can be given as it is.
+ */
+export function toSystemUpdate(input) {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new TypeError('the update must be an object {id, …the members to replace}');
+  onlyMembers(input, SYSTEM_MEMBERS, 'the update');
+  const opt = (v, f) => (v === undefined || v === null ? undefined : f(v));
+  return {
+    id: str(input.id, 'update.id'),
+    name: opt(input.name, (t) => toLocalized(t, 'update.name')),
+    description: opt(input.description, (t) => toLocalized(t, 'update.description')),
+    rights: list(input.rights, 'update.rights', toRight),
+    accessPackages: list(input.accessPackages, 'update.accessPackages', toPackage),
+    clientIds: clientIdsOf(input, 'update'),
+    isVisible: optBool(input.isVisible, 'update.isVisible'),
+    allowedRedirectUrls: list(input.allowedRedirectUrls, 'update.allowedRedirectUrls', str),
+  };
+}
+
+export function toRights(rights, name = 'rights') {
+  if (!Array.isArray(rights)) throw new TypeError(`${name} must be an array of {action?, resource: [{id, value}]}`);
+  return list(rights, name, toRight);
+}
+
+export function toPackages(packages, name = 'accessPackages') {
+  if (!Array.isArray(packages)) throw new TypeError(`${name} must be an array of URN strings or {urn}`);
+  return list(packages, name, toPackage);
+}
+
+/** The accounting bureau: `{orgNo, externalRef?}` (the key of its own system user), or its org number. */
+export function toBureau(bureau) {
+  if (typeof bureau === 'string') return { orgNo: bureau, externalRef: undefined };
+  if (typeof bureau !== 'object' || bureau === null || Array.isArray(bureau)) {
+    throw new TypeError('bureau must be {orgNo, externalRef?} (the key of the bureau\'s own klientadministrator system user) or its org number');
+  }
+  onlyMembers(bureau, new Set(['orgNo', 'externalRef']), 'bureau');
+  if (typeof bureau.orgNo !== 'string') throw new TypeError('bureau.orgNo must be a string');
+  return { orgNo: bureau.orgNo, externalRef: optStr(bureau.externalRef, 'bureau.externalRef') };
+}
+
+/** An agent system user: its id, or the object `listAgents` gave (its `id`). */
+export function toAgentId(agent) {
+  if (typeof agent === 'object' && agent !== null && typeof agent.id === 'string') return agent.id;
+  if (typeof agent !== 'string') throw new TypeError('agent must be the agent system user\'s id (a string) or an item of listAgents');
+  return agent;
+}
+
+/** A client's org number as written: 9 digits, optionally `0192:`-prefixed. */
+const ORG_NO = /^\s*(?:0192:)?\d{9}\s*$/;
+
+/**
+ * A client to add or remove: its party uuid (`{id}`, a `Client` of a list), or its org number
+ * (`{orgNo}`, or a string of 9 digits), which the client resolves through the client lists.
+ * → `{id}` | `{orgNo}`.
+ */
+export function toClientRef(client) {
+  if (typeof client === 'string') return ORG_NO.test(client) ? { orgNo: client } : { id: client };
+  if (typeof client === 'object' && client !== null) {
+    if (typeof client.id === 'string') return { id: client.id };
+    if (typeof client.orgNo === 'string') return { orgNo: client.orgNo };
+  }
+  throw new TypeError('client must be the client\'s party uuid or org number (a string), or {id} / {orgNo}');
+}
+
 export function toKind(kind) {
   if (kind === undefined || kind === null) return 'standard';
   if (kind !== 'standard' && kind !== 'agent') throw new TypeError("kind must be 'standard' or 'agent'");
@@ -206,6 +350,31 @@ export function fromSystemUser(u) {
   return { ...u, created: fromDatetime(u.created), userType: fromTagged(u.userType) };
 }
 
+/** A registered system as the component gives it (bare vendor org number, `clientIds`): plain already. */
+export function fromSystem(s) {
+  return s;
+}
+
+/** A changelog entry: `changedData` (the body that was sent) parsed when it is JSON. */
+export function fromSystemChange(c) {
+  let changedData;
+  try {
+    changedData = JSON.parse(c.changedData);
+  } catch {
+    changedData = c.changedData;
+  }
+  return { ...c, changedData, created: fromDatetime(c.created) };
+}
+
+/** An agent system user: the system user's members plus `systemInternalId`, `partyUuid`, `accessPackages`. */
+export function fromAgent(a) {
+  return { ...fromSystemUser(a.systemUser), systemInternalId: a.systemInternalId, partyUuid: a.partyUuid, accessPackages: a.accessPackages };
+}
+
+export function fromClientList(l) {
+  return { systemUserId: l.systemUserId, ownerOrgNo: l.ownerOrgNo, clients: l.clients.map((c) => ({ id: c.id, orgNo: c.orgNo, name: c.name })) };
+}
+
 /** The WIT `outcome` variant → what the client method returns. */
 export function fromOutcome(o) {
   switch (o.tag) {
@@ -222,7 +391,7 @@ export function fromOutcome(o) {
     case 'system-users':
       return { items: o.val.items.map(fromSystemUser), nextPage: o.val.nextPage ?? null };
     case 'registered-system':
-      return o.val;
+      return fromSystem(o.val);
     case 'token':
       return new SystemUserToken({ token: o.val.token, scope: o.val.scope, expiresAt: fromDatetime(o.val.expiresAt) });
     case 'change-request-created':
@@ -234,6 +403,21 @@ export function fromOutcome(o) {
       return fromChangeRequest(o.val);
     case 'change-requests':
       return { items: o.val.items.map(fromChangeRequest), mayBeIncomplete: o.val.mayBeIncomplete };
+    case 'systems':
+      return o.val.map(fromSystem);
+    case 'system-registered':
+      return { internalId: o.val.internalId ?? null, reconciled: o.val.reconciled };
+    case 'system-changed':
+      return undefined;
+    case 'system-changelog':
+      return o.val.map(fromSystemChange);
+    case 'agents':
+      return o.val.map(fromAgent);
+    case 'clients':
+      return fromClientList(o.val);
+    case 'client-added':
+    case 'client-removed':
+      return { agent: o.val.agent, client: o.val.client };
     default:
       throw new TypeError(`unknown outcome ${o.tag}`);
   }

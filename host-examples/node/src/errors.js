@@ -75,7 +75,11 @@ export class UnauthorizedError extends ProblemError {
   }
 }
 
-/** 403: the token lacks the scope this operation needs (or the system is another vendor's). */
+/**
+ * 403: the token lacks the scope this operation needs (or the system is another vendor's). For
+ * client delegation: the bureau's token may not administer its clients (the message says to
+ * approve the bureau's own klientadministrator system user).
+ */
 export class ForbiddenError extends ProblemError {
   constructor(p) {
     super('forbidden', p);
@@ -91,7 +95,8 @@ export class NotFoundError extends ProblemError {
 
 /**
  * 409: e.g. AUTH-00013, the request is no longer `New`. Also a change request's correlation id
- * that already names another change (`code` 'correlation-id-reused'): never reported as success.
+ * that already names another change (`code` 'correlation-id-reused'): never reported as success;
+ * and a change to a deleted system in the System Register (`code` 'system-deleted').
  */
 export class ConflictError extends ProblemError {
   constructor(p) {
@@ -134,7 +139,10 @@ export class TransportError extends SystemUserError {
   }
 }
 
-/** The token provider or the signer failed, or a token cannot be sent. */
+/**
+ * The token provider or the signer failed, or a token cannot be sent; or, for client delegation,
+ * the exchanged token acts for another organisation than the bureau.
+ */
 export class TokenError extends SystemUserError {
   constructor(message) {
     super(message, { kind: 'token' });

@@ -290,6 +290,122 @@ export interface RegisteredSystem {
   isDeleted: boolean;
 }
 
+/**
+ * A system to register, in Altinn's shape (`vendor.ID`, `clientId`) as `GET
+ * systemregister/vendor/{id}` answers it, or as this package returns it (`vendorOrgNo`,
+ * `clientIds`): a RegisteredSystem read can be given back. Other members are refused (TypeError).
+ */
+export interface SystemInput {
+  /** `<vendor org no>_<name>`, no spaces. */
+  id: string;
+  /** `{ID: '0192:<vendor org no>'}` (or give `vendorOrgNo`). */
+  vendor?: { ID: string; authority?: string };
+  vendorOrgNo?: string;
+  /** Altinn stores a text only with all three of `nb`, `nn` and `en`. */
+  name: LocalizedText;
+  description: LocalizedText;
+  /** Absent or null: none. */
+  rights?: Right[] | null;
+  accessPackages?: Array<AccessPackage | string> | null;
+  /** Maskinporten client ids (Altinn's spelling); `clientIds` is read too (not both). */
+  clientId?: string[];
+  clientIds?: string[];
+  /** Default true. An agent-only package needs `false` (AUTH.VLD-00018). */
+  isVisible?: boolean;
+  /** Absolute https URLs. */
+  allowedRedirectUrls?: string[];
+  /** Ignored. */
+  isDeleted?: boolean;
+}
+
+/**
+ * The members of a registered system to replace; absent (or null) ones are kept as stored.
+ * `vendor`, `vendorOrgNo` and `isDeleted` are accepted and ignored (a system read can be edited
+ * and given back).
+ */
+export interface SystemUpdate {
+  id: string;
+  name?: LocalizedText | null;
+  description?: LocalizedText | null;
+  rights?: Right[] | null;
+  accessPackages?: Array<AccessPackage | string> | null;
+  clientId?: string[] | null;
+  clientIds?: string[] | null;
+  isVisible?: boolean | null;
+  allowedRedirectUrls?: string[] | null;
+  vendor?: { ID: string; authority?: string };
+  vendorOrgNo?: string;
+  isDeleted?: boolean;
+}
+
+/** What `registerSystem` did. */
+export interface RegisteredSystemId {
+  /** Altinn's internal id of the system; null when the answer was lost and the system was found by its id (`reconciled`). */
+  internalId: string | null;
+  reconciled: boolean;
+}
+
+/** One entry of a system's changelog. */
+export interface SystemChange {
+  systemInternalId: string;
+  /** The organisation that made the change (bare 9 digits). */
+  changedByOrgNo: string;
+  /** `create`, `update`, `rightsupdate`, `accesspackageupdate` or `delete`. */
+  changeType: string;
+  /** The body that was sent, parsed (text when it was not JSON; null for a delete). */
+  changedData: unknown;
+  /** The Maskinporten client that made the change. */
+  clientId?: string;
+  created?: Date;
+}
+
+/**
+ * The accounting bureau whose clients are administered: the key of its own **standard** system
+ * user for a system holding `urn:altinn:accesspackage:klientadministrator`, which the bureau
+ * approved once. `externalRef` when it was not the org number.
+ */
+export interface Bureau {
+  orgNo: string;
+  externalRef?: string;
+}
+
+/** An agent system user of the bureau, as the client-delegation routes list it. */
+export interface AgentSystemUser extends SystemUser {
+  systemInternalId?: string;
+  partyUuid?: string;
+  /** The packages a client must hold (all of them) to be delegated. */
+  accessPackages: AccessPackage[];
+}
+
+/** A client of the bureau. */
+export interface Client {
+  /** The client's party uuid (what `addClient` sends). */
+  id: string;
+  orgNo: string;
+  name?: string;
+}
+
+/** The clients of an agent system user (available or delegated); never paged. */
+export interface ClientList {
+  /** The agent system user asked about (checked). */
+  systemUserId: string;
+  /** The bureau. */
+  ownerOrgNo: string;
+  clients: Client[];
+}
+
+/** A client (party uuid) delegated to, or removed from, an agent system user (its id). */
+export interface ClientLink {
+  agent: string;
+  client: string;
+}
+
+/** A client by its party uuid (a string, `{id}` or a `Client`), or by its org number (9 digits, `{orgNo}`). */
+export type ClientRef = string | { id: string } | { orgNo: string };
+
+/** An agent system user by its id, or an item of `listAgents`. */
+export type AgentRef = string | { id: string };
+
 export interface Violation {
   /** The server's AUTH code where it has one (e.g. `AUTH-00021`), else a kebab-case name. */
   code: string;
@@ -387,6 +503,51 @@ export declare class SystemUserClient {
   listChangeRequests(query: { systemId: string }, options?: CallOptions): Promise<ChangeRequestList>;
   /** Deletes a change request, whatever its status. Not retried blindly. */
   withdrawChangeRequest(id: string, options?: CallOptions): Promise<void>;
+
+  /** The vendor's systems, deleted ones left out; a listing (no client ids or redirect URLs: get one for them). */
+  listSystems(options?: CallOptions): Promise<RegisteredSystem[]>;
+  /**
+   * Registers a system (Altinn's shape), checked first (ValidationError with AUTH.VLD codes,
+   * nothing sent); a lost answer is settled by reading it, never by a blind second POST.
+   */
+  registerSystem(system: SystemInput, options?: CallOptions): Promise<RegisteredSystemId>;
+  /**
+   * Replaces the members named and keeps the rest (reads, merges, checks, PUTs the whole record).
+   * A deleted system: ConflictError `system-deleted`; an unknown one: NotFoundError.
+   */
+  updateSystem(update: SystemUpdate, options?: CallOptions): Promise<void>;
+  setSystemRights(systemId: string, rights: Right[], options?: CallOptions): Promise<void>;
+  /** Checked against the stored `isVisible` (an agent-only package on a visible system: AUTH.VLD-00018). */
+  setSystemAccessPackages(systemId: string, accessPackages: Array<AccessPackage | string>, options?: CallOptions): Promise<void>;
+  /** Its id is never usable again. Deleting a deleted system succeeds. */
+  deleteSystem(systemId: string, options?: CallOptions): Promise<void>;
+  /** Newest first. */
+  systemChangelog(systemId: string, options?: CallOptions): Promise<SystemChange[]>;
+
+  /**
+   * Client delegation for `bureau` (its org number, or `{orgNo, externalRef}`): the bureau's
+   * system-user token (Maskinporten mode; else your token callback is asked for
+   * `altinn:clientdelegations.read altinn:clientdelegations.write` and must return it) is
+   * exchanged at Altinn once and the Altinn token kept in this client until 30 s before it
+   * expires. A 403: ForbiddenError (approve the klientadministrator system user); a token acting
+   * for another organisation: TokenError.
+   */
+  listAgents(bureau: Bureau | string, options?: CallOptions): Promise<AgentSystemUser[]>;
+  /** The bureau's clients holding one of the agent system user's packages, delegated or not. */
+  listAvailableClients(bureau: Bureau | string, agent: AgentRef, options?: CallOptions): Promise<ClientList>;
+  /** The clients delegated to the agent system user. */
+  listClients(bureau: Bureau | string, agent: AgentRef, options?: CallOptions): Promise<ClientList>;
+  /**
+   * Delegates a client. An org number is looked up among the available clients (not there:
+   * ValidationError `client-not-available`, nothing sent). AltinnError AUTH-00079 (not the
+   * bureau's client) / AUTH-00080 (it lacks one of the agent's packages).
+   */
+  addClient(bureau: Bureau | string, agent: AgentRef, client: ClientRef, options?: CallOptions): Promise<ClientLink>;
+  /**
+   * Removes a client (one not delegated is no error). An org number is looked up among the
+   * delegated clients: not one of them, nothing is sent and the result is null.
+   */
+  removeClient(bureau: Bureau | string, agent: AgentRef, client: ClientRef, options?: CallOptions): Promise<ClientLink | null>;
 
   validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | null): Validated<StandardRequestInput>;
   validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | null): Validated<AgentRequestInput>;
@@ -499,6 +660,11 @@ export declare class AltinnError extends ProblemError {
 export declare class UnauthorizedError extends ProblemError {
   readonly kind: 'unauthorized';
 }
+/**
+ * 403: the token lacks the scope (or the system is another vendor's). For client delegation: the
+ * bureau's token may not administer its clients: the bureau must approve its own standard system
+ * user for a system holding `klientadministrator` (the message says so).
+ */
 export declare class ForbiddenError extends ProblemError {
   readonly kind: 'forbidden';
 }
@@ -510,6 +676,8 @@ export declare class NotFoundError extends ProblemError {
  * correlation id on another vendor's system), or a
  * change request's correlation id that already names another change (`code`
  * `correlation-id-reused`; the server answered 200 with the stored one): use a new correlation id.
+ * System Register: `system-deleted` (a deleted system cannot be changed), `AUTH.VLD-00002` (the
+ * id of a registration whose answer was lost belongs to a deleted system: ids are never reused).
  */
 export declare class ConflictError extends ProblemError {
   readonly kind: 'conflict';
@@ -533,7 +701,10 @@ export declare class TransportError extends SystemUserError {
   readonly kind: 'transport';
   readonly transportKind: TransportErrorKind;
 }
-/** The token callback or the signer failed, or gave something that cannot be sent. */
+/**
+ * The token callback or the signer failed, or gave something that cannot be sent; or, for client
+ * delegation, the exchanged token acts for another organisation than the bureau.
+ */
 export declare class TokenError extends SystemUserError {
   readonly kind: 'token';
 }

@@ -127,6 +127,24 @@ test('the declarations declare exactly what each entry point exports at run time
   for (const name of ['createChangeRequest', 'getChangeRequest', 'getChangeRequestByExternalRef', 'listChangeRequests', 'withdrawChangeRequest']) {
     assert.ok(runtimeMethods.includes(name), name);
   }
+  // The System Register and client delegation (issue #17).
+  for (const name of [
+    'listSystems',
+    'getRegisteredSystem',
+    'registerSystem',
+    'updateSystem',
+    'setSystemRights',
+    'setSystemAccessPackages',
+    'deleteSystem',
+    'systemChangelog',
+    'listAgents',
+    'listAvailableClients',
+    'listClients',
+    'addClient',
+    'removeClient',
+  ]) {
+    assert.ok(runtimeMethods.includes(name), name);
+  }
   // The new parts of the contract are among them.
   const index = await import('../src/index.js');
   for (const name of ['UnavailableError', 'MisuseError', 'createWebCryptoSigner', 'WebCryptoSigner']) assert.equal(typeof index[name], 'function', name);

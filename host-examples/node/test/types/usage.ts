@@ -22,6 +22,17 @@ import {
   type CreatedRequest,
   type RequestStatus,
   type SystemUser,
+  type AgentSystemUser,
+  type Bureau,
+  type Client,
+  type ClientLink,
+  type ClientList,
+  type RegisteredSystem,
+  type RegisteredSystemId,
+  type SystemChange,
+  type SystemInput,
+  ForbiddenError,
+  TokenError,
 } from '../../src/index.js';
 import { createOnboardingHandler } from '../../src/edge.js';
 import { createSigner, serve } from '../../src/node.js';
@@ -116,6 +127,67 @@ export async function example(): Promise<void> {
   // @ts-expect-error: a token callback or Maskinporten, not both
   await createClient({ environment: 'tt02', token, maskinporten: { clientId: 'my-client' } });
   void [bearer, expires, custom];
+  // The System Register (issue #17): a system in Altinn's shape.
+  const system: SystemInput = {
+    id: '314248295_regnskapapi',
+    vendor: { ID: '0192:314248295' },
+    name: { nb: 'Regnskap API', nn: 'Rekneskap API', en: 'Accounting API' },
+    description: { nb: 'x', nn: 'x', en: 'x' },
+    rights: [{ resource: [{ id: 'urn:altinn:resource', value: 'ske-krav-og-betalinger' }] }],
+    accessPackages: ['urn:altinn:accesspackage:skattegrunnlag'],
+    clientId: ['my-maskinporten-client-id'],
+    allowedRedirectUrls: ['https://regnskapapi.example/ferdig'],
+  };
+  const registered: RegisteredSystemId = await client.registerSystem(system, { signal: AbortSignal.timeout(1000) });
+  const internalId: string | null = registered.internalId;
+  const systems: RegisteredSystem[] = await client.listSystems({ signal: AbortSignal.timeout(1000) });
+  const read: RegisteredSystem = await client.getRegisteredSystem(system.id);
+  // A system read can be given back (this package's spelling), and edited as an update.
+  await client.registerSystem(read);
+  const updated: void = await client.updateSystem({ id: system.id, isVisible: false, clientIds: [] });
+  await client.updateSystem({ ...read, name: { nb: 'Nytt navn', nn: 'Nytt namn', en: 'New name' } });
+  await client.setSystemRights(system.id, [{ resource: [{ id: 'urn:altinn:resource', value: 'ske-krav-og-betalinger' }] }]);
+  await client.setSystemAccessPackages(system.id, ['urn:altinn:accesspackage:skattegrunnlag', { urn: 'urn:altinn:accesspackage:merverdiavgift' }]);
+  const log: SystemChange[] = await client.systemChangelog(system.id);
+  const when: Date | undefined = log[0]?.created;
+  const deleted: void = await client.deleteSystem(system.id);
+  try {
+    await client.updateSystem({ id: system.id, name: null });
+  } catch (err) {
+    if (err instanceof ConflictError && err.code === 'system-deleted') console.log('registered under a new id instead');
+  }
+  // @ts-expect-error: a system needs a name and a description
+  const unnamed: SystemInput = { id: system.id, vendor: { ID: '0192:314248295' } };
+  // @ts-expect-error: an update names the system
+  await client.updateSystem({ isVisible: false });
+  void [internalId, systems, updated, log, when, deleted, unnamed];
+
+  // Client delegation (issue #17), for a bureau.
+  const bureau: Bureau = { orgNo: '310816191', externalRef: 'byraa-selv' };
+  const agents: AgentSystemUser[] = await mp.listAgents(bureau, { signal: AbortSignal.timeout(1000) });
+  const agent: AgentSystemUser | undefined = agents[0];
+  if (agent) {
+    const packages: string[] = agent.accessPackages.map((p) => p.urn);
+    const available: ClientList = await mp.listAvailableClients(bureau, agent);
+    const first: Client | undefined = available.clients[0];
+    const added: ClientLink = await mp.addClient(bureau, agent.id, '314224965');
+    if (first) await mp.addClient('310816191', agent, first);
+    await mp.addClient(bureau, agent, { orgNo: '317103360' });
+    const delegated: ClientList = await mp.listClients(bureau, agent.id);
+    const removed: ClientLink | null = await mp.removeClient(bureau, agent, delegated.clients[0]?.id ?? '314224965', { signal: AbortSignal.timeout(1000) });
+    // @ts-expect-error: removeClient may send nothing (null)
+    const surely: ClientLink = await mp.removeClient(bureau, agent, '314224965');
+    // @ts-expect-error: a bureau is an org number or {orgNo, externalRef?}
+    await mp.listAgents({ org: '310816191' });
+    void [packages, added, removed, surely, delegated.ownerOrgNo, delegated.systemUserId];
+  }
+  try {
+    await mp.listAgents(bureau);
+  } catch (err) {
+    if (err instanceof ForbiddenError) console.log(err.message); // approve the klientadministrator system user
+    else if (err instanceof AltinnError && (err.code === 'AUTH-00079' || err.code === 'AUTH-00080')) console.log(err.message);
+    else if (err instanceof TokenError) console.log(err.message);
+  }
   const handler: (r: Request) => Promise<Response> = createOnboardingHandler({ client, systemId: '314248295_smartregnskap', accessPackages: ['urn:altinn:accesspackage:skattegrunnlag'] });
   const app = await serve(handler, { port: 0 });
   await app.close();

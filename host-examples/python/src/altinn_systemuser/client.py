@@ -13,7 +13,9 @@ import os
 import secrets
 import threading
 import time
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+import dataclasses
+import re
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _wit
 from . import errors as E
@@ -23,18 +25,31 @@ from .maskinporten import Maskinporten, SystemClock, key_identity_of
 from .models import (
     AccessToken,
     AgentRequest,
+    AgentSystemUser,
+    Bureau,
+    BureauClient,
     ChangeRequest,
     ChangeRequestList,
     ChangeResult,
+    ClientLink,
+    ClientList,
     CreatedRequest,
+    PackageLike,
     Page,
     RegisteredSystem,
     RequestKind,
     RequestStatus,
+    RightLike,
     StandardRequest,
+    SystemChange,
+    SystemRegistration,
+    SystemUpdate,
     SystemUser,
     SystemUserChangeRequest,
     SystemUserRequest,
+    Violation,
+    _package_list,
+    _rights_list,
 )
 from .tokens import TokenLike, as_token_provider
 from .transport import RequestsTransport, Transport
@@ -106,6 +121,17 @@ class _Sessions:
         if s is None:
             s = self._local.s = self.runtime.session(self.fuel, self.memory_limit)
         return s
+
+
+_ORG_NO = re.compile(r"^(0192:)?[0-9]{9}$")
+
+
+def _agent_id(agent: Union[str, SystemUser]) -> str:
+    if isinstance(agent, SystemUser):
+        return agent.id
+    if not isinstance(agent, str):
+        raise TypeError(f"not an agent system user: {type(agent).__name__} (its id, or the AgentSystemUser)")
+    return agent.strip()
 
 
 def _req_kind(req: Any) -> RequestKind:
@@ -510,6 +536,144 @@ class Client:
     def withdraw_change_request(self, change_request_id: str) -> None:
         """Deletes a change request (whatever its status). Its id cannot be used again."""
         self._run(_wit.task("withdraw-change-request", change_request_id))
+
+    # -- the System Register (API.md §13) ------------------------------------------------------
+
+    def list_systems(self) -> List[RegisteredSystem]:
+        """The vendor's own systems (deleted ones left out). A listing: no client ids or redirect
+        URLs; `get_registered_system` reads the whole of one."""
+        return self._run(_wit.task("list-systems", None))
+
+    def register_system(self, system: Union[RegisteredSystem, Mapping[str, Any]]) -> SystemRegistration:
+        """Registers a system, exactly once: its id is the key (Altinn never reuses one), so a
+        lost answer is settled by reading the system (`reconciled=True`, `internal_id=None`).
+        Takes a `RegisteredSystem` or a dict in Altinn's shape (`RegisteredSystem.from_json`).
+        Checked before sending (`ValidationError` with Altinn's AUTH.VLD codes: the id
+        `<vendor org no>_name` without spaces, https redirect URLs, duplicates, an agent-only
+        package on a visible system); an id already taken is `ConflictError`."""
+        s = RegisteredSystem.from_json(system)
+        done = self._run(_wit.task("register-system", _wit.registered_system(s)))
+        return dataclasses.replace(done, system_id=s.id.strip())
+
+    def update_system(self, update: Union[SystemUpdate, Mapping[str, Any], str], **changes: Any) -> None:
+        """Replaces the members an update names and keeps the rest: the component reads the
+        stored system, merges, checks and PUTs the whole record (Altinn's PUT would reset what a
+        body leaves out). `update_system(SystemUpdate(id, name=…))`, a dict in Altinn's shape
+        (`{"id": …, "allowedRedirectUrls": […]}`), or `update_system("id", rights=[…])` with
+        `SystemUpdate`'s members as keywords. A deleted system is `ConflictError` code
+        `system-deleted`; an unknown one `NotFoundError`."""
+        if isinstance(update, str):
+            u = SystemUpdate(update, **changes)
+        else:
+            if changes:
+                raise TypeError("give the changes either in the update or as keywords, not both")
+            u = SystemUpdate.from_json(update)
+        self._run(_wit.task("update-system", _wit.system_update(u)))
+
+    def set_system_rights(self, system_id: str, rights: Sequence[RightLike]) -> None:
+        """Replaces a system's rights (resource ids, `Right`s or Altinn's `{"resource": […]}`).
+        An unknown system is `NotFoundError`, a deleted one `ConflictError` code `system-deleted`."""
+        self._run(_wit.task("set-system-rights", _wit.system_rights(system_id, _rights_list(rights))))
+
+    def set_system_access_packages(self, system_id: str, access_packages: Sequence[PackageLike]) -> None:
+        """Replaces a system's access packages (short names, URNs, `AccessPackage`s or
+        `{"urn": …}`); an agent-only package on a visible system is refused before sending
+        (`ValidationError` AUTH.VLD-00018)."""
+        packages = _package_list(access_packages)
+        self._run(_wit.task("set-system-access-packages", _wit.system_access_packages(system_id, packages)))
+
+    def delete_system(self, system_id: str) -> None:
+        """Deletes a system (Altinn drops its Maskinporten client ids; its id is never usable
+        again). Deleting a deleted system succeeds."""
+        self._run(_wit.task("delete-system", system_id))
+
+    def system_changelog(self, system_id: str) -> List[SystemChange]:
+        """What was done to a system, in Altinn's order: `change_type`, the body sent
+        (`changed_data`), by whom and when. A deleted system's changelog can still be read."""
+        return self._run(_wit.task("system-changelog", system_id))
+
+    # -- client delegation (API.md §12) ---------------------------------------------------------
+    #
+    # Each call is made with the bureau's token: in Maskinporten mode the component gets a
+    # system-user token for the bureau (its own standard system user for a system holding
+    # `klientadministrator`, named by `Bureau(org_no, external_ref)`) with the scopes
+    # `altinn:clientdelegations.read altinn:clientdelegations.write`; in token mode your token
+    # provider is asked for those two scopes and must return that token. The component
+    # exchanges it for an Altinn token and keeps that (per bureau, per thread) until 30 s before
+    # it expires: one exchange serves many calls. Neither token shows in any error or log.
+
+    def _delegation(self, bureau: Union[Bureau, str, Mapping[str, Any]], case: str, payload: Any = None) -> Any:
+        return self._run(_wit.client_delegation_task(Bureau.of(bureau), case, payload))
+
+    def list_agents(self, bureau: Union[Bureau, str, Mapping[str, Any]]) -> List[AgentSystemUser]:
+        """The bureau's agent system users (with the access packages each holds). A 403 is
+        `ForbiddenError`: the bureau has not approved its klientadministrator system user (or the
+        token is not the bureau's)."""
+        return self._delegation(bureau, "list-agents")
+
+    def list_available_clients(self, bureau: Union[Bureau, str, Mapping[str, Any]], agent: Union[str, SystemUser]) -> ClientList:
+        """The bureau's clients that hold any of the agent system user's packages (delegated ones
+        included): what `add_client` may add."""
+        return self._delegation(bureau, "list-available-clients", _agent_id(agent))
+
+    def list_clients(self, bureau: Union[Bureau, str, Mapping[str, Any]], agent: Union[str, SystemUser]) -> ClientList:
+        """The clients delegated to the agent system user."""
+        return self._delegation(bureau, "list-clients", _agent_id(agent))
+
+    def add_client(
+        self,
+        bureau: Union[Bureau, str, Mapping[str, Any]],
+        agent: Union[str, SystemUser],
+        client: Union[str, BureauClient],
+    ) -> ClientLink:
+        """Delegates a client to the agent system user. `client`: its party uuid, a
+        `BureauClient`, or its organisation number (looked up in the client lists first: one
+        more call). Altinn refuses a client that is not the bureau's (`AltinnProblemError`
+        AUTH-00079) or lacks one of the agent's packages (AUTH-00080); an org number found in
+        neither list is `ValidationError` code AUTH-00079 before any add is sent."""
+        b = Bureau.of(bureau)
+        agent_id = _agent_id(agent)
+        client_id = self._resolve_client(b, agent_id, client, ("list-available-clients", "list-clients"))
+        return self._delegation(b, "add-client", _wit.client_link(agent_id, client_id))
+
+    def remove_client(
+        self,
+        bureau: Union[Bureau, str, Mapping[str, Any]],
+        agent: Union[str, SystemUser],
+        client: Union[str, BureauClient],
+    ) -> ClientLink:
+        """Takes a client from the agent system user (a client not delegated is no error).
+        `client` as for `add_client` (an org number is looked up among the delegated clients,
+        then the available ones)."""
+        b = Bureau.of(bureau)
+        agent_id = _agent_id(agent)
+        client_id = self._resolve_client(b, agent_id, client, ("list-clients", "list-available-clients"))
+        return self._delegation(b, "remove-client", _wit.client_link(agent_id, client_id))
+
+    def _resolve_client(self, bureau: Bureau, agent_id: str, client: Union[str, BureauClient], lists: Sequence[str]) -> str:
+        if isinstance(client, BureauClient):
+            return client.id
+        if not isinstance(client, str):
+            raise TypeError(f"not a client: {type(client).__name__} (a party uuid, an org number or a BureauClient)")
+        org = client.strip()
+        if not _ORG_NO.match(org):
+            return org  # a party uuid: the component checks it
+        org = self.component.check_org_no(org)
+        for case in lists:
+            found = self._delegation(bureau, case, agent_id).find(org)
+            if found is not None:
+                return found.id
+        raise E.ValidationError(
+            [
+                Violation(
+                    "AUTH-00079",
+                    "client",
+                    f"{org} is not among bureau {bureau.org_no}'s clients for agent system user {agent_id}: Altinn "
+                    "lists none with that organisation number holding any of the agent's access packages (the "
+                    "bureau must have the client, in the Register or by a delegated package)",
+                )
+            ]
+        )
 
     # -- offline helpers (no network) -----------------------------------------------------------
 

@@ -179,6 +179,14 @@ class AltinnProblemError(ProblemError):
             Violation(v.code, v.field, scrub(v.message)) for v in field_errors
         ]
 
+    @property
+    def codes(self) -> List[str]:
+        """`code` and the codes of the field errors: a validation problem (`STD-00000`) carries
+        Altinn's AUTH.VLD codes there (e.g. `AUTH.VLD-00002` a system id taken,
+        `AUTH.VLD-00014` no such agent system user, `AUTH.VLD-00015` not an agent)."""
+        out = [] if self.code is None else [self.code]
+        return out + [v.code for v in self.field_errors if v.code not in out]
+
 
 class UnauthorizedError(ProblemError):
     """401: no token, or a token Altinn does not accept (expired, wrong issuer, no consumer)."""

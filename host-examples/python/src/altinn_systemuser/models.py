@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from dataclasses import dataclass, field
-from typing import Generic, List, Optional, Sequence, TypeVar, Union
+from typing import Any, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, TypeVar, Union
 
 from .tokens import mask
 
@@ -39,6 +39,15 @@ __all__ = [
     "NO_CHANGE_NEEDED",
     "ChangeResult",
     "ChangeRequestList",
+    "SystemUpdate",
+    "SystemRegistration",
+    "SystemChangeType",
+    "SystemChange",
+    "Bureau",
+    "AgentSystemUser",
+    "BureauClient",
+    "ClientList",
+    "ClientLink",
     "PACKAGE_URN_PREFIX",
 ]
 
@@ -96,6 +105,36 @@ class Right:
         """The common case: one `urn:altinn:resource` attribute."""
         return cls([AttributePair("urn:altinn:resource", resource_id)], action)
 
+    @classmethod
+    def of(cls, right: Union[str, "Right", Mapping[str, Any]]) -> "Right":
+        """A right from a `Right`, a resource id (`"ske-krav-og-betalinger"`), or Altinn's JSON
+        shape (`{"resource": [{"id": "urn:altinn:resource", "value": "…"}], "action"?: …}`)."""
+        if isinstance(right, Right):
+            return right
+        if isinstance(right, Mapping):
+            _only(right, ("resource", "action"), "a right")
+            pairs = right.get("resource")
+            if not isinstance(pairs, (list, tuple)):
+                raise _shape_error("resource", "a right needs a `resource` list of {id, value} pairs")
+            out = []
+            for i, p in enumerate(pairs):
+                if not isinstance(p, Mapping) or not isinstance(p.get("id"), str) or not isinstance(p.get("value"), str):
+                    raise _shape_error(f"resource[{i}]", "each attribute of a right is {\"id\": …, \"value\": …} (strings)")
+                _only(p, ("id", "value"), f"resource[{i}]")
+                out.append(AttributePair(p["id"], p["value"]))
+            action = right.get("action")
+            return cls(out, action if isinstance(action, str) else None)
+        if isinstance(right, str):
+            return cls.for_resource(right.strip())
+        raise TypeError(f"not a right: {type(right).__name__} (a Right, a resource id or a dict in Altinn's shape)")
+
+    def to_json(self) -> Dict[str, Any]:
+        """Altinn's JSON shape."""
+        out: Dict[str, Any] = {"resource": [{"id": p.id, "value": p.value} for p in self.resource]}
+        if self.action is not None:
+            out["action"] = self.action
+        return out
+
 
 #: The prefix of Altinn's access package URNs; `AccessPackage.of("skattegrunnlag")` adds it.
 PACKAGE_URN_PREFIX = "urn:altinn:accesspackage:"
@@ -113,6 +152,12 @@ class AccessPackage:
         `urn:altinn:accesspackage:skattegrunnlag`; a text with a `:` is taken as a URN as it is."""
         if isinstance(package, AccessPackage):
             return package
+        if isinstance(package, Mapping):  # Altinn's {"urn": …}
+            _only(package, ("urn",), "an access package")
+            urn = package.get("urn")
+            if not isinstance(urn, str):
+                raise _shape_error("urn", "an access package is {\"urn\": …}")
+            return cls(urn.strip())
         text = str(package).strip()
         return cls(text if ":" in text or not text else PACKAGE_URN_PREFIX + text)
 
@@ -122,8 +167,24 @@ class AccessPackage:
         return self.urn[len(PACKAGE_URN_PREFIX):] if self.urn.startswith(PACKAGE_URN_PREFIX) else self.urn
 
 
-PackageLike = Union[str, AccessPackage]
-RightLike = Union[str, Right]
+PackageLike = Union[str, AccessPackage, Mapping[str, Any]]
+RightLike = Union[str, Right, Mapping[str, Any]]
+
+
+def _shape_error(field: str, message: str) -> Exception:
+    # A `ValidationError` (also a ValueError): imported here, as `errors` imports this module.
+    from .errors import ValidationError
+
+    return ValidationError([Violation("json-shape", field, message)])
+
+
+def _only(d: Mapping[str, Any], allowed: Sequence[str], what: str) -> None:
+    """Refuses a member `d` should not have (a typo would otherwise be dropped silently)."""
+    extra = [k for k in d if k not in allowed]
+    if extra:
+        raise _shape_error(
+            str(extra[0]), f"{what} has no member {extra[0]!r} (Altinn's members: {', '.join(allowed)})"
+        )
 
 
 def _packages(items: Optional[Sequence[PackageLike]]) -> Optional[List[AccessPackage]]:
@@ -229,15 +290,92 @@ class SystemUser:
 
 
 @dataclass
+class AgentSystemUser(SystemUser):
+    """An agent system user as the client-delegation routes list it (`Client.list_agents`):
+    a `SystemUser` plus the packages it holds, which every client delegated to it must hold too."""
+
+    system_internal_id: Optional[str] = None
+    party_uuid: Optional[str] = None
+    access_packages: List[AccessPackage] = field(default_factory=list)
+
+
+@dataclass
 class LocalizedText:
+    """A text in Norwegian Bokmål, Nynorsk and English (any may be missing)."""
+
     nb: Optional[str] = None
     nn: Optional[str] = None
     en: Optional[str] = None
 
+    @classmethod
+    def of(cls, text: Union[None, str, "LocalizedText", Mapping[str, Any]]) -> "LocalizedText":
+        """From a `LocalizedText`, Altinn's `{"nb", "nn", "en"}`, or one string (the same text in
+        all three: the System Register stores a system's name and description only with each of
+        `nb`, `nn` and `en`)."""
+        if text is None:
+            return cls()
+        if isinstance(text, LocalizedText):
+            return text
+        if isinstance(text, str):
+            return cls(nb=text, nn=text, en=text)
+        if isinstance(text, Mapping):
+            _only(text, ("nb", "nn", "en"), "a text")
+            return cls(text.get("nb"), text.get("nn"), text.get("en"))
+        raise TypeError(f"not a text: {type(text).__name__} (a str, a LocalizedText or {{nb, nn, en}})")
+
+    def to_json(self) -> Dict[str, str]:
+        return {k: v for k, v in (("nb", self.nb), ("nn", self.nn), ("en", self.en)) if v is not None}
+
+
+TextLike = Union[str, LocalizedText, Mapping[str, Any]]
+
+#: Altinn's members of a system (`GET systemregister/vendor/{id}`), and the spellings also read:
+#: this package's own (`vendorOrgNo`, `clientIds`) and the vendor list's (`systemId`,
+#: `systemVendorOrgNumber`, `systemVendorOrgName`).
+_SYSTEM_MEMBERS = (
+    "id", "vendor", "name", "description", "rights", "accessPackages", "clientId", "isVisible",
+    "allowedRedirectUrls", "isDeleted", "vendorOrgNo", "clientIds", "systemId", "systemVendorOrgNumber",
+    "systemVendorOrgName",
+)
+
+
+def _vendor_of(d: Mapping[str, Any]) -> str:
+    v = d.get("vendor")
+    if isinstance(v, Mapping):
+        _only(v, ("ID", "authority"), "vendor")
+        vid = v.get("ID")
+        if not isinstance(vid, str):
+            raise _shape_error("vendor.ID", 'the vendor is {"ID": "0192:<org no>"}')
+        # Another authority is kept as it is: the component refuses it (AUTH.VLD-00000).
+        return vid[5:] if vid.startswith("0192:") else vid
+    if v is not None:
+        raise _shape_error("vendor", 'the vendor is {"ID": "0192:<org no>"}')
+    org = d.get("vendorOrgNo", d.get("systemVendorOrgNumber"))
+    if not isinstance(org, str):
+        raise _shape_error("vendor", 'a system needs its vendor: {"ID": "0192:<org no>"}')
+    return org
+
+
+def _str_list(d: Mapping[str, Any], *names: str) -> Optional[List[str]]:
+    for n in names:
+        if n in d and d[n] is not None:
+            v = d[n]
+            if not isinstance(v, (list, tuple)) or not all(isinstance(x, str) for x in v):
+                raise _shape_error(n, f"{n} is a list of strings")
+            return list(v)
+    return None
+
 
 @dataclass
 class RegisteredSystem:
-    """A system in Altinn's System Register."""
+    """A system in Altinn's System Register (what `get_registered_system` returns and
+    `register_system` takes).
+
+    Inputs are forgiving: `name`/`description` may be one string (used for `nb`, `nn` and `en`:
+    Altinn stores them only with all three) or `{"nb", "nn", "en"}`, `rights` resource ids or `Right`s, `access_packages` short names
+    (`"skattegrunnlag"`), URNs or `AccessPackage`s; `vendor_org_no` is 9 digits (`0192:` accepted).
+    `RegisteredSystem.from_json(d)` reads Altinn's JSON shape, `to_json()` writes it.
+    """
 
     id: str
     vendor_org_no: str
@@ -245,10 +383,207 @@ class RegisteredSystem:
     description: LocalizedText = field(default_factory=LocalizedText)
     rights: List[Right] = field(default_factory=list)
     access_packages: List[AccessPackage] = field(default_factory=list)
+    #: Maskinporten client ids tagged on the system (Altinn's `clientId`); a listing leaves them out.
     client_ids: List[str] = field(default_factory=list)
+    #: Shown in the portal's list of systems. Altinn's own default (a body without it) is true.
     is_visible: bool = False
+    #: Absolute https URLs a request may name as its `redirect_url`; a listing leaves them out.
     allowed_redirect_urls: List[str] = field(default_factory=list)
     is_deleted: bool = False
+
+    def __post_init__(self) -> None:
+        self.name = LocalizedText.of(self.name)
+        self.description = LocalizedText.of(self.description)
+        self.rights = _rights_list(self.rights)
+        self.access_packages = _package_list(self.access_packages)
+        self.client_ids = [self.client_ids] if isinstance(self.client_ids, str) else list(self.client_ids or ())
+        urls = self.allowed_redirect_urls
+        self.allowed_redirect_urls = [urls] if isinstance(urls, str) else list(urls or ())
+
+    @property
+    def vendor_id(self) -> str:
+        """Altinn's `vendor.ID`: `0192:<org no>`."""
+        org = self.vendor_org_no
+        return org if ":" in org else f"0192:{org}"
+
+    @classmethod
+    def from_json(cls, d: Union["RegisteredSystem", Mapping[str, Any]]) -> "RegisteredSystem":
+        """A system in Altinn's shape (`{"id", "vendor": {"ID": "0192:<org>"}, "name": {"nb", …},
+        "description", "rights"?, "accessPackages"?, "clientId"?, "isVisible"?,
+        "allowedRedirectUrls"?}`); `vendorOrgNo`/`clientIds` (this package's spelling) and the
+        vendor list's `systemId`/`systemVendorOrgNumber` are read too, `isDeleted` is ignored.
+        A member Altinn does not have is refused (`ValidationError`, code `json-shape`)."""
+        if isinstance(d, RegisteredSystem):
+            return d
+        if not isinstance(d, Mapping):
+            raise TypeError(f"not a system: {type(d).__name__} (a RegisteredSystem or a dict in Altinn's shape)")
+        _only(d, _SYSTEM_MEMBERS, "a system")
+        sid = d.get("id", d.get("systemId"))
+        if not isinstance(sid, str):
+            raise _shape_error("id", "a system needs its id: <vendor org no>_<name>")
+        visible = d.get("isVisible")
+        if visible is not None and not isinstance(visible, bool):
+            raise _shape_error("isVisible", "isVisible is true or false")
+        return cls(
+            id=sid,
+            vendor_org_no=_vendor_of(d),
+            name=LocalizedText.of(d.get("name")),
+            description=LocalizedText.of(d.get("description")),
+            rights=_rights_list(d.get("rights")),
+            access_packages=_package_list(d.get("accessPackages")),
+            client_ids=_str_list(d, "clientId", "clientIds") or [],
+            # Altinn's default for a body that does not say.
+            is_visible=True if visible is None else visible,
+            allowed_redirect_urls=_str_list(d, "allowedRedirectUrls") or [],
+        )
+
+    def to_json(self) -> Dict[str, Any]:
+        """Altinn's shape, as `register_system` sends it (and `from_json` reads it back)."""
+        return {
+            "id": self.id,
+            "vendor": {"ID": self.vendor_id},
+            "name": self.name.to_json(),
+            "description": self.description.to_json(),
+            "rights": [r.to_json() for r in self.rights],
+            "accessPackages": [{"urn": p.urn} for p in self.access_packages],
+            "clientId": list(self.client_ids),
+            "isVisible": self.is_visible,
+            "allowedRedirectUrls": list(self.allowed_redirect_urls),
+        }
+
+
+_UPDATE_MEMBERS = ("id", "name", "description", "rights", "accessPackages", "clientId", "clientIds", "isVisible", "allowedRedirectUrls")
+
+
+@dataclass
+class SystemUpdate:
+    """A change to some members of a registered system (`Client.update_system`). A member left
+    `None` keeps its stored value: the component reads the system, merges, checks the result and
+    sends the whole record (Altinn's PUT resets whatever a body leaves out). `[]` empties a list.
+    Accepts the same forgiving inputs as `RegisteredSystem`; `SystemUpdate.from_json(d)` reads
+    `{"id", …}` with any of Altinn's members."""
+
+    id: str
+    name: Optional[TextLike] = None
+    description: Optional[TextLike] = None
+    rights: Optional[Sequence[RightLike]] = None
+    access_packages: Optional[Sequence[PackageLike]] = None
+    client_ids: Optional[Sequence[str]] = None
+    is_visible: Optional[bool] = None
+    allowed_redirect_urls: Optional[Sequence[str]] = None
+
+    def __post_init__(self) -> None:
+        if self.name is not None:
+            self.name = LocalizedText.of(self.name)
+        if self.description is not None:
+            self.description = LocalizedText.of(self.description)
+        if self.rights is not None:
+            self.rights = _rights_list(self.rights)
+        if self.access_packages is not None:
+            self.access_packages = _package_list(self.access_packages)
+        if self.client_ids is not None:
+            self.client_ids = [self.client_ids] if isinstance(self.client_ids, str) else list(self.client_ids)
+        if self.allowed_redirect_urls is not None:
+            urls = self.allowed_redirect_urls
+            self.allowed_redirect_urls = [urls] if isinstance(urls, str) else list(urls)
+
+    @classmethod
+    def from_json(cls, d: Union["SystemUpdate", Mapping[str, Any]]) -> "SystemUpdate":
+        if isinstance(d, SystemUpdate):
+            return d
+        if not isinstance(d, Mapping):
+            raise TypeError(f"not a system update: {type(d).__name__} (a SystemUpdate or a dict in Altinn's shape)")
+        _only(d, _UPDATE_MEMBERS, "a system update")
+        if not isinstance(d.get("id"), str):
+            raise _shape_error("id", "an update names the system: id")
+        visible = d.get("isVisible")
+        if visible is not None and not isinstance(visible, bool):
+            raise _shape_error("isVisible", "isVisible is true or false")
+        return cls(
+            id=d["id"],
+            name=d.get("name"),
+            description=d.get("description"),
+            rights=d.get("rights"),
+            access_packages=d.get("accessPackages"),
+            client_ids=_str_list(d, "clientId", "clientIds"),
+            is_visible=visible,
+            allowed_redirect_urls=_str_list(d, "allowedRedirectUrls"),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        """Changes nothing."""
+        return all(
+            v is None
+            for v in (
+                self.name, self.description, self.rights, self.access_packages, self.client_ids, self.is_visible,
+                self.allowed_redirect_urls,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class SystemRegistration:
+    """`Client.register_system` registered the system (or found it registered by this call)."""
+
+    #: The system's id (`None` only from the sans-IO `Component.parse`, which does not know it).
+    system_id: Optional[str]
+    #: Altinn's internal id of the system; `None` when the POST's answer was lost and the system
+    #: was found by its id afterwards (`reconciled`).
+    internal_id: Optional[str]
+    reconciled: bool = False
+
+
+class SystemChangeType(str, enum.Enum):
+    """What a changelog entry records (Altinn's strings)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    RIGHTS_UPDATE = "rightsupdate"
+    ACCESS_PACKAGE_UPDATE = "accesspackageupdate"
+    DELETE = "delete"
+    #: A change type this version does not know; the text is in `SystemChange.change_type_text`.
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class SystemChange:
+    """One entry of a registered system's changelog."""
+
+    system_internal_id: str
+    changed_by_org_no: str
+    change_type: SystemChangeType
+    #: The body that was sent, parsed from JSON (the text itself when it is not JSON).
+    changed_data: Any = None
+    #: The Maskinporten client id of the caller.
+    client_id: Optional[str] = None
+    created: Optional[_dt.datetime] = None
+    change_type_text: str = ""
+
+
+@dataclass(frozen=True)
+class Bureau:
+    """An accounting bureau whose clients are administered (client delegation), named by the key
+    of its own **standard** system user for a system holding `klientadministrator`, which the
+    bureau approved: its organisation number and that request's external ref (default: the org
+    number). `Bureau.of` also takes an org number or `{"orgNo", "externalRef"?}`."""
+
+    org_no: str
+    external_ref: Optional[str] = None
+
+    @classmethod
+    def of(cls, bureau: Union[str, "Bureau", Mapping[str, Any]]) -> "Bureau":
+        if isinstance(bureau, Bureau):
+            return bureau
+        if isinstance(bureau, str):
+            return cls(bureau.strip())
+        if isinstance(bureau, Mapping):
+            _only(bureau, ("orgNo", "externalRef"), "a bureau")
+            org = bureau.get("orgNo")
+            if not isinstance(org, str):
+                raise _shape_error("orgNo", 'a bureau is {"orgNo": …, "externalRef"?: …}')
+            return cls(org.strip(), bureau.get("externalRef"))
+        raise TypeError(f"not a bureau: {type(bureau).__name__} (a Bureau, an org number or {{orgNo, externalRef}})")
 
 
 T = TypeVar("T")
@@ -314,11 +649,13 @@ _CHANGE_TERMINAL = frozenset(
 
 
 def _rights_list(items: Optional[Sequence[RightLike]]) -> List[Right]:
-    return [r if isinstance(r, Right) else Right.for_resource(str(r).strip()) for r in items or ()]
+    if isinstance(items, (str, Right, Mapping)):
+        items = [items]
+    return [Right.of(r) for r in items or ()]
 
 
 def _package_list(items: Optional[Sequence[PackageLike]]) -> List[AccessPackage]:
-    if isinstance(items, (str, AccessPackage)):
+    if isinstance(items, (str, AccessPackage, Mapping)):
         items = [items]
     return [AccessPackage.of(p) for p in items or ()]
 
@@ -444,6 +781,58 @@ class ChangeRequestList:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+@dataclass(frozen=True)
+class BureauClient:
+    """A client of an accounting bureau (in a `ClientList`)."""
+
+    #: The client's party uuid: what `add_client` and `remove_client` send.
+    id: str
+    org_no: str
+    name: Optional[str] = None
+
+
+@dataclass
+class ClientList:
+    """The clients of an agent system user: delegated (`list_clients`) or that could be added
+    (`list_available_clients`, delegated ones included). Never paged."""
+
+    system_user_id: str
+    owner_org_no: str
+    clients: List[BureauClient] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[BureauClient]:
+        return iter(self.clients)
+
+    def __len__(self) -> int:
+        return len(self.clients)
+
+    def __contains__(self, org_no_or_id: object) -> bool:
+        return isinstance(org_no_or_id, str) and self.find(org_no_or_id) is not None
+
+    @property
+    def org_nos(self) -> List[str]:
+        return [c.org_no for c in self.clients]
+
+    def find(self, org_no_or_id: str) -> Optional[BureauClient]:
+        """The client with this org number (`0192:` accepted) or party uuid, or `None`."""
+        key = org_no_or_id.strip()
+        if key.startswith("0192:"):
+            key = key[5:]
+        low = key.lower()
+        for c in self.clients:
+            if c.org_no == key or c.id.lower() == low:
+                return c
+        return None
+
+
+@dataclass(frozen=True)
+class ClientLink:
+    """A client (party uuid) delegated to, or removed from, an agent system user (its id)."""
+
+    agent: str
+    client: str
 
 
 @dataclass(frozen=True)
