@@ -460,7 +460,7 @@ export declare class SystemUserClient {
   /** The raw jco exports (WIT shapes: `{tag, val}` variants, BigInt, Uint8Array). */
   readonly exports: any;
 
-  /** Pre-flight validation, the create, reconciliation after a lost answer. Idempotent per (org, externalRef, system). */
+  /** Pre-flight validation (the registered system read once per client for five minutes), the create, reconciliation after a lost answer. Idempotent per (org, externalRef, system). */
   createRequest(input: StandardRequestInput, options?: CallOptions): Promise<CreatedRequest>;
   createAgentRequest(input: AgentRequestInput, options?: CallOptions): Promise<CreatedRequest>;
   getRequest(id: string, options?: CallOptions & { kind?: RequestKind }): Promise<SystemUserRequest>;
