@@ -419,6 +419,50 @@ export type Validated<T> = { valid: true; request: T; violations: [] } | { valid
 
 export type LifecycleEvent = 'approve' | 'reject' | 'time-out' | 'escalate';
 
+/** A status as Altinn spells it (`Timedout` today; `TimedOut` on older servers). */
+export type AltinnRequestStatus = 'New' | 'Accepted' | 'Rejected' | 'Denied' | 'Timedout' | 'TimedOut';
+
+/** Wherever a status is an input: this package's spelling or Altinn's. Anything else is a TypeError. */
+export type RequestStatusInput = RequestStatus | AltinnRequestStatus;
+
+/**
+ * A system user request in Altinn's JSON (`GET systemuser/request/vendor/{id}`): accepted where a
+ * SystemUserRequest is expected. `status` as Altinn spells it; `created` ISO 8601 text (no offset: UTC).
+ */
+export interface AltinnSystemUserRequest {
+  id: string;
+  externalRef?: string;
+  systemId?: string;
+  partyOrgNo?: string;
+  integrationTitle?: string | null;
+  rights?: Right[] | null;
+  accessPackages?: AccessPackage[] | null;
+  status: AltinnRequestStatus | RequestStatus | string;
+  redirectUrl?: string | null;
+  confirmUrl?: string | null;
+  escalated?: boolean;
+  created?: string | Date | number | null;
+  timedOut?: boolean;
+  kind?: RequestKind;
+}
+
+/**
+ * A registered system in Altinn's JSON (`GET systemregister/vendor/{id}`: `vendor.ID`,
+ * `clientId`): accepted where a RegisteredSystem is expected. Other members are ignored.
+ */
+export interface AltinnRegisteredSystem {
+  id: string;
+  vendor: { ID: string; authority?: string };
+  name?: LocalizedText;
+  description?: LocalizedText;
+  rights?: Right[] | null;
+  accessPackages?: AccessPackage[] | null;
+  clientId?: string[] | null;
+  isVisible?: boolean;
+  allowedRedirectUrls?: string[] | null;
+  isDeleted?: boolean;
+}
+
 /**
  * A system user's Maskinporten token. `token` is the bearer token; `String()`, `JSON.stringify`
  * and `util.inspect` show `[redacted]` instead.
@@ -434,8 +478,8 @@ export declare class SystemUserToken {
 }
 
 export interface TimeoutOptions {
-  /** Also derive a timeout from `created` (status `new` and `created + windowSeconds <= now`). */
-  now?: Date | number;
+  /** Also derive a timeout from `created` (status `new` and `created + windowSeconds <= now`). A Date, epoch milliseconds or ISO 8601 text. */
+  now?: Date | number | string;
   /** Default DEFAULT_TIMEOUT_WINDOW_SECONDS (180 days, current servers). */
   windowSeconds?: number;
 }
@@ -459,6 +503,9 @@ export declare class SystemUserClient {
   readonly config: unknown;
   /** The raw jco exports (WIT shapes: `{tag, val}` variants, BigInt, Uint8Array). */
   readonly exports: any;
+
+  // Every method checks its arguments first: a wrong one is a TypeError naming the parameter
+  // (thrown, or the rejection of an async method), nothing is sent and the client keeps working.
 
   /** Pre-flight validation, the create, reconciliation after a lost answer. Idempotent per (org, externalRef, system). */
   createRequest(input: StandardRequestInput, options?: CallOptions): Promise<CreatedRequest>;
@@ -549,8 +596,8 @@ export declare class SystemUserClient {
    */
   removeClient(bureau: Bureau | string, agent: AgentRef, client: ClientRef, options?: CallOptions): Promise<ClientLink | null>;
 
-  validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | null): Validated<StandardRequestInput>;
-  validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | null): Validated<AgentRequestInput>;
+  validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | AltinnRegisteredSystem | null): Validated<StandardRequestInput>;
+  validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | AltinnRegisteredSystem | null): Validated<AgentRequestInput>;
   /** `body` in the result is the normalised JSON exactly as it would be sent. */
   validateJson(
     kind: RequestKind,
@@ -564,12 +611,16 @@ export declare class SystemUserClient {
   /** The id in lower case; throws ValidationError. */
   checkRequestId(id: string): string;
 
-  /** The status after `event`, or null when the server refuses that transition. */
-  transition(status: RequestStatus, event: LifecycleEvent): RequestStatus | null;
-  isTerminal(status: RequestStatus): boolean;
-  isTimedOut(request: SystemUserRequest, options?: TimeoutOptions): boolean;
+  /**
+   * The status after `event`, or null when the server refuses that transition. Statuses as this
+   * package or Altinn spells them (`'Accepted'`); anything else is a TypeError naming `status`.
+   */
+  transition(status: RequestStatusInput, event: LifecycleEvent): RequestStatus | null;
+  isTerminal(status: RequestStatusInput): boolean;
+  /** `request` as this package returns it, or Altinn's JSON of it. */
+  isTimedOut(request: SystemUserRequest | AltinnSystemUserRequest, options?: TimeoutOptions): boolean;
   /** `timed-out` when the request counts as timed out, else its status. */
-  effectiveStatus(request: SystemUserRequest, options?: TimeoutOptions): RequestStatus;
+  effectiveStatus(request: SystemUserRequest | AltinnSystemUserRequest, options?: TimeoutOptions): RequestStatus;
 }
 
 export declare function createClient(options: ClientOptions): Promise<SystemUserClient>;
