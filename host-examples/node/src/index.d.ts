@@ -695,7 +695,12 @@ export declare class ValidationError extends SystemUserError {
   readonly kind: 'validation';
 }
 
-declare class ProblemError extends SystemUserError {
+/**
+ * Base of the errors that carry a server's answer (problem details): AltinnError,
+ * UnauthorizedError, ForbiddenError, NotFoundError, ConflictError, UnavailableError and
+ * MaskinportenError.
+ */
+export declare class ProblemError extends SystemUserError {
   readonly status: number;
   readonly title: string | null;
   readonly detail: string | null;

@@ -6,6 +6,7 @@ export { createWebCryptoSigner, WebCryptoSigner } from './webcrypto.js';
 export {
   SystemUserError,
   ValidationError,
+  ProblemError,
   AltinnError,
   UnauthorizedError,
   ForbiddenError,

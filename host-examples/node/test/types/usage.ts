@@ -33,6 +33,10 @@ import {
   type SystemInput,
   ForbiddenError,
   TokenError,
+  ProblemError,
+  type AltinnRegisteredSystem,
+  type AltinnSystemUserRequest,
+  type RequestStatusInput,
 } from '../../src/index.js';
 import { createOnboardingHandler } from '../../src/edge.js';
 import { createSigner, serve } from '../../src/node.js';
@@ -192,4 +196,21 @@ export async function example(): Promise<void> {
   const app = await serve(handler, { port: 0 });
   await app.close();
   void [link, status, user, next];
+}
+
+// Issue #18: ProblemError is exported at run time too; statuses and models as Altinn spells them.
+export async function problems(client: Awaited<ReturnType<typeof createClient>>, altinnRequest: AltinnSystemUserRequest, altinnSystem: AltinnRegisteredSystem): Promise<void> {
+  try {
+    await client.getRequest('0b8d6a6e-0000-4000-8000-000000000000');
+  } catch (err) {
+    if (err instanceof ProblemError) {
+      const status: number = err.status;
+      const title: string | null = err.title;
+      console.log(status, title, err.detail, err.traceId);
+    }
+  }
+  const s: RequestStatusInput = 'Accepted';
+  const next = client.transition(s, 'approve');
+  console.log(next, client.isTerminal('Timedout'), client.effectiveStatus(altinnRequest), client.isTimedOut(altinnRequest, { now: '2026-01-01T00:00:00Z' }));
+  console.log(client.validateStandardRequest({ systemId: altinnSystem.id, partyOrgNo: '310816191', accessPackages: ['urn:x'] }, altinnSystem).valid);
 }
