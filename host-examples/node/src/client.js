@@ -37,7 +37,7 @@ import {
   toSystem,
   toSystemUpdate,
 } from './convert.js';
-import { ComponentFailureError, SystemUserError, TokenError, ValidationError, fromWitError } from './errors.js';
+import { ComponentFailureError, InvalidResponseError, SystemUserError, TokenError, ValidationError, fromWitError } from './errors.js';
 import { hostTime, keyIdentity, reason, signStep, toKeyIdentity } from './grants.js';
 import { CallerAbort, send, sleep as defaultSleep } from './transport.js';
 
@@ -302,6 +302,50 @@ export class SystemUserClient {
     return fromOutcome(await this.#run({ tag: 'list-all-requests', val }, signal)).items;
   }
 
+  /**
+   * Every request of a system, page by page as they are read: `for await (const r of
+   * client.iterateRequests({systemId}))`. One `listRequests` per page (so a `break` reads no
+   * further page); next links are followed on the configured base only.
+   */
+  async *iterateRequests(query, options) {
+    const { signal } = toCallOptions(options);
+    const { systemId, kind } = obj(query, 'query', 'an object {systemId, kind?}');
+    const q = { systemId: reqStr(systemId, 'query.systemId'), kind: toKind(kind, 'query.kind') };
+    yield* pages((page) => this.listRequests({ ...q, page }, { signal }));
+  }
+
+  /**
+   * Polls a request until the customer decides: resolves to the request once its effective
+   * status is no longer 'new' ('accepted', 'rejected', 'denied', 'timed-out' or an unknown one).
+   * `intervalMs` between reads (default 5000); `onProgress(request, {polls, elapsedMs})` after
+   * each read; `timeoutMs` (default none): then rejects with a DOMException named 'TimeoutError'
+   * (as `AbortSignal.timeout` does); `signal`: aborting rejects with its reason. A read that
+   * fails (after the component's retries) rejects with that error.
+   */
+  async waitForDecision(id, options) {
+    const { signal, timeoutMs, intervalMs = DEFAULT_POLL_INTERVAL_MS, onProgress, kind } = toCallOptions(options, 'options', ['timeoutMs', 'intervalMs', 'onProgress', 'kind']);
+    reqStr(id, 'id');
+    const k = toKind(kind, 'options.kind');
+    if (timeoutMs !== undefined && timeoutMs !== null && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw argError('options.timeoutMs', 'a number of milliseconds, 0 or more', timeoutMs);
+    if (!(Number.isFinite(intervalMs) && intervalMs >= 0)) throw argError('options.intervalMs', 'a number of milliseconds, 0 or more', intervalMs);
+    if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') throw argError('options.onProgress', 'a function (request, {polls, elapsedMs}) => void', onProgress);
+    const started = Date.now();
+    const timeout = timeoutMs === undefined || timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs);
+    const both = anySignal([signal, timeout]);
+    try {
+      for (let polls = 1; ; polls++) {
+        const request = await this.getRequest(id, { kind: k, signal: both });
+        onProgress?.(request, { polls, elapsedMs: Date.now() - started });
+        if (this.effectiveStatus(request, { now: Date.now() }) !== 'new') return request;
+        await this.#sleep(intervalMs, both);
+        if (both?.aborted) throw both.reason;
+      }
+    } catch (err) {
+      if (err instanceof CallerAbort) throw err.reason;
+      throw err;
+    }
+  }
+
   /** Deletes a request (standard or agent). Resolves to undefined. */
   async withdrawRequest(id, options) {
     const { signal } = toCallOptions(options);
@@ -321,6 +365,13 @@ export class SystemUserClient {
     const { systemId, page } = obj(query, 'query', 'an object {systemId, page}');
     const val = { systemId: reqStr(systemId, 'query.systemId'), page: toOptStr(page, 'query.page') };
     return fromOutcome(await this.#run({ tag: 'list-system-users', val }, signal));
+  }
+
+  /** Every system user of a system, page by page: `for await (const u of client.iterateSystemUsers(systemId))`. */
+  async *iterateSystemUsers(systemId, options) {
+    const { signal } = toCallOptions(options);
+    const s = reqStr(systemId, 'systemId');
+    yield* pages((page) => this.listSystemUsers({ systemId: s, page }, { signal }));
   }
 
   async listAllSystemUsers(systemId, options) {
@@ -635,6 +686,43 @@ export class SystemUserClient {
     const [req, now, window] = timeoutArgs(request, options);
     return fromTagged(this.#sync((r) => r.lifecycle.effectiveStatus(req, now, window)));
   }
+}
+
+/** How often `waitForDecision` reads the request, unless told. */
+export const DEFAULT_POLL_INTERVAL_MS = 5000;
+
+/** The most pages an iterator reads (as the component's list of all pages). */
+const MAX_PAGES = 5000;
+
+/** Yields the items of `list(page)` page by page, following `nextPage`. */
+async function* pages(list) {
+  let page;
+  const seen = new Set();
+  for (let n = 0; n < MAX_PAGES; n++) {
+    const { items, nextPage } = await list(page);
+    yield* items;
+    if (nextPage === null || nextPage === undefined) return;
+    if (seen.has(nextPage)) throw new InvalidResponseError('the list repeats a page: its next link points back to a page already read');
+    seen.add(nextPage);
+    page = nextPage;
+  }
+  throw new InvalidResponseError(`the list did not end within ${MAX_PAGES} pages`);
+}
+
+/** One signal aborted by any of `signals` (undefined ones left out), with that one's reason. */
+function anySignal(signals) {
+  const list = signals.filter(Boolean);
+  if (list.length <= 1) return list[0];
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any(list);
+  const controller = new AbortController();
+  for (const s of list) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
 }
 
 /** `(request, {now?, windowSeconds?})` of isTimedOut and effectiveStatus, checked. */

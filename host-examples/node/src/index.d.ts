@@ -96,6 +96,17 @@ export interface CallOptions {
 
 export type RequestKind = 'standard' | 'agent';
 
+/** How `waitForDecision` waits. */
+export interface WaitOptions extends CallOptions {
+  /** Give up after this long: rejects with a DOMException named `TimeoutError` (as `AbortSignal.timeout` does). Default: never. */
+  timeoutMs?: number;
+  /** Between reads of the request. Default 5000. */
+  intervalMs?: number;
+  /** After every read: the request as read, how many reads so far, the time since the call. */
+  onProgress?: (request: SystemUserRequest, progress: { polls: number; elapsedMs: number }) => void;
+  kind?: RequestKind;
+}
+
 export interface AttributePair {
   id: string;
   value: string;
@@ -518,12 +529,25 @@ export declare class SystemUserClient {
   listRequests(query: { systemId: string; kind?: RequestKind; page?: string | null }, options?: CallOptions): Promise<Page<SystemUserRequest>>;
   /** Every page; next links are followed on the configured base only. */
   listAllRequests(query: { systemId: string; kind?: RequestKind }, options?: CallOptions): Promise<SystemUserRequest[]>;
+  /**
+   * Every request of the system, read a page at a time as the loop goes on:
+   * `for await (const r of client.iterateRequests({ systemId }))`. A `break` reads no further page.
+   */
+  iterateRequests(query: { systemId: string; kind?: RequestKind }, options?: CallOptions): AsyncGenerator<SystemUserRequest, void, undefined>;
+  /**
+   * Reads the request every `intervalMs` until its effective status is no longer `new`, and
+   * resolves to it (accepted, rejected, denied, timed-out). Rejects with the signal's reason on
+   * abort, a `TimeoutError` DOMException after `timeoutMs`, or the error of a failed read.
+   */
+  waitForDecision(id: string, options?: WaitOptions): Promise<SystemUserRequest>;
   /** Deletes a request (standard or agent). Not retried blindly. */
   withdrawRequest(id: string, options?: CallOptions): Promise<void>;
   /** The system user for this key, or null (the server's empty 404). `externalRef` defaults to `orgNo`. */
   verifySystemUser(query: { systemId: string; orgNo: string; externalRef?: string }, options?: CallOptions): Promise<SystemUser | null>;
   listSystemUsers(query: { systemId: string; page?: string | null }, options?: CallOptions): Promise<Page<SystemUser>>;
   listAllSystemUsers(systemId: string, options?: CallOptions): Promise<SystemUser[]>;
+  /** Every system user of the system, a page at a time: `for await (const u of client.iterateSystemUsers(systemId))`. */
+  iterateSystemUsers(systemId: string, options?: CallOptions): AsyncGenerator<SystemUser, void, undefined>;
   getRegisteredSystem(systemId: string, options?: CallOptions): Promise<RegisteredSystem>;
   /**
    * A token to act as the customer's system user, once the customer approved (Maskinporten mode

@@ -214,3 +214,16 @@ export async function problems(client: Awaited<ReturnType<typeof createClient>>,
   console.log(next, client.isTerminal('Timedout'), client.effectiveStatus(altinnRequest), client.isTimedOut(altinnRequest, { now: '2026-01-01T00:00:00Z' }));
   console.log(client.validateStandardRequest({ systemId: altinnSystem.id, partyOrgNo: '310816191', accessPackages: ['urn:x'] }, altinnSystem).valid);
 }
+
+// Issue #18: waiting for the decision, and every page with for await.
+export async function waits(client: Awaited<ReturnType<typeof createClient>>, signal: AbortSignal): Promise<void> {
+  const decided = await client.waitForDecision('0b8d6a6e-0000-4000-8000-000000000000', {
+    signal,
+    timeoutMs: 60_000,
+    intervalMs: 2000,
+    onProgress: (r, { polls, elapsedMs }) => console.log(r.status, polls, elapsedMs),
+  });
+  const status: RequestStatus = decided.status;
+  for await (const r of client.iterateRequests({ systemId: '314248295_smartregnskap' })) console.log(r.id, status);
+  for await (const u of client.iterateSystemUsers('314248295_smartregnskap')) console.log(u.reporteeOrgNo);
+}
