@@ -10,17 +10,41 @@ export function toEnvironment(env) {
     throw new TypeError("environment is required: 'production', 'tt02', 'at22', 'at23', 'at24', 'yt01' or {platformUrl, confirmUrl, maskinportenIssuer}");
   }
   if (typeof env === 'string') {
+    // A URL: a local simulator (environments.local).
+    if (/^https?:\/\//i.test(env.trim())) return toEnvironment(localEnvironment(env, 'environment'));
     const name = env.toLowerCase();
     if (!ENVIRONMENTS.has(name)) {
       throw new TypeError(`unknown environment ${JSON.stringify(env)}: use one of ${[...ENVIRONMENTS].join(', ')} or a custom {platformUrl, confirmUrl, maskinportenIssuer}`);
     }
     return { tag: name };
   }
+  if (typeof env !== 'object' || Array.isArray(env)) throw argError('environment', "a name ('tt02' …), a simulator URL or {platformUrl, confirmUrl, maskinportenIssuer}", env);
   const { platformUrl, confirmUrl, maskinportenIssuer } = env;
   for (const [k, v] of Object.entries({ platformUrl, confirmUrl, maskinportenIssuer })) {
     if (typeof v !== 'string') throw new TypeError(`environment.${k} must be an absolute URL string`);
   }
   return { tag: 'custom', val: { platformUrl, confirmUrl, maskinportenIssuer } };
+}
+
+/**
+ * The local simulator at `url` (`environments.local`): it serves the platform routes, the confirm
+ * page and Maskinporten (`{url}/token`) itself. An http(s) URL without credentials, query or
+ * fragment; trailing slashes dropped.
+ */
+export function localEnvironment(url, name = 'url') {
+  const text = url instanceof URL ? url.href : url;
+  if (typeof text !== 'string') throw argError(name, "the simulator's base URL, e.g. 'http://127.0.0.1:5101'", url);
+  let parsed;
+  try {
+    parsed = new URL(text.trim());
+  } catch {
+    throw argError(name, "an absolute http(s) URL, e.g. 'http://127.0.0.1:5101'", url);
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw argError(name, 'an http(s) URL without credentials, query or fragment', url);
+  }
+  const base = `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
+  return Object.freeze({ platformUrl: base, confirmUrl: base, maskinportenIssuer: `${base}/` });
 }
 
 function u32(value, fallback, name) {

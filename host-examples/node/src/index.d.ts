@@ -15,7 +15,24 @@ export interface CustomEnvironment {
   maskinportenIssuer: string;
 }
 
-export type Environment = EnvironmentName | CustomEnvironment;
+/** A name, a custom environment, or the base URL of a local simulator (as `environments.local(url)`). */
+export type Environment = EnvironmentName | CustomEnvironment | `http://${string}` | `https://${string}`;
+
+/** `environment` values: the named ones, the local simulator, any other deployment. */
+export declare const environments: {
+  readonly production: 'production';
+  readonly tt02: 'tt02';
+  readonly at22: 'at22';
+  readonly at23: 'at23';
+  readonly at24: 'at24';
+  readonly yt01: 'yt01';
+  /**
+   * The local simulator at `url` (e.g. `http://127.0.0.1:5101`): it serves the platform routes,
+   * the confirm page and Maskinporten (`{url}/token`) itself, like Python's `Environment.local`.
+   */
+  local(url: string | URL): Readonly<CustomEnvironment>;
+  custom(environment: CustomEnvironment): Readonly<CustomEnvironment>;
+};
 
 /**
  * Returns a Maskinporten access token carrying at least `scopes`. Throw (or reject) to refuse:

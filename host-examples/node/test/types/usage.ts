@@ -34,6 +34,7 @@ import {
   ForbiddenError,
   TokenError,
   ProblemError,
+  environments,
   type AltinnRegisteredSystem,
   type AltinnSystemUserRequest,
   type RequestStatusInput,
@@ -226,4 +227,12 @@ export async function waits(client: Awaited<ReturnType<typeof createClient>>, si
   const status: RequestStatus = decided.status;
   for await (const r of client.iterateRequests({ systemId: '314248295_smartregnskap' })) console.log(r.id, status);
   for await (const u of client.iterateSystemUsers('314248295_smartregnskap')) console.log(u.reporteeOrgNo);
+}
+
+// Issue #18: the local simulator without URL plumbing.
+export async function local(): Promise<void> {
+  const env = environments.local('http://127.0.0.1:5101');
+  const client = await createClient({ environment: env, token: async () => 'token' });
+  const byUrl = await createClient({ environment: 'http://127.0.0.1:5101', token: async () => 'token' });
+  console.log(env.maskinportenIssuer, client.config, byUrl.config, environments.tt02);
 }
