@@ -42,8 +42,12 @@ export class ValidationError extends SystemUserError {
   }
 }
 
-/** Problem details carried by the HTTP-status errors below. */
-class ProblemError extends SystemUserError {
+/**
+ * Base of the errors that carry a server's answer (problem details): AltinnError,
+ * UnauthorizedError, ForbiddenError, NotFoundError, ConflictError, UnavailableError and
+ * MaskinportenError. `err instanceof ProblemError` → `status`, `title`, `detail`, `traceId`.
+ */
+export class ProblemError extends SystemUserError {
   constructor(kind, p) {
     super(p.message, { kind, code: p.code ?? null, status: p.status ?? null, violations: p.fieldErrors ?? [] });
     this.title = p.title ?? null;

@@ -15,7 +15,24 @@ export interface CustomEnvironment {
   maskinportenIssuer: string;
 }
 
-export type Environment = EnvironmentName | CustomEnvironment;
+/** A name, a custom environment, or the base URL of a local simulator (as `environments.local(url)`). */
+export type Environment = EnvironmentName | CustomEnvironment | `http://${string}` | `https://${string}`;
+
+/** `environment` values: the named ones, the local simulator, any other deployment. */
+export declare const environments: {
+  readonly production: 'production';
+  readonly tt02: 'tt02';
+  readonly at22: 'at22';
+  readonly at23: 'at23';
+  readonly at24: 'at24';
+  readonly yt01: 'yt01';
+  /**
+   * The local simulator at `url` (e.g. `http://127.0.0.1:5101`): it serves the platform routes,
+   * the confirm page and Maskinporten (`{url}/token`) itself, like Python's `Environment.local`.
+   */
+  local(url: string | URL): Readonly<CustomEnvironment>;
+  custom(environment: CustomEnvironment): Readonly<CustomEnvironment>;
+};
 
 /**
  * Returns a Maskinporten access token carrying at least `scopes`. Throw (or reject) to refuse:
@@ -95,6 +112,17 @@ export interface CallOptions {
 }
 
 export type RequestKind = 'standard' | 'agent';
+
+/** How `waitForDecision` waits. */
+export interface WaitOptions extends CallOptions {
+  /** Give up after this long: rejects with a DOMException named `TimeoutError` (as `AbortSignal.timeout` does). Default: never. */
+  timeoutMs?: number;
+  /** Between reads of the request. Default 5000. */
+  intervalMs?: number;
+  /** After every read: the request as read, how many reads so far, the time since the call. */
+  onProgress?: (request: SystemUserRequest, progress: { polls: number; elapsedMs: number }) => void;
+  kind?: RequestKind;
+}
 
 export interface AttributePair {
   id: string;
@@ -419,6 +447,50 @@ export type Validated<T> = { valid: true; request: T; violations: [] } | { valid
 
 export type LifecycleEvent = 'approve' | 'reject' | 'time-out' | 'escalate';
 
+/** A status as Altinn spells it (`Timedout` today; `TimedOut` on older servers). */
+export type AltinnRequestStatus = 'New' | 'Accepted' | 'Rejected' | 'Denied' | 'Timedout' | 'TimedOut';
+
+/** Wherever a status is an input: this package's spelling or Altinn's. Anything else is a TypeError. */
+export type RequestStatusInput = RequestStatus | AltinnRequestStatus;
+
+/**
+ * A system user request in Altinn's JSON (`GET systemuser/request/vendor/{id}`): accepted where a
+ * SystemUserRequest is expected. `status` as Altinn spells it; `created` ISO 8601 text (no offset: UTC).
+ */
+export interface AltinnSystemUserRequest {
+  id: string;
+  externalRef?: string;
+  systemId?: string;
+  partyOrgNo?: string;
+  integrationTitle?: string | null;
+  rights?: Right[] | null;
+  accessPackages?: AccessPackage[] | null;
+  status: AltinnRequestStatus | RequestStatus | string;
+  redirectUrl?: string | null;
+  confirmUrl?: string | null;
+  escalated?: boolean;
+  created?: string | Date | number | null;
+  timedOut?: boolean;
+  kind?: RequestKind;
+}
+
+/**
+ * A registered system in Altinn's JSON (`GET systemregister/vendor/{id}`: `vendor.ID`,
+ * `clientId`): accepted where a RegisteredSystem is expected. Other members are ignored.
+ */
+export interface AltinnRegisteredSystem {
+  id: string;
+  vendor: { ID: string; authority?: string };
+  name?: LocalizedText;
+  description?: LocalizedText;
+  rights?: Right[] | null;
+  accessPackages?: AccessPackage[] | null;
+  clientId?: string[] | null;
+  isVisible?: boolean;
+  allowedRedirectUrls?: string[] | null;
+  isDeleted?: boolean;
+}
+
 /**
  * A system user's Maskinporten token. `token` is the bearer token; `String()`, `JSON.stringify`
  * and `util.inspect` show `[redacted]` instead.
@@ -434,8 +506,8 @@ export declare class SystemUserToken {
 }
 
 export interface TimeoutOptions {
-  /** Also derive a timeout from `created` (status `new` and `created + windowSeconds <= now`). */
-  now?: Date | number;
+  /** Also derive a timeout from `created` (status `new` and `created + windowSeconds <= now`). A Date, epoch milliseconds or ISO 8601 text. */
+  now?: Date | number | string;
   /** Default DEFAULT_TIMEOUT_WINDOW_SECONDS (180 days, current servers). */
   windowSeconds?: number;
 }
@@ -460,6 +532,9 @@ export declare class SystemUserClient {
   /** The raw jco exports (WIT shapes: `{tag, val}` variants, BigInt, Uint8Array). */
   readonly exports: any;
 
+  // Every method checks its arguments first: a wrong one is a TypeError naming the parameter
+  // (thrown, or the rejection of an async method), nothing is sent and the client keeps working.
+
   /** Pre-flight validation (the registered system read once per client for five minutes), the create, reconciliation after a lost answer. Idempotent per (org, externalRef, system). */
   createRequest(input: StandardRequestInput, options?: CallOptions): Promise<CreatedRequest>;
   createAgentRequest(input: AgentRequestInput, options?: CallOptions): Promise<CreatedRequest>;
@@ -471,12 +546,25 @@ export declare class SystemUserClient {
   listRequests(query: { systemId: string; kind?: RequestKind; page?: string | null }, options?: CallOptions): Promise<Page<SystemUserRequest>>;
   /** Every page; next links are followed on the configured base only. */
   listAllRequests(query: { systemId: string; kind?: RequestKind }, options?: CallOptions): Promise<SystemUserRequest[]>;
+  /**
+   * Every request of the system, read a page at a time as the loop goes on:
+   * `for await (const r of client.iterateRequests({ systemId }))`. A `break` reads no further page.
+   */
+  iterateRequests(query: { systemId: string; kind?: RequestKind }, options?: CallOptions): AsyncGenerator<SystemUserRequest, void, undefined>;
+  /**
+   * Reads the request every `intervalMs` until its effective status is no longer `new`, and
+   * resolves to it (accepted, rejected, denied, timed-out). Rejects with the signal's reason on
+   * abort, a `TimeoutError` DOMException after `timeoutMs`, or the error of a failed read.
+   */
+  waitForDecision(id: string, options?: WaitOptions): Promise<SystemUserRequest>;
   /** Deletes a request (standard or agent). Not retried blindly. */
   withdrawRequest(id: string, options?: CallOptions): Promise<void>;
   /** The system user for this key, or null (the server's empty 404). `externalRef` defaults to `orgNo`. */
   verifySystemUser(query: { systemId: string; orgNo: string; externalRef?: string }, options?: CallOptions): Promise<SystemUser | null>;
   listSystemUsers(query: { systemId: string; page?: string | null }, options?: CallOptions): Promise<Page<SystemUser>>;
   listAllSystemUsers(systemId: string, options?: CallOptions): Promise<SystemUser[]>;
+  /** Every system user of the system, a page at a time: `for await (const u of client.iterateSystemUsers(systemId))`. */
+  iterateSystemUsers(systemId: string, options?: CallOptions): AsyncGenerator<SystemUser, void, undefined>;
   getRegisteredSystem(systemId: string, options?: CallOptions): Promise<RegisteredSystem>;
   /**
    * A token to act as the customer's system user, once the customer approved (Maskinporten mode
@@ -549,8 +637,8 @@ export declare class SystemUserClient {
    */
   removeClient(bureau: Bureau | string, agent: AgentRef, client: ClientRef, options?: CallOptions): Promise<ClientLink | null>;
 
-  validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | null): Validated<StandardRequestInput>;
-  validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | null): Validated<AgentRequestInput>;
+  validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | AltinnRegisteredSystem | null): Validated<StandardRequestInput>;
+  validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | AltinnRegisteredSystem | null): Validated<AgentRequestInput>;
   /** `body` in the result is the normalised JSON exactly as it would be sent. */
   validateJson(
     kind: RequestKind,
@@ -564,12 +652,16 @@ export declare class SystemUserClient {
   /** The id in lower case; throws ValidationError. */
   checkRequestId(id: string): string;
 
-  /** The status after `event`, or null when the server refuses that transition. */
-  transition(status: RequestStatus, event: LifecycleEvent): RequestStatus | null;
-  isTerminal(status: RequestStatus): boolean;
-  isTimedOut(request: SystemUserRequest, options?: TimeoutOptions): boolean;
+  /**
+   * The status after `event`, or null when the server refuses that transition. Statuses as this
+   * package or Altinn spells them (`'Accepted'`); anything else is a TypeError naming `status`.
+   */
+  transition(status: RequestStatusInput, event: LifecycleEvent): RequestStatus | null;
+  isTerminal(status: RequestStatusInput): boolean;
+  /** `request` as this package returns it, or Altinn's JSON of it. */
+  isTimedOut(request: SystemUserRequest | AltinnSystemUserRequest, options?: TimeoutOptions): boolean;
   /** `timed-out` when the request counts as timed out, else its status. */
-  effectiveStatus(request: SystemUserRequest, options?: TimeoutOptions): RequestStatus;
+  effectiveStatus(request: SystemUserRequest | AltinnSystemUserRequest, options?: TimeoutOptions): RequestStatus;
 }
 
 export declare function createClient(options: ClientOptions): Promise<SystemUserClient>;
@@ -644,7 +736,12 @@ export declare class ValidationError extends SystemUserError {
   readonly kind: 'validation';
 }
 
-declare class ProblemError extends SystemUserError {
+/**
+ * Base of the errors that carry a server's answer (problem details): AltinnError,
+ * UnauthorizedError, ForbiddenError, NotFoundError, ConflictError, UnavailableError and
+ * MaskinportenError.
+ */
+export declare class ProblemError extends SystemUserError {
   readonly status: number;
   readonly title: string | null;
   readonly detail: string | null;

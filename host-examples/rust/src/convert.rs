@@ -95,6 +95,9 @@ pub fn field_or_body(field: &str) -> &str {
 pub fn describe_error(error: &Error) -> String {
     match error {
         Error::Validation(v) => format!("invalid input: {}", describe_violations(v)),
+        // The component's own sentence for a code it has no words for names the status and the
+        // code already: not twice.
+        Error::Altinn(Problem { message, .. }) if message.starts_with("Altinn refused the request (") => message.clone(),
         Error::Altinn(Problem { status, code, message, .. }) => describe_problem("Altinn refused the request", *status, code, message),
         Error::Unauthorized(p) => describe_status("unauthorized", p),
         Error::Forbidden(p) => describe_status("forbidden", p),

@@ -56,7 +56,7 @@ pub use capabilities::{
     Capabilities, Clock, HttpTransport, NoSigner, NoToken, OsRandom, Random, RsaSigner, Secret, Signer, StaticToken, SystemClock,
     ThreadSleep, Timer, TokenSource, UreqTransport,
 };
-pub use client::{config, config_with_maskinporten, custom_environment, ChangeOutcome, Client, ClientError, SystemUserToken};
+pub use client::{config, config_with_maskinporten, custom_environment, Bureau, ChangeOutcome, Client, ClientError, SystemUserToken};
 pub use error::{HostError, TrapKind};
 pub use locate::{locate_component, COMPONENT_ENV, COMPONENT_RELATIVE};
 pub use runtime::{HostState, Limits, Runtime, RuntimeConfig, Session};

@@ -13,7 +13,7 @@ Exit status:
   0  done, and the answer is yes (valid, created, found, approved)
   1  done, and the answer is no: invalid input (nothing sent), Altinn refused (e.g. AUTH-00004),
      not found, the customer rejected, a request that must be withdrawn first, a demo step failed
-  2  bad usage, or a file (request, token, component) that cannot be read or decoded
+  2  bad usage, or a file (request, system, token, component) that cannot be read or decoded
   3  the component failed (a trap, an instance that cannot start)
   4  Altinn could not be reached or would not talk: connection, timeout, no token,
      a token refused (401/403), an answer that cannot be understood
@@ -66,9 +66,27 @@ enum Command {
     #[command(subcommand)]
     Users(cli::users::UsersCommand),
 
-    /// The vendor's registered system in Altinn's System Register.
+    /// The vendor's systems in Altinn's System Register: list, show, register, update, set
+    /// rights or access packages, delete, changelog (needs altinn:authentication/systemregister.write).
+    ///
+    /// Exit status: 0 done; 1 refused (nothing sent when the component finds a rule broken, or
+    /// Altinn said no: an id taken, a deleted system, not found); 4 could not tell (a 403 is
+    /// a token without the scope or another vendor's system).
     #[command(subcommand)]
-    System(cli::users::SystemCommand),
+    System(cli::system::Command),
+
+    /// An accounting bureau's clients on its agent system user, by API: list the agent system
+    /// users, the clients that could be added and those delegated; add or remove clients. The
+    /// token is the bureau's own klientadministrator system user's (--key and --client-id of
+    /// that system's Maskinporten client, --bureau and --bureau-ref name it), exchanged for an
+    /// Altinn token inside the component.
+    ///
+    /// Exit status: 0 done; 1 Altinn said no (not the bureau's client AUTH-00079, a client
+    /// lacking a package AUTH-00080, an unknown agent system user, a client not among the
+    /// bureau's), or no such system user for the bureau (MP-303); 4 could not tell (403: the
+    /// bureau has not approved its klientadministrator system user, or the token is not its).
+    #[command(subcommand)]
+    Clients(cli::clients::Command),
 
     /// A Maskinporten token to act as a customer's system user (needs --key and --client-id).
     ///
@@ -82,9 +100,10 @@ enum Command {
     /// 3 the component failed.
     Validate(cli::validate::Args),
 
-    /// Walk the vendor's story against a local Altinn (the simulator, in-process): approve,
-    /// agent + clients, reject + withdraw, refused inputs, a change request for one more access
-    /// package. Exit 0 when every step behaved.
+    /// Walk the vendor's story against a local Altinn (the simulator, in-process), from zero:
+    /// register the system by API, approve, agent + clients delegated by API, reject + withdraw,
+    /// refused inputs, a change request for one more access package. Exit 0 when every step
+    /// behaved.
     /// No --json (a story is for people).
     Demo,
 }
@@ -100,7 +119,8 @@ fn main() -> ExitCode {
         Command::Token(args) => cli::token::run(global, args),
         Command::Verify(args) => cli::users::verify(global, args),
         Command::Users(command) => cli::users::users(global, command),
-        Command::System(command) => cli::users::system(global, command),
+        Command::System(command) => cli::system::run(global, command),
+        Command::Clients(command) => cli::clients::run(global, command),
         Command::Validate(args) => cli::validate::run(global.component.as_deref(), global.json, args),
         Command::Demo => cli::demo::run(global),
     };

@@ -33,6 +33,11 @@ import {
   type SystemInput,
   ForbiddenError,
   TokenError,
+  ProblemError,
+  environments,
+  type AltinnRegisteredSystem,
+  type AltinnSystemUserRequest,
+  type RequestStatusInput,
 } from '../../src/index.js';
 import { createOnboardingHandler } from '../../src/edge.js';
 import { createSigner, serve } from '../../src/node.js';
@@ -192,4 +197,42 @@ export async function example(): Promise<void> {
   const app = await serve(handler, { port: 0 });
   await app.close();
   void [link, status, user, next];
+}
+
+// Issue #18: ProblemError is exported at run time too; statuses and models as Altinn spells them.
+export async function problems(client: Awaited<ReturnType<typeof createClient>>, altinnRequest: AltinnSystemUserRequest, altinnSystem: AltinnRegisteredSystem): Promise<void> {
+  try {
+    await client.getRequest('0b8d6a6e-0000-4000-8000-000000000000');
+  } catch (err) {
+    if (err instanceof ProblemError) {
+      const status: number = err.status;
+      const title: string | null = err.title;
+      console.log(status, title, err.detail, err.traceId);
+    }
+  }
+  const s: RequestStatusInput = 'Accepted';
+  const next = client.transition(s, 'approve');
+  console.log(next, client.isTerminal('Timedout'), client.effectiveStatus(altinnRequest), client.isTimedOut(altinnRequest, { now: '2026-01-01T00:00:00Z' }));
+  console.log(client.validateStandardRequest({ systemId: altinnSystem.id, partyOrgNo: '310816191', accessPackages: ['urn:x'] }, altinnSystem).valid);
+}
+
+// Issue #18: waiting for the decision, and every page with for await.
+export async function waits(client: Awaited<ReturnType<typeof createClient>>, signal: AbortSignal): Promise<void> {
+  const decided = await client.waitForDecision('0b8d6a6e-0000-4000-8000-000000000000', {
+    signal,
+    timeoutMs: 60_000,
+    intervalMs: 2000,
+    onProgress: (r, { polls, elapsedMs }) => console.log(r.status, polls, elapsedMs),
+  });
+  const status: RequestStatus = decided.status;
+  for await (const r of client.iterateRequests({ systemId: '314248295_smartregnskap' })) console.log(r.id, status);
+  for await (const u of client.iterateSystemUsers('314248295_smartregnskap')) console.log(u.reporteeOrgNo);
+}
+
+// Issue #18: the local simulator without URL plumbing.
+export async function local(): Promise<void> {
+  const env = environments.local('http://127.0.0.1:5101');
+  const client = await createClient({ environment: env, token: async () => 'token' });
+  const byUrl = await createClient({ environment: 'http://127.0.0.1:5101', token: async () => 'token' });
+  console.log(env.maskinportenIssuer, client.config, byUrl.config, environments.tt02);
 }

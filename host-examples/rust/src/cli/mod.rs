@@ -2,10 +2,12 @@
 //! failures, and the client every talking command uses.
 
 pub mod change;
+pub mod clients;
 pub mod demo;
 pub mod output;
 pub mod request;
 pub mod status;
+pub mod system;
 pub mod token;
 pub mod users;
 pub mod validate;
