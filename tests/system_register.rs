@@ -294,7 +294,7 @@ fn the_servers_list_of_validation_errors_is_the_message() {
     });
     match next(&mut register, answer(400, &problem.to_string())) {
         Step::Done(Err(Error::Altinn(p))) => {
-            assert!(p.message.contains("AUTH.VLD-00002 id: The system id already exists"), "{}", p.message);
+            assert_eq!(p.message, "Altinn refused the request (400 STD-00000): AUTH.VLD-00002 id: The system id already exists");
             assert_eq!(p.field_errors[0].code, "AUTH.VLD-00002");
         }
         other => panic!("{other:?}"),

@@ -167,9 +167,14 @@ fn message(call: &Call, p: &Problem) -> String {
             }
             _ => "Altinn found nothing there (404)".into(),
         },
-        // The generic code of a list of validation errors says nothing: the list does.
-        (400, None | Some("STD-00000")) if !p.field_errors.is_empty() => format!(
-            "Altinn refused the body (400): {}",
+        // The generic code of a list of validation errors says nothing: the list does (the code
+        // still named once, where every other refusal names its code).
+        (400, code @ (None | Some("STD-00000"))) if !p.field_errors.is_empty() => format!(
+            "{}: {}",
+            match code {
+                Some(code) => format!("Altinn refused the request (400 {code})"),
+                None => "Altinn refused the body (400)".into(),
+            },
             clip(
                 &p.field_errors
                     .iter()
