@@ -473,7 +473,9 @@ class Client:
         self.maskinporten = maskinporten
         self._clock = clock
         self._random_bytes = random_bytes
+        self._own_transport = transport is None
         self.transport = transport or RequestsTransport()
+        self._closed = False
         self.component = (
             component if isinstance(component, Component) else Component(component, fuel=fuel, memory_limit=memory_limit)
         )
@@ -486,6 +488,31 @@ class Client:
         self._sleep = sleep
         self.stats = Stats()
         self._stats_lock = threading.Lock()
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the HTTP connections of the transport this client made (one you passed in is
+        yours to close) and drops this thread's store. A closed client refuses further calls
+        (`RuntimeError`). `with Client(...) as client:` closes it at the end of the block."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._own_transport:
+            close = getattr(self.transport, "close", None)
+            if callable(close):
+                close()
+        self.component.session.reset()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def __repr__(self) -> str:
         if self.maskinporten is not None:
@@ -511,6 +538,8 @@ class Client:
         return cfg
 
     def _run(self, task: Any, convert: Callable[[Any], Any] = _wit.outcome_from) -> Any:
+        if self._closed:
+            raise RuntimeError("this Client is closed (its `with` block ended, or close() was called): make a new one")
         config = self._current_config()
         host = Host(
             self._token,
