@@ -15,7 +15,7 @@ import threading
 import time
 import dataclasses
 import re
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _args as A
 from . import _wit
@@ -601,6 +601,84 @@ class Client:
         kind = _kind_arg(kind)
         A.text("system_id", system_id)
         return self._run(_wit.task("list-all-requests", _wit.all_requests_query(kind, system_id))).items
+
+    def iter_requests(
+        self, system_id: str, kind: RequestKind = RequestKind.STANDARD, *, page: Optional[str] = None
+    ) -> Iterator[SystemUserRequest]:
+        """Every request of a system, one page fetched at a time as you iterate (`for r in
+        client.iter_requests(system_id): …`): memory for one page, and a loop you can leave
+        early. Starts at `page` (a `next_page` token) if given. Items are de-duplicated by id and
+        a page with nothing new ends the walk: Altinn's request lists lose one item at every
+        page boundary (API.md §14), so look a request you must have up by id."""
+        kind = _kind_arg(kind)
+        A.text("system_id", system_id), A.text("page", page, optional=True)
+        return self._walk(lambda token: self.list_requests(system_id, kind, page=token), page)
+
+    def iter_system_users(self, system_id: str, *, page: Optional[str] = None) -> Iterator[SystemUser]:
+        """Every system user of a system, one page fetched at a time as you iterate."""
+        A.text("system_id", system_id), A.text("page", page, optional=True)
+        return self._walk(lambda token: self.list_system_users(system_id, page=token), page)
+
+    @staticmethod
+    def _walk(fetch: Callable[[Optional[str]], Page], token: Optional[str]) -> Iterator[Any]:
+        seen = set()
+        while True:
+            p = fetch(token)
+            new = [x for x in p.items if x.id not in seen]
+            for x in new:
+                seen.add(x.id)
+                yield x
+            if not p.next_page or not new or p.next_page == token:
+                return
+            token = p.next_page
+
+    def wait_for_decision(
+        self,
+        request_id: str,
+        *,
+        kind: RequestKind = RequestKind.STANDARD,
+        timeout: Optional[float] = 600.0,
+        interval: float = 2.0,
+        max_interval: float = 30.0,
+        on_progress: Optional[Callable[[SystemUserRequest, float], Any]] = None,
+    ) -> SystemUserRequest:
+        """Waits until the customer decides: polls `get_request` until the request is terminal
+        (`Accepted`, `Rejected`, `Denied`, timed out) and returns it. Polls every `interval`
+        seconds, growing by half each time up to `max_interval`. `on_progress(request,
+        elapsed_seconds)` is called after every read (the first one included), e.g. to log or to
+        update a progress bar. After `timeout` seconds (`None`: no limit) raises
+        `DecisionTimeoutError` (a `TimeoutError`) carrying the last `request`; errors of the
+        reads themselves (`NotFoundError` for a withdrawn request…) are raised as they are."""
+        A.text("request_id", request_id)
+        kind = _kind_arg(kind)
+        A.number("timeout", timeout, optional=True)
+        A.number("interval", interval)
+        A.number("max_interval", max_interval)
+        A.callable_("on_progress", on_progress, optional=True)
+        start = time.monotonic()
+        wait = interval
+        while True:
+            req = self.get_request(request_id, kind)
+            elapsed = time.monotonic() - start
+            if on_progress is not None:
+                on_progress(req, elapsed)
+            if req.is_terminal:
+                return req
+            if timeout is not None and elapsed + wait > timeout:
+                if elapsed < timeout:  # one last look at the deadline
+                    self._sleep(max(0.0, timeout - elapsed))
+                    req = self.get_request(request_id, kind)
+                    if on_progress is not None:
+                        on_progress(req, time.monotonic() - start)
+                    if req.is_terminal:
+                        return req
+                raise E.DecisionTimeoutError(
+                    f"request {request_id} is still {req.effective_status.value} after {timeout:g} s: the customer "
+                    "has not decided yet (wait again later, or send them the confirm link again)",
+                    req,
+                )
+            self._sleep(wait)
+            wait = min(wait * 1.5, max(max_interval, interval))
 
     def withdraw_request(self, request_id: str) -> None:
         """Deletes a request (of either kind); frees its key for a new create."""
