@@ -53,6 +53,7 @@ from .models import (
     _rights_list,
 )
 from .tokens import TokenLike, as_token_provider
+from ._grants import SharedGrants
 from .transport import RequestsTransport, Transport
 
 __all__ = ["Client", "Component", "Stats"]
@@ -409,7 +410,8 @@ class Client:
     Tokens come from one of:
 
     - `maskinporten`: a `Maskinporten(client_id, signer)`: the component posts its own JWT
-      grants and caches the tokens (per thread, in that thread's store);
+      grants and caches the tokens; one cache for all the client's threads (a grant made by
+      one thread serves the others: `_grants.SharedGrants`);
     - `token`: a token string, a callable `f(scopes) -> str`, or a `TokenProvider`.
 
     Options:
@@ -475,6 +477,8 @@ class Client:
         self._random_bytes = random_bytes
         self._own_transport = transport is None
         self.transport = transport or RequestsTransport()
+        # Maskinporten mode: one token cache for all the client's threads (each has its own store).
+        self._grants = SharedGrants(self.transport) if maskinporten is not None else None
         self._closed = False
         self.component = (
             component if isinstance(component, Component) else Component(component, fuel=fuel, memory_limit=memory_limit)
@@ -543,7 +547,7 @@ class Client:
         config = self._current_config()
         host = Host(
             self._token,
-            self.transport,
+            self.transport if self._grants is None else self._grants,
             self._sleep,
             signer=None if self.maskinporten is None else self.maskinporten.signer,
             clock=self._clock,
