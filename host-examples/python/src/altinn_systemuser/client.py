@@ -18,6 +18,7 @@ import re
 from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _args as A
+from . import defaults
 from . import _wit
 from . import errors as E
 from ._runtime import DEFAULT_FUEL, DEFAULT_MEMORY_LIMIT, Host, Runtime, Session
@@ -60,11 +61,11 @@ __all__ = ["Client", "Component", "Stats"]
 
 DEFAULT_TIMEOUT_WINDOW = 180 * 86400
 
-# The component's defaults (`Config::new`): per exchange, per operation, retries, first back-off.
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_DEADLINE = 60.0
-DEFAULT_RETRIES = 3
-DEFAULT_BACKOFF = 0.2
+# The core's defaults (`Config::new`), kept in one place: `defaults.py`.
+DEFAULT_TIMEOUT = defaults.TIMEOUT
+DEFAULT_DEADLINE = defaults.DEADLINE
+DEFAULT_RETRIES = defaults.RETRIES
+DEFAULT_BACKOFF = defaults.BACKOFF
 
 
 def _ms(seconds: float) -> int:
