@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("--ref-prefix", default="", help="prefix for the external refs derived from customer ids")
     o.add_argument("--no-link-by-org", action="store_true", help="link only system users with the same external ref")
     o.add_argument("--watch", action="store_true", help="then watch until every request is terminal")
+    o.add_argument("--retry-invalid", action="store_true",
+                   help="try rows marked Invalid again even when their data did not change (changed ones always are)")
     o.add_argument("--interval", type=float, default=30.0)
     o.add_argument("--max-wait", type=float, default=None)
 
@@ -305,9 +307,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                     ref_prefix=a.ref_prefix,
                     link_by_org=not a.no_link_by_org,
                 )
-                rep = ob.run(store, progress=not a.no_progress)
+                rep = ob.run(store, progress=not a.no_progress, retry_invalid=a.retry_invalid)
                 out["onboard"] = rep.as_dict()
-                ok = rep.failed == 0 and rep.invalid == 0
+                ok = rep.ok
                 could_not_tell = rep.retry_later > 0
                 if not a.json:
                     print(rep.summary())
