@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const ts = createRequire(import.meta.url)('typescript');
-const ENTRIES = ['index', 'edge', 'node'];
+const ENTRIES = ['index', 'edge', 'node', 'testing'];
 const work = mkdtempSync(join(tmpdir(), 'altinn-systemuser-dts-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 

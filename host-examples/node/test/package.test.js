@@ -109,7 +109,7 @@ test('the TypeScript declarations compile against a usage example (tsc --strict)
 });
 
 test('the declarations declare exactly what each entry point exports at run time', async () => {
-  for (const entry of ['index', 'edge', 'node']) {
+  for (const entry of ['index', 'edge', 'node', 'testing']) {
     const runtime = Object.keys(await import(`../src/${entry}.js`)).sort();
     const dts = readFileSync(`${here}src/${entry}.d.ts`, 'utf8');
     const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1]).sort();

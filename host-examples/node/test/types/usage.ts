@@ -41,6 +41,7 @@ import {
 } from '../../src/index.js';
 import { createOnboardingHandler } from '../../src/edge.js';
 import { createSigner, serve } from '../../src/node.js';
+import { STANDARD_SYSTEM, SimulatorError, SimulatorNotFoundError, attachSimulator, findSimulatorBinary, startSimulator, type TestSimulator } from '../../src/testing.js';
 
 export async function example(): Promise<void> {
   const token = cachingTokenProvider(async (scopes) => ({ accessToken: `t:${scopes.join(' ')}`, expiresIn: 120 }));
@@ -235,4 +236,22 @@ export async function local(): Promise<void> {
   const client = await createClient({ environment: env, token: async () => 'token' });
   const byUrl = await createClient({ environment: 'http://127.0.0.1:5101', token: async () => 'token' });
   console.log(env.maskinportenIssuer, client.config, byUrl.config, environments.tt02);
+}
+
+// Issue #18: altinn-systemuser/testing, started or attached, feeds createClient directly.
+export async function testing(): Promise<void> {
+  const sim: TestSimulator = await startSimulator({ binary: findSimulatorBinary(), port: 0, args: ['--page-size', '5'] });
+  const attached = await attachSimulator(sim.url);
+  const client = await createClient({ environment: sim.environment, token: sim.tokens() });
+  const { request } = await client.createRequest({ systemId: STANDARD_SYSTEM, partyOrgNo: '310816191', accessPackages: ['urn:altinn:accesspackage:skattegrunnlag'] });
+  await attached.approve(request.id);
+  await sim.reject(request.id).catch((e: unknown) => {
+    if (e instanceof SimulatorNotFoundError) console.log(e.tried.join(', '), e.code);
+    else if (e instanceof SimulatorError) console.log(e.message);
+  });
+  const token: string = await sim.mint(['altinn:authentication/systemuser.request.read']);
+  const pending = (await sim.requests()).filter((r) => r.status === 'New').map((r) => r.id);
+  console.log(attached.attached, sim.child?.pid, token.length, pending);
+  await attached.stop();
+  await sim.stop();
 }

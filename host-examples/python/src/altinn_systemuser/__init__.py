@@ -22,6 +22,7 @@ from .errors import (
     ComponentNotFoundError,
     ComponentTrapError,
     ConflictError,
+    DecisionTimeoutError,
     ForbiddenError,
     InvalidResponseError,
     MaskinportenError,
@@ -80,7 +81,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Client", "Component", "Stats", "Environment", "locate_component", "COMPONENT_ENV",
     "AltinnError", "ValidationError", "ProblemError", "AltinnProblemError", "UnauthorizedError",
-    "ForbiddenError", "NotFoundError", "ConflictError", "UnavailableError", "TransportError", "TransportErrorKind",
+    "ForbiddenError", "NotFoundError", "ConflictError", "DecisionTimeoutError", "UnavailableError", "TransportError", "TransportErrorKind",
     "TokenError", "MaskinportenError", "SigningKeyError", "InvalidResponseError", "MisuseError",
     "ComponentError", "ComponentNotFoundError", "ComponentTrapError",
     "AccessPackage", "AgentRequest", "AttributePair", "CreatedRequest", "LocalizedText", "Page",

@@ -40,6 +40,7 @@ import os
 import sys
 from typing import List, Optional
 
+from . import defaults
 from . import errors as E
 from .bulk import Onboarding, open_store
 from ._progress import Progress
@@ -62,8 +63,10 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--key", help="the Maskinporten client's private key file (PEM, or a JWK)")
         sp.add_argument("--kid", help="the key's id on the Maskinporten client (default: the JWK's kid)")
         sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
-        sp.add_argument("--timeout", type=float, default=30.0, help="one HTTP exchange (connect, headers, body), seconds")
-        sp.add_argument("--deadline", type=float, default=60.0, help="one operation, retries and waits included, seconds")
+        sp.add_argument("--timeout", type=float, default=defaults.TIMEOUT, help="one HTTP exchange (connect, headers, body), seconds")
+        sp.add_argument("--deadline", type=float, default=defaults.DEADLINE, help="one operation, retries and waits included, seconds")
+        sp.add_argument("--retries", type=int, default=defaults.RETRIES, help="retries one operation may make in all")
+        sp.add_argument("--backoff", type=float, default=defaults.BACKOFF, help="first back-off, seconds (doubled each retry)")
         sp.add_argument("--component", help="path to altinn_systemuser.wasm (default: bundled)")
         sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
@@ -87,8 +90,10 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--kid", help="the key's id on the Maskinporten client (default: the JWK's kid)")
         sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
         sp.add_argument("--sim-vendor", help="mint tokens from the local simulator for this vendor org (tests, demos)")
-        sp.add_argument("--timeout", type=float, default=30.0, help="one HTTP exchange (connect, headers, body), seconds")
-        sp.add_argument("--deadline", type=float, default=60.0, help="one operation, retries and waits included, seconds")
+        sp.add_argument("--timeout", type=float, default=defaults.TIMEOUT, help="one HTTP exchange (connect, headers, body), seconds")
+        sp.add_argument("--deadline", type=float, default=defaults.DEADLINE, help="one operation, retries and waits included, seconds")
+        sp.add_argument("--retries", type=int, default=defaults.RETRIES, help="retries one operation may make in all")
+        sp.add_argument("--backoff", type=float, default=defaults.BACKOFF, help="first back-off, seconds (doubled each retry)")
         sp.add_argument("--component", help="path to altinn_systemuser.wasm (default: bundled)")
         sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
         sp.add_argument("--no-progress", action="store_true")
@@ -102,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("--ref-prefix", default="", help="prefix for the external refs derived from customer ids")
     o.add_argument("--no-link-by-org", action="store_true", help="link only system users with the same external ref")
     o.add_argument("--watch", action="store_true", help="then watch until every request is terminal")
+    o.add_argument("--retry-invalid", action="store_true",
+                   help="try rows marked Invalid again even when their data did not change (changed ones always are)")
     o.add_argument("--interval", type=float, default=30.0)
     o.add_argument("--max-wait", type=float, default=None)
 
@@ -168,7 +175,7 @@ def _client(a: argparse.Namespace) -> Client:
             raise SystemExit("Maskinporten needs both --client-id and --key (and no --sim-vendor)")
         signer = RsaSigner.from_file(a.key, kid=a.kid)
         return Client(
-            env, maskinporten=Maskinporten(a.client_id, signer), timeout=a.timeout, deadline=a.deadline, component=a.component
+            env, maskinporten=Maskinporten(a.client_id, signer), timeout=a.timeout, deadline=a.deadline, retries=a.retries, backoff=a.backoff, component=a.component
         )
     if a.sim_vendor:
         if not env.is_custom or not env.platform_url:
@@ -184,7 +191,7 @@ def _client(a: argparse.Namespace) -> Client:
         if not raw:
             raise SystemExit(f"no token: set ${a.token_env} to a Maskinporten access token (or use --sim-vendor)")
         token = StaticToken(raw.strip())
-    return Client(env, token, timeout=a.timeout, deadline=a.deadline, component=a.component)
+    return Client(env, token, timeout=a.timeout, deadline=a.deadline, retries=a.retries, backoff=a.backoff, component=a.component)
 
 
 #: Exit codes: Altinn said no; Altinn could not tell (try again later).
@@ -300,9 +307,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                     ref_prefix=a.ref_prefix,
                     link_by_org=not a.no_link_by_org,
                 )
-                rep = ob.run(store, progress=not a.no_progress)
+                rep = ob.run(store, progress=not a.no_progress, retry_invalid=a.retry_invalid)
                 out["onboard"] = rep.as_dict()
-                ok = rep.failed == 0 and rep.invalid == 0
+                ok = rep.ok
                 could_not_tell = rep.retry_later > 0
                 if not a.json:
                     print(rep.summary())

@@ -37,6 +37,7 @@ from .models import Violation
 
 __all__ = [
     "AltinnError",
+    "DecisionTimeoutError",
     "ValidationError",
     "ProblemError",
     "AltinnProblemError",
@@ -288,3 +289,12 @@ class ComponentNotFoundError(ComponentError, FileNotFoundError):
 class ComponentTrapError(ComponentError):
     """The component trapped (fuel or memory exhausted, a guest panic). Its store was dropped; the
     next call gets a fresh one, so the client stays usable."""
+
+
+class DecisionTimeoutError(AltinnError, TimeoutError):
+    """`Client.wait_for_decision` gave up: the customer had not decided within `timeout`.
+    `.request` is the last state read (still `New`); waiting again later is fine."""
+
+    def __init__(self, message: str, request: Any = None) -> None:
+        super().__init__(message)
+        self.request = request

@@ -7,11 +7,13 @@ fields where they differ in more than case.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import enum
 from dataclasses import dataclass, field
 from typing import Any, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, TypeVar, Union
 
+from . import _args as A
 from .tokens import mask
 
 __all__ = [
@@ -52,14 +54,172 @@ __all__ = [
 ]
 
 
-class RequestKind(str, enum.Enum):
+if hasattr(enum, "StrEnum"):  # Python 3.11+
+
+    class _StrEnum(enum.StrEnum):  # type: ignore[misc]
+        """`str(member)` and f-strings give the value, as Altinn spells it (`"Accepted"`)."""
+
+else:
+
+    class _StrEnum(str, enum.Enum):  # type: ignore[no-redef]
+        """`str(member)` and f-strings give the value, as Altinn spells it (`"Accepted"`)."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
+        def __format__(self, spec: str) -> str:
+            return format(str(self.value), spec)
+
+
+# -- to_dict / from_dict ------------------------------------------------------------------------
+
+#: Members whose JSON name is not the camelCase of the field's name (Altinn's own spellings).
+_JSON_NAME_EXCEPTIONS = {"supplier_org_no": "supplierOrgno"}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def _iso(t: _dt.datetime) -> str:
+    if t.tzinfo is not None and t.utcoffset() == _dt.timedelta(0):
+        return t.replace(tzinfo=None).isoformat() + "Z"
+    return t.isoformat()
+
+
+def _plain(v: Any) -> Any:
+    """A value as JSON-ready data: models by their `to_dict`, enums by their value, times as ISO
+    8601 (UTC with `Z`)."""
+    if isinstance(v, _Model):
+        return v.to_dict()
+    if isinstance(v, enum.Enum):
+        return v.value
+    if isinstance(v, _dt.datetime):
+        return _iso(v)
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, Mapping):
+        return {k: _plain(x) for k, x in v.items()}
+    return v
+
+
+def _parse_time(name: str, v: Any) -> _dt.datetime:
+    if isinstance(v, _dt.datetime):
+        return v
+    if not isinstance(v, str):
+        raise TypeError(f"{name} must be an ISO 8601 time (str) or a datetime, not {type(v).__name__}")
+    text = v.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        t = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name} is not an ISO 8601 time: {v!r}") from None
+    return t if t.tzinfo is not None else t.replace(tzinfo=_dt.timezone.utc)
+
+
+def _from_hint(name: str, hint: Any, v: Any) -> Any:
+    """`v` (JSON data) as a value of the type `hint`."""
+    import typing
+
+    if v is None:
+        return None
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is Union:
+        real = [a for a in args if a is not type(None)]
+        return _from_hint(name, real[0], v) if len(real) == 1 else v  # a forgiving input: the model converts it
+    if origin in (list, List, Sequence, tuple) or (origin is not None and origin.__name__ in ("Sequence", "list")):
+        if isinstance(v, (str, bytes, Mapping)) or not isinstance(v, (list, tuple)):
+            return v  # a forgiving input (one item for a list): the model checks it
+        item = args[0] if args else Any
+        return [_from_hint(f"{name}[{i}]", item, x) for i, x in enumerate(v)]
+    if isinstance(hint, type):
+        if issubclass(hint, enum.Enum):
+            if isinstance(v, hint):
+                return v
+            if not isinstance(v, str):
+                raise TypeError(f"{name} must be a str, not {type(v).__name__}")
+            try:
+                return hint(v)
+            except ValueError:
+                unknown = getattr(hint, "UNKNOWN", None)
+                if unknown is None:
+                    raise ValueError(f"{name}: {v!r} is not one of {', '.join(m.value for m in hint)}") from None
+                return unknown
+        if hint is _dt.datetime:
+            return _parse_time(name, v)
+        if issubclass(hint, _Model):
+            return hint.from_dict(v) if isinstance(v, Mapping) else v
+    return v
+
+
+class _Model:
+    """`to_dict()` / `from_dict(d)`: a model as JSON-ready data, in Altinn's member names
+    (camelCase; `from_dict` also reads snake_case), and back: `M.from_dict(m.to_dict()) == m`."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _hints(cls) -> Dict[str, Any]:
+        import typing
+
+        cached = cls.__dict__.get("_hints_cache")
+        if cached is None:
+            cached = typing.get_type_hints(cls)
+            setattr(cls, "_hints_cache", cached)
+        return cached
+
+    @classmethod
+    def _json_names(cls) -> Dict[str, str]:
+        return {f.name: _JSON_NAME_EXCEPTIONS.get(f.name, _camel(f.name)) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready data (`json.dumps` takes it): Altinn's member names, enums as Altinn
+        spells them, times as ISO 8601."""
+        names = self._json_names()
+        return {names[f.name]: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls: Any, d: Any) -> Any:
+        """A model from `to_dict`'s data or Altinn's JSON (camelCase or snake_case members). A
+        member the model does not have is refused (`ValidationError`, code `json-shape`: a typo
+        would otherwise be lost)."""
+        if isinstance(d, cls):
+            return d
+        if not isinstance(d, Mapping):
+            raise TypeError(f"{cls.__name__}.from_dict takes a dict, not {type(d).__name__}")
+        names = cls._json_names()
+        by_key = {}
+        for field_name, json_name in names.items():
+            by_key[json_name] = field_name
+            by_key[field_name] = field_name
+        hints = cls._hints()
+        kw: Dict[str, Any] = {}
+        for k, v in d.items():
+            f = by_key.get(k) if isinstance(k, str) else None
+            if f is None:
+                raise _shape_error(str(k), f"{cls.__name__} has no member {k!r} (its members: {', '.join(names.values())})")
+            kw[f] = _from_hint(names[f], hints.get(f, Any), v)
+        try:
+            return cls(**kw)
+        except TypeError as e:
+            if "required" in str(e) and "argument" in str(e):
+                missing = [names[f.name] for f in dataclasses.fields(cls) if f.name not in kw and f.init  # type: ignore[arg-type]
+                           and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
+                raise _shape_error(missing[0] if missing else "", f"{cls.__name__} needs {', '.join(missing)}") from None
+            raise
+
+
+class RequestKind(_StrEnum):
     """The two request families; they have separate routes."""
 
     STANDARD = "standard"
     AGENT = "agent"
 
 
-class RequestStatus(str, enum.Enum):
+class RequestStatus(_StrEnum):
     """A request's status. Values are Altinn's strings (`Timedout` is the legacy timeout form)."""
 
     NEW = "New"
@@ -79,26 +239,51 @@ class RequestStatus(str, enum.Enum):
 _TERMINAL = frozenset({RequestStatus.ACCEPTED, RequestStatus.REJECTED, RequestStatus.DENIED, RequestStatus.TIMED_OUT})
 
 
-class UserType(str, enum.Enum):
+class UserType(_StrEnum):
     STANDARD = "standard"
     AGENT = "agent"
     UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
-class AttributePair:
+class AttributePair(_Model):
     """One attribute of a resource, e.g. `AttributePair("urn:altinn:resource", "ske-krav-og-betalinger")`."""
 
     id: str
     value: str
 
+    def __post_init__(self) -> None:
+        A.text("id", self.id)
+        A.text("value", self.value)
+
 
 @dataclass(frozen=True)
-class Right:
+class Right(_Model):
     """A right on a resource (a set of attribute pairs). `action` is ignored by the server."""
 
     resource: Sequence[AttributePair]
     action: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        pairs = A.sequence("resource", self.resource)
+        for i, p in enumerate(pairs):
+            if isinstance(p, Mapping):
+                _only(p, ("id", "value"), f"resource[{i}]")
+                pairs[i] = p = AttributePair(A.text(f"resource[{i}].id", p.get("id")), A.text(f"resource[{i}].value", p.get("value")))
+            A.instance(f"resource[{i}]", p, AttributePair, hint='or {"id": …, "value": …}')
+        object.__setattr__(self, "resource", pairs)
+        A.text("action", self.action, optional=True)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Altinn's JSON shape (as `to_json`)."""
+        return self.to_json()
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "Right":
+        """Altinn's JSON shape (as `of`)."""
+        if not isinstance(d, (Right, Mapping)):
+            raise TypeError(f"Right.from_dict takes a dict, not {type(d).__name__}")
+        return cls.of(d)
 
     @classmethod
     def for_resource(cls, resource_id: str, action: Optional[str] = None) -> "Right":
@@ -126,7 +311,7 @@ class Right:
             return cls(out, action if isinstance(action, str) else None)
         if isinstance(right, str):
             return cls.for_resource(right.strip())
-        raise TypeError(f"not a right: {type(right).__name__} (a Right, a resource id or a dict in Altinn's shape)")
+        raise TypeError(f"not a right: {A._what(right)} (a Right, a resource id or a dict in Altinn's shape)")
 
     def to_json(self) -> Dict[str, Any]:
         """Altinn's JSON shape."""
@@ -141,13 +326,16 @@ PACKAGE_URN_PREFIX = "urn:altinn:accesspackage:"
 
 
 @dataclass(frozen=True)
-class AccessPackage:
+class AccessPackage(_Model):
     """An access package, e.g. `AccessPackage("urn:altinn:accesspackage:skattegrunnlag")`."""
 
     urn: str
 
+    def __post_init__(self) -> None:
+        A.text("urn", self.urn)
+
     @classmethod
-    def of(cls, package: Union[str, "AccessPackage"]) -> "AccessPackage":
+    def of(cls, package: Union[str, "AccessPackage", Mapping[str, Any]]) -> "AccessPackage":
         """A package from its URN or its short name: `AccessPackage.of("skattegrunnlag")` is
         `urn:altinn:accesspackage:skattegrunnlag`; a text with a `:` is taken as a URN as it is."""
         if isinstance(package, AccessPackage):
@@ -158,7 +346,9 @@ class AccessPackage:
             if not isinstance(urn, str):
                 raise _shape_error("urn", "an access package is {\"urn\": …}")
             return cls(urn.strip())
-        text = str(package).strip()
+        if not isinstance(package, str):
+            raise TypeError(f"not an access package: {A._what(package)} (a URN, a short name, an AccessPackage or {{\"urn\": …}})")
+        text = package.strip()
         return cls(text if ":" in text or not text else PACKAGE_URN_PREFIX + text)
 
     @property
@@ -187,18 +377,69 @@ def _only(d: Mapping[str, Any], allowed: Sequence[str], what: str) -> None:
         )
 
 
-def _packages(items: Optional[Sequence[PackageLike]]) -> Optional[List[AccessPackage]]:
-    if items is None:
+def _prefixed(name: str, e: Exception) -> Exception:
+    """A shape error of one item, its field named from the parameter (`rights[0].resource`)."""
+    from .errors import ValidationError
+
+    if isinstance(e, ValidationError):
+        return ValidationError([Violation(v.code, f"{name}.{v.field}" if v.field else name, v.message) for v in e.violations])
+    return TypeError(f"{name}: {e}")
+
+
+def _rights_arg(name: str, items: Any, *, optional: bool = False) -> Optional[List[Right]]:
+    """`items` (rights: resource ids, `Right`s or Altinn's dicts; one alone is a list of one)
+    checked and converted; errors name `name[i]`."""
+    seq = A.sequence(name, items, optional=optional)
+    if seq is None:
         return None
-    return [p if isinstance(p, AccessPackage) else AccessPackage(str(p)) for p in items]
+    out = []
+    for i, r in enumerate(seq):
+        if not isinstance(r, (str, Right, Mapping)):
+            raise TypeError(f"{name}[{i}] must be a resource id (str), a Right or a dict in Altinn's shape, not {A._what(r)}")
+        try:
+            out.append(Right.of(r))
+        except (TypeError, ValueError) as e:
+            raise _prefixed(f"{name}[{i}]", e) from None
+    return out
+
+
+def _packages_arg(name: str, items: Any, *, optional: bool = False) -> Optional[List[AccessPackage]]:
+    """`items` (access packages: URNs, short names, `AccessPackage`s or `{"urn": …}`; one alone
+    is a list of one) checked and converted; errors name `name[i]`."""
+    seq = A.sequence(name, items, optional=optional)
+    if seq is None:
+        return None
+    out = []
+    for i, p in enumerate(seq):
+        if not isinstance(p, (str, AccessPackage, Mapping)):
+            raise TypeError(
+                f"{name}[{i}] must be a URN or short name (str), an AccessPackage or {{\"urn\": …}}, not {A._what(p)}"
+            )
+        try:
+            out.append(AccessPackage.of(p))
+        except (TypeError, ValueError) as e:
+            raise _prefixed(f"{name}[{i}]", e) from None
+    return out
+
+
+def _common_request_checks(r: Any) -> None:
+    A.text("system_id", r.system_id)
+    A.text("party_org_no", r.party_org_no)
+    A.text("external_ref", r.external_ref, optional=True)
+    A.text("integration_title", r.integration_title, optional=True)
+    A.text("redirect_url", r.redirect_url, optional=True)
 
 
 @dataclass
-class StandardRequest:
+class StandardRequest(_Model):
     """What a vendor asks for in a standard request (the system acts for the customer itself).
 
     `rights` and `access_packages` keep the difference between `None` (absent) and `[]` (empty):
-    Altinn answers the two differently. Access packages may be given as URN strings.
+    Altinn answers the two differently. Access packages may be given as URNs, short names
+    (`"skattegrunnlag"`), `AccessPackage`s or `{"urn": …}`; rights as resource ids, `Right`s or
+    Altinn's `{"resource": [{"id", "value"}]}`. `StandardRequest.from_dict` reads Altinn's create
+    body (`{"systemId", "partyOrgNo", …}`). Types are checked here: a wrong one is `TypeError`
+    naming the field.
     """
 
     system_id: str
@@ -210,13 +451,13 @@ class StandardRequest:
     redirect_url: Optional[str] = None
 
     def __post_init__(self) -> None:
-        self.access_packages = _packages(self.access_packages)
-        if self.rights is not None:
-            self.rights = list(self.rights)
+        _common_request_checks(self)
+        self.access_packages = _packages_arg("access_packages", self.access_packages, optional=True)
+        self.rights = _rights_arg("rights", self.rights, optional=True)
 
 
 @dataclass
-class AgentRequest:
+class AgentRequest(_Model):
     """What a vendor asks for in an agent request (a client system acting for the customer's clients).
 
     Packages only; leave `rights` as `None` (an input with rights is refused, not narrowed).
@@ -231,13 +472,13 @@ class AgentRequest:
     rights: Optional[Sequence[Right]] = None
 
     def __post_init__(self) -> None:
-        self.access_packages = _packages(self.access_packages) or []
-        if self.rights is not None:
-            self.rights = list(self.rights)
+        _common_request_checks(self)
+        self.access_packages = _packages_arg("access_packages", self.access_packages, optional=True) or []
+        self.rights = _rights_arg("rights", self.rights, optional=True)
 
 
 @dataclass
-class SystemUserRequest:
+class SystemUserRequest(_Model):
     """A system user request as Altinn returns it."""
 
     id: str
@@ -272,7 +513,7 @@ class SystemUserRequest:
 
 
 @dataclass
-class SystemUser:
+class SystemUser(_Model):
     """A system user (what approval creates); its `id` equals the approved request's id."""
 
     id: str
@@ -300,7 +541,7 @@ class AgentSystemUser(SystemUser):
 
 
 @dataclass
-class LocalizedText:
+class LocalizedText(_Model):
     """A text in Norwegian Bokmål, Nynorsk and English (any may be missing)."""
 
     nb: Optional[str] = None
@@ -321,13 +562,27 @@ class LocalizedText:
         if isinstance(text, Mapping):
             _only(text, ("nb", "nn", "en"), "a text")
             return cls(text.get("nb"), text.get("nn"), text.get("en"))
-        raise TypeError(f"not a text: {type(text).__name__} (a str, a LocalizedText or {{nb, nn, en}})")
+        raise TypeError(f"not a text: {A._what(text)} (a str, a LocalizedText or {{nb, nn, en}})")
 
     def to_json(self) -> Dict[str, str]:
         return {k: v for k, v in (("nb", self.nb), ("nn", self.nn), ("en", self.en)) if v is not None}
 
 
 TextLike = Union[str, LocalizedText, Mapping[str, Any]]
+
+
+def _text_arg(name: str, value: Any) -> LocalizedText:
+    try:
+        return LocalizedText.of(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a str, a LocalizedText or {{\"nb\", \"nn\", \"en\"}}, not {A._what(value)}") from None
+
+
+def _texts_arg(name: str, value: Any) -> Optional[List[str]]:
+    """A list of str (one str alone: a list of one), or None."""
+    if isinstance(value, str):
+        return [value]
+    return A.texts(name, value, optional=True)
 
 #: Altinn's members of a system (`GET systemregister/vendor/{id}`), and the spellings also read:
 #: this package's own (`vendorOrgNo`, `clientIds`) and the vendor list's (`systemId`,
@@ -367,7 +622,7 @@ def _str_list(d: Mapping[str, Any], *names: str) -> Optional[List[str]]:
 
 
 @dataclass
-class RegisteredSystem:
+class RegisteredSystem(_Model):
     """A system in Altinn's System Register (what `get_registered_system` returns and
     `register_system` takes).
 
@@ -392,13 +647,29 @@ class RegisteredSystem:
     is_deleted: bool = False
 
     def __post_init__(self) -> None:
-        self.name = LocalizedText.of(self.name)
-        self.description = LocalizedText.of(self.description)
+        A.text("id", self.id)
+        A.text("vendor_org_no", self.vendor_org_no)
+        self.name = _text_arg("name", self.name)
+        self.description = _text_arg("description", self.description)
         self.rights = _rights_list(self.rights)
         self.access_packages = _package_list(self.access_packages)
-        self.client_ids = [self.client_ids] if isinstance(self.client_ids, str) else list(self.client_ids or ())
-        urls = self.allowed_redirect_urls
-        self.allowed_redirect_urls = [urls] if isinstance(urls, str) else list(urls or ())
+        self.client_ids = _texts_arg("client_ids", self.client_ids) or []
+        self.allowed_redirect_urls = _texts_arg("allowed_redirect_urls", self.allowed_redirect_urls) or []
+        A.flag("is_visible", self.is_visible)
+        A.flag("is_deleted", self.is_deleted)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Altinn's shape (`to_json`) with `isDeleted`."""
+        return {**self.to_json(), "isDeleted": self.is_deleted}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "RegisteredSystem":
+        """Altinn's shape (`from_json`), `isDeleted` included."""
+        s = cls.from_json(d)
+        deleted = d.get("isDeleted") if isinstance(d, Mapping) else None
+        if deleted is not None:
+            s.is_deleted = A.flag("isDeleted", deleted)
+        return s
 
     @property
     def vendor_id(self) -> str:
@@ -456,7 +727,7 @@ _UPDATE_MEMBERS = ("id", "name", "description", "rights", "accessPackages", "cli
 
 
 @dataclass
-class SystemUpdate:
+class SystemUpdate(_Model):
     """A change to some members of a registered system (`Client.update_system`). A member left
     `None` keeps its stored value: the component reads the system, merges, checks the result and
     sends the whole record (Altinn's PUT resets whatever a body leaves out). `[]` empties a list.
@@ -473,19 +744,28 @@ class SystemUpdate:
     allowed_redirect_urls: Optional[Sequence[str]] = None
 
     def __post_init__(self) -> None:
+        A.text("id", self.id)
         if self.name is not None:
-            self.name = LocalizedText.of(self.name)
+            self.name = _text_arg("name", self.name)
         if self.description is not None:
-            self.description = LocalizedText.of(self.description)
+            self.description = _text_arg("description", self.description)
         if self.rights is not None:
             self.rights = _rights_list(self.rights)
         if self.access_packages is not None:
             self.access_packages = _package_list(self.access_packages)
-        if self.client_ids is not None:
-            self.client_ids = [self.client_ids] if isinstance(self.client_ids, str) else list(self.client_ids)
-        if self.allowed_redirect_urls is not None:
-            urls = self.allowed_redirect_urls
-            self.allowed_redirect_urls = [urls] if isinstance(urls, str) else list(urls)
+        self.client_ids = _texts_arg("client_ids", self.client_ids)
+        self.allowed_redirect_urls = _texts_arg("allowed_redirect_urls", self.allowed_redirect_urls)
+        if self.is_visible is not None:
+            A.flag("is_visible", self.is_visible)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Altinn's member names; members left `None` (kept) are left out."""
+        return {k: v for k, v in super().to_dict().items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "SystemUpdate":
+        """As `from_json`."""
+        return cls.from_json(d)
 
     @classmethod
     def from_json(cls, d: Union["SystemUpdate", Mapping[str, Any]]) -> "SystemUpdate":
@@ -523,7 +803,7 @@ class SystemUpdate:
 
 
 @dataclass(frozen=True)
-class SystemRegistration:
+class SystemRegistration(_Model):
     """`Client.register_system` registered the system (or found it registered by this call)."""
 
     #: The system's id (`None` only from the sans-IO `Component.parse`, which does not know it).
@@ -534,7 +814,7 @@ class SystemRegistration:
     reconciled: bool = False
 
 
-class SystemChangeType(str, enum.Enum):
+class SystemChangeType(_StrEnum):
     """What a changelog entry records (Altinn's strings)."""
 
     CREATE = "create"
@@ -547,7 +827,7 @@ class SystemChangeType(str, enum.Enum):
 
 
 @dataclass
-class SystemChange:
+class SystemChange(_Model):
     """One entry of a registered system's changelog."""
 
     system_internal_id: str
@@ -562,7 +842,7 @@ class SystemChange:
 
 
 @dataclass(frozen=True)
-class Bureau:
+class Bureau(_Model):
     """An accounting bureau whose clients are administered (client delegation), named by the key
     of its own **standard** system user for a system holding `klientadministrator`, which the
     bureau approved: its organisation number and that request's external ref (default: the org
@@ -570,6 +850,10 @@ class Bureau:
 
     org_no: str
     external_ref: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        A.text("bureau.org_no", self.org_no)
+        A.text("bureau.external_ref", self.external_ref, optional=True)
 
     @classmethod
     def of(cls, bureau: Union[str, "Bureau", Mapping[str, Any]]) -> "Bureau":
@@ -583,14 +867,14 @@ class Bureau:
             if not isinstance(org, str):
                 raise _shape_error("orgNo", 'a bureau is {"orgNo": …, "externalRef"?: …}')
             return cls(org.strip(), bureau.get("externalRef"))
-        raise TypeError(f"not a bureau: {type(bureau).__name__} (a Bureau, an org number or {{orgNo, externalRef}})")
+        raise TypeError(f"bureau must be a Bureau, an org number (str) or {{orgNo, externalRef}}, not {A._what(bureau)}")
 
 
 T = TypeVar("T")
 
 
 @dataclass
-class Page(Generic[T]):
+class Page(_Model, Generic[T]):
     """One page of a list (or every page, then `next_page` is `None`)."""
 
     items: List[T]
@@ -605,7 +889,7 @@ class Page(Generic[T]):
 
 
 @dataclass
-class CreatedRequest:
+class CreatedRequest(_Model):
     """The result of a create."""
 
     request: SystemUserRequest
@@ -615,7 +899,7 @@ class CreatedRequest:
     reconciled: bool = False
 
 
-class ChangeRequestStatus(str, enum.Enum):
+class ChangeRequestStatus(_StrEnum):
     """A change request's status. Values are Altinn's strings, except `TIMED_OUT`."""
 
     NEW = "New"
@@ -648,20 +932,16 @@ _CHANGE_TERMINAL = frozenset(
 )
 
 
-def _rights_list(items: Optional[Sequence[RightLike]]) -> List[Right]:
-    if isinstance(items, (str, Right, Mapping)):
-        items = [items]
-    return [Right.of(r) for r in items or ()]
+def _rights_list(items: Optional[Sequence[RightLike]], name: str = "rights") -> List[Right]:
+    return _rights_arg(name, items, optional=True) or []
 
 
-def _package_list(items: Optional[Sequence[PackageLike]]) -> List[AccessPackage]:
-    if isinstance(items, (str, AccessPackage, Mapping)):
-        items = [items]
-    return [AccessPackage.of(p) for p in items or ()]
+def _package_list(items: Optional[Sequence[PackageLike]], name: str = "access_packages") -> List[AccessPackage]:
+    return _packages_arg(name, items, optional=True) or []
 
 
 @dataclass
-class ChangeRequest:
+class ChangeRequest(_Model):
     """A change to what a customer's (standard) system user holds, as the vendor asks for it.
 
     The system user is named by the vendor's key, as for requests: `system_id`, the customer's
@@ -683,10 +963,15 @@ class ChangeRequest:
     redirect_url: Optional[str] = None
 
     def __post_init__(self) -> None:
-        self.required_rights = _rights_list(self.required_rights)
-        self.unwanted_rights = _rights_list(self.unwanted_rights)
-        self.required_access_packages = _package_list(self.required_access_packages)
-        self.unwanted_access_packages = _package_list(self.unwanted_access_packages)
+        A.text("system_id", self.system_id)
+        A.text("party_org_no", self.party_org_no)
+        A.text("external_ref", self.external_ref, optional=True)
+        A.text("correlation_id", self.correlation_id, optional=True)
+        A.text("redirect_url", self.redirect_url, optional=True)
+        self.required_rights = _rights_list(self.required_rights, "required_rights")
+        self.unwanted_rights = _rights_list(self.unwanted_rights, "unwanted_rights")
+        self.required_access_packages = _package_list(self.required_access_packages, "required_access_packages")
+        self.unwanted_access_packages = _package_list(self.unwanted_access_packages, "unwanted_access_packages")
 
     @property
     def is_empty(self) -> bool:
@@ -697,7 +982,7 @@ class ChangeRequest:
 
 
 @dataclass
-class SystemUserChangeRequest:
+class SystemUserChangeRequest(_Model):
     """A change request as Altinn returns it. `id` is its correlation id."""
 
     id: str
@@ -735,7 +1020,7 @@ class SystemUserChangeRequest:
 
 
 @dataclass
-class CreatedChangeRequest:
+class CreatedChangeRequest(_Model):
     """`Client.create_change_request` made (or found) a change request."""
 
     change_request: SystemUserChangeRequest
@@ -750,7 +1035,7 @@ class CreatedChangeRequest:
 
 
 @dataclass(frozen=True)
-class NoChangeNeeded:
+class NoChangeNeeded(_Model):
     """`Client.create_change_request` for a change that asks for nothing: nothing was sent and
     nothing stored (Altinn would answer `NoChangeNeeded` the same way)."""
 
@@ -768,7 +1053,7 @@ ChangeResult = Union[CreatedChangeRequest, NoChangeNeeded]
 
 
 @dataclass
-class ChangeRequestList:
+class ChangeRequestList(_Model):
     """A system's change requests, page one only: Altinn's list ignores its page token and repeats
     page one past 50 items, so it is never followed. `may_be_incomplete`: there were more; look
     change requests up by id (or by external ref) instead."""
@@ -784,7 +1069,7 @@ class ChangeRequestList:
 
 
 @dataclass(frozen=True)
-class BureauClient:
+class BureauClient(_Model):
     """A client of an accounting bureau (in a `ClientList`)."""
 
     #: The client's party uuid: what `add_client` and `remove_client` send.
@@ -794,7 +1079,7 @@ class BureauClient:
 
 
 @dataclass
-class ClientList:
+class ClientList(_Model):
     """The clients of an agent system user: delegated (`list_clients`) or that could be added
     (`list_available_clients`, delegated ones included). Never paged."""
 
@@ -828,7 +1113,7 @@ class ClientList:
 
 
 @dataclass(frozen=True)
-class ClientLink:
+class ClientLink(_Model):
     """A client (party uuid) delegated to, or removed from, an agent system user (its id)."""
 
     agent: str
@@ -836,7 +1121,7 @@ class ClientLink:
 
 
 @dataclass(frozen=True)
-class Violation:
+class Violation(_Model):
     """One thing wrong with an input: a stable `code` (Altinn's AUTH code where it has one), the
     JSON path of the field, and a sentence saying what to do."""
 
@@ -849,7 +1134,7 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class AccessToken:
+class AccessToken(_Model):
     """A Maskinporten access token (`Client.system_user_token`). A secret: `repr` and `str` show
     only its first characters and length; use `.token` (or `.authorization`) to send it."""
 
