@@ -46,12 +46,14 @@ pub mod capabilities;
 pub mod client;
 pub mod convert;
 mod error;
+mod inputs;
 pub mod json;
 mod locate;
 mod runtime;
 mod validate;
 
 pub use bindings::{wit, Systemuser};
+pub use cache::{default_cache_dir, CACHE_DIR_ENV};
 pub use capabilities::{
     Capabilities, Clock, HttpTransport, NoSigner, NoToken, OsRandom, Random, RsaSigner, Secret, Signer, StaticToken, SystemClock,
     ThreadSleep, Timer, TokenSource, UreqTransport,

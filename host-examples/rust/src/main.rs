@@ -2,7 +2,28 @@
 //! Altinn runs inside the component (the same code every other host runs); this binary only
 //! parses arguments, supplies HTTP and the token, and prints.
 
+/// `println!` and friends for the CLI: a reader that went away (`systemuser … | head`) ends the
+/// process quietly with exit status 141 (128 + SIGPIPE, what a shell reports for a program the
+/// closed pipe stopped) instead of std's panic and backtrace. Declared before `mod cli` so that
+/// they replace std's macros in every subcommand.
+macro_rules! println {
+    () => { $crate::pipe::out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::pipe::out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+#[allow(unused_macros)] // none today; one added later must not panic on a closed pipe either
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::pipe::out(format_args!($($arg)*)) };
+}
+macro_rules! eprintln {
+    () => { $crate::pipe::err(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::pipe::err(format_args!("{}\n", format_args!($($arg)*))) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::pipe::err(format_args!($($arg)*)) };
+}
+
 mod cli;
+mod pipe;
 
 use std::process::ExitCode;
 
@@ -18,9 +39,14 @@ Exit status:
   4  Altinn could not be reached or would not talk: connection, timeout, no token,
      a token refused (401/403), an answer that cannot be understood
   5  status --watch gave up: no final status before --timeout
+141  stdout was closed by its reader (`systemuser … | head`): stopped quietly, as for SIGPIPE
 
 Token: --token-file FILE, else $SYSTEMUSER_TOKEN (a Maskinporten access token with the scopes
 the command needs). It is never printed.
+Environment: --base-url URL or --env ENV, else $SYSTEMUSER_BASE_URL or $SYSTEMUSER_ENV (a flag
+wins over both variables), else tt02. Suggested commands carry the options in force.
+Compiled component cache: $SYSTEMUSER_CACHE_DIR, else $XDG_CACHE_HOME/altinn-systemuser, else
+~/.cache/altinn-systemuser; SYSTEMUSER_CACHE_DIR=off compiles at every start.
 With --json, stdout holds one JSON document; a failure (other than exit 2) is
 {\"ok\": false, \"exitCode\": N, \"error\": {\"kind\", \"message\", …}}.";
 
@@ -56,7 +82,8 @@ enum Command {
     /// customer decides. Without --kind the id is looked for on the request routes, then on
     /// the change-request route.
     ///
-    /// Exit status with --watch: 0 Accepted, 1 Rejected/Denied/timed out, 5 gave up at --timeout.
+    /// Exit status, with or without --watch: 0 Accepted (without --watch also New: the customer
+    /// can still decide), 1 Rejected/Denied/timed out, 5 --watch gave up at --timeout.
     Status(cli::status::Args),
 
     /// Does a system user exist for this customer? Exit 0 yes, 1 no.
@@ -70,8 +97,8 @@ enum Command {
     /// rights or access packages, delete, changelog (needs altinn:authentication/systemregister.write).
     ///
     /// Exit status: 0 done; 1 refused (nothing sent when the component finds a rule broken, or
-    /// Altinn said no: an id taken, a deleted system, not found); 4 could not tell (a 403 is
-    /// a token without the scope or another vendor's system).
+    /// Altinn said no: an id taken, a deleted system, not found, another vendor's system); 4
+    /// could not tell (a token without the scope).
     #[command(subcommand)]
     System(cli::system::Command),
 
@@ -110,7 +137,11 @@ enum Command {
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with 2.
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Err(failure) = cli.global.resolve_environment() {
+        failure.report(cli.global.json);
+        return failure.code.into();
+    }
     let global = &cli.global;
     let outcome = match &cli.command {
         Command::Request(command) => cli::request::run(global, command),

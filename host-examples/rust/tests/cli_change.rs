@@ -531,6 +531,9 @@ fn status_watch_of_a_rejected_or_undecided_change_request() {
     approved_user(&sim, "313093808", "erp-8");
     let id = create_change(&sim, "313093808", "erp-8", &["--require-package", "merverdiavgift"]);
 
+    // Not decided yet, without --watch: exit 0.
+    assert_exit(&run(&sim, &["status", &id]), 0);
+
     // Nobody decides: gives up (exit 5), saying how to watch again with the same options.
     let out = run(&sim, &["status", &id, "--watch", "--interval", "0.1", "--timeout", "0.3"]);
     assert_exit(&out, 5);
@@ -544,6 +547,13 @@ fn status_watch_of_a_rejected_or_undecided_change_request() {
     assert_exit(&out, 1);
     let v = json(&out);
     assert_eq!((v["ok"].as_bool(), v["status"].as_str()), (Some(false), Some("Rejected")));
+    // Without --watch the answer is the same "no": exit 1, as the README's exit table says.
+    let out = run(&sim, &["status", &id]);
+    assert_exit(&out, 1);
+    assert!(stdout(&out).contains("✗ the customer rejected the change"), "{}", stdout(&out));
+    let out = run(&sim, &["status", &id, "--json"]);
+    assert_exit(&out, 1);
+    assert_eq!(json(&out)["status"].as_str(), Some("Rejected"));
 
     // Asking for the same change finds the rejected one: exit 1, with the command that asks again.
     let out = run(&sim, &change_args("313093808", "erp-8", &["--require-package", "merverdiavgift", "--json"]));

@@ -71,6 +71,11 @@ fn base_command() -> Command {
     cmd
 }
 
+/// What every suggested command starts with: `systemuser` and this run's global options.
+fn invocation(sim: &Sim) -> String {
+    format!("systemuser --component {} --base-url {}", common::component_path().display(), sim.handle.url())
+}
+
 /// Runs `systemuser --base-url <sim> ARGS` with the token in `SYSTEMUSER_TOKEN`.
 fn run(sim: &Sim, args: &[&str]) -> Output {
     let out = base_command().arg("--base-url").arg(sim.handle.url()).args(args).env("SYSTEMUSER_TOKEN", &sim.token).output().expect("runs");
@@ -203,13 +208,13 @@ fn create_again_after_a_rejection_says_withdraw_first() {
     assert_exit(&out, 1);
     let text = stdout(&out);
     assert!(text.contains("status Rejected"), "{text}");
-    assert!(text.contains(&format!("systemuser request withdraw {id}")), "{text}");
+    assert!(text.contains(&format!("`{} request withdraw {id}`", invocation(&sim))), "{text}");
 
     let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
     assert_exit(&out, 1);
     let v = json(&out);
     assert_eq!((v["ok"].as_bool(), v["isNew"].as_bool(), v["status"].as_str()), (Some(false), Some(false), Some("Rejected")));
-    assert_eq!(v["nextStep"], format!("systemuser request withdraw {id}"));
+    assert_eq!(v["nextStep"], format!("{} request withdraw {id}", invocation(&sim)));
 }
 
 #[test]
@@ -221,7 +226,7 @@ fn create_when_a_system_user_exists_suggests_verify() {
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("a system user already exists for this customer"), "{err}");
-    assert!(err.contains("systemuser verify --system-id 314248295_smartregnskap --org 310816191"), "{err}");
+    assert!(err.contains(&format!("`{} verify --system-id 314248295_smartregnskap --org 310816191`", invocation(&sim))), "{err}");
 
     let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
     assert_exit(&out, 1);
@@ -397,7 +402,11 @@ fn list_follows_every_page() {
     let out = run(&sim, &["request", "list", "--system-id", SYSTEM, "--page", &token]);
     assert_exit(&out, 0);
     assert!(stdout(&out).starts_with("2 standard requests"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("more: systemuser request list --system-id 314248295_smartregnskap --page "), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("more: {} request list --system-id 314248295_smartregnskap --page ", invocation(&sim))),
+        "{}",
+        stdout(&out)
+    );
 
     let out = run(&sim, &["request", "list", "--json", "--agent", "--system-id", AGENT_SYSTEM]);
     assert_exit(&out, 0);

@@ -314,7 +314,7 @@ fn a_bad_system_is_refused_before_sending_and_a_bad_file_is_exit_2() {
     assert_exit(&out, 1);
     assert_eq!(stdout(&out), "");
     let err = stderr(&out);
-    assert!(err.starts_with("error: the component refused the input (2 violations):\n"), "{err}");
+    assert!(err.starts_with("error: validation failed (2 violations):\n"), "{err}");
     assert!(err.contains("\n  ✗ id: the system id \"314248295_smart lonn\" holds a space [AUTH.VLD-00013]"), "{err}");
     assert!(
         err.contains("\n  ✗ allowedRedirectUrls[0]: \"http://smartlonn.example/callback\" is not an absolute https URL [AUTH.VLD-00005]"),
@@ -366,20 +366,33 @@ fn a_bad_system_is_refused_before_sending_and_a_bad_file_is_exit_2() {
 fn another_vendors_system_unknown_ones_and_an_unreachable_altinn() {
     let sim = sim();
     let inv = invocation(&sim);
+    // Another vendor's system is an answer (exit 1), as `request list` gives for it: the token
+    // reads this vendor's own systems, so the 403 is not about its scope.
     for args in [&["system", "show", FOREIGN_SYSTEM][..], &["system", "delete", FOREIGN_SYSTEM], &["system", "changelog", FOREIGN_SYSTEM]] {
         let out = run(&sim, args);
-        assert_exit(&out, 4);
+        assert_exit(&out, 1);
         let err = stderr(&out);
-        assert!(err.contains("the system belongs to another vendor"), "{args:?}: {err}");
-        assert!(err.contains(&format!("hint: the token needs the scope altinn:authentication/systemregister.write, and the system must be yours: its id starts with your organisation number (`{inv} system list` lists yours)")), "{err}");
+        assert!(err.contains(&format!("error: system {FOREIGN_SYSTEM} is not yours")), "{args:?}: {err}");
+        assert!(err.contains(&format!("hint: `{inv} system list` lists your systems (yours start with {VENDOR}_)")), "{err}");
     }
     let out = run(&sim, &["--json", "system", "set-rights", FOREIGN_SYSTEM, "--right", "ske-krav-og-betalinger"]);
-    assert_exit(&out, 4);
+    assert_exit(&out, 1);
     let doc = json(&out);
     assert_eq!(
         (doc["exitCode"].as_u64(), doc["error"]["kind"].as_str(), doc["error"]["status"].as_u64()),
-        (Some(4), Some("forbidden"), Some(403))
+        (Some(1), Some("forbidden"), Some(403))
     );
+    let out = run(&sim, &["request", "list", "--system-id", FOREIGN_SYSTEM]);
+    assert_exit(&out, 1);
+    // A token without the System Register's scope: the 403 is about the token (exit 4).
+    let narrow = sim.handle.mint_token(VENDOR, &["altinn:authentication/systemuser.request.read"]);
+    let out = base_command()
+        .args(["--base-url", &sim.handle.url(), "system", "show", FOREIGN_SYSTEM])
+        .env("SYSTEMUSER_TOKEN", &narrow)
+        .output()
+        .unwrap();
+    assert_exit(&out, 4);
+    assert!(stderr(&out).contains("hint: the token needs the scope altinn:authentication/systemregister.write"), "{}", stderr(&out));
     assert_eq!(
         admin_get(&sim, "/_sim/systems")["systems"]
             .as_array()

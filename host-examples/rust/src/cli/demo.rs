@@ -352,7 +352,7 @@ impl Demo<'_> {
         let watched = watch(&self.runtime, &self.client, &target, &mut progress, |_, status, previous, at| {
             println!("  {}", transition_line(status, previous, at));
         })?;
-        println!("  {}", watch_summary(&watched));
+        println!("  {}", watch_summary(&watched, "systemuser"));
         let seen: Vec<String> = watched.transitions.iter().map(|(s, _)| output::status_name(s)).collect();
         let wanted = vec!["New".to_string(), output::status_name(&expected)];
         expect(watched.terminal && watched.status == expected && seen == wanted, || {
@@ -379,7 +379,7 @@ impl Demo<'_> {
             redirect_url: Some(REDIRECT.into()),
         };
         let created = step("creating the standard request", self.client.create_standard_request(input))?;
-        print_created(&created);
+        print_created(&created, "systemuser");
         let r = &created.request;
         expect(created.is_new && r.status == RequestStatus::New, || {
             format!("expected a new request in status New, got {}", output::status_label(r))
@@ -447,7 +447,7 @@ impl Demo<'_> {
             rights: None,
         };
         let created = step("creating the agent request", self.client.create_agent_request(input))?;
-        print_created(&created);
+        print_created(&created, "systemuser");
         let r = &created.request;
         expect(created.is_new && r.kind == RequestKind::Agent && r.rights.is_empty(), || {
             "expected a new agent request without rights".into()
@@ -502,7 +502,7 @@ impl Demo<'_> {
             redirect_url: Some(CLIENT_ADMIN_REDIRECT.into()),
         };
         let created = step("asking the bureau for its klientadministrator system user", self.client.create_standard_request(input))?;
-        print_created(&created);
+        print_created(&created, "systemuser");
         let confirm = created.request.confirm_url.clone().ok_or_else(|| Failure::new(Exit::No, "the request has no confirm link"))?;
         note("the bureau's administrator opens the link and clicks Approve, once");
         let landed =
@@ -608,7 +608,7 @@ impl Demo<'_> {
         );
         command(&line);
         let first = step("creating the request", self.client.create_standard_request(input.clone()))?;
-        print_created(&first);
+        print_created(&first, "systemuser");
         let confirm = first.request.confirm_url.clone().ok_or_else(|| Failure::new(Exit::No, "no confirm link"))?;
 
         note("the customer clicks Reject this time");
@@ -620,7 +620,7 @@ impl Demo<'_> {
         println!("The vendor asks again with the same key (system, customer, external ref):");
         command(&line);
         let again = step("re-posting the rejected request", self.client.create_standard_request(input.clone()))?;
-        print_created(&again);
+        print_created(&again, "systemuser");
         expect(!again.is_new && again.request.id == first.request.id && again.request.status == RequestStatus::Rejected, || {
             format!(
                 "expected the same Rejected request with is-new=false, got {} ({}, is-new={})",
@@ -637,7 +637,7 @@ impl Demo<'_> {
 
         command(&line);
         let fresh = step("creating the request again", self.client.create_standard_request(input))?;
-        print_created(&fresh);
+        print_created(&fresh, "systemuser");
         expect(fresh.is_new && fresh.request.id != first.request.id && fresh.request.status == RequestStatus::New, || {
             format!("expected a new request in status New, got {} ({})", fresh.request.id, output::status_label(&fresh.request))
         })

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use systemuser_host::convert::field_or_body;
 use systemuser_host::json::{documents::unquoted, right_json, system_change_json, SystemDoc, SystemUpdateDoc};
 use systemuser_host::wit::{self, RegisteredSystem, SystemUpdate};
-use systemuser_host::ClientError;
+use systemuser_host::{Client, ClientError};
 
 use super::output::{self, bold, print_json};
 use super::request::{parse_package, parse_right};
@@ -184,8 +184,35 @@ pub fn with_field_errors(e: ClientError) -> Failure {
     failure
 }
 
-/// A System Register failure, with what to do about it.
-fn failure(global: &Global, e: ClientError, system_id: &str) -> Failure {
+/// A System Register failure, with what to do about it. Altinn's 403 for a named system is
+/// ambiguous (a token without the scope, or another vendor's system): the vendor's own list,
+/// read with the same token and scope, tells which. Readable means the token is fine and the
+/// system is another vendor's: an answer, exit 1, as `request list` gives for it; not readable
+/// either means the token: exit 4.
+fn failure(global: &Global, client: &Client, e: ClientError, system_id: &str) -> Failure {
+    let forbidden = matches!(e.altinn(), Some(wit::Error::Forbidden(_)));
+    if forbidden && !system_id.trim().is_empty() {
+        if let Ok(systems) = client.list_systems() {
+            return not_yours(global, e, system_id.trim(), &systems);
+        }
+    }
+    described(global, e, system_id)
+}
+
+/// Another vendor's system: exit 1, saying so, with the vendor's own systems to pick from.
+fn not_yours(global: &Global, e: ClientError, system_id: &str, yours: &[RegisteredSystem]) -> Failure {
+    let mut failure = Failure::from(e);
+    failure.code = Exit::No;
+    failure.message =
+        format!("system {system_id} is not yours: Altinn refused it (403) to this vendor, whose token can read its own systems");
+    if let Some(Value::Object(obj)) = failure.json.as_mut() {
+        obj.insert("message".into(), Value::String(failure.message.clone()));
+    }
+    let prefix = yours.first().and_then(|s| s.id.split_once('_')).map(|(org, _)| format!(" (yours start with {org}_)")).unwrap_or_default();
+    failure.with_hint(format!("`{} system list` lists your systems{prefix}", global.invocation()))
+}
+
+fn described(global: &Global, e: ClientError, system_id: &str) -> Failure {
     let inv = global.invocation();
     let id = shell_word(system_id.trim());
     let codes = codes(&e);
@@ -193,9 +220,9 @@ fn failure(global: &Global, e: ClientError, system_id: &str) -> Failure {
     let kind = e.altinn().map(systemuser_host::json::error_kind).unwrap_or("");
     let failure = with_field_errors(e);
     match kind {
-        "forbidden" => failure.with_hint(format!(
-            "the token needs the scope altinn:authentication/systemregister.write, and the system must be yours: its id starts with your organisation number (`{inv} system list` lists yours)"
-        )),
+        "forbidden" => failure.with_hint(
+            "the token needs the scope altinn:authentication/systemregister.write: without it Altinn refuses every System Register route, the vendor's own list included",
+        ),
         "not-found" => failure.with_hint(format!("`{inv} system list` lists your systems")),
         "conflict" if has("system-deleted") => {
             failure.with_hint("a deleted system stays deleted and its id is never reused: register the system under a new id")
@@ -215,7 +242,7 @@ fn failure(global: &Global, e: ClientError, system_id: &str) -> Failure {
 
 fn list(global: &Global) -> Result<Exit, Failure> {
     let (_, client) = global.client()?;
-    let systems = client.list_systems().map_err(|e| failure(global, e, ""))?;
+    let systems = client.list_systems().map_err(|e| failure(global, &client, e, ""))?;
     if global.json {
         print_json(&json!({"items": systems.iter().map(output::system_json).collect::<Vec<_>>()}));
         return Ok(Exit::Ok);
@@ -273,7 +300,7 @@ pub fn print_system(s: &RegisteredSystem) {
 
 fn show(global: &Global, args: &IdArgs) -> Result<Exit, Failure> {
     let (_, client) = global.client()?;
-    let s = client.get_registered_system(&args.system_id).map_err(|e| failure(global, e, &args.system_id))?;
+    let s = client.get_registered_system(&args.system_id).map_err(|e| failure(global, &client, e, &args.system_id))?;
     if global.json {
         print_json(&output::system_json(&s));
         return Ok(Exit::Ok);
@@ -286,7 +313,7 @@ fn register(global: &Global, args: &FileArgs) -> Result<Exit, Failure> {
     let system = system_from_file(&read_input(&args.file, "system")?, &args.file)?;
     let (_, client) = global.client()?;
     let id = system.id.trim().to_string();
-    let registered = client.register_system(system.clone()).map_err(|e| failure(global, e, &id))?;
+    let registered = client.register_system(system.clone()).map_err(|e| failure(global, &client, e, &id))?;
     let outcome = if registered.reconciled { "reconciled" } else { "registered" };
     if global.json {
         print_json(&json!({
@@ -323,7 +350,7 @@ fn update(global: &Global, args: &FileArgs) -> Result<Exit, Failure> {
     let (_, client) = global.client()?;
     let id = update.id.trim().to_string();
     let names = replaced(&update);
-    client.update_system(update).map_err(|e| failure(global, e, &id))?;
+    client.update_system(update).map_err(|e| failure(global, &client, e, &id))?;
     if global.json {
         print_json(&json!({"ok": true, "outcome": "updated", "systemId": id, "replaced": names}));
         return Ok(Exit::Ok);
@@ -345,7 +372,7 @@ fn update(global: &Global, args: &FileArgs) -> Result<Exit, Failure> {
 fn set_rights(global: &Global, args: &SetRightsArgs) -> Result<Exit, Failure> {
     let rights = args.right.iter().map(|r| parse_right(r)).collect::<Result<Vec<_>, _>>()?;
     let (_, client) = global.client()?;
-    client.set_system_rights(&args.system_id, rights.clone()).map_err(|e| failure(global, e, &args.system_id))?;
+    client.set_system_rights(&args.system_id, rights.clone()).map_err(|e| failure(global, &client, e, &args.system_id))?;
     let id = args.system_id.trim();
     if global.json {
         print_json(
@@ -363,7 +390,7 @@ fn set_rights(global: &Global, args: &SetRightsArgs) -> Result<Exit, Failure> {
 fn set_packages(global: &Global, args: &SetPackagesArgs) -> Result<Exit, Failure> {
     let packages: Vec<wit::AccessPackage> = args.package.iter().map(|p| parse_package(p)).collect();
     let (_, client) = global.client()?;
-    client.set_system_access_packages(&args.system_id, packages.clone()).map_err(|e| failure(global, e, &args.system_id))?;
+    client.set_system_access_packages(&args.system_id, packages.clone()).map_err(|e| failure(global, &client, e, &args.system_id))?;
     let id = args.system_id.trim();
     if global.json {
         let urns: Vec<Value> = packages.iter().map(|p| json!({"urn": p.urn})).collect();
@@ -379,7 +406,7 @@ fn set_packages(global: &Global, args: &SetPackagesArgs) -> Result<Exit, Failure
 
 fn delete(global: &Global, args: &IdArgs) -> Result<Exit, Failure> {
     let (_, client) = global.client()?;
-    client.delete_system(&args.system_id).map_err(|e| failure(global, e, &args.system_id))?;
+    client.delete_system(&args.system_id).map_err(|e| failure(global, &client, e, &args.system_id))?;
     let id = args.system_id.trim();
     if global.json {
         print_json(&json!({"ok": true, "outcome": "deleted", "systemId": id}));
@@ -393,7 +420,7 @@ fn delete(global: &Global, args: &IdArgs) -> Result<Exit, Failure> {
 
 fn changelog(global: &Global, args: &IdArgs) -> Result<Exit, Failure> {
     let (_, client) = global.client()?;
-    let changes = client.system_changelog(&args.system_id).map_err(|e| failure(global, e, &args.system_id))?;
+    let changes = client.system_changelog(&args.system_id).map_err(|e| failure(global, &client, e, &args.system_id))?;
     let id = args.system_id.trim();
     if global.json {
         print_json(&json!({"systemId": id, "items": changes.iter().map(system_change_json).collect::<Vec<_>>()}));

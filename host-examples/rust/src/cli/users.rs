@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use systemuser_host::wit::SystemUserPage;
 
 use super::output::{self, print_json};
-use super::{plural, Exit, Failure, Global};
+use super::{plural, shell_word, Exit, Failure, Global};
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
@@ -60,7 +60,7 @@ pub fn verify(global: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
         None => {
             println!("✗ no system user for {key}");
             println!("  the customer has not approved a request for this key (or the system user was deleted);");
-            println!("  `systemuser request list --system-id {}` shows the requests", args.system_id);
+            println!("  `{} request list --system-id {}` shows the requests", global.invocation(), shell_word(&args.system_id));
         }
     }
     Ok(exit)
@@ -98,7 +98,7 @@ pub fn users(global: &Global, command: &UsersCommand) -> Result<Exit, Failure> {
         println!("{}", output::table(&["ID", "TYPE", "CUSTOMER", "EXTERNAL REF", "CREATED"], &rows));
     }
     if let Some(token) = &page.next_page {
-        println!("more: systemuser users list --system-id {} --page {token}", args.system_id);
+        println!("more: {} users list --system-id {} --page {}", global.invocation(), shell_word(&args.system_id), shell_word(token));
     }
     Ok(Exit::Ok)
 }
