@@ -6,18 +6,18 @@
 //! with the bureau's token in `SYSTEMUSER_TOKEN`. Human output, `--json`, exit codes, hints that
 //! carry the global options in force; no run prints a token.
 
+mod cli;
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use altinn_sim::test_clients::SPARE;
 use altinn_sim::{SimHandle, SimOptions, Simulator};
+use cli::*;
 use serde_json::{json, Value};
 
-const VENDOR: &str = "314248295";
 const CLIENT_ADMIN_SYSTEM: &str = "314248295_smartklient";
-const AGENT_SYSTEM: &str = "314248295_smartbyraa";
 const BUREAU: &str = "314224965";
 const BUREAU_REF: &str = "bureau-client-admin";
 const SOLSIKKEN: &str = "313981436";
@@ -62,23 +62,6 @@ struct Story {
     agent: String,
 }
 
-fn base_command() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemuser"));
-    cmd.arg("--component").arg(common::component_path()).env("NO_COLOR", "1");
-    for var in ["SYSTEMUSER_COMPONENT", "SYSTEMUSER_TOKEN", "SYSTEMUSER_KEY_FILE", "SYSTEMUSER_KID", "SYSTEMUSER_CLIENT_ID"] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
 /// No JWT in the output: neither the Maskinporten token nor the Altinn token it is exchanged
 /// for (nor the vendor's), whole or in part.
 #[track_caller]
@@ -90,18 +73,6 @@ fn assert_no_token(out: &Output, known: &[&str]) {
             assert!(!text.contains(token) && !text.contains(signature), "a token in the output:\n{text}");
         }
     }
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "exit status\n--- stdout\n{}\n--- stderr\n{}", stdout(out), stderr(out));
-}
-
-#[track_caller]
-fn json(out: &Output) -> Value {
-    let text = stdout(out);
-    assert_eq!(text.lines().count(), 1, "--json prints one line: {text:?}\n--- stderr\n{}", stderr(out));
-    serde_json::from_str(&text).expect("--json output is JSON")
 }
 
 impl Story {

@@ -4,34 +4,22 @@
 //! component is cached so that a second start takes milliseconds. The real binary against an
 //! in-process simulator, as in `cli_commands`.
 
+mod cli;
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use altinn_sim::{SimHandle, SimOptions, Simulator};
+use altinn_sim::SimOptions;
+use cli::component_in_env_command as base_command;
+use cli::*;
 use serde_json::Value;
 
-const VENDOR: &str = "314248295";
-const SYSTEM: &str = "314248295_smartregnskap";
-const FOREIGN_SYSTEM: &str = "313367002_konkurrent";
-const SCOPES: [&str; 3] = [
-    "altinn:authentication/systemuser.request.write",
-    "altinn:authentication/systemuser.request.read",
-    "altinn:authentication/systemregister.write",
-];
-
-struct Sim {
-    handle: SimHandle,
-    token: String,
-}
-
+/// Pages of 2, so that a listing has a next page to suggest; the component in
+/// `SYSTEMUSER_COMPONENT`, so that the suggested commands carry only the options each test gives.
 fn sim() -> Sim {
-    // Pages of 2, so that a listing has a next page to suggest.
-    let handle = Simulator::start(SimOptions::default().with_admin(true).with_page_size(2)).expect("the simulator starts");
-    let token = handle.mint_token(VENDOR, &SCOPES);
-    Sim { handle, token }
+    start(SimOptions::default().with_page_size(2), Component::Env)
 }
 
 /// A directory of its own under the system's temp dir, removed afterwards.
@@ -50,73 +38,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// The binary with the component (in `SYSTEMUSER_COMPONENT`, so that the suggested commands
-/// carry only the options each test gives); no variable inherited that could change the answer.
-fn base_command() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemuser"));
-    cmd.env("SYSTEMUSER_COMPONENT", common::component_path()).env("NO_COLOR", "1");
-    for var in [
-        "SYSTEMUSER_TOKEN",
-        "SYSTEMUSER_BASE_URL",
-        "SYSTEMUSER_ENV",
-        "SYSTEMUSER_KEY_FILE",
-        "SYSTEMUSER_KID",
-        "SYSTEMUSER_CLIENT_ID",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "ALL_PROXY",
-        "https_proxy",
-        "http_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-/// `systemuser --base-url <sim> ARGS` with the token in `SYSTEMUSER_TOKEN`.
-fn run(sim: &Sim, args: &[&str]) -> Output {
-    base_command().arg("--base-url").arg(sim.handle.url()).args(args).env("SYSTEMUSER_TOKEN", &sim.token).output().expect("runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "exit status\n--- stdout\n{}\n--- stderr\n{}", stdout(out), stderr(out));
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("--json output is JSON ({e}): {}", stdout(out)))
-}
-
-fn create(sim: &Sim, org: &str, external_ref: &str) -> String {
-    let out = run(
-        sim,
-        &[
-            "--json",
-            "request",
-            "create",
-            "--system-id",
-            SYSTEM,
-            "--org",
-            org,
-            "--external-ref",
-            external_ref,
-            "--right",
-            "ske-krav-og-betalinger",
-        ],
-    );
-    assert_exit(&out, 0);
-    json(&out)["id"].as_str().expect("an id").to_string()
 }
 
 /// Every line holding a suggested command (`` `systemuser …` `` or after `more:`), the command.

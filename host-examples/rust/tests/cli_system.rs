@@ -4,34 +4,17 @@
 //! codes, hints that carry the global options in force, files that do not decode; every run
 //! checks that the token appears in no output.
 
+mod cli;
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use altinn_sim::{FaultKind, FaultSpec, SimHandle, SimOptions, Simulator};
+use altinn_sim::{FaultKind, FaultSpec};
+use cli::*;
 use serde_json::{json, Value};
 
-const VENDOR: &str = "314248295";
 const NEW_SYSTEM: &str = "314248295_smartlonn";
-const FOREIGN_SYSTEM: &str = "313367002_konkurrent";
-const SCOPES: [&str; 3] = [
-    "altinn:authentication/systemuser.request.write",
-    "altinn:authentication/systemuser.request.read",
-    "altinn:authentication/systemregister.write",
-];
-
-struct Sim {
-    handle: SimHandle,
-    token: String,
-}
-
-fn sim() -> Sim {
-    let handle = Simulator::start(SimOptions::default().with_admin(true)).expect("the simulator starts");
-    let token = handle.mint_token(VENDOR, &SCOPES);
-    Sim { handle, token }
-}
 
 /// A file in the temp dir, removed on drop.
 struct TempFile(PathBuf);
@@ -54,56 +37,6 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         std::fs::remove_file(&self.0).ok();
     }
-}
-
-fn base_command() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemuser"));
-    cmd.arg("--component").arg(common::component_path()).env("NO_COLOR", "1");
-    for var in ["SYSTEMUSER_COMPONENT", "SYSTEMUSER_TOKEN", "SYSTEMUSER_KEY_FILE", "SYSTEMUSER_KID", "SYSTEMUSER_CLIENT_ID"] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-/// `systemuser --base-url <sim> ARGS` with the token in `SYSTEMUSER_TOKEN`.
-fn run(sim: &Sim, args: &[&str]) -> Output {
-    let out = base_command().arg("--base-url").arg(sim.handle.url()).args(args).env("SYSTEMUSER_TOKEN", &sim.token).output().expect("runs");
-    let signature = sim.token.rsplit('.').next().unwrap();
-    for text in [stdout(&out), stderr(&out)] {
-        assert!(!text.contains(&sim.token) && !text.contains(signature), "the token appears in the output:\n{text}");
-    }
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "exit status\n--- stdout\n{}\n--- stderr\n{}", stdout(out), stderr(out));
-}
-
-/// `--json` output: exactly one JSON document on one line.
-#[track_caller]
-fn json(out: &Output) -> Value {
-    let text = stdout(out);
-    assert_eq!(text.lines().count(), 1, "--json prints one line: {text:?}\n--- stderr\n{}", stderr(out));
-    serde_json::from_str(&text).expect("--json output is JSON")
-}
-
-/// What a hint's command starts with: the binary's name and this run's global options.
-fn invocation(sim: &Sim) -> String {
-    format!("systemuser --component {} --base-url {}", common::component_path().display(), sim.handle.url())
-}
-
-fn admin_get(sim: &Sim, path: &str) -> Value {
-    let text = ureq::get(format!("{}{path}", sim.handle.url())).call().expect("admin route").body_mut().read_to_string().expect("body");
-    serde_json::from_str(&text).expect("admin JSON")
 }
 
 /// The routes of the calls on Altinn's routes so far.
