@@ -15,7 +15,7 @@ export ALTINN_SIM_SECRET_LOG := $(SECRET_LOG)
 # Runs a suite with its output also kept in $(TEST_LOGS)/$(1).log.
 logged = mkdir -p $(TEST_LOGS) && $(2) 2>&1 | tee -a $(TEST_LOGS)/$(1).log
 
-.PHONY: all setup build component hosts demo demo-java demo-dotnet demo-go test lint test-core test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-go test-fuzz fuzz bench test-logs-reset secret-scan clean
+.PHONY: all setup build component hosts dist test-dist demo demo-java demo-dotnet demo-go test lint test-core test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-go test-fuzz fuzz bench test-logs-reset secret-scan clean
 
 all: build
 
@@ -42,11 +42,47 @@ component: $(WASM_OPT)
 hosts:
 	$(CARGO) build --release -p systemuser-host -p altinn-sim -p systemuser-c
 
+# Installable artefacts in dist/ (gitignored), none of which needs Rust to install:
+#   altinn_systemuser-V-py3-none-any.whl   the Python package, the component inside (pure Python
+#                                          over wasmtime-py: one wheel for every platform)
+#   altinn-systemuser-V.tgz                the npm package (`npm pack`), the transpiled component inside
+#   systemuser-V-TRIPLE.tar.gz             bin/systemuser (the CLI), bin/altinn-sim (the simulator)
+#                                          and wasm/altinn_systemuser.wasm, where the CLI finds it
+#   SHA256SUMS
+# `make test-dist` installs each into a fresh venv / npm project with no cargo on PATH.
+DIST := dist
+PYTHON ?= python3
+HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+HOST_VERSION = $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' host-examples/rust/Cargo.toml | head -n 1)
+
+dist: build
+	rm -rf $(DIST) host-examples/python/build host-examples/python/src/*.egg-info
+	mkdir -p $(DIST)
+	ALTINN_SYSTEMUSER_COMPONENT=$(CURDIR)/$(COMPONENT) PIP_DISABLE_PIP_VERSION_CHECK=1 \
+		$(PYTHON) -m pip wheel -q --no-deps -w $(DIST) ./host-examples/python
+	rm -rf host-examples/python/build host-examples/python/src/*.egg-info
+	cd host-examples/node && npm ci --no-audit --no-fund --loglevel=error </dev/null \
+		&& npm pack --silent --pack-destination $(CURDIR)/$(DIST) </dev/null >/dev/null
+	cli=systemuser-$(HOST_VERSION)-$(HOST_TRIPLE) \
+		&& mkdir -p $(DIST)/$$cli/bin $(DIST)/$$cli/wasm \
+		&& cp target/release/systemuser target/release/altinn-sim $(DIST)/$$cli/bin/ \
+		&& cp $(COMPONENT) $(DIST)/$$cli/wasm/ \
+		&& tar --owner=0 --group=0 --numeric-owner -C $(DIST) -czf $(DIST)/$$cli.tar.gz $$cli \
+		&& rm -rf $(DIST)/$$cli
+	cd $(DIST) && sha256sum -- * > SHA256SUMS
+	@ls -l $(DIST)
+
+# The artefacts installed as a user would (fresh venv, fresh npm project, unpacked CLI; no cargo
+# or rustc on PATH), each running a sample against the simulator; and the Rust library's
+# dependency tree without the simulator.
+test-dist: dist
+	$(call logged,dist,bash scripts/test-dist.sh)
+
 # The whole vendor story against the simulator, in-process (see `systemuser demo --help`).
 demo: build
 	$(CLI) demo
 
-test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-go secret-scan
+test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-go test-dist secret-scan
 	@bash scripts/test-summary.sh $(TEST_LOGS)
 
 test-logs-reset:

@@ -11,6 +11,7 @@ pub mod correlation;
 pub mod error;
 pub mod http;
 pub mod identifiers;
+pub mod instance;
 pub mod json;
 pub mod lifecycle;
 pub mod maskinporten;

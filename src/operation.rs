@@ -196,6 +196,8 @@ pub struct Operation {
     change: Option<NewChangeRequest>,
     /// Times a change request's POST answered 500 with nothing stored (see `correlation_id_refused`).
     clashes: u32,
+    /// The pre-flight ran on a system the instance kept, not on a fresh read.
+    preflight_on_kept: bool,
     /// The bureau's Maskinporten token (to exchange) and the Altinn token it was exchanged for.
     bureau_token: Option<Secret>,
     altinn_token: Option<Secret>,
@@ -233,6 +235,7 @@ impl Operation {
             create_failure: None,
             change: None,
             clashes: 0,
+            preflight_on_kept: false,
             bureau_token: None,
             altinn_token: None,
             result: None,
@@ -255,14 +258,14 @@ impl Operation {
             Task::CreateStandardRequest(input) => match validation::validate_standard(input, None) {
                 Ok(input) => {
                     self.task = Task::CreateStandardRequest(input.clone());
-                    self.begin(Call::GetRegisteredSystem(input.system_id), Purpose::Preflight)
+                    self.begin_preflight(input.system_id)
                 }
                 Err(e) => self.finish(Err(e)),
             },
             Task::CreateAgentRequest(input) => match validation::validate_agent(input, None) {
                 Ok(input) => {
                     self.task = Task::CreateAgentRequest(input.clone());
-                    self.begin(Call::GetRegisteredSystem(input.system_id), Purpose::Preflight)
+                    self.begin_preflight(input.system_id)
                 }
                 Err(e) => self.finish(Err(e)),
             },
@@ -455,7 +458,7 @@ impl Operation {
 
     /// The token for `want` from the cache, or the grant to sign for it.
     fn fetch_token(&mut self, want: Want) -> Step {
-        let next = maskinporten::next(&mut self.cache.borrow_mut(), &self.config, &want, self.now, &mut self.jti);
+        let next = maskinporten::next(&mut self.cache.borrow_mut().tokens, &self.config, &want, self.now, &mut self.jti);
         match next {
             Ok(maskinporten::Next::Cached(token)) => self.have_token(token),
             Ok(maskinporten::Next::Sign(unsigned)) => {
@@ -499,7 +502,7 @@ impl Operation {
 
     fn on_grant_answer(&mut self, response: HttpResponse) -> Step {
         let Some(pending) = self.pending_grant.take() else { return self.misuse("a grant's answer arrived with no grant sent") };
-        let accepted = maskinporten::accept(&mut self.cache.borrow_mut(), pending, &response);
+        let accepted = maskinporten::accept(&mut self.cache.borrow_mut().tokens, pending, &response);
         match accepted {
             Ok(token) => self.have_token(token),
             Err(Error::Unavailable(p)) => {
@@ -546,7 +549,7 @@ impl Operation {
     /// hand or in the instance's cache, else the bureau's Maskinporten token exchanged for one.
     fn with_altinn_token(&mut self, scopes: Vec<String>) -> Step {
         if self.altinn_token.is_none() {
-            let cached = self.exchanged_key().and_then(|key| self.cache.borrow().get(&key, self.now));
+            let cached = self.exchanged_key().and_then(|key| self.cache.borrow().tokens.get(&key, self.now));
             self.altinn_token = cached.map(|t| t.token);
         }
         if self.altinn_token.is_some() {
@@ -614,7 +617,7 @@ impl Operation {
                     return self.finish(Err(Error::Token(message)));
                 }
                 if let Some(key) = self.exchanged_key() {
-                    self.cache.borrow_mut().put(key, token.clone(), self.now);
+                    self.cache.borrow_mut().tokens.put(key, token.clone(), self.now);
                 }
                 self.altinn_token = Some(token.token);
                 let Task::ClientDelegation { call, .. } = self.task.clone() else { return self.unexpected() };
@@ -749,7 +752,7 @@ impl Operation {
         };
         let system = input.system_id.clone();
         self.change = Some(change);
-        self.begin(Call::GetRegisteredSystem(system), Purpose::Preflight)
+        self.begin_preflight(system)
     }
 
     /// The dedupe key of the create in progress, as a lookup.
@@ -858,7 +861,11 @@ impl Operation {
                 Ok(_) => self.unexpected(),
             },
             Purpose::Preflight => match parsed {
-                Ok(Outcome::RegisteredSystem(system)) => self.preflight(&system),
+                Ok(Outcome::RegisteredSystem(system)) => {
+                    let key = self.system_key(&system.id);
+                    self.cache.borrow_mut().systems.put(key, system.clone(), self.now);
+                    self.preflight(&system)
+                }
                 Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.begin_create()),
                 // No access to the System Register with this token: the server decides.
                 Err(Error::Forbidden(_) | Error::Unauthorized(_)) => self.begin_create(),
@@ -876,7 +883,12 @@ impl Operation {
                 Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
                 // A 5xx may come after the request was stored: look before trying again.
                 Err(e) if outage => self.reconcile(e),
-                Err(e) => self.finish(Err(e)),
+                Err(e) => {
+                    if registration_rule(&e) {
+                        self.forget_system();
+                    }
+                    self.finish(Err(e))
+                }
                 Ok(_) => self.unexpected(),
             },
             Purpose::Reconcile => match parsed {
@@ -949,6 +961,9 @@ impl Operation {
                 ..Default::default()
             })));
         }
+        // The pre-flights of this instance must not go on with the system as it was.
+        let key = self.system_key(&stored.id);
+        self.cache.borrow_mut().systems.forget(&key);
         let call = match self.task.clone() {
             Task::UpdateSystem(update) => {
                 if update.id.trim() != stored.id {
@@ -1045,6 +1060,35 @@ impl Operation {
         self.retry(None)
     }
 
+    /// The pre-flight, on the system the instance read within `instance::SYSTEM_TTL_SECS`, or
+    /// on a fresh read.
+    fn begin_preflight(&mut self, system_id: String) -> Step {
+        let kept = self.cache.borrow().systems.get(&self.system_key(&system_id), self.now);
+        match kept {
+            Some(system) => {
+                self.preflight_on_kept = true;
+                self.preflight(&system)
+            }
+            None => self.begin(Call::GetRegisteredSystem(system_id), Purpose::Preflight),
+        }
+    }
+
+    /// Where the instance keeps a registered system: by environment and id.
+    fn system_key(&self, system_id: &str) -> String {
+        format!("{}|{}", self.config.environment.platform_url(), system_id.trim())
+    }
+
+    fn forget_system(&mut self) {
+        let system_id = match &self.task {
+            Task::CreateStandardRequest(i) => &i.system_id,
+            Task::CreateAgentRequest(i) => &i.system_id,
+            Task::CreateChangeRequest(i) => &i.system_id,
+            _ => return,
+        };
+        let key = self.system_key(system_id);
+        self.cache.borrow_mut().systems.forget(&key);
+    }
+
     fn preflight(&mut self, system: &RegisteredSystem) -> Step {
         let checked = match self.task.clone() {
             Task::CreateStandardRequest(input) => validation::validate_standard(input, Some(system)).map(|_| ()),
@@ -1054,6 +1098,12 @@ impl Operation {
         };
         match checked {
             Ok(()) => self.begin_create(),
+            // The kept system may be older than a change the vendor just made: read it again
+            // before refusing anything on its account.
+            Err(_) if std::mem::take(&mut self.preflight_on_kept) => {
+                self.forget_system();
+                self.begin(Call::GetRegisteredSystem(system.id.clone()), Purpose::Preflight)
+            }
             Err(e) => self.finish(Err(e)),
         }
     }
@@ -1175,6 +1225,17 @@ fn check_bureau(bureau: &Bureau, call: &Call) -> Result<Bureau, Error> {
         (Some(org_no), true) => Ok(Bureau { org_no, external_ref }),
         _ => Err(Error::Validation(violations)),
     }
+}
+
+/// Altinn refused a create for a rule that reads the registered system: the system the instance
+/// keeps may be out of date.
+fn registration_rule(error: &Error) -> bool {
+    let code = match error {
+        Error::Altinn(p) => p.code.as_deref(),
+        Error::NotFound(p) => p.code.as_deref(),
+        _ => None,
+    };
+    matches!(code, Some("AUTH-00001" | "AUTH-00011" | "AUTH-00021" | "AUTH-00026" | "AUTH-00063" | "AUTH-00064" | "AUTH-00065"))
 }
 
 /// Reads and lists are retried like reads; adding and removing a client are not sent twice

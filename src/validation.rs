@@ -381,8 +381,18 @@ fn check_title(v: &mut Vec<Violation>, title: Option<&str>) {
 /// or client id, no agent-only package on a visible system. Ok: the trimmed system.
 pub fn validate_system(mut s: RegisteredSystem) -> Result<RegisteredSystem, Error> {
     keep(&mut s.id, str::trim);
-    keep(&mut s.vendor_org_no, identifiers::normalize_org_no);
     let mut v = Vec::new();
+    // `vendor.ID` is `0192:<org no>`; another authority is AUTH.VLD-00000 (the model keeps the
+    // bare number, so an ID with another prefix arrives here whole).
+    if s.vendor_org_no.split_once(':').is_some_and(|(authority, _)| authority.trim() != "0192") {
+        v.push(Violation::new(
+            "AUTH.VLD-00000",
+            "vendor.ID",
+            "the vendor's ID must be 0192:<organisation number> (ISO 6523 0192, the Norwegian register)",
+        ));
+        return finish(v, s);
+    }
+    keep(&mut s.vendor_org_no, identifiers::normalize_org_no);
     let vendor = identifiers::org_no_digits(&s.vendor_org_no, "vendor").map_err(|e| v.push(e)).ok().map(str::to_string);
     if s.id.contains(char::is_whitespace) {
         v.push(Violation::new("AUTH.VLD-00013", "id", format!("the system id {} holds a space", quote(&s.id))));
@@ -395,9 +405,17 @@ pub fn validate_system(mut s: RegisteredSystem) -> Result<RegisteredSystem, Erro
     } else if let Err(e) = identifiers::system_id_trimmed(&s.id, "id") {
         v.push(e);
     }
+    // Altinn's database holds a name and a description in all three languages: one missing is
+    // a 500 there (API.md §13), which no retry mends.
     for (field, text) in [("name", &s.name), ("description", &s.description)] {
-        if text.nb.is_none() && text.nn.is_none() && text.en.is_none() {
-            v.push(Violation::new("required", field, format!("the system needs a {field} in at least one of nb, nn, en")));
+        for (lang, value) in [("nb", &text.nb), ("nn", &text.nn), ("en", &text.en)] {
+            if value.as_deref().is_none_or(|t| t.trim().is_empty()) {
+                v.push(Violation::new(
+                    "required",
+                    format!("{field}.{lang}"),
+                    format!("the system's {field} must be given in nb, nn and en ({lang} is missing)"),
+                ));
+            }
         }
     }
     for (i, url) in s.allowed_redirect_urls.iter().enumerate() {

@@ -254,7 +254,7 @@ fn an_exchanged_token_acting_for_another_organisation_is_refused_and_not_kept() 
         }
         other => panic!("{other:?}"),
     }
-    assert!(cache.borrow().is_empty(), "nothing kept");
+    assert!(cache.borrow().tokens.is_empty(), "nothing kept");
 }
 
 fn base64_url_encode(bytes: &[u8]) -> String {

@@ -558,3 +558,66 @@ fn start_twice_is_misuse_and_a_finished_operation_keeps_its_result() {
     let _ = op.start();
     assert!(matches!(op.start(), Step::Done(Err(Error::Misuse(m))) if m.contains("twice")));
 }
+
+/// An operation sharing `cache` (an instance's), started at `now`.
+fn shared(cache: &altinn_systemuser::instance::SharedCache, input: StandardRequestInput, now: DateTime) -> Operation {
+    Operation::with_cache(config(), Task::CreateStandardRequest(input), now, &[9; 16], cache.clone())
+}
+
+fn another_customer(org: &str) -> StandardRequestInput {
+    StandardRequestInput { party_org_no: org.into(), external_ref: None, ..input() }
+}
+
+#[test]
+fn one_pre_flight_read_serves_the_instances_next_creates_for_a_while() {
+    let cache = altinn_systemuser::instance::SharedCache::default();
+    let mut first = shared(&cache, input(), T0);
+    to_post(&mut first);
+    created(first.next(json(201, &request_json("New"))));
+    // The next create of the instance: straight to the POST, no read of the system.
+    let mut second = shared(&cache, another_customer("314248295"), at(60_000));
+    expect_token(second.start(), "systemuser.request.write");
+    expect_send(second.advance(Input::Token(Secret::new(TOKEN)), at(60_000)), Method::Post, CREATE);
+    // Five minutes after the read, the system is read again.
+    let later = at(300_000);
+    let mut third = shared(&cache, another_customer("313725138"), later);
+    expect_token(third.start(), "systemregister.write");
+    expect_send(third.advance(Input::Token(Secret::new(TOKEN)), later), Method::Get, SYSTEM_PATH);
+}
+
+#[test]
+fn a_create_refused_for_a_rule_of_the_registration_drops_the_kept_system() {
+    let cache = altinn_systemuser::instance::SharedCache::default();
+    let mut first = shared(&cache, input(), T0);
+    to_post(&mut first);
+    let refused = r#"{"status":400,"title":"The RedirectUri was not found or not valid.","code":"AUTH-00021"}"#;
+    assert!(matches!(first.next(json(400, refused)), Step::Done(Err(_))));
+    let mut second = shared(&cache, another_customer("314248295"), T0);
+    expect_token(second.start(), "systemregister.write");
+    expect_send(second.next(Input::Token(Secret::new(TOKEN))), Method::Get, SYSTEM_PATH);
+}
+
+#[test]
+fn a_kept_system_that_would_refuse_is_read_again_before_refusing() {
+    let cache = altinn_systemuser::instance::SharedCache::default();
+    let mut first = shared(&cache, input(), T0);
+    to_post(&mut first);
+    created(first.next(json(201, &request_json("New"))));
+    // The vendor registered a new redirect URL since: the kept system does not know it.
+    let new_url = "https://smartregnskap.example/ny";
+    let mut second = shared(&cache, StandardRequestInput { redirect_url: Some(new_url.into()), ..another_customer("314248295") }, T0);
+    expect_token(second.start(), "systemregister.write");
+    expect_send(second.next(Input::Token(Secret::new(TOKEN))), Method::Get, SYSTEM_PATH);
+    let updated = SYSTEM.replace(r#""allowedRedirectUrls":["#, &format!(r#""allowedRedirectUrls":["{new_url}","#));
+    expect_token(second.next(json(200, &updated)), "systemuser.request.write");
+    expect_send(second.next(Input::Token(Secret::new(TOKEN))), Method::Post, CREATE);
+    // Still not registered after the fresh read: refused locally, nothing posted.
+    let mut third = shared(
+        &cache,
+        StandardRequestInput { redirect_url: Some("https://elsewhere.example/".into()), ..another_customer("313725138") },
+        T0,
+    );
+    expect_token(third.start(), "systemregister.write");
+    expect_send(third.next(Input::Token(Secret::new(TOKEN))), Method::Get, SYSTEM_PATH);
+    assert!(matches!(third.next(json(200, &updated)), Step::Done(Err(Error::Validation(_)))));
+}

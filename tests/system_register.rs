@@ -27,7 +27,7 @@ fn config() -> Config {
 }
 
 fn text(nb: &str) -> LocalizedText {
-    LocalizedText { nb: Some(nb.into()), nn: None, en: None }
+    LocalizedText { nb: Some(nb.into()), nn: Some(format!("{nb} (nn)")), en: Some(format!("{nb} (en)")) }
 }
 
 fn right(resource: &str) -> Right {
@@ -52,8 +52,8 @@ fn system() -> RegisteredSystem {
 /// The system as `GET systemregister/vendor/{id}` answers it.
 fn stored(deleted: bool) -> String {
     json!({
-        "id": SYSTEM, "vendor": {"ID": "0192:314248295"}, "name": {"nb": "Smart Regnskap"},
-        "description": {"nb": "Regnskap for små bedrifter"},
+        "id": SYSTEM, "vendor": {"ID": "0192:314248295"}, "name": {"nb": "Smart Regnskap", "nn": "Smart Regnskap (nn)", "en": "Smart Regnskap (en)"},
+        "description": {"nb": "Regnskap for små bedrifter", "nn": "Regnskap for små bedrifter (nn)", "en": "Regnskap for små bedrifter (en)"},
         "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
         "accessPackages": [{"urn": "urn:altinn:accesspackage:skattegrunnlag"}],
         "clientId": ["a2ed712d-4144-4471-839f-80ae4a68146b"], "isVisible": true,
@@ -109,7 +109,8 @@ fn a_system_is_registered_with_its_whole_record_and_the_internal_id_comes_back()
         body(&post),
         json!({
             "id": SYSTEM, "vendor": {"authority": "iso6523-actorid-upis", "ID": "0192:314248295"},
-            "name": {"nb": "Smart Regnskap"}, "description": {"nb": "Regnskap for små bedrifter"},
+            "name": {"nb": "Smart Regnskap", "nn": "Smart Regnskap (nn)", "en": "Smart Regnskap (en)"},
+            "description": {"nb": "Regnskap for små bedrifter", "nn": "Regnskap for små bedrifter (nn)", "en": "Regnskap for små bedrifter (en)"},
             "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
             "accessPackages": [{"urn": "urn:altinn:accesspackage:skattegrunnlag"}],
             "clientId": ["a2ed712d-4144-4471-839f-80ae4a68146b"], "isVisible": true,
@@ -130,6 +131,18 @@ fn a_system_the_server_would_refuse_is_refused_before_anything_is_sent() {
     let Step::Done(Err(Error::Validation(violations))) = op(Task::RegisterSystem(bad)).start() else { panic!("refused locally") };
     let codes: Vec<&str> = violations.iter().map(|v| v.code.as_str()).collect();
     assert_eq!(codes, ["AUTH.VLD-00001", "AUTH.VLD-00005", "AUTH.VLD-00006", "AUTH.VLD-00018"], "{violations:?}");
+
+    // A name or description without all three languages (Altinn's database refuses it with a
+    // 500), and a vendor under another authority than 0192 (AUTH.VLD-00000, reported alone).
+    let mut bad = system();
+    bad.description.en = None;
+    let Step::Done(Err(Error::Validation(violations))) = op(Task::RegisterSystem(bad)).start() else { panic!("refused locally") };
+    assert_eq!((violations[0].code.as_str(), violations[0].field.as_str()), ("required", "description.en"), "{violations:?}");
+    let mut bad = system();
+    bad.vendor_org_no = "0088:314248295".into();
+    bad.id = "x y".into();
+    let Step::Done(Err(Error::Validation(violations))) = op(Task::RegisterSystem(bad)).start() else { panic!("refused locally") };
+    assert_eq!(violations.iter().map(|v| v.code.as_str()).collect::<Vec<_>>(), ["AUTH.VLD-00000"]);
 }
 
 #[test]
@@ -167,7 +180,7 @@ fn an_update_keeps_every_member_it_does_not_name() {
     first(&mut change, Method::Get, &format!("systemregister/vendor/{SYSTEM}"));
     let put = sent(next(&mut change, answer(200, &stored(false))), Method::Put, &format!("systemregister/vendor/{SYSTEM}"));
     let sent_body = body(&put);
-    assert_eq!(sent_body["name"], json!({"nb": "Smart Regnskap Pro"}));
+    assert_eq!(sent_body["name"], json!({"nb": "Smart Regnskap Pro", "nn": "Smart Regnskap Pro (nn)", "en": "Smart Regnskap Pro (en)"}));
     assert_eq!(sent_body["isVisible"], json!(false));
     // What the update left out goes as stored, not as the server's defaults.
     assert_eq!(sent_body["clientId"], json!(["a2ed712d-4144-4471-839f-80ae4a68146b"]));
@@ -268,4 +281,22 @@ fn the_listing_and_the_changelog_are_read() {
     let mut list = op(Task::Read(Call::ListSystems));
     first(&mut list, Method::Get, "systemregister/vendor");
     assert!(matches!(next(&mut list, answer(200, r#"{"data":[]}"#)), Step::Done(Err(Error::InvalidResponse(_)))));
+}
+
+#[test]
+fn the_servers_list_of_validation_errors_is_the_message() {
+    let mut register = op(Task::RegisterSystem(system()));
+    first(&mut register, Method::Post, "systemregister/vendor");
+    let problem = json!({
+        "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "One or more validation errors occurred.", "status": 400,
+        "code": "STD-00000",
+        "validationErrors": [{"code": "AUTH.VLD-00002", "title": "The system id already exists", "paths": ["id"]}]
+    });
+    match next(&mut register, answer(400, &problem.to_string())) {
+        Step::Done(Err(Error::Altinn(p))) => {
+            assert_eq!(p.message, "Altinn refused the request (400 STD-00000): AUTH.VLD-00002 id: The system id already exists");
+            assert_eq!(p.field_errors[0].code, "AUTH.VLD-00002");
+        }
+        other => panic!("{other:?}"),
+    }
 }

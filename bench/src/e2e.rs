@@ -114,6 +114,9 @@ fn one(mode: Mode, runtime: &Runtime, sim_bin: &Path, creates: usize, workers: u
                 let transport = TimedHttp(UreqTransport::new());
                 // As `Client` does: one session per worker, reused (a trap would drop its store).
                 let mut session = runtime.session_with(caps.clone());
+                // The native core's counterpart of the session's instance: one cache per worker
+                // (tokens and the registered system its pre-flights read).
+                let cache = core_::instance::SharedCache::default();
                 let mut lat = Vec::new();
                 let (mut my_logic, mut my_imports) = (0u64, 0u64);
                 loop {
@@ -133,7 +136,7 @@ fn one(mode: Mode, runtime: &Runtime, sim_bin: &Path, creates: usize, workers: u
                         Mode::Native => {
                             let task = core_::operation::Task::CreateStandardRequest(inputs::core_input(&ext));
                             let now = core_::model::DateTime { seconds: 1_790_000_000, nanoseconds: 0 };
-                            let mut op = core_::operation::Operation::new(ccfg.clone(), task, now, &[7; 16]);
+                            let mut op = core_::operation::Operation::with_cache(ccfg.clone(), task, now, &[7; 16], cache.clone());
                             core_::operation::drive(&mut op, &mut NativeIo { token: &token, transport: &transport, now });
                             let out = op.result();
                             assert!(matches!(out, Ok(core_::protocol::Outcome::Created { is_new: true, .. })), "create {ext}: {out:?}");
@@ -224,9 +227,12 @@ pub fn run(report: &mut Report, component: &[u8], sim_bin: &Path, creates: usize
     report.table(
         &format!("Throughput end to end: {creates} creates against the simulator on loopback"),
         "The simulator runs as its own process (`target/release/altinn-sim`, fresh for each row); each create is the \
-         component's idempotent create (pre-flight read of the registered system, then the POST) over real HTTP (ureq). \
+         component's idempotent create over real HTTP (ureq): the POST, after a pre-flight read of the registered system \
+         only when the worker's instance has not read it in the last five minutes (one read per system per instance), so \
+         HTTP requests are the creates plus one read per worker. \
          *component*: one `Session` (store + instance, pooling) per worker, reused for every create running `client.run`, as `Client`'s session pool does. \
-         *native core*: the same state machine (`altinn_systemuser::operation::run`) compiled natively, same transport. \
+         *native core*: the same state machine (`altinn_systemuser::operation::run`) compiled natively, same transport, one \
+         instance cache per worker. \
          *logic CPU*: per-thread CPU time (`CLOCK_THREAD_CPUTIME_ID`) inside `Session::run` (or `operation::run`) minus the \
          CPU time inside the host imports (HTTP send incl. ureq and syscalls, token); for the component it includes \
          instantiation, fuel, WIT value lowering/lifting and the guest code. *share*: logic CPU / this process's CPU time \

@@ -14,6 +14,12 @@
 //	client, _ := systemuser.NewClient(rt, systemuser.Config{Environment: systemuser.TT02, Tokens: myTokens})
 //	created, err := client.CreateStandardRequest(ctx, systemuser.StandardRequest{…})
 //
+// Beyond requests and system users, a Client manages the vendor's systems in the System
+// Register (RegisterSystem, UpdateSystem, SetSystemRights, SetSystemAccessPackages,
+// DeleteSystem, SystemChangelog, ListSystems) and an accounting bureau's clients on its agent
+// system user (ListAgents, ListAvailableClients, ListClients, AddClient, RemoveClient), with
+// the bureau's token exchanged once for an Altinn token that the client's session keeps.
+//
 // A Client is safe for concurrent use. Errors are *ValidationError, *UnavailableError,
 // *TransportError (all three unwrap to *Error, which every error of an operation is), and
 // *LibraryError for libsystemuser itself; a cancelled context ends an operation at its next

@@ -17,7 +17,16 @@ package systemuser
 //     the custom environment). The change-request reads (get-change, change-by-external-ref,
 //     list-changes) have no typed call in this package: they go as task documents through the
 //     Client's own pump, over the same HTTP; create-change is a protocol call only (as a task a
-//     change request first looks its system user up), named by no case. Five answers cannot be
+//     change request first looks its system user up), named by no case. The System Register
+//     calls (issue #17) run through their typed calls: replace-system (the PUT of a whole
+//     system) is what UpdateSystem sends after reading the stored system and merging every
+//     member of the call's system into it, and the other changes (rights, packages, delete)
+//     read the stored system first too; the loopback server answers those reads with the
+//     call's system and everything else with the case's answer. The client-delegation calls run
+//     through their typed calls for the bureau (the org number list-agents names, else the
+//     catalogue's): the TokenSource gives a Maskinporten token, the loopback server answers the
+//     exchange (GET exchange/maskinporten) with an Altinn JWT, and the call itself with the
+//     case's answer, which must reach the component with the exchanged token. Five answers cannot be
 //     carried over HTTP and go through the pump with the answer handed to the library directly:
 //     statuses 0, 100 and 65535 (HTTP/1.1 has no such final status on the wire: net/http's
 //     server cannot write them and its client would not read them as an answer), and the two
@@ -227,12 +236,14 @@ func loadCatalogue(t *testing.T) (*catalogue, map[string]map[string]any, map[str
 func TestHostileCatalogue(t *testing.T) {
 	begin(t, 15*time.Minute)
 	cat, calls, systems := loadCatalogue(t)
-	if len(cat.Cases) < 191 {
+	if len(cat.Cases) < 230 {
 		t.Fatalf("the catalogue has %d cases", len(cat.Cases))
 	}
 	// Every named call is one this runner knows (or a protocol call only), and the change-request
 	// cases of issue #16 are here.
-	known := "get get-agent by-external-ref list list-agent withdraw verify list-users system create-standard create-agent"
+	known := "get get-agent by-external-ref list list-agent withdraw verify list-users system create-standard create-agent " +
+		"list-systems register-system replace-system set-system-rights set-system-packages delete-system changelog " +
+		"list-agents available-clients list-clients add-client remove-client"
 	for name := range calls {
 		_, change := changeCalls[name]
 		if !change && !protocolOnlyCalls[name] && !strings.Contains(" "+known+" ", " "+name+" ") {
@@ -258,6 +269,25 @@ func TestHostileCatalogue(t *testing.T) {
 	}
 	if changeCases < 17 {
 		t.Fatalf("the catalogue has %d change-request cases", changeCases)
+	}
+	// The System Register and client-delegation cases of issue #17: 22, response cases on a
+	// call of their own kind.
+	registerCases, delegationCases := 0, 0
+	for _, c := range cat.Cases {
+		switch c.Category {
+		case "system", "delegation":
+			if c.Op != "response" || (c.Category == "delegation") != delegationCalls[c.Call] || !strings.Contains(" "+known+" ", " "+c.Call+" ") {
+				t.Fatalf("a %s case on another call or op: %s", c.Category, c.Name)
+			}
+			if c.Category == "system" {
+				registerCases++
+			} else {
+				delegationCases++
+			}
+		}
+	}
+	if registerCases < 12 || delegationCases < 10 {
+		t.Fatalf("the catalogue has %d System Register and %d client-delegation cases", registerCases, delegationCases)
 	}
 	h := &hostileRun{cat: cat, calls: calls, systems: systems}
 	h.client = sim.client(t, Config{Retries: noRetries()})
@@ -312,6 +342,12 @@ func (h *hostileRun) route(t *testing.T, c *hostileCase) (string, func(*testing.
 		}
 		if _, ok := changeCalls[c.Call]; ok {
 			return "Client's pump over real HTTP(S), JSON task (no typed call)", func(t *testing.T) { h.responseOverHTTP(t, c, body) }
+		}
+		if delegationCalls[c.Call] {
+			return "Client over real HTTP(S), the bureau's token exchanged first", func(t *testing.T) { h.responseOverHTTP(t, c, body) }
+		}
+		if storedSystemCalls[c.Call] {
+			return "Client over real HTTP(S), the stored system read first", func(t *testing.T) { h.responseOverHTTP(t, c, body) }
 		}
 		return "Client over real HTTP(S) on loopback (canned answer)", func(t *testing.T) { h.responseOverHTTP(t, c, body) }
 	case "token":
@@ -489,6 +525,43 @@ var changeCalls = map[string]string{"get-change": "change-request", "change-by-e
 // looks the system user up by its key first. No catalogue case names one.
 var protocolOnlyCalls = map[string]bool{"create-change": true}
 
+// delegationCalls are the client-delegation calls of tests/calls.json (API.md §12): each
+// exchanges the bureau's token first.
+var delegationCalls = map[string]bool{"list-agents": true, "available-clients": true, "list-clients": true, "add-client": true, "remove-client": true}
+
+// storedSystemCalls are the System Register changes whose task reads the stored system first
+// (to merge into it, or to refuse changing a deleted one).
+var storedSystemCalls = map[string]bool{"replace-system": true, "set-system-rights": true, "set-system-packages": true, "delete-system": true}
+
+// testAltinnToken is the Altinn JWT the loopback server answers the exchange with (exp 2100;
+// no organisation claim, so it is taken for the bureau asked about).
+const testAltinnToken = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln"
+
+// storedSystemOf is the stored system a call reads before changing it (Altinn's shape).
+func storedSystemOf(def map[string]any) []byte {
+	if system, ok := def["system"]; ok {
+		b, _ := json.Marshal(system)
+		return b
+	}
+	return registeredSystemFor(def)
+}
+
+// updateOf is every member of a system (Altinn's shape) as a SystemUpdate: what UpdateSystem
+// merges into the stored system before it PUTs the whole record.
+func updateOf(raw []byte) SystemUpdate {
+	s := registeredSystemOf(raw)
+	visible := s.IsVisible
+	return SystemUpdate{ID: s.ID, Name: &s.Name, Description: &s.Description, Rights: nonNil(s.Rights), AccessPackages: nonNil(s.AccessPackages),
+		ClientIDs: nonNil(s.ClientIDs), IsVisible: &visible, AllowedRedirectURLs: nonNil(s.AllowedRedirectURLs)}
+}
+
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}
+
 // taskOf is a named call of tests/calls.json as a task document (without "v").
 func taskOf(def map[string]any) map[string]any {
 	task := map[string]any{}
@@ -557,6 +630,48 @@ func (h *hostileRun) callOf(ctx context.Context, c *Client, name string) (string
 		remarshal(def, &r)
 		_, err := c.CreateAgentRequest(ctx, r)
 		return "created", "", err
+	// The System Register (issue #17).
+	case "list-systems":
+		_, err := c.ListSystems(ctx)
+		return "systems", "", err
+	case "register-system":
+		s := registeredSystemOf(storedSystemOf(def))
+		if s == nil {
+			return "", "", fmt.Errorf("the call's system cannot be read")
+		}
+		_, err := c.RegisterSystem(ctx, *s)
+		return "system-registered", "", err
+	case "replace-system":
+		return "system-changed", "", c.UpdateSystem(ctx, updateOf(storedSystemOf(def)))
+	case "set-system-rights":
+		var rights []Right
+		remarshal(def["rights"], &rights)
+		return "system-changed", "", c.SetSystemRights(ctx, str("systemId"), rights)
+	case "set-system-packages":
+		var packages []AccessPackage
+		remarshal(def["accessPackages"], &packages)
+		return "system-changed", "", c.SetSystemAccessPackages(ctx, str("systemId"), packages)
+	case "delete-system":
+		return "system-changed", "", c.DeleteSystem(ctx, str("systemId"))
+	case "changelog":
+		_, err := c.SystemChangelog(ctx, str("systemId"))
+		return "system-changelog", "", err
+	// Client delegation (issue #17), for the bureau list-agents names, else the catalogue's.
+	case "list-agents":
+		_, err := c.ListAgents(ctx, Bureau{OrgNo: str("partyOrgNo")})
+		return "agents", "", err
+	case "available-clients":
+		_, err := c.ListAvailableClients(ctx, Bureau{OrgNo: h.cat.OrgNo}, str("agent"))
+		return "clients", "", err
+	case "list-clients":
+		_, err := c.ListClients(ctx, Bureau{OrgNo: h.cat.OrgNo}, str("agent"))
+		return "clients", "", err
+	case "add-client":
+		_, err := c.AddClient(ctx, Bureau{OrgNo: h.cat.OrgNo}, str("agent"), str("client"))
+		return "client-added", "", err
+	case "remove-client":
+		_, err := c.RemoveClient(ctx, Bureau{OrgNo: h.cat.OrgNo}, str("agent"), str("client"))
+		return "client-removed", "", err
 	}
 	return "", "", fmt.Errorf("a call this test does not know: %s", name)
 }
@@ -606,8 +721,10 @@ type answerServers struct {
 	status    int
 	headers   map[string]string
 	body      []byte
-	system    []byte // the pre-flight's registered system, when the call is not "system"
-	requests  int
+	system    []byte // the registered system a call reads first (a create's pre-flight, a change's merge)
+	requests  int    // the case's answers given
+	exchanges int    // the exchanges answered, and with which bearer token the answers were asked
+	bearers   []string
 	tls, http *httptest.Server
 	transport *http.Transport
 }
@@ -616,14 +733,22 @@ func newAnswerServers(t *testing.T) *answerServers {
 	a := &answerServers{}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
+		defer a.mu.Unlock()
 		status, headers, body, system := a.status, a.headers, a.body, a.system
-		a.requests++
-		a.mu.Unlock()
-		if system != nil && strings.Contains(r.URL.Path, "/systemregister/vendor/") {
+		if r.Method == http.MethodGet && r.URL.Path == "/authentication/api/v1/exchange/maskinporten" {
+			a.exchanges++
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = w.Write([]byte(testAltinnToken))
+			return
+		}
+		// The read of the stored system (GET systemregister/vendor/{id}), not its changelog.
+		if system != nil && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/systemregister/vendor/") && !strings.HasSuffix(r.URL.Path, "/changelog") {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			_, _ = w.Write(system)
 			return
 		}
+		a.requests++
+		a.bearers = append(a.bearers, r.Header.Get("Authorization"))
 		for k, v := range headers {
 			w.Header().Set(k, v)
 		}
@@ -655,7 +780,14 @@ func newAnswerServers(t *testing.T) *answerServers {
 func (a *answerServers) set(status int, headers map[string]string, body, system []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.status, a.headers, a.body, a.system, a.requests = status, headers, body, system, 0
+	a.status, a.headers, a.body, a.system, a.requests, a.exchanges, a.bearers = status, headers, body, system, 0, 0, nil
+}
+
+// delegation is how many exchanges were answered, and the bearer token of each answer asked for.
+func (a *answerServers) delegation() (int, []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.exchanges, append([]string{}, a.bearers...)
 }
 
 func (a *answerServers) count() int {
@@ -675,6 +807,9 @@ func (h *hostileRun) responseOverHTTP(t *testing.T, c *hostileCase, body []byte)
 	if strings.HasPrefix(c.Call, "create") {
 		system = registeredSystemFor(h.calls[c.Call])
 	}
+	if storedSystemCalls[c.Call] {
+		system = storedSystemOf(h.calls[c.Call])
+	}
 	h.answers.set(c.Status, c.Headers, body, system)
 	env := TT02
 	if c.Env == "custom" {
@@ -687,7 +822,22 @@ func (h *hostileRun) responseOverHTTP(t *testing.T, c *hostileCase, body []byte)
 	defer client.Close()
 	outcome, next, err := h.callOf(ctx, client, c.Call)
 	if h.answers.count() == 0 {
-		t.Fatal("the answer was never asked for")
+		t.Fatalf("the answer was never asked for (%v)", err)
+	}
+	if delegationCalls[c.Call] {
+		// The bureau's token exchanged once, and the call sent with the Altinn token.
+		exchanges, bearers := h.answers.delegation()
+		if exchanges != 1 {
+			t.Fatalf("%d exchanges", exchanges)
+		}
+		for _, b := range bearers {
+			if b != "Bearer "+testAltinnToken {
+				t.Fatal("a delegation call was not sent with the exchanged token")
+			}
+		}
+		if err != nil && strings.Contains(err.Error(), testAltinnToken) {
+			t.Fatal("the exchanged token shows in the error")
+		}
 	}
 	h.check(t, c, outcome, next, err)
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -69,6 +70,7 @@ func testMain(m *testing.M) int {
 			return
 		}
 		docs.record(def, validator.validate(def, doc))
+		recordKinds(def, doc)
 	}
 	sim, err = startSimulator()
 	if err != nil {
@@ -90,6 +92,14 @@ func testMain(m *testing.M) int {
 	}
 	sort.Strings(names)
 	fmt.Printf("documents checked against the schema: %s; %d violations\n", strings.Join(names, ", "), violations)
+	// A run of the whole suite goes through every task and outcome the schema names.
+	if f := flag.Lookup("test.run"); code == 0 && (f == nil || f.Value.String() == "") {
+		if missing := unexercised(validator); len(missing) != 0 {
+			fmt.Printf("FAIL: the schema's kinds no test went through: %s\n", strings.Join(missing, ", "))
+			return 1
+		}
+		fmt.Println("every task and outcome kind of the schema was exercised")
+	}
 	return code
 }
 

@@ -48,7 +48,13 @@ type outcomeDoc struct {
 	NextPage   *string           `json:"nextPage"`
 	SystemUser *SystemUser       `json:"systemUser"`
 	System     *RegisteredSystem `json:"system"`
-	Token      *struct {
+	InternalID *string           `json:"internalId"`
+	Clients    *ClientList       `json:"clients"`
+	Agent      string            `json:"agent"`
+	Client     string            `json:"client"`
+	// ChangeRequest is kept as JSON: change requests have no typed call in this package yet.
+	ChangeRequest json.RawMessage `json:"changeRequest"`
+	Token         *struct {
 		AccessToken string    `json:"accessToken"`
 		Scope       string    `json:"scope"`
 		ExpiresAt   time.Time `json:"expiresAt"`

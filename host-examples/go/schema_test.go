@@ -385,3 +385,87 @@ func TestSchemaValidatorRefusesWhatTheSchemaRefuses(t *testing.T) {
 		}
 	}
 }
+
+// ---- every task and outcome of the schema, exercised ------------------------------------
+
+// exercised records the task and outcome kinds of the documents seen (from the observe hook).
+var exercised = struct {
+	sync.Mutex
+	tasks, outcomes map[string]bool
+}{tasks: map[string]bool{}, outcomes: map[string]bool{}}
+
+func recordKinds(def string, doc []byte) {
+	var d struct {
+		Task    string `json:"task"`
+		Step    string `json:"step"`
+		Outcome *struct {
+			Outcome string `json:"outcome"`
+		} `json:"outcome"`
+	}
+	if json.Unmarshal(doc, &d) != nil {
+		return
+	}
+	exercised.Lock()
+	defer exercised.Unlock()
+	switch {
+	case def == "task" && d.Task != "":
+		exercised.tasks[d.Task] = true
+	case def == "step" && d.Step == "done" && d.Outcome != nil:
+		exercised.outcomes[d.Outcome.Outcome] = true
+	}
+}
+
+// schemaKinds are the names a $defs entry's oneOf cases fix with a const member (the task
+// names of "task", the outcome names of "outcome").
+func schemaKinds(v *schemaValidator, def, member string) []string {
+	var out []string
+	d, _ := v.defs[def].(map[string]any)
+	cases, _ := d["oneOf"].([]any)
+	for _, c := range cases {
+		props, _ := c.(map[string]any)["properties"].(map[string]any)
+		m, _ := props[member].(map[string]any)
+		if name, ok := m["const"].(string); ok {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// unexercised lists the schema's task and outcome kinds no test of this run went through.
+func unexercised(v *schemaValidator) []string {
+	exercised.Lock()
+	defer exercised.Unlock()
+	var missing []string
+	for _, k := range schemaKinds(v, "task", "task") {
+		if !exercised.tasks[k] {
+			missing = append(missing, "task "+k)
+		}
+	}
+	for _, k := range schemaKinds(v, "outcome", "outcome") {
+		if !exercised.outcomes[k] {
+			missing = append(missing, "outcome "+k)
+		}
+	}
+	return missing
+}
+
+func TestSchemaKindsAreRead(t *testing.T) {
+	s, err := loadSchema(schemaPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, outcomes := schemaKinds(s, "task", "task"), schemaKinds(s, "outcome", "outcome")
+	// The checks below could not fail if the schema's cases were not read.
+	for _, want := range []string{"register-system", "update-system", "set-system-rights", "set-system-access-packages", "delete-system",
+		"system-changelog", "list-systems", "list-agents", "list-available-clients", "list-clients", "add-client", "remove-client"} {
+		if !contains(tasks, want) {
+			t.Fatalf("the schema's tasks %v lack %s", tasks, want)
+		}
+	}
+	for _, want := range []string{"system-registered", "system-changed", "system-changelog", "systems", "agents", "clients", "client-added", "client-removed"} {
+		if !contains(outcomes, want) {
+			t.Fatalf("the schema's outcomes %v lack %s", outcomes, want)
+		}
+	}
+}

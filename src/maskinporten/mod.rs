@@ -12,9 +12,6 @@ mod cache;
 mod grant;
 mod jws;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use crate::model::DateTime;
 use crate::secret::Secret;
 
@@ -51,8 +48,8 @@ pub fn jwt_system_user_org(token: &str) -> Option<String> {
     }
 }
 
-/// The token cache an instance's operations share.
-pub type SharedCache = Rc<RefCell<TokenCache>>;
+/// The cache an instance's operations share (tokens among what it keeps).
+pub use crate::instance::SharedCache;
 
 /// A token from Maskinporten. `expires_at` is when Maskinporten says it expires, by the host's
 /// clock; the cache stops handing it out `MARGIN_SECS` earlier.

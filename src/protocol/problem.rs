@@ -167,9 +167,27 @@ fn message(call: &Call, p: &Problem) -> String {
             }
             _ => "Altinn found nothing there (404)".into(),
         },
-        (400, None) if !p.field_errors.is_empty() => format!(
-            "Altinn refused the body (400): {}",
-            clip(&p.field_errors.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; "), 1000)
+        // The generic code of a list of validation errors says nothing: the list does (the code
+        // still named once, where every other refusal names its code).
+        (400, code @ (None | Some("STD-00000"))) if !p.field_errors.is_empty() => format!(
+            "{}: {}",
+            match code {
+                Some(code) => format!("Altinn refused the request (400 {code})"),
+                None => "Altinn refused the body (400)".into(),
+            },
+            clip(
+                &p.field_errors
+                    .iter()
+                    .map(|v| match (v.code.as_str(), v.field.is_empty()) {
+                        ("invalid-body" | "", false) => format!("{}: {}", v.field, v.message),
+                        ("invalid-body" | "", true) => v.message.clone(),
+                        (code, false) => format!("{code} {}: {}", v.field, v.message),
+                        (code, true) => format!("{code}: {}", v.message),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                1000
+            )
         ),
         (429, _) => format!(
             "Altinn is rate-limiting this client (429){}: nothing was done; try again later (this is not a \"no\")",

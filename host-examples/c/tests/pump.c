@@ -782,6 +782,89 @@ static void test_system_user_token_with_a_signing_binding(void) {
     su_client_delete(c);
 }
 
+/* The System Register (a PUT from this binding's own HTTP) and client delegation (the exchange,
+ * kept for the next calls) through the pump, Maskinporten mode. */
+static int calls_to(const char *route) {
+    json *calls = admin("GET", "/_sim/calls", NULL);
+    const json *list = jget(calls, "calls");
+    int n = 0;
+    for (size_t i = 0; list && i < list->n; i++) {
+        if (jstr_is(list->items[i], "route", route)) n++;
+    }
+    json_free(calls);
+    return n;
+}
+
+static void test_system_register_and_client_delegation(void) {
+    su_client_t *c = client_for(RUNTIME, 1, 3);
+    binding bd = {NULL, 1};
+    abi_error e = {"", ""};
+    char task[2048], agent[64] = "", client_a[64] = "", client_b[64] = "";
+    const char *texts = "{\"nb\":\"C-byr\\u00e5\",\"nn\":\"C-byr\\u00e5\",\"en\":\"C bureau\"}";
+    snprintf(task, sizeof task,
+             "{\"v\":1,\"task\":\"register-system\",\"system\":{\"id\":\"314248295_cbyraa\",\"vendor\":{\"ID\":\"0192:314248295\"},"
+             "\"name\":%s,\"description\":%s,\"accessPackages\":[{\"urn\":\"urn:altinn:accesspackage:regnskapsforer-lonn\"}],"
+             "\"isVisible\":false}}",
+             texts, texts);
+    json *d = run_op(c, &bd, task, &e, NULL);
+    CHECK(d && jstr_is(d, "outcome.outcome", "system-registered") && jstr(d, "outcome.internalId"), "registered");
+    json_free(d);
+    int puts_before = calls_to("update_registered_system");
+    d = run_op(c, &bd, "{\"v\":1,\"task\":\"update-system\",\"update\":{\"id\":\"314248295_cbyraa\",\"allowedRedirectUrls\":[\"https://c.example/cb\"]}}", &e, NULL);
+    CHECK(d && jstr_is(d, "outcome.outcome", "system-changed"), "updated");
+    json_free(d);
+    CHECK(calls_to("update_registered_system") == puts_before + 1, "this binding sent the PUT");
+    d = run_op(c, &bd, "{\"v\":1,\"task\":\"get-registered-system\",\"systemId\":\"314248295_cbyraa\"}", &e, NULL);
+    const json *urls = jget(jget(jget(d, "outcome"), "system"), "allowedRedirectUrls");
+    CHECK(urls && urls->n == 1 && jget(jget(d, "outcome"), "system") && !jget(jget(jget(d, "outcome"), "system"), "isVisible")->b, "merged");
+    json_free(d);
+
+    d = run_op(c, &bd,
+               "{\"v\":1,\"task\":\"create-agent-request\",\"request\":{\"systemId\":\"314248295_cbyraa\",\"partyOrgNo\":\"310816191\","
+               "\"externalRef\":\"c-deleg\",\"accessPackages\":[{\"urn\":\"urn:altinn:accesspackage:regnskapsforer-lonn\"}]}}",
+               &e, NULL);
+    if (d && jstr(d, "outcome.request.id")) snprintf(agent, sizeof agent, "%s", jstr(d, "outcome.request.id"));
+    json_free(d);
+    char path[256];
+    snprintf(path, sizeof path, "/_sim/requests/%s/approve", agent);
+    json *approved = admin("POST", path, "");
+    CHECK(approved && jstr_is(approved, "status", "Accepted"), "the bureau approves the agent request");
+    json_free(approved);
+    json *kladm = admin("POST", "/_sim/clientadministrators", "{\"orgNo\":\"310816191\",\"externalRef\":\"c-kladm\"}");
+    CHECK(kladm && jstr(kladm, "systemUserId"), "the bureau's klientadministrator system user");
+    json_free(kladm);
+
+    int exchanges = calls_to("exchange_token");
+    const char *bureau = "{\"orgNo\":\"310816191\",\"externalRef\":\"c-kladm\"}";
+    snprintf(task, sizeof task, "{\"v\":1,\"task\":\"list-available-clients\",\"bureau\":%s,\"agent\":\"%s\"}", bureau, agent);
+    d = run_op(c, &bd, task, &e, NULL);
+    const json *clients = jget(jget(jget(d, "outcome"), "clients"), "clients");
+    for (size_t i = 0; clients && i < clients->n; i++) {
+        if (jstr_is(clients->items[i], "orgNo", "314224965")) snprintf(client_a, sizeof client_a, "%s", jstr(clients->items[i], "id"));
+        if (jstr_is(clients->items[i], "orgNo", "316501389")) snprintf(client_b, sizeof client_b, "%s", jstr(clients->items[i], "id"));
+    }
+    CHECK(*client_a && *client_b, "two clients available");
+    json_free(d);
+    const char *added[2] = {client_a, client_b};
+    for (int i = 0; i < 2; i++) {
+        snprintf(task, sizeof task, "{\"v\":1,\"task\":\"add-client\",\"bureau\":%s,\"agent\":\"%s\",\"client\":\"%s\"}", bureau, agent, added[i]);
+        d = run_op(c, &bd, task, &e, NULL);
+        CHECK(d && jstr_is(d, "outcome.outcome", "client-added") && jstr_is(d, "outcome.client", added[i]), "client added");
+        json_free(d);
+    }
+    snprintf(task, sizeof task, "{\"v\":1,\"task\":\"remove-client\",\"bureau\":%s,\"agent\":\"%s\",\"client\":\"%s\"}", bureau, agent, client_a);
+    d = run_op(c, &bd, task, &e, NULL);
+    CHECK(d && jstr_is(d, "outcome.outcome", "client-removed"), "client removed");
+    json_free(d);
+    snprintf(task, sizeof task, "{\"v\":1,\"task\":\"list-clients\",\"bureau\":%s,\"agent\":\"%s\"}", bureau, agent);
+    d = run_op(c, &bd, task, &e, NULL);
+    clients = jget(jget(jget(d, "outcome"), "clients"), "clients");
+    CHECK(clients && clients->n == 1 && jstr_is(clients->items[0], "id", client_b), "one client left");
+    json_free(d);
+    CHECK(calls_to("exchange_token") == exchanges + 1, "one exchange for five calls: %d", calls_to("exchange_token") - exchanges);
+    su_client_delete(c);
+}
+
 static void test_component_errors_in_done_steps(void) {
     su_client_t *c = client_for(RUNTIME, 0, 0);
     binding bd = {TOKEN, 0}, none = {NULL, 0};
@@ -964,6 +1047,7 @@ int main(int argc, char **argv) {
     run_test("abi version", test_abi_version);
     run_test("every task kind", test_every_task_kind);
     run_test("system-user token with a signing binding", test_system_user_token_with_a_signing_binding);
+    run_test("system register and client delegation", test_system_register_and_client_delegation);
     run_test("component errors in done steps", test_component_errors_in_done_steps);
     run_test("library error kinds", test_library_error_kinds);
     run_test("misuse", test_misuse);

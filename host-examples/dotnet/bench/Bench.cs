@@ -23,6 +23,11 @@ namespace Altinn.SystemUser.Bench
         private const string System_ = "314248295_smartregnskap";
         private static string api;
         private static HttpClient plain;
+        // How long a pre-flight's read of a registered system is used again (the component's
+        // SYSTEM_TTL_SECS), and the system plain C#'s creates read: N creates are N POSTs and one read.
+        private static readonly TimeSpan SystemTtl = TimeSpan.FromMinutes(5);
+        private static JsonObject keptSystem;
+        private static readonly Stopwatch keptSince = new Stopwatch();
 
         public static int Main(string[] args)
         {
@@ -83,7 +88,7 @@ namespace Altinn.SystemUser.Bench
                     new Row { Name = "get request (" + getBytes + " B)", Note = "1 exchange" },
                     new Row { Name = "registered system", Note = "1 exchange" },
                     new Row { Name = "list one page (" + (await client.ListRequestsAsync(System_)).Items.Count + " items, " + pageBytes + " B)", Note = "1 exchange" },
-                    new Row { Name = "create, existing key (200)", Note = "2 exchanges: pre-flight + POST" },
+                    new Row { Name = "create, existing key (200)", Note = "1 exchange: POST (pre-flight on the system read once per client, kept)" },
                 };
                 var lib = new Func<Task>[]
                 {
@@ -171,10 +176,22 @@ namespace Altinn.SystemUser.Bench
             if (o.RequireString("id") != id || o.RequireString("status") == null) throw new InvalidOperationException("another request");
         }
 
-        private static async Task PlainSystem()
+        private static async Task<JsonObject> PlainSystem()
         {
             JsonObject o = await GetJson(api + "systemregister/vendor/" + System_);
             if (o.RequireString("id") != System_) throw new InvalidOperationException("another system");
+            return o;
+        }
+
+        // A create's pre-flight read: once, then the kept system until it is five minutes old.
+        private static async Task<JsonObject> PlainKeptSystem()
+        {
+            if (keptSystem == null || keptSince.Elapsed >= SystemTtl)
+            {
+                keptSystem = await PlainSystem();
+                keptSince.Restart();
+            }
+            return keptSystem;
         }
 
         private static async Task PlainList()
@@ -185,7 +202,7 @@ namespace Altinn.SystemUser.Bench
 
         private static async Task PlainCreate(byte[] body)
         {
-            await PlainSystem();
+            await PlainKeptSystem();
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             var rq = new HttpRequestMessage(HttpMethod.Post, api + "systemuser/request/vendor") { Content = content };

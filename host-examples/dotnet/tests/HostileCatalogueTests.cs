@@ -6,8 +6,11 @@
 //     server cases (the simulator's hostile faults over real HTTP, with the time bounds);
 //   - the pump (the binding's own loop, with the catalogue's answer in place of HTTP): response
 //     cases (an answer to the named call of tests/calls.json, the change-request reads of issue
-//     #16 among them, each as its task document: statuses like 0 or 65535 and bodies that no
-//     HTTP stack would deliver cannot come over a real connection), and create cases
+//     #16 and the System Register and client-delegation calls of issue #17 among them, each as
+//     its task document: statuses like 0 or 65535 and bodies that no HTTP stack would deliver
+//     cannot come over a real connection; a change of a system first reads the stored one,
+//     answered with a system allowing the change, and a delegation task first exchanges the
+//     bureau's token, answered with a canned Altinn JWT), and create cases
 //     whose body the typed classes cannot hold (su_client_validate with the body as JSON);
 //   - the library's refusal: create bodies that are not a JSON object of UTF-8 text cannot
 //     travel inside a validate document; the library must refuse the document
@@ -159,7 +162,30 @@ namespace Altinn.SystemUser.Tests
                 Assert.Equal("response", c.GetString("op"), c.GetString("name"));
                 Assert.True(new[] { "get-change", "change-by-external-ref", "list-changes" }.Contains(c.GetString("call")), c.GetString("name"));
             }
+            // The System Register and client-delegation cases of issue #17: answers to their calls, through the pump.
+            var issue17 = All.Where(c => c.GetString("category") == "system" || c.GetString("category") == "delegation").ToList();
+            Assert.True(issue17.Count >= 22, issue17.Count + " system and delegation cases");
+            foreach (JsonObject c in issue17)
+            {
+                Assert.Equal("response", c.GetString("op"), c.GetString("name"));
+                Assert.True(SystemCalls.Contains(c.GetString("call")) || DelegationCalls.Contains(c.GetString("call")), c.GetString("name"));
+            }
         }
+
+        /// <summary>The System Register calls of tests/calls.json (API.md §13).</summary>
+        private static readonly HashSet<string> SystemCalls = new HashSet<string>
+        {
+            "list-systems", "register-system", "replace-system", "set-system-rights", "set-system-packages", "delete-system", "changelog",
+        };
+
+        /// <summary>The client-delegation calls (§12): as tasks they name the bureau (the catalogue's org) and exchange its token first.</summary>
+        private static readonly HashSet<string> DelegationCalls = new HashSet<string> { "list-agents", "available-clients", "list-clients", "add-client", "remove-client" };
+
+        /// <summary>What a delegation task's exchange is answered with: an Altinn JWT (bare text) expiring in 2100.</summary>
+        private const string Exchanged = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln";
+
+        /// <summary>GET systemregister/vendor/{id}: the registered system read (not the listing, not the changelog).</summary>
+        private static readonly System.Text.RegularExpressions.Regex StoredSystem = new System.Text.RegularExpressions.Regex("/systemregister/vendor/[^/?]+$");
 
         /// <summary>Named calls that are protocol calls, never a task: create-change is the POST of a
         /// change request with its system user's id (for the parser's vectors and the fuzz corpus); the
@@ -331,6 +357,14 @@ namespace Altinn.SystemUser.Tests
         /// <summary>A registered system (Altinn's shape) for the call's system, allowing what the call asks for.</summary>
         private static JsonObject RegisteredSystemFor(JsonObject def)
         {
+            JsonObject system = def.GetObject("system");
+            if (system != null)
+            {
+                // A replace: the stored system is the one the call sends, so the merge changes nothing.
+                var stored = new JsonObject();
+                foreach (var m in system) stored.Add(m.Key, m.Value);
+                return stored.Set("isDeleted", false);
+            }
             string systemId = def.RequireString("systemId");
             return new JsonObject().Add("id", systemId).Add("vendor", new JsonObject().Add("ID", "0192:" + systemId.Substring(0, 9)))
                 .Add("name", new JsonObject().Add("nb", "SmartRegnskap")).Add("rights", def.GetArray("rights") ?? new List<object>())
@@ -344,7 +378,17 @@ namespace Altinn.SystemUser.Tests
             if (ProtocolOnly.Contains(name)) throw new ArgumentException(name + " is a protocol call, not a task");
             var doc = new JsonObject().Add("v", 1L);
             string call = def.RequireString("call");
+            var bureau = new JsonObject().Add("orgNo", Org);
+            if (call == "replace-system")
+            {
+                // The replace of a system: the task that sends it is a change of every member.
+                var update = new JsonObject();
+                foreach (var m in def.GetObject("system")) if (m.Key != "vendor" && m.Key != "isDeleted") update.Add(m.Key, m.Value);
+                return doc.Add("task", "update-system").Add("update", update);
+            }
             doc.Add("task", call);
+            if (call == "list-agents") return doc.Add("bureau", new JsonObject().Add("orgNo", def.RequireString("partyOrgNo")));
+            if (call == "list-available-clients" || call == "list-clients" || call == "add-client" || call == "remove-client") doc.Add("bureau", bureau);
             if (call == "create-standard-request" || call == "create-agent-request")
             {
                 var request = new JsonObject();
@@ -375,12 +419,20 @@ namespace Altinn.SystemUser.Tests
                     AltinnEnvironment env = cc.GetString("env") == "custom"
                         ? AltinnEnvironment.Custom("http://127.0.0.1:5101", "http://127.0.0.1:5102", "http://127.0.0.1:5103/") : AltinnEnvironment.Tt02;
                     JsonObject expect = cc.GetObject("expect");
+                    var sent = new List<string>();
                     var canned = new CannedTransport(rq =>
                     {
-                        string url = rq.RequireString("url");
-                        if (url.Contains("/systemregister/vendor/") && call != "system")
+                        string url = rq.RequireString("url"), method = rq.RequireString("method");
+                        lock (sent) sent.Add(method + " " + url);
+                        // A create's pre-flight and a change of a system read the stored system.
+                        if (method == "GET" && StoredSystem.IsMatch(url) && call != "system")
                         {
                             return Answer(200, new List<object> { new List<object> { "content-type", "application/json; charset=utf-8" } }, Altinn.SystemUser.Json.WriteBytes(RegisteredSystemFor(def)));
+                        }
+                        // A delegation task exchanges the bureau's token first.
+                        if (url.EndsWith("/authentication/api/v1/exchange/maskinporten"))
+                        {
+                            return Answer(200, new List<object> { new List<object> { "content-type", "text/plain; charset=utf-8" } }, Encoding.UTF8.GetBytes(Exchanged));
                         }
                         return answer;
                     });
@@ -398,6 +450,10 @@ namespace Altinn.SystemUser.Tests
                             error = e;
                         }
                         Assert.True(canned.Sent > 0, "the answer was asked for");
+                        if (DelegationCalls.Contains(call))
+                        {
+                            Assert.True(sent.Count == 2 && sent[0].StartsWith("GET ") && sent[0].EndsWith("/exchange/maskinporten"), "the exchange, then the call: " + string.Join(" | ", sent));
+                        }
                         if (expect.Has("ok"))
                         {
                             Assert.True(error == null, "expected " + Altinn.SystemUser.Json.Write(expect) + ", got " + error);

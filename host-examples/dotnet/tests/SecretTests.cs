@@ -132,6 +132,37 @@ namespace Altinn.SystemUser.Tests
             }
         }
 
+        /// <summary>The README's System Register and client-delegation sample, compiled and run on a
+        /// simulator of its own (it starts from nothing: registers a system, delegates clients).</summary>
+        [Test(TimeoutSeconds = 120)]
+        public async Task TheDelegationSampleRunsAsWritten()
+        {
+            string readme = Repo.Text("host-examples/dotnet/README.md");
+            Match m = Regex.Match(readme, "<!-- sample: delegation -->\\s*```csharp\\n(.*?)```", RegexOptions.Singleline);
+            Assert.True(m.Success, "the README has a sample marked <!-- sample: delegation -->");
+            string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "su-readme-" + Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(dir);
+            try
+            {
+                System.IO.File.Copy(typeof(SystemUserClient).Assembly.Location, System.IO.Path.Combine(dir, "Altinn.SystemUser.dll"));
+                System.IO.File.Copy(Repo.Path("target/release/libsystemuser.so"), System.IO.Path.Combine(dir, "libsystemuser.so"));
+                System.IO.File.WriteAllText(System.IO.Path.Combine(dir, "Delegation.cs"), m.Groups[1].Value);
+                Exec(dir, "mcs", "-langversion:7.2 -r:Altinn.SystemUser.dll -r:System.Net.Http.dll -out:Delegation.exe Delegation.cs", null, dir);
+                using (Sim sim = Sim.Start())
+                {
+                    string output = Exec(dir, "mono", System.IO.Path.Combine(dir, "Delegation.exe"), sim.Base, Repo.Root);
+                    string[] lines = output.Trim().Split('\n');
+                    Assert.Equal("314224965 STORFOSSEN KRAFT AS,316501389 HEIBAKKEN BYGG OG ANLEGG AS", string.Join(",", lines.Take(2).OrderBy(l => l)), "the delegated clients");
+                    Assert.True(lines.Length == 3 && lines[2].StartsWith("AUTH-00079 "), "the refusal: " + output);
+                    Assert.Equal(1, await sim.CallsAsync("exchange_token"), "one exchange for the bureau's calls");
+                }
+            }
+            finally
+            {
+                try { System.IO.Directory.Delete(dir, true); } catch (System.IO.IOException) { }
+            }
+        }
+
         private static string Exec(string dir, string file, string args, string sim, string cwd)
         {
             var psi = new System.Diagnostics.ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = cwd };

@@ -71,7 +71,10 @@ namespace Altinn.SystemUser.Tests
             admin = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(15) };
         }
 
-        public static Sim Start()
+        public static Sim Start() { return Start(null); }
+
+        /// <summary>A simulator with these environment variables (e.g. ALTINN_SIM_SECRET_LOG).</summary>
+        public static Sim Start(IDictionary<string, string> env)
         {
             var psi = new ProcessStartInfo(Repo.Path("target/release/altinn-sim"), "--admin --listen 127.0.0.1:0")
             {
@@ -79,6 +82,7 @@ namespace Altinn.SystemUser.Tests
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            if (env != null) foreach (var kv in env) psi.EnvironmentVariables[kv.Key] = kv.Value;
             Process p = Process.Start(psi);
             Task<string> line = p.StandardOutput.ReadLineAsync();
             if (!line.Wait(TimeSpan.FromSeconds(10)) || line.Result == null || !line.Result.StartsWith("listening on "))
@@ -153,6 +157,32 @@ namespace Altinn.SystemUser.Tests
             return (await AdminAsync(HttpMethod.Get, "/_sim/calls")).GetArray("calls").Cast<JsonObject>().Count(c => c.GetString("route") != null);
         }
 
+        /// <summary>The simulator's call log (route names, methods; no headers or bodies).</summary>
+        public async Task<List<JsonObject>> CallsAsync()
+        {
+            return (await AdminAsync(HttpMethod.Get, "/_sim/calls")).GetArray("calls").Cast<JsonObject>().ToList();
+        }
+
+        /// <summary>How many calls the simulator logged on the route (e.g. exchange_token).</summary>
+        public async Task<int> CallsAsync(string route)
+        {
+            return (await CallsAsync()).Count(c => c.GetString("route") == route);
+        }
+
+        /// <summary>The bureau approves its own klientadministrator system user (keyed on externalRef); its id.</summary>
+        public async Task<string> ClientAdministratorAsync(string orgNo, string externalRef)
+        {
+            var body = new JsonObject().Add("orgNo", orgNo).Add("externalRef", externalRef);
+            return (await AdminAsync(HttpMethod.Post, "/_sim/clientadministrators", body)).RequireString("systemUserId");
+        }
+
+        /// <summary>The party uuid the fixture gives an organisation (a client's id in client delegation).</summary>
+        public async Task<string> PartyUuidAsync(string orgNo)
+        {
+            JsonObject fixture = await AdminAsync(HttpMethod.Get, "/_sim/fixture");
+            return fixture.GetArray("organizations").Cast<JsonObject>().First(o => o.GetString("orgNo") == orgNo).RequireString("partyUuid");
+        }
+
         public async Task<List<JsonObject>> DedupeKeysAsync()
         {
             return (await AdminAsync(HttpMethod.Get, "/_sim/dedupe")).GetArray("keys").Cast<JsonObject>().ToList();
@@ -219,7 +249,7 @@ namespace Altinn.SystemUser.Tests
         {
             typeof(SchemaValidatorTests), typeof(HeaderTests), typeof(LoadTests), typeof(OperationsTests), typeof(ErrorTests), typeof(MaskinportenTests),
             typeof(TransportTests), typeof(CancellationTests), typeof(ConcurrencyTests), typeof(TrapTests), typeof(SecretTests), typeof(HostileCatalogueTests),
-            typeof(ReadmeSampleTests), typeof(SchemaSummaryTests),
+            typeof(SystemRegisterTests), typeof(ClientDelegationTests), typeof(ReadmeSampleTests), typeof(SchemaSummaryTests),
         };
 
         /// <summary>Within this flow, documents are not checked (tests that send invalid ones on purpose).</summary>

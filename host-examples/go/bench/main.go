@@ -71,7 +71,7 @@ func main() {
 	ctx := context.Background()
 	p := &plain{base: base + "/authentication/api/v1/", token: token, http: &http.Client{Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Transport:     systemuser.DefaultTransport()}}
+		Transport:     systemuser.DefaultTransport()}, systems: map[string]keptSystem{}}
 
 	req := systemuser.StandardRequest{SystemID: system, PartyOrgNo: org, ExternalRef: ref, Rights: []systemuser.Right{systemuser.ResourceRight("ske-krav-og-betalinger")}}
 	created, err := client.CreateStandardRequest(ctx, req)
@@ -88,7 +88,7 @@ func main() {
 		{"get request (GET by id)",
 			func() error { _, err := client.GetRequest(ctx, id, systemuser.Standard); return err },
 			func() error { var r request; return p.get("systemuser/request/vendor/"+id, &r) }},
-		{"create, existing key (pre-flight GET + POST → 200)",
+		{"create, existing key (POST → 200; system read once, kept)",
 			func() error { _, err := client.CreateStandardRequest(ctx, req); return err },
 			func() error { return p.create(req) }},
 		{"list requests (one page)",
@@ -163,7 +163,19 @@ func mint(base string) string {
 type plain struct {
 	base, token string
 	http        *http.Client
+	// The registered systems its creates' pre-flights read, kept for systemTTL as the component's
+	// instance keeps them: N creates for one system are N POSTs and one read.
+	systems map[string]keptSystem
 }
+
+type keptSystem struct {
+	system map[string]any
+	at     time.Time
+}
+
+// systemTTL: how long a pre-flight's read of a registered system is used again (the
+// component's SYSTEM_TTL_SECS).
+const systemTTL = 5 * time.Minute
 
 type request struct {
 	ID          string `json:"id"`
@@ -221,9 +233,12 @@ func (p *plain) get(path string, out any) error {
 }
 
 func (p *plain) create(r systemuser.StandardRequest) error {
-	var s map[string]any
-	if err := p.get("systemregister/vendor/"+r.SystemID, &s); err != nil {
-		return err
+	if k, ok := p.systems[r.SystemID]; !ok || time.Since(k.at) >= systemTTL {
+		var s map[string]any
+		if err := p.get("systemregister/vendor/"+r.SystemID, &s); err != nil {
+			return err
+		}
+		p.systems[r.SystemID] = keptSystem{s, time.Now()}
 	}
 	body, _ := json.Marshal(r)
 	var out request

@@ -18,6 +18,7 @@ import {
   UnavailableError,
   ValidationError,
 } from './errors.js';
+import { argError, obj, reqStr, toOptStr, toPackages, toRights } from './convert.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
@@ -101,11 +102,17 @@ function optionalString(body, name) {
  * @returns {(request: Request) => Promise<Response>}
  */
 export function createOnboardingHandler(options) {
-  const { client, systemId, kind = 'standard', accessPackages, rights, integrationTitle, redirectUrl, onError } = options ?? {};
-  if (!client) throw new TypeError('options.client is required');
-  if (typeof systemId !== 'string') throw new TypeError('options.systemId is required');
-  if (kind !== 'standard' && kind !== 'agent') throw new TypeError("options.kind must be 'standard' or 'agent'");
-  const basePath = (options.basePath ?? '/onboard').replace(/\/+$/, '');
+  obj(options, 'options', 'an object {client, systemId, accessPackages?, rights?, …}');
+  const { client, systemId, kind = 'standard', accessPackages, rights, integrationTitle, redirectUrl, onError } = options;
+  if (typeof client?.createRequest !== 'function') throw argError('options.client', 'a client (await createClient(…))', client);
+  reqStr(systemId, 'options.systemId');
+  if (kind !== 'standard' && kind !== 'agent') throw argError('options.kind', "'standard' or 'agent'", kind);
+  if (accessPackages !== undefined) toPackages(accessPackages, 'options.accessPackages');
+  if (rights !== undefined) toRights(rights, 'options.rights');
+  toOptStr(integrationTitle, 'options.integrationTitle');
+  toOptStr(redirectUrl, 'options.redirectUrl');
+  if (onError !== undefined && typeof onError !== 'function') throw argError('options.onError', 'a function (err, request) => void', onError);
+  const basePath = (toOptStr(options.basePath, 'options.basePath') ?? '/onboard').replace(/\/+$/, '');
 
   async function create(request) {
     const body = await readJson(request);

@@ -42,8 +42,12 @@ export class ValidationError extends SystemUserError {
   }
 }
 
-/** Problem details carried by the HTTP-status errors below. */
-class ProblemError extends SystemUserError {
+/**
+ * Base of the errors that carry a server's answer (problem details): AltinnError,
+ * UnauthorizedError, ForbiddenError, NotFoundError, ConflictError, UnavailableError and
+ * MaskinportenError. `err instanceof ProblemError` → `status`, `title`, `detail`, `traceId`.
+ */
+export class ProblemError extends SystemUserError {
   constructor(kind, p) {
     super(p.message, { kind, code: p.code ?? null, status: p.status ?? null, violations: p.fieldErrors ?? [] });
     this.title = p.title ?? null;
@@ -75,7 +79,11 @@ export class UnauthorizedError extends ProblemError {
   }
 }
 
-/** 403: the token lacks the scope this operation needs (or the system is another vendor's). */
+/**
+ * 403: the token lacks the scope this operation needs (or the system is another vendor's). For
+ * client delegation: the bureau's token may not administer its clients (the message says to
+ * approve the bureau's own klientadministrator system user).
+ */
 export class ForbiddenError extends ProblemError {
   constructor(p) {
     super('forbidden', p);
@@ -91,7 +99,8 @@ export class NotFoundError extends ProblemError {
 
 /**
  * 409: e.g. AUTH-00013, the request is no longer `New`. Also a change request's correlation id
- * that already names another change (`code` 'correlation-id-reused'): never reported as success.
+ * that already names another change (`code` 'correlation-id-reused'): never reported as success;
+ * and a change to a deleted system in the System Register (`code` 'system-deleted').
  */
 export class ConflictError extends ProblemError {
   constructor(p) {
@@ -134,7 +143,10 @@ export class TransportError extends SystemUserError {
   }
 }
 
-/** The token provider or the signer failed, or a token cannot be sent. */
+/**
+ * The token provider or the signer failed, or a token cannot be sent; or, for client delegation,
+ * the exchanged token acts for another organisation than the bureau.
+ */
 export class TokenError extends SystemUserError {
   constructor(message) {
     super(message, { kind: 'token' });

@@ -15,7 +15,24 @@ export interface CustomEnvironment {
   maskinportenIssuer: string;
 }
 
-export type Environment = EnvironmentName | CustomEnvironment;
+/** A name, a custom environment, or the base URL of a local simulator (as `environments.local(url)`). */
+export type Environment = EnvironmentName | CustomEnvironment | `http://${string}` | `https://${string}`;
+
+/** `environment` values: the named ones, the local simulator, any other deployment. */
+export declare const environments: {
+  readonly production: 'production';
+  readonly tt02: 'tt02';
+  readonly at22: 'at22';
+  readonly at23: 'at23';
+  readonly at24: 'at24';
+  readonly yt01: 'yt01';
+  /**
+   * The local simulator at `url` (e.g. `http://127.0.0.1:5101`): it serves the platform routes,
+   * the confirm page and Maskinporten (`{url}/token`) itself, like Python's `Environment.local`.
+   */
+  local(url: string | URL): Readonly<CustomEnvironment>;
+  custom(environment: CustomEnvironment): Readonly<CustomEnvironment>;
+};
 
 /**
  * Returns a Maskinporten access token carrying at least `scopes`. Throw (or reject) to refuse:
@@ -95,6 +112,17 @@ export interface CallOptions {
 }
 
 export type RequestKind = 'standard' | 'agent';
+
+/** How `waitForDecision` waits. */
+export interface WaitOptions extends CallOptions {
+  /** Give up after this long: rejects with a DOMException named `TimeoutError` (as `AbortSignal.timeout` does). Default: never. */
+  timeoutMs?: number;
+  /** Between reads of the request. Default 5000. */
+  intervalMs?: number;
+  /** After every read: the request as read, how many reads so far, the time since the call. */
+  onProgress?: (request: SystemUserRequest, progress: { polls: number; elapsedMs: number }) => void;
+  kind?: RequestKind;
+}
 
 export interface AttributePair {
   id: string;
@@ -290,6 +318,122 @@ export interface RegisteredSystem {
   isDeleted: boolean;
 }
 
+/**
+ * A system to register, in Altinn's shape (`vendor.ID`, `clientId`) as `GET
+ * systemregister/vendor/{id}` answers it, or as this package returns it (`vendorOrgNo`,
+ * `clientIds`): a RegisteredSystem read can be given back. Other members are refused (TypeError).
+ */
+export interface SystemInput {
+  /** `<vendor org no>_<name>`, no spaces. */
+  id: string;
+  /** `{ID: '0192:<vendor org no>'}` (or give `vendorOrgNo`). */
+  vendor?: { ID: string; authority?: string };
+  vendorOrgNo?: string;
+  /** Altinn stores a text only with all three of `nb`, `nn` and `en`. */
+  name: LocalizedText;
+  description: LocalizedText;
+  /** Absent or null: none. */
+  rights?: Right[] | null;
+  accessPackages?: Array<AccessPackage | string> | null;
+  /** Maskinporten client ids (Altinn's spelling); `clientIds` is read too (not both). */
+  clientId?: string[];
+  clientIds?: string[];
+  /** Default true. An agent-only package needs `false` (AUTH.VLD-00018). */
+  isVisible?: boolean;
+  /** Absolute https URLs. */
+  allowedRedirectUrls?: string[];
+  /** Ignored. */
+  isDeleted?: boolean;
+}
+
+/**
+ * The members of a registered system to replace; absent (or null) ones are kept as stored.
+ * `vendor`, `vendorOrgNo` and `isDeleted` are accepted and ignored (a system read can be edited
+ * and given back).
+ */
+export interface SystemUpdate {
+  id: string;
+  name?: LocalizedText | null;
+  description?: LocalizedText | null;
+  rights?: Right[] | null;
+  accessPackages?: Array<AccessPackage | string> | null;
+  clientId?: string[] | null;
+  clientIds?: string[] | null;
+  isVisible?: boolean | null;
+  allowedRedirectUrls?: string[] | null;
+  vendor?: { ID: string; authority?: string };
+  vendorOrgNo?: string;
+  isDeleted?: boolean;
+}
+
+/** What `registerSystem` did. */
+export interface RegisteredSystemId {
+  /** Altinn's internal id of the system; null when the answer was lost and the system was found by its id (`reconciled`). */
+  internalId: string | null;
+  reconciled: boolean;
+}
+
+/** One entry of a system's changelog. */
+export interface SystemChange {
+  systemInternalId: string;
+  /** The organisation that made the change (bare 9 digits). */
+  changedByOrgNo: string;
+  /** `create`, `update`, `rightsupdate`, `accesspackageupdate` or `delete`. */
+  changeType: string;
+  /** The body that was sent, parsed (text when it was not JSON; null for a delete). */
+  changedData: unknown;
+  /** The Maskinporten client that made the change. */
+  clientId?: string;
+  created?: Date;
+}
+
+/**
+ * The accounting bureau whose clients are administered: the key of its own **standard** system
+ * user for a system holding `urn:altinn:accesspackage:klientadministrator`, which the bureau
+ * approved once. `externalRef` when it was not the org number.
+ */
+export interface Bureau {
+  orgNo: string;
+  externalRef?: string;
+}
+
+/** An agent system user of the bureau, as the client-delegation routes list it. */
+export interface AgentSystemUser extends SystemUser {
+  systemInternalId?: string;
+  partyUuid?: string;
+  /** The packages a client must hold (all of them) to be delegated. */
+  accessPackages: AccessPackage[];
+}
+
+/** A client of the bureau. */
+export interface Client {
+  /** The client's party uuid (what `addClient` sends). */
+  id: string;
+  orgNo: string;
+  name?: string;
+}
+
+/** The clients of an agent system user (available or delegated); never paged. */
+export interface ClientList {
+  /** The agent system user asked about (checked). */
+  systemUserId: string;
+  /** The bureau. */
+  ownerOrgNo: string;
+  clients: Client[];
+}
+
+/** A client (party uuid) delegated to, or removed from, an agent system user (its id). */
+export interface ClientLink {
+  agent: string;
+  client: string;
+}
+
+/** A client by its party uuid (a string, `{id}` or a `Client`), or by its org number (9 digits, `{orgNo}`). */
+export type ClientRef = string | { id: string } | { orgNo: string };
+
+/** An agent system user by its id, or an item of `listAgents`. */
+export type AgentRef = string | { id: string };
+
 export interface Violation {
   /** The server's AUTH code where it has one (e.g. `AUTH-00021`), else a kebab-case name. */
   code: string;
@@ -302,6 +446,50 @@ export interface Violation {
 export type Validated<T> = { valid: true; request: T; violations: [] } | { valid: false; violations: Violation[] };
 
 export type LifecycleEvent = 'approve' | 'reject' | 'time-out' | 'escalate';
+
+/** A status as Altinn spells it (`Timedout` today; `TimedOut` on older servers). */
+export type AltinnRequestStatus = 'New' | 'Accepted' | 'Rejected' | 'Denied' | 'Timedout' | 'TimedOut';
+
+/** Wherever a status is an input: this package's spelling or Altinn's. Anything else is a TypeError. */
+export type RequestStatusInput = RequestStatus | AltinnRequestStatus;
+
+/**
+ * A system user request in Altinn's JSON (`GET systemuser/request/vendor/{id}`): accepted where a
+ * SystemUserRequest is expected. `status` as Altinn spells it; `created` ISO 8601 text (no offset: UTC).
+ */
+export interface AltinnSystemUserRequest {
+  id: string;
+  externalRef?: string;
+  systemId?: string;
+  partyOrgNo?: string;
+  integrationTitle?: string | null;
+  rights?: Right[] | null;
+  accessPackages?: AccessPackage[] | null;
+  status: AltinnRequestStatus | RequestStatus | string;
+  redirectUrl?: string | null;
+  confirmUrl?: string | null;
+  escalated?: boolean;
+  created?: string | Date | number | null;
+  timedOut?: boolean;
+  kind?: RequestKind;
+}
+
+/**
+ * A registered system in Altinn's JSON (`GET systemregister/vendor/{id}`: `vendor.ID`,
+ * `clientId`): accepted where a RegisteredSystem is expected. Other members are ignored.
+ */
+export interface AltinnRegisteredSystem {
+  id: string;
+  vendor: { ID: string; authority?: string };
+  name?: LocalizedText;
+  description?: LocalizedText;
+  rights?: Right[] | null;
+  accessPackages?: AccessPackage[] | null;
+  clientId?: string[] | null;
+  isVisible?: boolean;
+  allowedRedirectUrls?: string[] | null;
+  isDeleted?: boolean;
+}
 
 /**
  * A system user's Maskinporten token. `token` is the bearer token; `String()`, `JSON.stringify`
@@ -318,8 +506,8 @@ export declare class SystemUserToken {
 }
 
 export interface TimeoutOptions {
-  /** Also derive a timeout from `created` (status `new` and `created + windowSeconds <= now`). */
-  now?: Date | number;
+  /** Also derive a timeout from `created` (status `new` and `created + windowSeconds <= now`). A Date, epoch milliseconds or ISO 8601 text. */
+  now?: Date | number | string;
   /** Default DEFAULT_TIMEOUT_WINDOW_SECONDS (180 days, current servers). */
   windowSeconds?: number;
 }
@@ -344,7 +532,10 @@ export declare class SystemUserClient {
   /** The raw jco exports (WIT shapes: `{tag, val}` variants, BigInt, Uint8Array). */
   readonly exports: any;
 
-  /** Pre-flight validation, the create, reconciliation after a lost answer. Idempotent per (org, externalRef, system). */
+  // Every method checks its arguments first: a wrong one is a TypeError naming the parameter
+  // (thrown, or the rejection of an async method), nothing is sent and the client keeps working.
+
+  /** Pre-flight validation (the registered system read once per client for five minutes), the create, reconciliation after a lost answer. Idempotent per (org, externalRef, system). */
   createRequest(input: StandardRequestInput, options?: CallOptions): Promise<CreatedRequest>;
   createAgentRequest(input: AgentRequestInput, options?: CallOptions): Promise<CreatedRequest>;
   getRequest(id: string, options?: CallOptions & { kind?: RequestKind }): Promise<SystemUserRequest>;
@@ -355,12 +546,25 @@ export declare class SystemUserClient {
   listRequests(query: { systemId: string; kind?: RequestKind; page?: string | null }, options?: CallOptions): Promise<Page<SystemUserRequest>>;
   /** Every page; next links are followed on the configured base only. */
   listAllRequests(query: { systemId: string; kind?: RequestKind }, options?: CallOptions): Promise<SystemUserRequest[]>;
+  /**
+   * Every request of the system, read a page at a time as the loop goes on:
+   * `for await (const r of client.iterateRequests({ systemId }))`. A `break` reads no further page.
+   */
+  iterateRequests(query: { systemId: string; kind?: RequestKind }, options?: CallOptions): AsyncGenerator<SystemUserRequest, void, undefined>;
+  /**
+   * Reads the request every `intervalMs` until its effective status is no longer `new`, and
+   * resolves to it (accepted, rejected, denied, timed-out). Rejects with the signal's reason on
+   * abort, a `TimeoutError` DOMException after `timeoutMs`, or the error of a failed read.
+   */
+  waitForDecision(id: string, options?: WaitOptions): Promise<SystemUserRequest>;
   /** Deletes a request (standard or agent). Not retried blindly. */
   withdrawRequest(id: string, options?: CallOptions): Promise<void>;
   /** The system user for this key, or null (the server's empty 404). `externalRef` defaults to `orgNo`. */
   verifySystemUser(query: { systemId: string; orgNo: string; externalRef?: string }, options?: CallOptions): Promise<SystemUser | null>;
   listSystemUsers(query: { systemId: string; page?: string | null }, options?: CallOptions): Promise<Page<SystemUser>>;
   listAllSystemUsers(systemId: string, options?: CallOptions): Promise<SystemUser[]>;
+  /** Every system user of the system, a page at a time: `for await (const u of client.iterateSystemUsers(systemId))`. */
+  iterateSystemUsers(systemId: string, options?: CallOptions): AsyncGenerator<SystemUser, void, undefined>;
   getRegisteredSystem(systemId: string, options?: CallOptions): Promise<RegisteredSystem>;
   /**
    * A token to act as the customer's system user, once the customer approved (Maskinporten mode
@@ -388,8 +592,53 @@ export declare class SystemUserClient {
   /** Deletes a change request, whatever its status. Not retried blindly. */
   withdrawChangeRequest(id: string, options?: CallOptions): Promise<void>;
 
-  validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | null): Validated<StandardRequestInput>;
-  validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | null): Validated<AgentRequestInput>;
+  /** The vendor's systems, deleted ones left out; a listing (no client ids or redirect URLs: get one for them). */
+  listSystems(options?: CallOptions): Promise<RegisteredSystem[]>;
+  /**
+   * Registers a system (Altinn's shape), checked first (ValidationError with AUTH.VLD codes,
+   * nothing sent); a lost answer is settled by reading it, never by a blind second POST.
+   */
+  registerSystem(system: SystemInput, options?: CallOptions): Promise<RegisteredSystemId>;
+  /**
+   * Replaces the members named and keeps the rest (reads, merges, checks, PUTs the whole record).
+   * A deleted system: ConflictError `system-deleted`; an unknown one: NotFoundError.
+   */
+  updateSystem(update: SystemUpdate, options?: CallOptions): Promise<void>;
+  setSystemRights(systemId: string, rights: Right[], options?: CallOptions): Promise<void>;
+  /** Checked against the stored `isVisible` (an agent-only package on a visible system: AUTH.VLD-00018). */
+  setSystemAccessPackages(systemId: string, accessPackages: Array<AccessPackage | string>, options?: CallOptions): Promise<void>;
+  /** Its id is never usable again. Deleting a deleted system succeeds. */
+  deleteSystem(systemId: string, options?: CallOptions): Promise<void>;
+  /** Newest first. */
+  systemChangelog(systemId: string, options?: CallOptions): Promise<SystemChange[]>;
+
+  /**
+   * Client delegation for `bureau` (its org number, or `{orgNo, externalRef}`): the bureau's
+   * system-user token (Maskinporten mode; else your token callback is asked for
+   * `altinn:clientdelegations.read altinn:clientdelegations.write` and must return it) is
+   * exchanged at Altinn once and the Altinn token kept in this client until 30 s before it
+   * expires. A 403: ForbiddenError (approve the klientadministrator system user); a token acting
+   * for another organisation: TokenError.
+   */
+  listAgents(bureau: Bureau | string, options?: CallOptions): Promise<AgentSystemUser[]>;
+  /** The bureau's clients holding one of the agent system user's packages, delegated or not. */
+  listAvailableClients(bureau: Bureau | string, agent: AgentRef, options?: CallOptions): Promise<ClientList>;
+  /** The clients delegated to the agent system user. */
+  listClients(bureau: Bureau | string, agent: AgentRef, options?: CallOptions): Promise<ClientList>;
+  /**
+   * Delegates a client. An org number is looked up among the available clients (not there:
+   * ValidationError `client-not-available`, nothing sent). AltinnError AUTH-00079 (not the
+   * bureau's client) / AUTH-00080 (it lacks one of the agent's packages).
+   */
+  addClient(bureau: Bureau | string, agent: AgentRef, client: ClientRef, options?: CallOptions): Promise<ClientLink>;
+  /**
+   * Removes a client (one not delegated is no error). An org number is looked up among the
+   * delegated clients: not one of them, nothing is sent and the result is null.
+   */
+  removeClient(bureau: Bureau | string, agent: AgentRef, client: ClientRef, options?: CallOptions): Promise<ClientLink | null>;
+
+  validateStandardRequest(input: StandardRequestInput, system?: RegisteredSystem | AltinnRegisteredSystem | null): Validated<StandardRequestInput>;
+  validateAgentRequest(input: AgentRequestInput, system?: RegisteredSystem | AltinnRegisteredSystem | null): Validated<AgentRequestInput>;
   /** `body` in the result is the normalised JSON exactly as it would be sent. */
   validateJson(
     kind: RequestKind,
@@ -403,12 +652,16 @@ export declare class SystemUserClient {
   /** The id in lower case; throws ValidationError. */
   checkRequestId(id: string): string;
 
-  /** The status after `event`, or null when the server refuses that transition. */
-  transition(status: RequestStatus, event: LifecycleEvent): RequestStatus | null;
-  isTerminal(status: RequestStatus): boolean;
-  isTimedOut(request: SystemUserRequest, options?: TimeoutOptions): boolean;
+  /**
+   * The status after `event`, or null when the server refuses that transition. Statuses as this
+   * package or Altinn spells them (`'Accepted'`); anything else is a TypeError naming `status`.
+   */
+  transition(status: RequestStatusInput, event: LifecycleEvent): RequestStatus | null;
+  isTerminal(status: RequestStatusInput): boolean;
+  /** `request` as this package returns it, or Altinn's JSON of it. */
+  isTimedOut(request: SystemUserRequest | AltinnSystemUserRequest, options?: TimeoutOptions): boolean;
   /** `timed-out` when the request counts as timed out, else its status. */
-  effectiveStatus(request: SystemUserRequest, options?: TimeoutOptions): RequestStatus;
+  effectiveStatus(request: SystemUserRequest | AltinnSystemUserRequest, options?: TimeoutOptions): RequestStatus;
 }
 
 export declare function createClient(options: ClientOptions): Promise<SystemUserClient>;
@@ -483,7 +736,12 @@ export declare class ValidationError extends SystemUserError {
   readonly kind: 'validation';
 }
 
-declare class ProblemError extends SystemUserError {
+/**
+ * Base of the errors that carry a server's answer (problem details): AltinnError,
+ * UnauthorizedError, ForbiddenError, NotFoundError, ConflictError, UnavailableError and
+ * MaskinportenError.
+ */
+export declare class ProblemError extends SystemUserError {
   readonly status: number;
   readonly title: string | null;
   readonly detail: string | null;
@@ -499,6 +757,11 @@ export declare class AltinnError extends ProblemError {
 export declare class UnauthorizedError extends ProblemError {
   readonly kind: 'unauthorized';
 }
+/**
+ * 403: the token lacks the scope (or the system is another vendor's). For client delegation: the
+ * bureau's token may not administer its clients: the bureau must approve its own standard system
+ * user for a system holding `klientadministrator` (the message says so).
+ */
 export declare class ForbiddenError extends ProblemError {
   readonly kind: 'forbidden';
 }
@@ -510,6 +773,8 @@ export declare class NotFoundError extends ProblemError {
  * correlation id on another vendor's system), or a
  * change request's correlation id that already names another change (`code`
  * `correlation-id-reused`; the server answered 200 with the stored one): use a new correlation id.
+ * System Register: `system-deleted` (a deleted system cannot be changed), `AUTH.VLD-00002` (the
+ * id of a registration whose answer was lost belongs to a deleted system: ids are never reused).
  */
 export declare class ConflictError extends ProblemError {
   readonly kind: 'conflict';
@@ -533,7 +798,10 @@ export declare class TransportError extends SystemUserError {
   readonly kind: 'transport';
   readonly transportKind: TransportErrorKind;
 }
-/** The token callback or the signer failed, or gave something that cannot be sent. */
+/**
+ * The token callback or the signer failed, or gave something that cannot be sent; or, for client
+ * delegation, the exchanged token acts for another organisation than the bureau.
+ */
 export declare class TokenError extends SystemUserError {
   readonly kind: 'token';
 }

@@ -2,10 +2,12 @@
 export { SystemUserClient, createClient, DEFAULT_TIMEOUT_WINDOW_SECONDS } from './client.js';
 export { cachingTokenProvider, SystemUserToken } from './tokens.js';
 export { CORE_MODULES } from './component.js';
+export { environments } from './environments.js';
 export { createWebCryptoSigner, WebCryptoSigner } from './webcrypto.js';
 export {
   SystemUserError,
   ValidationError,
+  ProblemError,
   AltinnError,
   UnauthorizedError,
   ForbiddenError,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Readable } from 'node:stream';
 
+import { argError, obj } from './convert.js';
 import { TokenError } from './errors.js';
 
 const MAX_BODY = 1024 * 1024;
@@ -23,6 +24,7 @@ async function readBody(req) {
 
 /** Converts one node:http exchange to a Request, calls `handler`, writes its Response. */
 export function toNodeListener(handler) {
+  if (typeof handler !== 'function') throw argError('handler', 'a function (Request) => Promise<Response> (createOnboardingHandler)', handler);
   return async (req, res) => {
     const controller = new AbortController();
     res.on('close', () => {
@@ -65,7 +67,12 @@ export function toNodeListener(handler) {
  * Serves `handler` on node:http. Resolves when listening.
  * @returns {Promise<{server: import('node:http').Server, url: string, close: () => Promise<void>}>}
  */
-export function serve(handler, { port = 0, host = '127.0.0.1' } = {}) {
+export function serve(handler, options) {
+  if (typeof handler !== 'function') throw argError('handler', 'a function (Request) => Promise<Response> (createOnboardingHandler)', handler);
+  if (options !== undefined && options !== null) obj(options, 'options', 'an object {port?, host?}');
+  const { port = 0, host = '127.0.0.1' } = options ?? {};
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw argError('options.port', 'a port number (0 to 65535; 0: any free one)', port);
+  if (typeof host !== 'string') throw argError('options.host', 'a host name or address', host);
   const server = createServer(toNodeListener(handler));
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -1,12 +1,18 @@
 // A token cache for the `token` option: asks `fetchToken` once per scope set and reuses the
 // token until `expiresIn` minus a margin (API.md §10). Concurrent callers share one request.
 
+import { argError, obj } from './convert.js';
+
 /**
  * @param {(scopes: string[], ctx: {signal?: AbortSignal}) => Promise<{accessToken?: string, access_token?: string, expiresIn?: number, expires_in?: number}>} fetchToken
  * @param {{marginSeconds?: number, now?: () => number}} [options]
  */
-export function cachingTokenProvider(fetchToken, { marginSeconds = 30, now = Date.now } = {}) {
-  if (typeof fetchToken !== 'function') throw new TypeError('fetchToken must be an async function');
+export function cachingTokenProvider(fetchToken, options) {
+  if (typeof fetchToken !== 'function') throw argError('fetchToken', 'an async function (scopes) => {access_token, expires_in}', fetchToken);
+  if (options !== undefined && options !== null) obj(options, 'options', 'an object {marginSeconds?, now?}');
+  const { marginSeconds = 30, now = Date.now } = options ?? {};
+  if (typeof marginSeconds !== 'number' || !Number.isFinite(marginSeconds) || marginSeconds < 0) throw argError('options.marginSeconds', 'a number of seconds, 0 or more', marginSeconds);
+  if (typeof now !== 'function') throw argError('options.now', 'a function returning milliseconds since the epoch', now);
   const cache = new Map();
   const provider = async (scopes, ctx = {}) => {
     const key = [...new Set(scopes)].sort().join(' ');

@@ -95,6 +95,7 @@ export async function send(request, { fetchImpl, signal }) {
   if (signal?.aborted) throw new CallerAbort(signal.reason);
   const secrets = request.headers.map((h) => h.value);
   const where = origin(request.url);
+  // The WIT `method` enum (`get`, `post`, `put` for the System Register's replacements, `delete`).
   const method = request.method.toUpperCase();
   const limit = request.maxResponseBytes;
   const failed = (kind, message) => ({ tag: 'transport-failed', val: { kind, message } });

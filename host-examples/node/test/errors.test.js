@@ -305,6 +305,8 @@ describe('transport, retries and reconciliation', () => {
   });
 
   test('a lost create answer is reconciled by external ref: one request, no duplicate', async () => {
+    // A client of its own, whose first create reads the system (the file's client may keep it).
+    const client = await sim.client();
     await sim.fault('create_request', 'lost_response', { count: 1 });
     const created = await client.createRequest(standardInput(ORGS[0], { externalRef: 'lost-1' }));
     assert.equal(created.reconciled, true);
@@ -326,6 +328,8 @@ describe('transport, retries and reconciliation', () => {
   });
 
   test('a create that failed before it was stored (lost request, 500) is looked up, then sent again once', async () => {
+    // A client of its own, whose first create reads the system (the file's client may keep it).
+    const client = await sim.client();
     await sim.fault('create_request', 'lost_request', { count: 1 });
     const a = await client.createRequest(standardInput(ORGS[0]));
     assert.equal(a.isNew, true);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { inspect } from 'node:util';
 
 import { createClient } from '../src/index.js';
 import { createSigner } from '../src/node.js';
@@ -35,6 +36,46 @@ export const CERT_FILE = `${root}simulator/tests/keys/TEST-ONLY-client-cert.pem`
 /** A scope of the fixture client's that is not Altinn's own (an API a system user calls). */
 export const API_SCOPE = 'ttd:regnskap.read';
 export const AGENT_PACKAGE = 'urn:altinn:accesspackage:regnskapsforer-lonn';
+/** The simulator's Maskinporten client tagged on no system: the client id of a system registered by API (#17). */
+export const SPARE_CLIENT_ID = 'sim-spare-client';
+export const SPARE_KID = 'sim-spare-key-1';
+export const SPARE_KEY_FILE = `${root}simulator/tests/keys/TEST-ONLY-spare-client-key.pk8.pem`;
+/** What a bureau's own system user must hold to administer its clients (API.md §12). */
+export const KLIENTADMIN = 'urn:altinn:accesspackage:klientadministrator';
+export const DELEGATION_SCOPES = ['altinn:clientdelegations.read', 'altinn:clientdelegations.write'];
+
+/**
+ * A fetch that records every secret that crosses the wire: bearer tokens sent, Maskinporten
+ * grants (the assertion and its signature) and the tokens they return, and the Altinn tokens of
+ * the token exchange. `secrets` holds each, and each JWT's signature part.
+ */
+export function secretRecorder() {
+  const secrets = new Set();
+  const add = (token) => {
+    if (!token) return;
+    secrets.add(token);
+    const signature = token.split('.')[2];
+    if (signature && signature.length >= 16) secrets.add(signature);
+  };
+  const fetchImpl = async (url, init) => {
+    add(init.headers.get('authorization')?.replace(/^Bearer /, ''));
+    if (init.body) add(new URLSearchParams(new TextDecoder().decode(init.body)).get('assertion') ?? undefined);
+    const res = await fetch(url, init);
+    const path = new URL(url).pathname;
+    if (path === '/token') add((await res.clone().json().catch(() => ({}))).access_token);
+    if (path.endsWith('/exchange/maskinporten') && res.status === 200) add((await res.clone().text()).trim());
+    return res;
+  };
+  return { fetch: fetchImpl, secrets };
+}
+
+/** Every text an error shows: String, message, stack, JSON, util.inspect (hidden members too), each field, its causes. */
+export function errorTexts(err) {
+  const texts = [String(err), err?.message ?? '', err?.stack ?? '', JSON.stringify(err) ?? '', inspect(err, { depth: 20, showHidden: true })];
+  if (err && typeof err === 'object') for (const v of Object.values(err)) texts.push(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
+  for (let c = err?.cause; c; c = c.cause) texts.push(String(c), inspect(c, { depth: 20 }));
+  return texts;
+}
 
 /** Starts the simulator; resolves to {base, stop, admin helpers}. */
 export async function startSimulator() {

@@ -5,13 +5,16 @@
 // is a protocol call only: as a task, a change request first looks its system user up). The `server` cases run through this package's client (its fetch
 // transport, its timers) against the simulator's hostile faults over real HTTP: a gzip bomb,
 // huge and endless bodies, slowloris headers, a slow body, 429/503 with Retry-After, page
-// tokens that never end, a token quoted back, answers to another question.
+// tokens that never end, a token quoted back, answers to another question. The System Register
+// and client-delegation calls of issue #17 are parsed as any call (`response` cases); the
+// delegation cases also run as the task the client runs, token exchange first.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { after, describe, test } from 'node:test';
 
 import { instantiateComponent } from '../src/component.js';
+import { toSystem } from '../src/convert.js';
 import { SystemUserError } from '../src/index.js';
 import { startSimulator } from './helpers.js';
 
@@ -51,27 +54,48 @@ const STRING_PAYLOAD = {
   'get-change-request': 'id',
   'list-change-requests': 'systemId',
   'withdraw-change-request': 'id',
+  'delete-system': 'systemId',
+  'system-changelog': 'systemId',
+  'list-agents': 'partyOrgNo',
+  'list-available-clients': 'agent',
+  'list-clients': 'agent',
 };
 
 /**
  * Named calls that are protocol calls only, never a task: `create-change` is the POST of a
- * change request with its system user's id, while the task looks the system user up by its key.
+ * change request with its system user's id, while the task looks the system user up by its key;
+ * `replace-system` is the PUT of a whole system, while the task (`update-system`) reads, merges
+ * and then PUTs.
  */
-const CALL_ONLY = new Set(['create-change']);
+const CALL_ONLY = new Set(['create-change', 'replace-system']);
 
-/** A named call of tests/calls.json as the WIT `call` (and `task`) variant: `{tag, val}`. */
+/** The client-delegation calls (API.md §12): as tasks, `client-delegation` for a bureau. */
+const DELEGATION = new Set(['list-agents', 'list-available-clients', 'list-clients', 'add-client', 'remove-client']);
+
+/** A named call of tests/calls.json as the WIT `call` variant: `{tag, val}`. */
 function call(name) {
   const def = CALLS[name];
   if (!def) throw new Error(`tests/calls.json has no call ${JSON.stringify(name)}`);
   const { call: tag, ...fields } = def;
+  if (tag === 'list-systems') return { tag };
+  // A system in Altinn's shape, read as the client reads one (registerSystem).
+  if (tag === 'register-system' || tag === 'replace-system') return { tag, val: toSystem(fields.system) };
   return { tag, val: STRING_PAYLOAD[tag] ? fields[STRING_PAYLOAD[tag]] : fields };
 }
 
+/** A named call as the operation's `task`. */
 function task(name) {
   if (name === 'list-all') return { tag: 'list-all-requests', val: { kind: 'standard', systemId: SYS } };
   if (name === 'list-all-users') return { tag: 'list-all-system-users', val: SYS };
   if (CALL_ONLY.has(name)) throw new Error(`${name} is a protocol call, not a task`);
-  return call(name); // the other tasks have the call's tag and value
+  const c = call(name);
+  if (DELEGATION.has(c.tag)) {
+    // The bureau: the one a list of agents names, else the catalogue's organisation.
+    const bureau = { orgNo: c.tag === 'list-agents' ? c.val : catalogue.org_no, externalRef: undefined };
+    const delegation = c.tag === 'list-agents' ? { tag: 'list-agents' } : c;
+    return { tag: 'client-delegation', val: { bureau, delegation } };
+  }
+  return c; // the other tasks have the call's tag and value
 }
 
 const isComponentError = (e) => e instanceof Error && Object.prototype.hasOwnProperty.call(e, 'payload');
@@ -108,11 +132,7 @@ function run(component, c) {
       }
     }
     case 'response': {
-      const response = {
-        status: c.status,
-        headers: Object.entries(c.headers ?? {}).map(([name, value]) => ({ name, value })),
-        body: bytes(c.body),
-      };
+      const response = responseOf(c);
       try {
         const o = component.protocol.parse(config(c.env ?? 'tt02'), call(c.call), response);
         return { ok: o.tag, next: o.val?.nextPage ?? null };
@@ -137,6 +157,63 @@ function run(component, c) {
     }
     default:
       throw new Error(`unknown op ${c.op}`);
+  }
+}
+
+/** A `response` case's canned answer as the WIT `http-response`. */
+function responseOf(c) {
+  return {
+    status: c.status,
+    headers: Object.entries(c.headers ?? {}).map(([name, value]) => ({ name, value })),
+    body: bytes(c.body),
+  };
+}
+
+/** The bureau's Maskinporten token (from the host's callback) and the Altinn token it is exchanged for (exp 2100). */
+const BUREAU_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6ImEifQ.bXAtc2lnbmF0dXJl';
+const ALTINN_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln';
+const DELEGATION_SCOPES = ['altinn:clientdelegations.read', 'altinn:clientdelegations.write'];
+
+const bearer = (request) => request.headers.find((h) => h.name.toLowerCase() === 'authorization')?.value;
+
+/**
+ * A delegation `response` case as the task the client runs: the token asked for, the exchange
+ * sent with it and answered with an Altinn JWT, then the call sent with that token (the request
+ * `protocol.build` makes for the named call) and answered with the case's response.
+ */
+function runDelegationTask(component, c) {
+  const op = new component.operations.Operation(config(c.env ?? 'tt02'), task(c.call), NOW, SEED);
+  try {
+    let step = op.start();
+    assert.deepEqual(step.tag === 'need-token' && step.val, DELEGATION_SCOPES, `${c.name}: the token for the delegation scopes first`);
+    step = op.advance({ tag: 'token', val: BUREAU_TOKEN }, NOW);
+    assert.equal(step.tag, 'send', c.name);
+    assert.deepEqual([step.val.method, new URL(step.val.url).pathname], ['get', '/authentication/api/v1/exchange/maskinporten'], c.name);
+    assert.equal(bearer(step.val), `Bearer ${BUREAU_TOKEN}`, c.name);
+    const jwt = { status: 200, headers: [{ name: 'content-type', value: 'text/plain; charset=utf-8' }], body: new TextEncoder().encode(ALTINN_TOKEN) };
+    step = op.advance({ tag: 'response', val: jwt }, NOW);
+    const expected = component.protocol.build(config(c.env ?? 'tt02'), call(c.call)).request;
+    for (let n = 0; step.tag !== 'done'; n++) {
+      assert.ok(n < 10, `${c.name}: the operation ends`);
+      if (step.tag === 'wait') {
+        step = op.advance({ tag: 'waited' }, NOW);
+        continue;
+      }
+      assert.equal(step.tag, 'send', c.name);
+      assert.deepEqual([step.val.method, step.val.url], [expected.method, expected.url], `${c.name}: the named call`);
+      assert.equal(bearer(step.val), `Bearer ${ALTINN_TOKEN}`, `${c.name}: sent with the exchanged token`);
+      step = op.advance({ tag: 'response', val: responseOf(c) }, NOW);
+    }
+    try {
+      return { ok: op.finish().tag };
+    } catch (e) {
+      if (!isComponentError(e)) throw e;
+      const message = messageOf(e.payload);
+      assert.ok(!message.includes(BUREAU_TOKEN) && !message.includes(ALTINN_TOKEN), `${c.name}: no token in the error`);
+      return { error: e.payload.tag, message };
+    }
+  } finally {
+    op[Symbol.dispose ?? Symbol.for('dispose')]?.();
   }
 }
 
@@ -194,13 +271,37 @@ test('tests/calls.json defines every call the catalogue names, as WIT values the
   });
   assert.equal(call('create-change').tag, 'create-change-request');
   assert.match(component.protocol.build(config('tt02'), call('create-change')).request.url, /\/systemuser\/changerequest\/vendor\?/);
-  // Every other named call is a task the operation machine takes as it is.
+  // The System Register and client-delegation calls (issue #17).
+  assert.deepEqual(call('list-systems'), { tag: 'list-systems' });
+  assert.deepEqual(call('delete-system'), { tag: 'delete-system', val: SYS });
+  assert.deepEqual(call('list-agents'), { tag: 'list-agents', val: catalogue.org_no });
+  assert.equal(call('register-system').val.vendorOrgNo, '0192:314248295');
+  const put = component.protocol.build(config('tt02'), call('replace-system')).request;
+  assert.deepEqual([put.method, new URL(put.url).pathname], ['put', `/authentication/api/v1/systemregister/vendor/${SYS}`]);
+  assert.deepEqual(task('list-agents'), { tag: 'client-delegation', val: { bureau: { orgNo: catalogue.org_no, externalRef: undefined }, delegation: { tag: 'list-agents' } } });
+  assert.equal(task('add-client').val.delegation.tag, 'add-client');
+  // Every other named call is a task the operation machine takes as it is (a delegation call
+  // inside `client-delegation`); each asks for a token first.
   for (const name of Object.keys(CALLS).filter((n) => !CALL_ONLY.has(n))) {
     const op = new component.operations.Operation(config('tt02'), task(name), NOW, SEED);
     assert.equal(op.start().tag, 'need-token', name);
     op[Symbol.dispose ?? Symbol.for('dispose')]?.();
   }
   assert.throws(() => task('create-change'), /not a task/);
+  assert.throws(() => task('replace-system'), /not a task/);
+});
+
+test('the catalogue has the System Register and client-delegation cases of issue #17, each on a named call', () => {
+  const cases = catalogue.cases.filter((c) => c.category === 'system' || c.category === 'delegation');
+  assert.equal(cases.length, 22, `${cases.length} system/delegation cases`);
+  for (const c of cases) {
+    assert.equal(c.op, 'response', c.name);
+    assert.ok(CALLS[c.call], `${c.name}: tests/calls.json names ${c.call}`);
+  }
+  const calls = new Set(cases.map((c) => CALLS[c.call].call));
+  for (const tag of ['list-systems', 'register-system', 'replace-system', 'list-agents', 'list-clients', 'list-available-clients', 'add-client', 'remove-client']) {
+    assert.ok(calls.has(tag), `a case on ${tag}`);
+  }
 });
 
 test('the catalogue has the change-request cases of issue #16, each on a named change call', () => {
@@ -232,6 +333,41 @@ test('the hostile catalogue through the component (Node host)', async () => {
   table(`hostile catalogue through the component, Node host (${cases.length} cases)`, rows);
   for (const f of failures) console.log(`FAIL ${f}`);
   assert.deepEqual(failures, [], `${failures.length} hostile cases failed`);
+});
+
+test('the client-delegation cases as tasks: the token asked for, exchanged, then the call with the Altinn token', async () => {
+  const cases = catalogue.cases.filter((c) => c.category === 'delegation');
+  assert.ok(cases.length >= 10, `${cases.length} delegation cases`);
+  const rows = [];
+  const failures = [];
+  for (const c of cases) {
+    // An instance of its own: the instance keeps the exchanged token for its next operations.
+    const component = await instantiateComponent();
+    let got;
+    try {
+      got = runDelegationTask(component, c);
+    } catch (e) {
+      if (e instanceof assert.AssertionError) throw e;
+      got = { trap: String(e?.message ?? e).slice(0, 200) };
+    }
+    const ok = !got.trap && meets(c.expect, got);
+    if (!ok) failures.push(`${c.name}: expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(got).slice(0, 200)}`);
+    rows.push({ c, ok });
+  }
+  table(`client-delegation cases as tasks, Node host (${cases.length} cases)`, rows);
+  for (const f of failures) console.log(`FAIL ${f}`);
+  assert.deepEqual(failures, [], `${failures.length} delegation cases failed as tasks`);
+
+  // The next operation for the bureau on the same instance sends at once with the kept token.
+  const component = await instantiateComponent();
+  const first = cases.find((c) => c.expect.ok !== undefined);
+  assert.equal(runDelegationTask(component, first).ok, first.expect.ok);
+  const again = new component.operations.Operation(config('tt02'), task('list-clients'), NOW, SEED);
+  const step = again.start();
+  assert.equal(step.tag, 'send');
+  assert.match(step.val.url, /\/enduser\/systemuser\/clients\?agent=/);
+  assert.equal(bearer(step.val), `Bearer ${ALTINN_TOKEN}`, 'no token asked, no exchange: the kept Altinn token');
+  again[Symbol.dispose ?? Symbol.for('dispose')]?.();
 });
 
 // ---- the hostile server: the catalogue's `server` cases through the client -------------------

@@ -109,7 +109,7 @@ test('the TypeScript declarations compile against a usage example (tsc --strict)
 });
 
 test('the declarations declare exactly what each entry point exports at run time', async () => {
-  for (const entry of ['index', 'edge', 'node']) {
+  for (const entry of ['index', 'edge', 'node', 'testing']) {
     const runtime = Object.keys(await import(`../src/${entry}.js`)).sort();
     const dts = readFileSync(`${here}src/${entry}.d.ts`, 'utf8');
     const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1]).sort();
@@ -125,6 +125,24 @@ test('the declarations declare exactly what each entry point exports at run time
   const declaredMethods = [...block.matchAll(/^  (\w+)\(/gm)].map((m) => m[1]).sort();
   assert.deepEqual(declaredMethods, runtimeMethods, 'SystemUserClient methods in src/index.d.ts');
   for (const name of ['createChangeRequest', 'getChangeRequest', 'getChangeRequestByExternalRef', 'listChangeRequests', 'withdrawChangeRequest']) {
+    assert.ok(runtimeMethods.includes(name), name);
+  }
+  // The System Register and client delegation (issue #17).
+  for (const name of [
+    'listSystems',
+    'getRegisteredSystem',
+    'registerSystem',
+    'updateSystem',
+    'setSystemRights',
+    'setSystemAccessPackages',
+    'deleteSystem',
+    'systemChangelog',
+    'listAgents',
+    'listAvailableClients',
+    'listClients',
+    'addClient',
+    'removeClient',
+  ]) {
     assert.ok(runtimeMethods.includes(name), name);
   }
   // The new parts of the contract are among them.

@@ -11,9 +11,13 @@ from altinn_systemuser import (
     AccessPackage,
     AccessToken,
     AgentRequest,
+    AgentSystemUser,
     AltinnProblemError,
     AttributePair,
+    Bureau,
     ChangeRequestList,
+    ClientLink,
+    ClientList,
     ConflictError,
     CreatedChangeRequest,
     CreatedRequest,
@@ -28,6 +32,8 @@ from altinn_systemuser import (
     RequestKind,
     Right,
     StandardRequest,
+    SystemChange,
+    SystemRegistration,
     SystemUser,
     SystemUserChangeRequest,
     SystemUserRequest,
@@ -95,6 +101,10 @@ def wit_call(name):
         )
     if tag.startswith("create-"):
         return _wit.create_task(request_of(spec))
+    if tag in ("register-system", "replace-system"):
+        return _wit.task(tag, _wit.registered_system(RegisteredSystem.from_json(spec["system"])))
+    if tag == "list-systems":
+        return _wit.task(tag, None)
     payload = {
         "get-request": lambda: _wit.request_id(_kind(spec), spec["id"]),
         "get-request-by-external-ref": lambda: _wit.external_ref_key(
@@ -111,6 +121,17 @@ def wit_call(name):
         ),
         "list-change-requests": lambda: spec["systemId"],
         "withdraw-change-request": lambda: spec["id"],
+        "set-system-rights": lambda: _wit.system_rights(spec["systemId"], _rights(spec["rights"])),
+        "set-system-access-packages": lambda: _wit.system_access_packages(
+            spec["systemId"], _packages(spec["accessPackages"])
+        ),
+        "delete-system": lambda: spec["systemId"],
+        "system-changelog": lambda: spec["systemId"],
+        "list-agents": lambda: spec["partyOrgNo"],
+        "list-available-clients": lambda: spec["agent"],
+        "list-clients": lambda: spec["agent"],
+        "add-client": lambda: _wit.client_link(spec["agent"], spec["client"]),
+        "remove-client": lambda: _wit.client_link(spec["agent"], spec["client"]),
     }[tag]()
     return _wit.task(tag, payload)
 
@@ -142,7 +163,30 @@ def run_call(client, name):
         ),
         "list-change-requests": lambda: client.list_change_requests(spec["systemId"]),
         "withdraw-change-request": lambda: client.withdraw_change_request(spec["id"]),
+        "list-systems": lambda: client.list_systems(),
+        "register-system": lambda: client.register_system(spec["system"]),
+        # A replacement of the whole record is what `update_system` sends after its merge.
+        "replace-system": lambda: client.update_system(_update_of(spec["system"])),
+        "set-system-rights": lambda: client.set_system_rights(spec["systemId"], spec["rights"]),
+        "set-system-access-packages": lambda: client.set_system_access_packages(spec["systemId"], spec["accessPackages"]),
+        "delete-system": lambda: client.delete_system(spec["systemId"]),
+        "system-changelog": lambda: client.system_changelog(spec["systemId"]),
+        "list-agents": lambda: client.list_agents(Bureau(spec["partyOrgNo"])),
+        "list-available-clients": lambda: client.list_available_clients(DELEGATION_BUREAU, spec["agent"]),
+        "list-clients": lambda: client.list_clients(DELEGATION_BUREAU, spec["agent"]),
+        "add-client": lambda: client.add_client(DELEGATION_BUREAU, spec["agent"], spec["client"]),
+        "remove-client": lambda: client.remove_client(DELEGATION_BUREAU, spec["agent"], spec["client"]),
     }[tag]()
+
+
+#: The bureau a named delegation call is made for (calls.json names the agent and client only).
+DELEGATION_BUREAU = Bureau("310816191")
+
+
+def _update_of(system):
+    """Every member of a system in Altinn's shape as a `SystemUpdate` (the id and the rest)."""
+    s = RegisteredSystem.from_json(system)
+    return {k: v for k, v in s.to_json().items() if k != "vendor"}
 
 
 # -- names in the catalogue's terms ------------------------------------------------------------
@@ -182,14 +226,31 @@ OUTCOMES = {
     "get-change-request-by-external-ref": ("change-request", SystemUserChangeRequest),
     "list-change-requests": ("change-requests", ChangeRequestList),
     "withdraw-change-request": ("withdrawn", type(None)),
+    "list-systems": ("systems", lambda v: _list_of(v, RegisteredSystem)),
+    "register-system": ("system-registered", SystemRegistration),
+    "replace-system": ("system-changed", type(None)),
+    "update-system": ("system-changed", type(None)),
+    "set-system-rights": ("system-changed", type(None)),
+    "set-system-access-packages": ("system-changed", type(None)),
+    "delete-system": ("system-changed", type(None)),
+    "system-changelog": ("system-changelog", lambda v: _list_of(v, SystemChange)),
+    "list-agents": ("agents", lambda v: _list_of(v, AgentSystemUser)),
+    "list-available-clients": ("clients", ClientList),
+    "list-clients": ("clients", ClientList),
+    "add-client": ("client-added", ClientLink),
+    "remove-client": ("client-removed", ClientLink),
 }
+
+
+def _list_of(value, cls):
+    return isinstance(value, list) and all(isinstance(x, cls) for x in value)
 
 
 def outcome_name(call_tag, value):
     """The outcome's name when `value` is of the kind `call_tag` answers with, else a description."""
     expected = OUTCOMES[call_tag]
     for name, cls in expected.items() if isinstance(expected, dict) else [expected]:
-        if isinstance(value, cls):
+        if (cls(value) if callable(cls) and not isinstance(cls, type) else isinstance(value, cls)):
             return name
     return f"unexpected {type(value).__name__}"
 

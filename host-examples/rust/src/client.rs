@@ -7,9 +7,9 @@
 use std::sync::{Arc, Mutex};
 
 use crate::bindings::wit::{
-    self, AgentRequestInput, Config, CreatedRequest, CustomEnvironment, Environment, ExternalRefKey, ListRequestsQuery,
-    ListSystemUsersQuery, Outcome, RegisteredSystem, RequestId, RequestKind, RequestPage, StandardRequestInput, SystemUser, SystemUserPage,
-    SystemUserRequest, Task, VerifyQuery,
+    self, AccessPackage, AgentRequestInput, AgentSystemUser, ClientLink, ClientList, Config, CreatedRequest, CustomEnvironment, Delegation,
+    Environment, ExternalRefKey, ListRequestsQuery, ListSystemUsersQuery, Outcome, RegisteredSystem, RequestId, RequestKind, RequestPage,
+    Right, StandardRequestInput, SystemChange, SystemUpdate, SystemUser, SystemUserPage, SystemUserRequest, Task, VerifyQuery,
 };
 use crate::capabilities::{Capabilities, Secret};
 use crate::convert::describe_error;
@@ -276,6 +276,159 @@ impl Client {
             other => Err(unexpected("system-user token", other)),
         }
     }
+}
+
+/// The System Register (API.md §13): the vendor's own systems. Every call needs the scope
+/// `altinn:authentication/systemregister.write`; a system of another vendor is `forbidden` (403).
+impl Client {
+    /// The vendor's systems (deleted ones left out). A listing carries no client ids or redirect
+    /// URLs: read one system with [`Client::get_registered_system`] for those.
+    pub fn list_systems(&self) -> Result<Vec<RegisteredSystem>, ClientError> {
+        match self.run(&Task::ListSystems)? {
+            Outcome::Systems(systems) => Ok(systems),
+            other => Err(unexpected("list systems", other)),
+        }
+    }
+
+    /// Registers a system exactly once: checked first with the server's rules (AUTH.VLD codes,
+    /// nothing sent when it breaks one), then posted; a lost answer is settled by reading the
+    /// system by its id (`reconciled`, no internal id), never by posting twice.
+    pub fn register_system(&self, system: RegisteredSystem) -> Result<wit::RegisteredSystemId, ClientError> {
+        match self.run(&Task::RegisterSystem(system))? {
+            Outcome::SystemRegistered(id) => Ok(id),
+            other => Err(unexpected("register system", other)),
+        }
+    }
+
+    /// Replaces the members the update names and keeps the rest as stored: the component reads
+    /// the system, merges, checks and sends the whole record (Altinn's PUT resets whatever a
+    /// body leaves out). A deleted system is a `conflict` (`system-deleted`).
+    pub fn update_system(&self, update: SystemUpdate) -> Result<(), ClientError> {
+        self.system_changed("update system", Task::UpdateSystem(update))
+    }
+
+    /// Replaces a system's rights (each on `urn:altinn:resource`, none twice).
+    pub fn set_system_rights(&self, system_id: &str, rights: Vec<Right>) -> Result<(), ClientError> {
+        self.system_changed("set system rights", Task::SetSystemRights(wit::SystemRights { system_id: system_id.to_string(), rights }))
+    }
+
+    /// Replaces a system's access packages (none twice, no agent-only one on a visible system).
+    pub fn set_system_access_packages(&self, system_id: &str, access_packages: Vec<AccessPackage>) -> Result<(), ClientError> {
+        let task = Task::SetSystemAccessPackages(wit::SystemAccessPackages { system_id: system_id.to_string(), access_packages });
+        self.system_changed("set system access packages", task)
+    }
+
+    /// Deletes a system (its id is never reused); deleting a deleted system succeeds.
+    pub fn delete_system(&self, system_id: &str) -> Result<(), ClientError> {
+        self.system_changed("delete system", Task::DeleteSystem(system_id.to_string()))
+    }
+
+    /// Every change made to a system (as Altinn lists them, newest first), with the body each
+    /// change sent.
+    pub fn system_changelog(&self, system_id: &str) -> Result<Vec<SystemChange>, ClientError> {
+        match self.run(&Task::SystemChangelog(system_id.to_string()))? {
+            Outcome::SystemChangelog(changes) => Ok(changes),
+            other => Err(unexpected("system changelog", other)),
+        }
+    }
+
+    fn system_changed(&self, what: &str, task: Task) -> Result<(), ClientError> {
+        match self.run(&task)? {
+            Outcome::SystemChanged => Ok(()),
+            other => Err(unexpected(what, other)),
+        }
+    }
+}
+
+/// An accounting bureau whose clients its software administers (API.md §12), named by the key of
+/// the bureau's own **standard** system user for a system holding the access package
+/// `klientadministrator`, which the bureau approved once: its organisation number, and the
+/// external ref that system user's request used when it was not the organisation number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Bureau {
+    pub org_no: String,
+    pub external_ref: Option<String>,
+}
+
+impl Bureau {
+    /// A bureau whose klientadministrator system user was asked for with its org number as the
+    /// external ref (the default).
+    pub fn new(org_no: impl Into<String>) -> Self {
+        Bureau { org_no: org_no.into(), external_ref: None }
+    }
+
+    /// A bureau whose klientadministrator system user was asked for with `external_ref`.
+    pub fn with_external_ref(org_no: impl Into<String>, external_ref: impl Into<String>) -> Self {
+        Bureau { org_no: org_no.into(), external_ref: Some(external_ref.into()) }
+    }
+}
+
+impl From<&Bureau> for wit::Bureau {
+    fn from(b: &Bureau) -> Self {
+        wit::Bureau { org_no: b.org_no.clone(), external_ref: b.external_ref.clone() }
+    }
+}
+
+/// Client delegation (API.md §12): the bureau's software adds clients to an agent system user
+/// by API. With `config.maskinporten` the component gets a Maskinporten system-user token for
+/// the bureau itself (scopes `altinn:clientdelegations.read` and `.write`; the client id must be
+/// on the system the bureau's klientadministrator system user is for); without it the token
+/// source is asked for those two scopes and must give that token. The component exchanges it
+/// for an Altinn token and keeps that per bureau in the session until 30 s before it expires,
+/// so one exchange serves many calls. Neither token appears in any error.
+impl Client {
+    /// The bureau's agent system users (each with its access packages).
+    pub fn list_agents(&self, bureau: &Bureau) -> Result<Vec<AgentSystemUser>, ClientError> {
+        match self.delegation(bureau, Delegation::ListAgents)? {
+            Outcome::Agents(agents) => Ok(agents),
+            other => Err(unexpected("list agents", other)),
+        }
+    }
+
+    /// The bureau's clients that could be added to the agent system user `agent` (those holding
+    /// any of its packages, delegated already or not). Never paged.
+    pub fn list_available_clients(&self, bureau: &Bureau, agent: &str) -> Result<ClientList, ClientError> {
+        self.client_list("list available clients", bureau, Delegation::ListAvailableClients(agent.to_string()))
+    }
+
+    /// The clients delegated to the agent system user `agent`. Never paged.
+    pub fn list_clients(&self, bureau: &Bureau, agent: &str) -> Result<ClientList, ClientError> {
+        self.client_list("list clients", bureau, Delegation::ListClients(agent.to_string()))
+    }
+
+    /// Delegates the client (its party uuid, from [`Client::list_available_clients`]) to the
+    /// agent system user. A client that is not the bureau's is `altinn` `AUTH-00079`; one that
+    /// lacks one of the agent's packages `AUTH-00080`.
+    pub fn add_client(&self, bureau: &Bureau, agent: &str, client: &str) -> Result<ClientLink, ClientError> {
+        match self.delegation(bureau, Delegation::AddClient(link(agent, client)))? {
+            Outcome::ClientAdded(link) => Ok(link),
+            other => Err(unexpected("add client", other)),
+        }
+    }
+
+    /// Takes the client (its party uuid) away from the agent system user; a client that was not
+    /// delegated is no error.
+    pub fn remove_client(&self, bureau: &Bureau, agent: &str, client: &str) -> Result<ClientLink, ClientError> {
+        match self.delegation(bureau, Delegation::RemoveClient(link(agent, client)))? {
+            Outcome::ClientRemoved(link) => Ok(link),
+            other => Err(unexpected("remove client", other)),
+        }
+    }
+
+    fn client_list(&self, what: &str, bureau: &Bureau, delegation: Delegation) -> Result<ClientList, ClientError> {
+        match self.delegation(bureau, delegation)? {
+            Outcome::Clients(list) => Ok(list),
+            other => Err(unexpected(what, other)),
+        }
+    }
+
+    fn delegation(&self, bureau: &Bureau, delegation: Delegation) -> Result<Outcome, ClientError> {
+        self.run(&Task::ClientDelegation(wit::ClientDelegation { bureau: bureau.into(), delegation }))
+    }
+}
+
+fn link(agent: &str, client: &str) -> ClientLink {
+    ClientLink { agent: agent.to_string(), client: client.to_string() }
 }
 
 /// The component answered a task with the outcome of another kind: a contract violation.

@@ -95,6 +95,9 @@ pub fn field_or_body(field: &str) -> &str {
 pub fn describe_error(error: &Error) -> String {
     match error {
         Error::Validation(v) => format!("invalid input: {}", describe_violations(v)),
+        // The component's own sentence for a code it has no words for names the status and the
+        // code already: not twice.
+        Error::Altinn(Problem { message, .. }) if message.starts_with("Altinn refused the request (") => message.clone(),
         Error::Altinn(Problem { status, code, message, .. }) => describe_problem("Altinn refused the request", *status, code, message),
         Error::Unauthorized(p) => describe_status("unauthorized", p),
         Error::Forbidden(p) => describe_status("forbidden", p),
@@ -122,16 +125,73 @@ fn describe_status(what: &str, p: &StatusProblem) -> String {
     describe_problem(what, p.status, &p.code, &p.message)
 }
 
+/// `what (HTTP status, code): message`, saying each thing once: the status and the code are
+/// left out of the parentheses when the message names them already, and `what` when the
+/// message starts with the same word (the component's Maskinporten messages do: then the
+/// message alone).
 fn describe_problem(what: &str, status: u16, code: &Option<String>, message: &str) -> String {
-    match code {
-        Some(code) => format!("{what} (HTTP {status}, {code}): {message}"),
-        None => format!("{what} (HTTP {status}): {message}"),
+    let mut said = Vec::new();
+    if !mentions(message, &status.to_string()) {
+        said.push(format!("HTTP {status}"));
     }
+    if let Some(code) = code.as_deref().filter(|c| !c.is_empty() && !mentions(message, c)) {
+        said.push(code.to_string());
+    }
+    // A message that starts as `what` does is a whole sentence of its own (the component's
+    // Maskinporten messages name the issuer, the OAuth error and the MP code).
+    let first_word = what.split(' ').next().unwrap_or(what);
+    if first_word.len() > 3 && message.starts_with(first_word) {
+        return message.to_string();
+    }
+    if said.is_empty() {
+        format!("{what}: {message}")
+    } else {
+        format!("{what} ({}): {message}", said.join(", "))
+    }
+}
+
+/// Whether `text` holds `word` as a whole word (not inside a longer number or code).
+fn mentions(text: &str, word: &str) -> bool {
+    let part = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(part) && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pretty_json;
+    use super::{describe_problem, pretty_json};
+
+    #[test]
+    fn a_problem_says_its_status_and_code_once() {
+        let code = Some("AUTH-00011".to_string());
+        assert_eq!(
+            describe_problem("not found", 404, &code, "Altinn knows no such system (AUTH-00011): check the id"),
+            "not found (HTTP 404): Altinn knows no such system (AUTH-00011): check the id"
+        );
+        assert_eq!(
+            describe_problem("forbidden", 403, &None, "Altinn refused (403): no scope"),
+            "forbidden: Altinn refused (403): no scope"
+        );
+        assert_eq!(describe_problem("conflict", 409, &code, "taken"), "conflict (HTTP 409, AUTH-00011): taken");
+        // 40 inside 400, AUTH-0001 inside AUTH-00011: not a mention.
+        assert_eq!(
+            describe_problem("not found", 40, &Some("AUTH-0001".into()), "HTTP 400, AUTH-00011"),
+            "not found (HTTP 40, AUTH-0001): HTTP 400, AUTH-00011"
+        );
+        let mp = Some("MP-100".to_string());
+        assert_eq!(
+            describe_problem(
+                "Maskinporten refused the grant",
+                400,
+                &mp,
+                "Maskinporten (http://x/) refused the grant (invalid_client: Unknown client (MP-100))."
+            ),
+            "Maskinporten (http://x/) refused the grant (invalid_client: Unknown client (MP-100))."
+        );
+    }
 
     #[test]
     fn pretty_json_keeps_order_and_strings() {

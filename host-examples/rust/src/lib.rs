@@ -46,17 +46,19 @@ pub mod capabilities;
 pub mod client;
 pub mod convert;
 mod error;
+mod inputs;
 pub mod json;
 mod locate;
 mod runtime;
 mod validate;
 
 pub use bindings::{wit, Systemuser};
+pub use cache::{default_cache_dir, CACHE_DIR_ENV};
 pub use capabilities::{
     Capabilities, Clock, HttpTransport, NoSigner, NoToken, OsRandom, Random, RsaSigner, Secret, Signer, StaticToken, SystemClock,
     ThreadSleep, Timer, TokenSource, UreqTransport,
 };
-pub use client::{config, config_with_maskinporten, custom_environment, ChangeOutcome, Client, ClientError, SystemUserToken};
+pub use client::{config, config_with_maskinporten, custom_environment, Bureau, ChangeOutcome, Client, ClientError, SystemUserToken};
 pub use error::{HostError, TrapKind};
 pub use locate::{locate_component, COMPONENT_ENV, COMPONENT_RELATIVE};
 pub use runtime::{HostState, Limits, Runtime, RuntimeConfig, Session};

@@ -4,98 +4,19 @@
 //! codes, hints that carry the global options in force; every run checks that the token
 //! appears in no output.
 
+mod cli;
 mod common;
 
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-use altinn_sim::{SimHandle, SimOptions, Simulator};
+use altinn_sim::SimOptions;
+use cli::*;
 use serde_json::Value;
 
-const VENDOR: &str = "314248295";
-const SYSTEM: &str = "314248295_smartregnskap";
-const AGENT_SYSTEM: &str = "314248295_smartbyraa";
-const REDIRECT: &str = "https://smartregnskap.example/callback";
-const SCOPES: [&str; 3] = [
-    "altinn:authentication/systemuser.request.write",
-    "altinn:authentication/systemuser.request.read",
-    "altinn:authentication/systemregister.write",
-];
 const MERVERDIAVGIFT: &str = "urn:altinn:accesspackage:merverdiavgift";
 const RAPPORT: &str = "urn:altinn:accesspackage:regnskap-okonomi-rapport";
-
-struct Sim {
-    handle: SimHandle,
-    token: String,
-}
-
-fn sim() -> Sim {
-    sim_with(SimOptions::default())
-}
-
-fn sim_with(options: SimOptions) -> Sim {
-    let handle = Simulator::start(options.with_admin(true)).expect("the simulator starts");
-    let token = handle.mint_token(VENDOR, &SCOPES);
-    Sim { handle, token }
-}
-
-fn base_command() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemuser"));
-    cmd.arg("--component")
-        .arg(common::component_path())
-        .env_remove("SYSTEMUSER_COMPONENT")
-        .env_remove("SYSTEMUSER_TOKEN")
-        .env_remove("SYSTEMUSER_KEY_FILE")
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-/// `systemuser --base-url <sim> ARGS` with the token in `SYSTEMUSER_TOKEN`.
-fn run(sim: &Sim, args: &[&str]) -> Output {
-    let out = base_command().arg("--base-url").arg(sim.handle.url()).args(args).env("SYSTEMUSER_TOKEN", &sim.token).output().expect("runs");
-    assert_no_token(&out, &sim.token);
-    out
-}
-
-#[track_caller]
-fn assert_no_token(out: &Output, token: &str) {
-    let signature = token.rsplit('.').next().unwrap_or(token);
-    for (name, text) in [("stdout", stdout(out)), ("stderr", stderr(out))] {
-        assert!(!text.contains(token) && !text.contains(signature), "the token appears on {name}:\n{text}");
-    }
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "exit status\n--- stdout\n{}\n--- stderr\n{}", stdout(out), stderr(out));
-}
-
-/// `--json` output: exactly one JSON document on one line.
-#[track_caller]
-fn json(out: &Output) -> Value {
-    let text = stdout(out);
-    assert_eq!(text.lines().count(), 1, "--json prints one line: {text:?}\n--- stderr\n{}", stderr(out));
-    serde_json::from_str(&text).expect("--json output is JSON")
-}
-
-/// What a hint's command starts with: the binary's name and this run's global options.
-fn invocation(sim: &Sim) -> String {
-    format!("systemuser --component {} --base-url {}", common::component_path().display(), sim.handle.url())
-}
-
-fn admin_get(sim: &Sim, path: &str) -> Value {
-    let text = ureq::get(format!("{}{path}", sim.handle.url())).call().expect("admin route").body_mut().read_to_string().expect("body");
-    serde_json::from_str(&text).expect("admin JSON")
-}
 
 /// The calls on Altinn's routes since the log was last cleared (`route`, `method`, `path`).
 fn api_calls(sim: &Sim) -> Vec<Value> {
@@ -109,26 +30,7 @@ fn clear_calls(sim: &Sim) {
 /// A standard system user for (`org`, `external_ref`) with the right `ske-krav-og-betalinger`
 /// and the package `skattegrunnlag`, approved by the customer; its id.
 fn approved_user(sim: &Sim, org: &str, external_ref: &str) -> String {
-    let out = run(
-        sim,
-        &[
-            "request",
-            "create",
-            "--json",
-            "--system-id",
-            SYSTEM,
-            "--org",
-            org,
-            "--external-ref",
-            external_ref,
-            "--right",
-            "ske-krav-og-betalinger",
-            "--package",
-            "skattegrunnlag",
-        ],
-    );
-    assert_exit(&out, 0);
-    let id = json(&out)["id"].as_str().expect("an id").to_string();
+    let id = create(sim, org, external_ref);
     sim.handle.approve(&id).expect("the customer approves");
     id
 }
@@ -148,12 +50,6 @@ fn create_change(sim: &Sim, org: &str, external_ref: &str, more: &[&str]) -> Str
 fn what_a_system_user_holds(sim: &Sim, id: &str) -> Vec<String> {
     let user = admin_get(sim, &format!("/_sim/systemusers/{id}"));
     user["accessPackages"].as_array().unwrap().iter().map(|p| p["urn"].as_str().unwrap().to_string()).collect()
-}
-
-fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("systemuser-cli-change-{}-{name}", std::process::id()));
-    std::fs::write(&path, contents).expect("temp file");
-    path
 }
 
 // ---- change create ----------------------------------------------------------------------
@@ -531,6 +427,9 @@ fn status_watch_of_a_rejected_or_undecided_change_request() {
     approved_user(&sim, "313093808", "erp-8");
     let id = create_change(&sim, "313093808", "erp-8", &["--require-package", "merverdiavgift"]);
 
+    // Not decided yet, without --watch: exit 0.
+    assert_exit(&run(&sim, &["status", &id]), 0);
+
     // Nobody decides: gives up (exit 5), saying how to watch again with the same options.
     let out = run(&sim, &["status", &id, "--watch", "--interval", "0.1", "--timeout", "0.3"]);
     assert_exit(&out, 5);
@@ -544,6 +443,13 @@ fn status_watch_of_a_rejected_or_undecided_change_request() {
     assert_exit(&out, 1);
     let v = json(&out);
     assert_eq!((v["ok"].as_bool(), v["status"].as_str()), (Some(false), Some("Rejected")));
+    // Without --watch the answer is the same "no": exit 1, as the README's exit table says.
+    let out = run(&sim, &["status", &id]);
+    assert_exit(&out, 1);
+    assert!(stdout(&out).contains("✗ the customer rejected the change"), "{}", stdout(&out));
+    let out = run(&sim, &["status", &id, "--json"]);
+    assert_exit(&out, 1);
+    assert_eq!(json(&out)["status"].as_str(), Some("Rejected"));
 
     // Asking for the same change finds the rejected one: exit 1, with the command that asks again.
     let out = run(&sim, &change_args("313093808", "erp-8", &["--require-package", "merverdiavgift", "--json"]));

@@ -2,32 +2,18 @@
 //! in-process simulator on a free port (`--base-url`), the token in `SYSTEMUSER_TOKEN`.
 //! Every run checks that the token appears in no output.
 
+mod cli;
 mod common;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::time::Duration;
 
-use altinn_sim::{SimHandle, SimOptions, Simulator};
+use altinn_sim::SimOptions;
+use cli::*;
 use serde_json::Value;
 
-const VENDOR: &str = "314248295";
-const SYSTEM: &str = "314248295_smartregnskap";
-const AGENT_SYSTEM: &str = "314248295_smartbyraa";
-const REDIRECT: &str = "https://smartregnskap.example/callback";
-const SCOPES: [&str; 3] = [
-    "altinn:authentication/systemuser.request.write",
-    "altinn:authentication/systemuser.request.read",
-    "altinn:authentication/systemregister.write",
-];
 /// Valid customers in the simulator's default fixture.
 const ORGS: [&str; 6] = ["310816191", "314224965", "317103360", "316501389", "313981436", "316859356"];
-
-struct Sim {
-    handle: SimHandle,
-    token: String,
-}
 
 /// Blocks until the simulator has served a status read of request `id` (the CLI's first poll),
 /// so a decision made afterwards is one the watch must see as a transition, however slowly the
@@ -48,95 +34,6 @@ fn wait_for_first_read(sim: &Sim, id: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("the CLI never read request {id}");
-}
-
-fn sim() -> Sim {
-    sim_with(SimOptions::default().with_admin(true))
-}
-
-fn sim_with(options: SimOptions) -> Sim {
-    let handle = Simulator::start(options).expect("the simulator starts");
-    let token = handle.mint_token(VENDOR, &SCOPES);
-    Sim { handle, token }
-}
-
-/// The binary with the component, nothing inherited that could change the answer.
-fn base_command() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemuser"));
-    cmd.arg("--component")
-        .arg(common::component_path())
-        .env_remove("SYSTEMUSER_COMPONENT")
-        .env_remove("SYSTEMUSER_TOKEN")
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-/// Runs `systemuser --base-url <sim> ARGS` with the token in `SYSTEMUSER_TOKEN`.
-fn run(sim: &Sim, args: &[&str]) -> Output {
-    let out = base_command().arg("--base-url").arg(sim.handle.url()).args(args).env("SYSTEMUSER_TOKEN", &sim.token).output().expect("runs");
-    assert_no_token(&out, &sim.token);
-    out
-}
-
-#[track_caller]
-fn assert_no_token(out: &Output, token: &str) {
-    let signature = token.rsplit('.').next().unwrap_or(token);
-    for (name, text) in [("stdout", stdout(out)), ("stderr", stderr(out))] {
-        assert!(!text.contains(token) && !text.contains(signature), "the token appears on {name}:\n{text}");
-    }
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "exit status\n--- stdout\n{}\n--- stderr\n{}", stdout(out), stderr(out));
-}
-
-/// `--json` output: exactly one JSON document on one line.
-#[track_caller]
-fn json(out: &Output) -> Value {
-    let text = stdout(out);
-    assert_eq!(text.lines().count(), 1, "--json prints one line: {text:?}\n--- stderr\n{}", stderr(out));
-    serde_json::from_str(&text).expect("--json output is JSON")
-}
-
-fn create_args<'a>(org: &'a str, external_ref: &'a str) -> Vec<&'a str> {
-    vec![
-        "request",
-        "create",
-        "--system-id",
-        SYSTEM,
-        "--org",
-        org,
-        "--external-ref",
-        external_ref,
-        "--right",
-        "urn:altinn:resource=ske-krav-og-betalinger",
-        "--package",
-        "skattegrunnlag",
-        "--redirect-url",
-        REDIRECT,
-    ]
-}
-
-/// Creates a standard request through the CLI and returns its id.
-fn create(sim: &Sim, org: &str, external_ref: &str) -> String {
-    let out = run(sim, &[&create_args(org, external_ref)[..], &["--json"]].concat());
-    assert_exit(&out, 0);
-    json(&out)["id"].as_str().expect("an id").to_string()
-}
-
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("systemuser-cli-{}-{name}", std::process::id()));
-    std::fs::write(&path, contents).expect("temp file");
-    path
 }
 
 // ---- request create -------------------------------------------------------------------------
@@ -203,13 +100,13 @@ fn create_again_after_a_rejection_says_withdraw_first() {
     assert_exit(&out, 1);
     let text = stdout(&out);
     assert!(text.contains("status Rejected"), "{text}");
-    assert!(text.contains(&format!("systemuser request withdraw {id}")), "{text}");
+    assert!(text.contains(&format!("`{} request withdraw {id}`", invocation(&sim))), "{text}");
 
     let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
     assert_exit(&out, 1);
     let v = json(&out);
     assert_eq!((v["ok"].as_bool(), v["isNew"].as_bool(), v["status"].as_str()), (Some(false), Some(false), Some("Rejected")));
-    assert_eq!(v["nextStep"], format!("systemuser request withdraw {id}"));
+    assert_eq!(v["nextStep"], format!("{} request withdraw {id}", invocation(&sim)));
 }
 
 #[test]
@@ -221,7 +118,7 @@ fn create_when_a_system_user_exists_suggests_verify() {
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("a system user already exists for this customer"), "{err}");
-    assert!(err.contains("systemuser verify --system-id 314248295_smartregnskap --org 310816191"), "{err}");
+    assert!(err.contains(&format!("`{} verify --system-id 314248295_smartregnskap --org 310816191`", invocation(&sim))), "{err}");
 
     let out = run(&sim, &[&create_args(ORGS[0], "erp-1")[..], &["--json"]].concat());
     assert_exit(&out, 1);
@@ -397,7 +294,11 @@ fn list_follows_every_page() {
     let out = run(&sim, &["request", "list", "--system-id", SYSTEM, "--page", &token]);
     assert_exit(&out, 0);
     assert!(stdout(&out).starts_with("2 standard requests"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("more: systemuser request list --system-id 314248295_smartregnskap --page "), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("more: {} request list --system-id 314248295_smartregnskap --page ", invocation(&sim))),
+        "{}",
+        stdout(&out)
+    );
 
     let out = run(&sim, &["request", "list", "--json", "--agent", "--system-id", AGENT_SYSTEM]);
     assert_exit(&out, 0);

@@ -1,38 +1,20 @@
 //! `systemuser validate` end to end: the real binary, the built component, sample files.
 
+mod cli;
 mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
+use cli::*;
 use serde_json::Value;
 
 fn systemuser(args: &[&str]) -> Output {
-    let component = common::component_path();
-    Command::new(env!("CARGO_BIN_EXE_systemuser"))
-        .arg("--component")
-        .arg(&component)
-        .args(args)
-        .env_remove("SYSTEMUSER_COMPONENT")
-        .output()
-        .expect("the systemuser binary runs")
+    base_command().args(args).output().expect("the systemuser binary runs")
 }
 
 fn data(name: &str) -> String {
     common::data(name).display().to_string()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "exit status\n--- stdout\n{}\n--- stderr\n{}", stdout(out), stderr(out));
 }
 
 /// Parses `--json` output and checks its exact shape: one line,

@@ -131,6 +131,7 @@ impl Binding {
             method: match request["method"].as_str().unwrap() {
                 "GET" => Method::Get,
                 "POST" => Method::Post,
+                "PUT" => Method::Put,
                 "DELETE" => Method::Delete,
                 other => panic!("method {other}"),
             },

@@ -375,7 +375,7 @@ namespace Altinn.SystemUser
         }
     }
 
-    /// <summary>The vendor's registered system (System Register).</summary>
+    /// <summary>The vendor's registered system (System Register), as read, listed or registered.</summary>
     public sealed class RegisteredSystem
     {
         public RegisteredSystem(string id, string vendorOrgNo, LocalizedText name, LocalizedText description, IEnumerable<Right> rights,
@@ -391,6 +391,18 @@ namespace Altinn.SystemUser
             IsVisible = isVisible;
             AllowedRedirectUrls = new ReadOnlyCollection<string>((allowedRedirectUrls ?? Enumerable.Empty<string>()).ToList());
             IsDeleted = isDeleted;
+        }
+
+        /// <summary>A system to register (<see cref="SystemUserClient.RegisterSystemAsync"/>): its id
+        /// (<c>{vendor org no}_{name}</c>, no spaces), the vendor, and texts in all of nb, nn and en
+        /// (Altinn stores a text only with all three). Visible unless said otherwise; a system with
+        /// agent-only access packages must not be.</summary>
+        public static RegisteredSystem Create(string id, string vendorOrgNo, LocalizedText name, LocalizedText description, IEnumerable<Right> rights = null,
+            IEnumerable<AccessPackage> accessPackages = null, IEnumerable<string> clientIds = null, bool isVisible = true, IEnumerable<string> allowedRedirectUrls = null)
+        {
+            if (id == null) throw new ArgumentNullException("id");
+            if (vendorOrgNo == null) throw new ArgumentNullException("vendorOrgNo");
+            return new RegisteredSystem(id, vendorOrgNo, name, description, rights, accessPackages, clientIds, isVisible, allowedRedirectUrls, false);
         }
 
         public string Id { get; private set; }

@@ -167,6 +167,130 @@ namespace Altinn.SystemUser
             return RegisteredSystem.FromJson(o.GetObject("system"));
         }
 
+        /// <summary>The vendor's system, or null when the System Register has none (deleted systems are found too).</summary>
+        public async Task<RegisteredSystem> FindRegisteredSystemAsync(string systemId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            try
+            {
+                return await GetRegisteredSystemAsync(systemId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                return null;
+            }
+        }
+
+        // ---- the System Register (API.md §13) -------------------------------------------------------------
+
+        /// <summary>The vendor's own systems (deleted ones left out; Altinn's listing has no client ids or redirect URLs).</summary>
+        public async Task<IReadOnlyList<RegisteredSystem>> ListSystemsAsync(CancellationToken cancellationToken = default(CancellationToken))
+        {
+            JsonObject o = await RunAsync(Task("list-systems"), cancellationToken).ConfigureAwait(false);
+            return o.GetArray("items").Cast<JsonObject>().Select(RegisteredSystem.FromJson).ToList().AsReadOnly();
+        }
+
+        /// <summary>Registers a system (<see cref="RegisteredSystem.Create"/>): checked first as Altinn
+        /// would (<see cref="ValidationException"/> with AUTH.VLD codes, nothing sent), POSTed once, a
+        /// lost answer found again by id. Altinn's own refusals are <see cref="AltinnException"/> with
+        /// the codes in <see cref="AltinnException.Violations"/> (AUTH.VLD-00002: the id is taken,
+        /// by a deleted system too). <see cref="ConflictException"/>: Altinn's bare 409 of a duplicate
+        /// key (a registration racing another), or, Code AUTH.VLD-00002, a lost answer whose id turns
+        /// out to be a deleted system's.</summary>
+        public async Task<SystemRegistration> RegisterSystemAsync(RegisteredSystem system, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (system == null) throw new ArgumentNullException("system");
+            return SystemRegistration.FromJson(await RunAsync(Task("register-system").Add("system", system.ToJson()), cancellationToken).ConfigureAwait(false));
+        }
+
+        /// <summary>Changes a registered system: the members set on <paramref name="update"/> replace the
+        /// stored ones, the others are kept (read, merged, checked, PUT whole). A deleted system is
+        /// <see cref="ConflictException"/> with Code <c>system-deleted</c>; another vendor's,
+        /// <see cref="ForbiddenException"/>.</summary>
+        public async Task UpdateSystemAsync(SystemUpdate update, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (update == null) throw new ArgumentNullException("update");
+            await RunAsync(Task("update-system").Add("update", update.ToJson()), cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Replaces the system's rights (the whole list).</summary>
+        public async Task SetSystemRightsAsync(string systemId, IEnumerable<Right> rights, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (rights == null) throw new ArgumentNullException("rights");
+            var t = Task("set-system-rights").Add("systemId", Required(systemId, "systemId")).Add("rights", rights.Select(r => (object)r.ToJson()).ToList());
+            await RunAsync(t, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Replaces the system's access packages (an agent-only package needs an invisible system).</summary>
+        public async Task SetSystemAccessPackagesAsync(string systemId, IEnumerable<AccessPackage> accessPackages, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (accessPackages == null) throw new ArgumentNullException("accessPackages");
+            var t = Task("set-system-access-packages").Add("systemId", Required(systemId, "systemId"))
+                .Add("accessPackages", accessPackages.Select(p => (object)new JsonObject().Add("urn", p.Urn)).ToList());
+            await RunAsync(t, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Deletes the system (deleting a deleted one succeeds; its id is never reused).</summary>
+        public async Task DeleteSystemAsync(string systemId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            await RunAsync(Task("delete-system").Add("systemId", Required(systemId, "systemId")), cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>The system's changelog, newest first.</summary>
+        public async Task<IReadOnlyList<SystemChange>> GetSystemChangelogAsync(string systemId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            JsonObject o = await RunAsync(Task("system-changelog").Add("systemId", Required(systemId, "systemId")), cancellationToken).ConfigureAwait(false);
+            return o.GetArray("items").Cast<JsonObject>().Select(SystemChange.FromJson).ToList().AsReadOnly();
+        }
+
+        // ---- client delegation (API.md §12) ---------------------------------------------------------------
+
+        /// <summary>The bureau's agent system users. Every delegation call runs with the bureau's
+        /// Altinn token: its system-user token exchanged once and kept by this client. A token that
+        /// may not administer the bureau's clients is <see cref="ForbiddenException"/> (approve the
+        /// bureau's klientadministrator system user); one acting for another organisation,
+        /// <see cref="TokenException"/>.</summary>
+        public async Task<IReadOnlyList<AgentSystemUser>> ListAgentsAsync(Bureau bureau, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            JsonObject o = await RunAsync(Task("list-agents").Add("bureau", BureauJson(bureau)), cancellationToken).ConfigureAwait(false);
+            return o.GetArray("items").Cast<JsonObject>().Select(AgentSystemUser.FromJson).ToList().AsReadOnly();
+        }
+
+        /// <summary>The bureau's clients that could be delegated to the agent system user.</summary>
+        public async Task<ClientList> ListAvailableClientsAsync(Bureau bureau, string agentId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            var t = Task("list-available-clients").Add("bureau", BureauJson(bureau)).Add("agent", Required(agentId, "agentId"));
+            return ClientList.FromJson((await RunAsync(t, cancellationToken).ConfigureAwait(false)).GetObject("clients"));
+        }
+
+        /// <summary>The clients delegated to the agent system user.</summary>
+        public async Task<ClientList> ListClientsAsync(Bureau bureau, string agentId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            var t = Task("list-clients").Add("bureau", BureauJson(bureau)).Add("agent", Required(agentId, "agentId"));
+            return ClientList.FromJson((await RunAsync(t, cancellationToken).ConfigureAwait(false)).GetObject("clients"));
+        }
+
+        /// <summary>Delegates a client (<see cref="BureauClient.Id"/>, its party uuid) to the agent system
+        /// user; one already delegated succeeds. <see cref="AltinnException"/> Code AUTH-00079: not one of
+        /// the bureau's clients; AUTH-00080: it lacks one of the agent's access packages.</summary>
+        public async Task<ClientLink> AddClientAsync(Bureau bureau, string agentId, string clientId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            var t = Task("add-client").Add("bureau", BureauJson(bureau)).Add("agent", Required(agentId, "agentId")).Add("client", Required(clientId, "clientId"));
+            return ClientLink.FromJson(await RunAsync(t, cancellationToken).ConfigureAwait(false));
+        }
+
+        /// <summary>Removes a client from the agent system user (one not delegated succeeds).</summary>
+        public async Task<ClientLink> RemoveClientAsync(Bureau bureau, string agentId, string clientId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            var t = Task("remove-client").Add("bureau", BureauJson(bureau)).Add("agent", Required(agentId, "agentId")).Add("client", Required(clientId, "clientId"));
+            return ClientLink.FromJson(await RunAsync(t, cancellationToken).ConfigureAwait(false));
+        }
+
+        private static JsonObject BureauJson(Bureau bureau)
+        {
+            if (bureau == null) throw new ArgumentNullException("bureau");
+            return bureau.ToJson();
+        }
+
         /// <summary>A token to act as the customer's system user (needs <see cref="SystemUserClientOptions.Maskinporten"/>).
         /// Give the external ref the request used, when it was not the org number.</summary>
         public async Task<AccessToken> GetSystemUserTokenAsync(string customerOrgNo, IEnumerable<string> scopes, string externalRef = null,

@@ -9,6 +9,7 @@ its case name, `list<u8>` is `bytes`. Nothing outside this module knows that.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from typing import Any, Dict, List, Optional, Sequence
 
 from wasmtime.component import Record, Variant
@@ -20,7 +21,12 @@ from .models import (
     AccessPackage,
     AccessToken,
     AgentRequest,
+    AgentSystemUser,
     AttributePair,
+    Bureau,
+    BureauClient,
+    ClientLink,
+    ClientList,
     ChangeRequest,
     ChangeRequestList,
     ChangeRequestStatus,
@@ -34,6 +40,10 @@ from .models import (
     RequestStatus,
     Right,
     StandardRequest,
+    SystemChange,
+    SystemChangeType,
+    SystemRegistration,
+    SystemUpdate,
     SystemUser,
     SystemUserChangeRequest,
     SystemUserRequest,
@@ -261,6 +271,56 @@ def registered_system(s: RegisteredSystem) -> Record:
     )
 
 
+def _opt_localized(t: Optional[LocalizedText]) -> Optional[Record]:
+    return None if t is None else _localized(t)
+
+
+def system_update(u: SystemUpdate) -> Record:
+    """A `types.system-update` (`None`: keep the stored member)."""
+    return rec(
+        {
+            "id": u.id,
+            "name": _opt_localized(u.name),
+            "description": _opt_localized(u.description),
+            "rights": _rights(u.rights),
+            "access-packages": _pkgs(u.access_packages),
+            "client-ids": None if u.client_ids is None else list(u.client_ids),
+            "is-visible": None if u.is_visible is None else bool(u.is_visible),
+            "allowed-redirect-urls": None if u.allowed_redirect_urls is None else list(u.allowed_redirect_urls),
+        }
+    )
+
+
+def system_rights(system_id: str, rights: Sequence[Right]) -> Record:
+    """A `protocol.system-rights`."""
+    return rec({"system-id": system_id, "rights": [_right(r) for r in rights]})
+
+
+def system_access_packages(system_id: str, packages: Sequence[AccessPackage]) -> Record:
+    """A `protocol.system-access-packages`."""
+    return rec({"system-id": system_id, "access-packages": [rec({"urn": p.urn}) for p in packages]})
+
+
+def client_link(agent: str, client: str) -> Record:
+    return rec({"agent": agent, "client": client})
+
+
+def bureau(b: Bureau) -> Record:
+    return rec({"org-no": b.org_no, "external-ref": b.external_ref})
+
+
+def delegation(case: str, payload: Any = None) -> Variant:
+    """An `operations.delegation`: `list-agents` (no payload), `list-available-clients` /
+    `list-clients` (the agent system user's id), `add-client` / `remove-client` (a
+    `client_link`)."""
+    return Variant(case, payload)
+
+
+def client_delegation_task(b: Bureau, case: str, payload: Any = None) -> Variant:
+    """The `operations.task` `client-delegation`."""
+    return Variant("client-delegation", rec({"bureau": bureau(b), "delegation": delegation(case, payload)}))
+
+
 _STATUS_TAG = {
     RequestStatus.NEW: "new",
     RequestStatus.ACCEPTED: "accepted",
@@ -469,6 +529,55 @@ def registered_system_from(s: Any) -> RegisteredSystem:
     )
 
 
+def registered_system_id_from(p: Any) -> tuple:
+    """(internal id or None, reconciled) of a `registered-system-id`."""
+    return _g(p, "internal-id"), _g(p, "reconciled")
+
+
+def system_change_from(c: Any) -> SystemChange:
+    text = _g(c, "change-type")
+    try:
+        kind = SystemChangeType(text)
+    except ValueError:
+        kind = SystemChangeType.UNKNOWN
+    raw = _g(c, "changed-data")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = raw
+    return SystemChange(
+        system_internal_id=_g(c, "system-internal-id"),
+        changed_by_org_no=_g(c, "changed-by-org-no"),
+        change_type=kind,
+        changed_data=data,
+        client_id=_g(c, "client-id"),
+        created=_datetime(_g(c, "created")),
+        change_type_text=text,
+    )
+
+
+def agent_from(a: Any) -> AgentSystemUser:
+    u = system_user_from(_g(a, "system-user"))
+    return AgentSystemUser(
+        **{f: getattr(u, f) for f in u.__dataclass_fields__},
+        system_internal_id=_g(a, "system-internal-id"),
+        party_uuid=_g(a, "party-uuid"),
+        access_packages=[_pkg_from(p) for p in _g(a, "access-packages")],
+    )
+
+
+def client_list_from(l: Any) -> ClientList:
+    return ClientList(
+        system_user_id=_g(l, "system-user-id"),
+        owner_org_no=_g(l, "owner-org-no"),
+        clients=[BureauClient(_g(c, "id"), _g(c, "org-no"), _g(c, "name")) for c in _g(l, "clients")],
+    )
+
+
+def client_link_from(l: Any) -> ClientLink:
+    return ClientLink(_g(l, "agent"), _g(l, "client"))
+
+
 def standard_input_from(r: Any) -> StandardRequest:
     rights = _g(r, "rights")
     pk = _g(r, "access-packages")
@@ -533,6 +642,21 @@ def outcome_from(v: Any) -> Any:
         return change_request_from(p)
     if tag == "change-requests":
         return ChangeRequestList([change_request_from(x) for x in _g(p, "items")], _g(p, "may-be-incomplete"))
+    if tag == "systems":
+        return [registered_system_from(x) for x in p]
+    if tag == "system-registered":
+        internal_id, reconciled = registered_system_id_from(p)
+        return SystemRegistration(None, internal_id, reconciled)
+    if tag == "system-changed":
+        return None
+    if tag == "system-changelog":
+        return [system_change_from(x) for x in p]
+    if tag == "agents":
+        return [agent_from(x) for x in p]
+    if tag == "clients":
+        return client_list_from(p)
+    if tag in ("client-added", "client-removed"):
+        return client_link_from(p)
     raise E.InvalidResponseError(f"the component answered with an unknown outcome {tag!r}")
 
 

@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import errors as E
 from ._progress import Progress
@@ -93,13 +93,18 @@ class Customer:
     note: str = ""
     error: str = ""
     updated: str = ""
+    #: For an `Invalid` row: a digest of the input that was refused. A later run tries the row
+    #: again when its input (org number, external ref, or the run's request options) differs.
+    input_hash: str = ""
 
     # What a store reads and writes for a kind of row (`Customer` here, `campaign.ChangeRow`):
     # every row has `customer_id`, `org_no` and `name`; `INPUTS` maps more attributes to the
     # columns they are read from (a missing column reads as ""), `WRITEBACK` names the
     # attributes written back, each into column `altinn_<attribute>` (added when missing).
     INPUTS: ClassVar[Dict[str, str]] = {}
-    WRITEBACK: ClassVar[Tuple[str, ...]] = ("external_ref", "request_id", "status", "confirm_url", "note", "error", "updated")
+    WRITEBACK: ClassVar[Tuple[str, ...]] = (
+        "external_ref", "request_id", "status", "confirm_url", "note", "error", "updated", "input_hash",
+    )
 
     @property
     def recorded(self) -> bool:
@@ -176,6 +181,9 @@ class SqliteStore(CustomerStore):
             if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", ident):
                 raise ValueError(f"not a plain SQL identifier: {ident!r}")
         self.path = str(path)
+        if self.path != ":memory:" and not os.path.isfile(self.path):
+            # sqlite3.connect would create an empty database there (a typo'd path): refuse.
+            raise FileNotFoundError(f"{self.path}: no such database file")
         self.table = table
         self.id_column = id_column
         self.org_column = org_column
@@ -335,8 +343,21 @@ class OnboardingReport:
     #: Altinn could not tell (429/5xx after the retries, transport, deadline): nothing about the
     #: customer follows; the next run tries again.
     retry_later: int = 0
+    #: Rows marked `Invalid` by an earlier run whose input has not changed since (not tried
+    #: again; `retry_invalid=True` / `--retry-invalid` forces it). Counted in `skipped` too.
+    still_invalid: int = 0
     seconds: float = 0.0
     errors: List[Tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def any_invalid(self) -> bool:
+        """Whether any row is invalid after this run (refused now, or still as before)."""
+        return self.invalid > 0 or self.still_invalid > 0
+
+    @property
+    def ok(self) -> bool:
+        """Every customer is recorded: none invalid, none refused (retry-later rows aside)."""
+        return not self.any_invalid and self.failed == 0
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -347,8 +368,8 @@ class OnboardingReport:
         return (
             f"{self.total} customers: {self.created} requests created, {self.existing} already requested, "
             f"{self.linked} linked to existing system users, {self.skipped} already recorded, "
-            f"{self.invalid} invalid, {self.failed} refused, {self.retry_later} to retry later "
-            f"({self.seconds:.1f} s)"
+            f"{self.invalid} invalid, {self.still_invalid} still invalid (data unchanged), {self.failed} refused, "
+            f"{self.retry_later} to retry later ({self.seconds:.1f} s)"
         )
 
 
@@ -456,19 +477,54 @@ class Onboarding:
 
     # -- the run ------------------------------------------------------------------------------
 
-    def run(self, store: CustomerStore, *, progress: bool = True) -> OnboardingReport:
-        """Creates the missing requests; safe to interrupt and run again."""
+    def input_hash(self, c: Customer) -> str:
+        """A digest of what a row's request is made of (its org number and external ref, and
+        this run's system, kind, packages, rights, redirect URL and title)."""
+        parts = [
+            self.system_id, self.kind.value, _bare_org(c.org_no), c.external_ref or external_ref_for(c.customer_id, self.ref_prefix),
+            [str(getattr(p, "urn", p)) for p in self.access_packages or ()], [repr(r) for r in self.rights or ()],
+            self.redirect_url, self.integration_title, self.access_packages is None, self.rights is None,
+        ]
+        return hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()[:16]
+
+    def run(
+        self,
+        store: CustomerStore,
+        *,
+        progress: bool = True,
+        retry_invalid: bool = False,
+        on_progress: Optional[Callable[[int, int, Customer, "OnboardingReport"], Any]] = None,
+    ) -> OnboardingReport:
+        """Creates the missing requests; safe to interrupt and run again.
+
+        Rows with a request id are skipped. A row marked `Invalid` by an earlier run is tried
+        again when its input changed since (the org number fixed in the ERP, other request
+        options), or always with `retry_invalid=True`; left as it is, it counts in
+        `still_invalid` (and `ok` is false). `on_progress(done, total, customer, report)` is
+        called after each row tried (`total`: the rows to try this run)."""
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError(f"on_progress must be callable, not {type(on_progress).__name__}")
         t0 = time.monotonic()
         rep = OnboardingReport()
         customers = store.load()
         rep.total = len(customers)
-        todo = [c for c in customers if not c.recorded]
+        todo = []
+        for c in customers:
+            if c.request_id:
+                continue
+            if c.status == STATUS_INVALID and not retry_invalid and c.input_hash == self.input_hash(c):
+                rep.still_invalid += 1
+                rep.errors.append((c.customer_id, f"still invalid (unchanged since {c.updated or 'an earlier run'}): {c.error}"))
+                continue
+            todo.append(c)
         rep.skipped = rep.total - len(todo)
         if todo:
             by_key, by_org = self._user_index()
         bar = Progress(len(todo), "onboarding", enabled=progress)
-        for c in todo:
+        for done, c in enumerate(todo, 1):
             c.external_ref = c.external_ref or external_ref_for(c.customer_id, self.ref_prefix)
+            if c.status == STATUS_INVALID:  # tried again: its data (or the options) changed
+                c.status, c.note, c.error, c.input_hash = "", "", "", ""
             org = _bare_org(c.org_no)
             u = by_key.get((org, c.external_ref)) or (by_org.get(org) if self.link_by_org else None)
             try:
@@ -479,6 +535,7 @@ class Onboarding:
                     self._create(c, rep)
             except E.ValidationError as e:
                 c.status, c.note, c.error = STATUS_INVALID, "invalid", str(e)
+                c.input_hash = self.input_hash(c)
                 rep.invalid += 1
                 rep.errors.append((c.customer_id, str(e)))
             except E.ComponentTrapError:
@@ -499,6 +556,8 @@ class Onboarding:
             bar.advance(
                 extra=f"new {rep.created} linked {rep.linked} failed {rep.failed + rep.invalid} retry {rep.retry_later}"
             )
+            if on_progress is not None:
+                on_progress(done, len(todo), c, rep)
         store.flush()
         bar.close()
         rep.seconds = time.monotonic() - t0

@@ -8,7 +8,18 @@ altinn-systemuser watch   --db erp.db --system-id 991825827_smartcloud --env tt0
 altinn-systemuser change-campaign --db erp.db --system-id 991825827_smartcloud \\
     --require merverdiavgift --env tt02 [--watch]
 altinn-systemuser change-watch --db erp.db --system-id 991825827_smartcloud --env tt02
+altinn-systemuser agents --bureau 310816191 --env tt02 --client-id ID --key FILE
+altinn-systemuser delegate-clients --bureau 310816191 --agent AGENT-ID --clients clients.txt 314224965 \\
+    --env tt02 --client-id ID --key FILE
 ```
+
+`delegate-clients` delegates a bureau's clients (org numbers, and files of them) to one of its
+agent system users by API: rerunnable (the delegated ones are read first and skipped), with a
+progress bar on stderr and a summary (added, already delegated, refused with the reason); exit 1
+when any client is refused, 4 when Altinn could not tell for some. It needs the bureau's own
+system-user token: with `--client-id/--key` the component gets it from Maskinporten for
+`--bureau` (and `--bureau-ref`, the external ref of the bureau's klientadministrator system
+user); else `$ALTINN_TOKEN` must hold it.
 
 `--db` is a SQLite file or a `.csv` file. Tokens come from Maskinporten with `--client-id ID
 --key FILE [--kid KID]` (a PEM or JWK private key: the component posts its own grants), else
@@ -29,19 +40,41 @@ import os
 import sys
 from typing import List, Optional
 
+from . import defaults
 from . import errors as E
 from .bulk import Onboarding, open_store
+from ._progress import Progress
 from .campaign import ChangeCampaign, ChangeRow
 from .client import Client
+from .delegation import ClientResult, ClientStatus, delegate_clients, read_client_list
 from .environments import Environment
 from .maskinporten import Maskinporten, RsaSigner
-from .models import RequestKind, Right
+from .models import Bureau, RequestKind, Right
 from .tokens import SimulatorToken, StaticToken
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="altinn-systemuser", description="Altinn system user onboarding for ERP hosts.")
     sub = p.add_subparsers(dest="command", required=True)
+
+    def connection(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--env", default="tt02", help="production, tt02, at22…yt01, or the simulator's URL")
+        sp.add_argument("--client-id", help="Maskinporten client id: get tokens with JWT grants signed by --key")
+        sp.add_argument("--key", help="the Maskinporten client's private key file (PEM, or a JWK)")
+        sp.add_argument("--kid", help="the key's id on the Maskinporten client (default: the JWK's kid)")
+        sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
+        sp.add_argument("--timeout", type=float, default=defaults.TIMEOUT, help="one HTTP exchange (connect, headers, body), seconds")
+        sp.add_argument("--deadline", type=float, default=defaults.DEADLINE, help="one operation, retries and waits included, seconds")
+        sp.add_argument("--retries", type=int, default=defaults.RETRIES, help="retries one operation may make in all")
+        sp.add_argument("--backoff", type=float, default=defaults.BACKOFF, help="first back-off, seconds (doubled each retry)")
+        sp.add_argument("--component", help="path to altinn_systemuser.wasm (default: bundled)")
+        sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+
+    def bureau(sp: argparse.ArgumentParser) -> None:
+        connection(sp)
+        sp.add_argument("--bureau", required=True, metavar="ORG", help="the accounting bureau's organisation number")
+        sp.add_argument("--bureau-ref", metavar="REF",
+                        help="external ref of the bureau's klientadministrator system user (default: its org number)")
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--db", required=True, help="SQLite database file, or a .csv file")
@@ -57,8 +90,10 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--kid", help="the key's id on the Maskinporten client (default: the JWK's kid)")
         sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
         sp.add_argument("--sim-vendor", help="mint tokens from the local simulator for this vendor org (tests, demos)")
-        sp.add_argument("--timeout", type=float, default=30.0, help="one HTTP exchange (connect, headers, body), seconds")
-        sp.add_argument("--deadline", type=float, default=60.0, help="one operation, retries and waits included, seconds")
+        sp.add_argument("--timeout", type=float, default=defaults.TIMEOUT, help="one HTTP exchange (connect, headers, body), seconds")
+        sp.add_argument("--deadline", type=float, default=defaults.DEADLINE, help="one operation, retries and waits included, seconds")
+        sp.add_argument("--retries", type=int, default=defaults.RETRIES, help="retries one operation may make in all")
+        sp.add_argument("--backoff", type=float, default=defaults.BACKOFF, help="first back-off, seconds (doubled each retry)")
         sp.add_argument("--component", help="path to altinn_systemuser.wasm (default: bundled)")
         sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
         sp.add_argument("--no-progress", action="store_true")
@@ -72,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("--ref-prefix", default="", help="prefix for the external refs derived from customer ids")
     o.add_argument("--no-link-by-org", action="store_true", help="link only system users with the same external ref")
     o.add_argument("--watch", action="store_true", help="then watch until every request is terminal")
+    o.add_argument("--retry-invalid", action="store_true",
+                   help="try rows marked Invalid again even when their data did not change (changed ones always are)")
     o.add_argument("--interval", type=float, default=30.0)
     o.add_argument("--max-wait", type=float, default=None)
 
@@ -111,17 +148,34 @@ def _parser() -> argparse.ArgumentParser:
     cw.add_argument("--interval", type=float, default=30.0)
     cw.add_argument("--max-wait", type=float, default=None)
     cw.add_argument("--max-rounds", type=int, default=None)
+
+    # Client delegation (API.md §12): with the bureau's own system-user token, never a vendor token.
+    ag = sub.add_parser("agents", help="list a bureau's agent system users (client delegation)")
+    bureau(ag)
+
+    dc = sub.add_parser(
+        "delegate-clients",
+        help="delegate a bureau's clients to one of its agent system users by API (rerunnable)",
+    )
+    bureau(dc)
+    dc.add_argument("--agent", required=True, metavar="ID", help="the agent system user's id (see `agents`)")
+    dc.add_argument("--clients", required=True, nargs="+", metavar="FILE|ORG",
+                    help="client org numbers, or files of them (one per line, or a .csv with --org-column)")
+    dc.add_argument("--org-column", default="org_no", help="the org-number column of a .csv client file")
+    dc.add_argument("--no-progress", action="store_true")
     return p
 
 
 def _client(a: argparse.Namespace) -> Client:
     env = Environment.parse(a.env)
+    if not hasattr(a, "sim_vendor"):  # the client-delegation commands: the bureau's token
+        a.sim_vendor = None
     if a.client_id or a.key:
         if not (a.client_id and a.key) or a.sim_vendor:
             raise SystemExit("Maskinporten needs both --client-id and --key (and no --sim-vendor)")
         signer = RsaSigner.from_file(a.key, kid=a.kid)
         return Client(
-            env, maskinporten=Maskinporten(a.client_id, signer), timeout=a.timeout, deadline=a.deadline, component=a.component
+            env, maskinporten=Maskinporten(a.client_id, signer), timeout=a.timeout, deadline=a.deadline, retries=a.retries, backoff=a.backoff, component=a.component
         )
     if a.sim_vendor:
         if not env.is_custom or not env.platform_url:
@@ -129,15 +183,85 @@ def _client(a: argparse.Namespace) -> Client:
         token = SimulatorToken(env.platform_url, a.sim_vendor)
     else:
         raw = os.environ.get(a.token_env)
+        if not raw and a.command in ("agents", "delegate-clients"):
+            raise SystemExit(
+                f"no token: use --client-id and --key (the bureau's system-user token is then got from Maskinporten), "
+                f"or set ${a.token_env} to the bureau's Maskinporten system-user token"
+            )
         if not raw:
             raise SystemExit(f"no token: set ${a.token_env} to a Maskinporten access token (or use --sim-vendor)")
         token = StaticToken(raw.strip())
-    return Client(env, token, timeout=a.timeout, deadline=a.deadline, component=a.component)
+    return Client(env, token, timeout=a.timeout, deadline=a.deadline, retries=a.retries, backoff=a.backoff, component=a.component)
 
 
 #: Exit codes: Altinn said no; Altinn could not tell (try again later).
 EXIT_NO = 1
 EXIT_COULD_NOT_TELL = 4
+
+
+def _clients_arg(items: List[str], org_column: str) -> List[str]:
+    """Org numbers given on the command line, and those in the files named there."""
+    out: List[str] = []
+    for item in items:
+        text = item.strip()
+        if os.path.isfile(text):
+            out.extend(read_client_list(text, org_column))
+        elif any(ch.isdigit() for ch in text) and os.sep not in text:
+            out.extend(t for t in text.replace(";", ",").split(",") if t.strip())
+        else:
+            raise ValueError(f"{item!r} is neither an organisation number nor a file")
+    return out
+
+
+def _delegation_main(a: argparse.Namespace, client: Client) -> int:
+    bureau = Bureau(a.bureau.strip(), a.bureau_ref)
+    try:
+        if a.command == "agents":
+            agents = client.list_agents(bureau)
+            if a.json:
+                print(json.dumps({"agents": [
+                    {"id": u.id, "systemId": u.system_id, "externalRef": u.external_ref,
+                     "integrationTitle": u.integration_title, "accessPackages": [p.urn for p in u.access_packages]}
+                    for u in agents]}))
+            else:
+                for u in agents:
+                    packages = " ".join(p.short_name for p in u.access_packages)
+                    print(f"{u.id}  {u.system_id}  ref {u.external_ref}  {packages}")
+                if not agents:
+                    print(f"bureau {bureau.org_no} has no agent system users")
+            return 0
+        try:
+            org_nos = _clients_arg(a.clients, a.org_column)
+        except (ValueError, OSError) as e:
+            print(f"altinn-systemuser: {e}", file=sys.stderr)
+            return 2
+        bar = Progress(len(set(org_nos)), "clients", enabled=not a.no_progress)
+        counts = {s: 0 for s in ClientStatus}
+
+        def progress(r: ClientResult, done: int, total: int) -> None:
+            counts[r.status] += 1
+            bar.advance(
+                1,
+                extra=f"added {counts[ClientStatus.ADDED]} already {counts[ClientStatus.ALREADY]} "
+                f"refused {counts[ClientStatus.REFUSED]} retry {counts[ClientStatus.RETRY_LATER]}",
+            )
+
+        try:
+            report = delegate_clients(client, bureau, a.agent, org_nos, on_progress=progress)
+        finally:
+            bar.close()
+    except E.AltinnError as e:
+        print(f"altinn-systemuser: {e}", file=sys.stderr)
+        if a.json:
+            print(json.dumps({"error": {"type": type(e).__name__, "message": str(e), "retryable": e.retryable}}))
+        return EXIT_COULD_NOT_TELL if e.retryable else EXIT_NO
+    if a.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        print(report.summary())
+        for r in report.refused + report.retry_later:
+            print(f"  {r.org_no}: {r.status.value} [{r.code}] {r.reason}")
+    return report.exit_code
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -147,6 +271,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (ValueError, E.ComponentError) as e:
         print(f"altinn-systemuser: {e}", file=sys.stderr)
         return 2
+    if a.command in ("agents", "delegate-clients"):
+        return _delegation_main(a, client)
     kind = RequestKind.AGENT if a.agent else RequestKind.STANDARD
     store_options: dict = {}
     # Input columns named on the command line must exist (the defaults may be absent).
@@ -181,9 +307,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                     ref_prefix=a.ref_prefix,
                     link_by_org=not a.no_link_by_org,
                 )
-                rep = ob.run(store, progress=not a.no_progress)
+                rep = ob.run(store, progress=not a.no_progress, retry_invalid=a.retry_invalid)
                 out["onboard"] = rep.as_dict()
-                ok = rep.failed == 0 and rep.invalid == 0
+                ok = rep.ok
                 could_not_tell = rep.retry_later > 0
                 if not a.json:
                     print(rep.summary())

@@ -13,8 +13,12 @@ import os
 import secrets
 import threading
 import time
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+import dataclasses
+import re
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
+from . import _args as A
+from . import defaults
 from . import _wit
 from . import errors as E
 from ._runtime import DEFAULT_FUEL, DEFAULT_MEMORY_LIMIT, Host, Runtime, Session
@@ -23,31 +27,45 @@ from .maskinporten import Maskinporten, SystemClock, key_identity_of
 from .models import (
     AccessToken,
     AgentRequest,
+    AgentSystemUser,
+    Bureau,
+    BureauClient,
     ChangeRequest,
     ChangeRequestList,
     ChangeResult,
+    ClientLink,
+    ClientList,
     CreatedRequest,
+    PackageLike,
     Page,
     RegisteredSystem,
     RequestKind,
     RequestStatus,
+    RightLike,
     StandardRequest,
+    SystemChange,
+    SystemRegistration,
+    SystemUpdate,
     SystemUser,
     SystemUserChangeRequest,
     SystemUserRequest,
+    Violation,
+    _package_list,
+    _rights_list,
 )
 from .tokens import TokenLike, as_token_provider
+from ._grants import SharedGrants
 from .transport import RequestsTransport, Transport
 
 __all__ = ["Client", "Component", "Stats"]
 
 DEFAULT_TIMEOUT_WINDOW = 180 * 86400
 
-# The component's defaults (`Config::new`): per exchange, per operation, retries, first back-off.
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_DEADLINE = 60.0
-DEFAULT_RETRIES = 3
-DEFAULT_BACKOFF = 0.2
+# The core's defaults (`Config::new`), kept in one place: `defaults.py`.
+DEFAULT_TIMEOUT = defaults.TIMEOUT
+DEFAULT_DEADLINE = defaults.DEADLINE
+DEFAULT_RETRIES = defaults.RETRIES
+DEFAULT_BACKOFF = defaults.BACKOFF
 
 
 def _ms(seconds: float) -> int:
@@ -108,6 +126,79 @@ class _Sessions:
         return s
 
 
+_ORG_NO = re.compile(r"^(0192:)?[0-9]{9}$")
+
+
+def _agent_id(agent: Union[str, SystemUser]) -> str:
+    if isinstance(agent, SystemUser):
+        return agent.id
+    if not isinstance(agent, str):
+        raise TypeError(f"agent must be an agent system user's id (str) or the AgentSystemUser, not {A._what(agent)}")
+    return agent.strip()
+
+
+def _standard(request: Any, name: str = "request") -> StandardRequest:
+    if isinstance(request, StandardRequest):
+        return request
+    if isinstance(request, Mapping):
+        return StandardRequest.from_dict(request)
+    raise TypeError(f"{name} must be a StandardRequest or a dict in Altinn's shape ({{\"systemId\", \"partyOrgNo\", …}}), not {A._what(request)}")
+
+
+def _agent(request: Any, name: str = "request") -> AgentRequest:
+    if isinstance(request, AgentRequest):
+        return request
+    if isinstance(request, Mapping):
+        return AgentRequest.from_dict(request)
+    raise TypeError(f"{name} must be an AgentRequest or a dict in Altinn's shape ({{\"systemId\", \"partyOrgNo\", …}}), not {A._what(request)}")
+
+
+def _either(request: Any, name: str = "request") -> Union[StandardRequest, AgentRequest]:
+    """A `StandardRequest`, an `AgentRequest`, or a dict (a standard request's body)."""
+    if isinstance(request, (StandardRequest, AgentRequest)):
+        return request
+    if isinstance(request, Mapping):
+        return StandardRequest.from_dict(request)
+    raise TypeError(
+        f"{name} must be a StandardRequest, an AgentRequest or a dict in Altinn's shape, not {A._what(request)}"
+    )
+
+
+def _kind_arg(kind: Any) -> RequestKind:
+    return A.choice("kind", kind, RequestKind)
+
+
+def _status_arg(status: Any, name: str = "status") -> RequestStatus:
+    """A status as the member or as Altinn spells it (`"Accepted"`, `"Timedout"`/`"TimedOut"`)."""
+    return A.choice(name, status, RequestStatus)
+
+
+def _system_user_request(request: Any) -> SystemUserRequest:
+    if isinstance(request, SystemUserRequest):
+        return request
+    if isinstance(request, Mapping):
+        return SystemUserRequest.from_dict(request)
+    raise TypeError(f"request must be a SystemUserRequest or a dict in Altinn's shape, not {A._what(request)}")
+
+
+def _now_arg(now: Any) -> Optional[_dt.datetime]:
+    return A.instance("now", now, _dt.datetime, optional=True)
+
+
+def _system_arg(system: Any, name: str = "system") -> RegisteredSystem:
+    if isinstance(system, (RegisteredSystem, Mapping)):
+        return RegisteredSystem.from_json(system)
+    raise TypeError(f"{name} must be a RegisteredSystem or a dict in Altinn's shape, not {A._what(system)}")
+
+
+def _change_arg(change: Any) -> ChangeRequest:
+    if isinstance(change, ChangeRequest):
+        return change
+    if isinstance(change, Mapping):
+        return ChangeRequest.from_dict(change)
+    raise TypeError(f"change must be a ChangeRequest or a dict ({{\"systemId\", \"partyOrgNo\", …}}), not {A._what(change)}")
+
+
 def _req_kind(req: Any) -> RequestKind:
     return RequestKind.AGENT if isinstance(req, AgentRequest) else RequestKind.STANDARD
 
@@ -149,8 +240,10 @@ class Component:
         self, request: Union[StandardRequest, AgentRequest], system: Optional[RegisteredSystem] = None
     ) -> Union[StandardRequest, AgentRequest]:
         """Normalises and validates a create request (with `system`: also against the vendor's
-        registered system). Returns the normalised request; raises `ValidationError`."""
-        sys_val = None if system is None else _wit.registered_system(system)
+        registered system). Returns the normalised request; raises `ValidationError`. A dict in
+        Altinn's shape is read as a standard request."""
+        request = _either(request)
+        sys_val = None if system is None else _wit.registered_system(_system_arg(system))
         if isinstance(request, AgentRequest):
             r = self._call("validation", "validate-agent-request", _wit.agent_input(request), sys_val)
             conv = _wit.agent_input_from
@@ -164,12 +257,22 @@ class Component:
     def validate_json(self, kind: RequestKind, body: bytes, system_json: Optional[bytes] = None) -> bytes:
         """Validates a create body given as JSON (optionally against a registered system as JSON).
         Returns the normalised body exactly as it would be sent."""
-        r = self._call("validation", "validate-json", RequestKind(kind).value, bytes(body), system_json)
+        kind = _kind_arg(kind)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        A.instance("body", body, bytes, bytearray, memoryview, hint="the JSON text")
+        if isinstance(system_json, str):
+            system_json = system_json.encode("utf-8")
+        A.instance("system_json", system_json, bytes, bytearray, memoryview, optional=True, hint="the JSON text")
+        r = self._call(
+            "validation", "validate-json", kind.value, bytes(body), None if system_json is None else bytes(system_json)
+        )
         if isinstance(r, list):
             raise E.ValidationError(_wit.violations_from(r))
         return r
 
     def _check(self, name: str, value: str) -> str:
+        A.text(name[len("check-"):].replace("-", "_"), value)
         r = self._call("validation", name, value)
         if isinstance(r, str):
             return r
@@ -193,17 +296,23 @@ class Component:
     def transition(self, status: RequestStatus, event: str) -> Optional[RequestStatus]:
         """The status after `event` (`approve`, `reject`, `time-out`, `escalate`), or `None` when
         Altinn refuses that transition."""
+        status = _status_arg(status)
+        A.text("event", event)
         if event not in _LIFECYCLE_EVENTS:
-            raise ValueError(f"unknown event {event!r}: one of {', '.join(_LIFECYCLE_EVENTS)}")
-        r = self._call("lifecycle", "transition", _wit.status(RequestStatus(status)), event)
+            raise ValueError(f"event must be one of {', '.join(_LIFECYCLE_EVENTS)}, not {event!r}")
+        r = self._call("lifecycle", "transition", _wit.status(status), event)
         return None if r is None else _wit.status_from(r)[0]
 
     def is_terminal(self, status: RequestStatus, text: str = "") -> bool:
-        return bool(self._call("lifecycle", "is-terminal", _wit.status(RequestStatus(status), text)))
+        status = _status_arg(status)
+        A.text("text", text)
+        return bool(self._call("lifecycle", "is-terminal", _wit.status(status, text)))
 
     def is_timed_out(
         self, request: SystemUserRequest, now: Optional[_dt.datetime] = None, window_seconds: int = DEFAULT_TIMEOUT_WINDOW
     ) -> bool:
+        request, now = _system_user_request(request), _now_arg(now)
+        A.number("window_seconds", window_seconds, integer=True)
         return bool(
             self._call(
                 "lifecycle", "is-timed-out", _wit.system_user_request(request), _wit.datetime(now), int(window_seconds)
@@ -213,6 +322,8 @@ class Component:
     def effective_status(
         self, request: SystemUserRequest, now: Optional[_dt.datetime] = None, window_seconds: int = DEFAULT_TIMEOUT_WINDOW
     ) -> RequestStatus:
+        request, now = _system_user_request(request), _now_arg(now)
+        A.number("window_seconds", window_seconds, integer=True)
         r = self._call(
             "lifecycle", "effective-status", _wit.system_user_request(request), _wit.datetime(now), int(window_seconds)
         )
@@ -237,17 +348,20 @@ class Component:
 
     @staticmethod
     def call_create(request: Union[StandardRequest, AgentRequest]) -> Any:
-        return _wit.create_task(request)
+        return _wit.create_task(_either(request))
 
     @staticmethod
     def call_get(request_id: str, kind: RequestKind = RequestKind.STANDARD) -> Any:
-        return _wit.task("get-request", _wit.request_id(kind, request_id))
+        return _wit.task("get-request", _wit.request_id(_kind_arg(kind), A.text("request_id", request_id)))
 
     @staticmethod
     def call_create_change(system_user_id: str, correlation_id: str, change: ChangeRequest) -> Any:
         """The POST of a change request, for `build`/`parse`: the system user by its id and the
         correlation id given (`Client.create_change_request` finds both itself; its system, org
         and external ref are not used here)."""
+        A.text("system_user_id", system_user_id)
+        A.text("correlation_id", correlation_id)
+        change = _change_arg(change)
         return _wit.task(
             "create-change-request",
             _wit.new_change_request(
@@ -263,7 +377,7 @@ class Component:
 
     @staticmethod
     def call_get_change(change_request_id: str) -> Any:
-        return _wit.task("get-change-request", change_request_id)
+        return _wit.task("get-change-request", A.text("change_request_id", change_request_id))
 
     @staticmethod
     def wit_config(
@@ -297,7 +411,8 @@ class Client:
     Tokens come from one of:
 
     - `maskinporten`: a `Maskinporten(client_id, signer)`: the component posts its own JWT
-      grants and caches the tokens (per thread, in that thread's store);
+      grants and caches the tokens; one cache for all the client's threads (a grant made by
+      one thread serves the others: `_grants.SharedGrants`);
     - `token`: a token string, a callable `f(scopes) -> str`, or a `TokenProvider`.
 
     Options:
@@ -334,11 +449,24 @@ class Client:
         deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         if not isinstance(environment, Environment):
-            raise TypeError("environment must be an Environment (e.g. Environment.TT02 or Environment.local(url))")
+            raise TypeError(
+                f"environment must be an Environment (e.g. Environment.TT02 or Environment.local(url)), not {A._what(environment)}"
+            )
+        for name, value in (("timeout", timeout), ("backoff", backoff), ("deadline", deadline)):
+            A.number(name, value)
+        A.number("retries", retries, integer=True)
+        A.number("fuel", fuel, integer=True, minimum=1, optional=True)
+        A.number("memory_limit", memory_limit, integer=True, minimum=1)
+        for name, fn in (("sleep", sleep), ("clock", clock), ("random_bytes", random_bytes)):
+            A.callable_(name, fn)
+        if transport is not None and not callable(getattr(transport, "send", None)):
+            raise TypeError(f"transport must have a send(method, url, headers, body, timeout) method, not {A._what(transport)}")
+        if component is not None and not isinstance(component, (Component, str, os.PathLike)):
+            raise TypeError(f"component must be a path or a Component, not {A._what(component)}")
         self.environment = environment
         if maskinporten is not None:
             if not isinstance(maskinporten, Maskinporten):
-                raise TypeError("maskinporten must be a Maskinporten(client_id, signer)")
+                raise TypeError(f"maskinporten must be a Maskinporten(client_id, signer), not {A._what(maskinporten)}")
             if token is not None:
                 # The component never asks for a token in Maskinporten mode: one given is a mistake.
                 raise ValueError("give either token or maskinporten, not both")
@@ -348,7 +476,11 @@ class Client:
         self.maskinporten = maskinporten
         self._clock = clock
         self._random_bytes = random_bytes
+        self._own_transport = transport is None
         self.transport = transport or RequestsTransport()
+        # Maskinporten mode: one token cache for all the client's threads (each has its own store).
+        self._grants = SharedGrants(self.transport) if maskinporten is not None else None
+        self._closed = False
         self.component = (
             component if isinstance(component, Component) else Component(component, fuel=fuel, memory_limit=memory_limit)
         )
@@ -361,6 +493,31 @@ class Client:
         self._sleep = sleep
         self.stats = Stats()
         self._stats_lock = threading.Lock()
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the HTTP connections of the transport this client made (one you passed in is
+        yours to close) and drops this thread's store. A closed client refuses further calls
+        (`RuntimeError`). `with Client(...) as client:` closes it at the end of the block."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._own_transport:
+            close = getattr(self.transport, "close", None)
+            if callable(close):
+                close()
+        self.component.session.reset()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def __repr__(self) -> str:
         if self.maskinporten is not None:
@@ -386,10 +543,12 @@ class Client:
         return cfg
 
     def _run(self, task: Any, convert: Callable[[Any], Any] = _wit.outcome_from) -> Any:
+        if self._closed:
+            raise RuntimeError("this Client is closed (its `with` block ended, or close() was called): make a new one")
         config = self._current_config()
         host = Host(
             self._token,
-            self.transport,
+            self.transport if self._grants is None else self._grants,
             self._sleep,
             signer=None if self.maskinporten is None else self.maskinporten.signer,
             clock=self._clock,
@@ -413,25 +572,23 @@ class Client:
     def create_standard_request(self, request: StandardRequest) -> CreatedRequest:
         """Creates (or finds) the request for (org, external ref, system). Idempotent: a second
         call answers `is_new=False` with the request that holds the key, whatever its status."""
-        if not isinstance(request, StandardRequest):
-            raise TypeError("create_standard_request takes a StandardRequest")
-        return self._run(_wit.create_task(request))
+        return self._run(_wit.create_task(_standard(request)))
 
     def create_agent_request(self, request: AgentRequest) -> CreatedRequest:
-        if not isinstance(request, AgentRequest):
-            raise TypeError("create_agent_request takes an AgentRequest")
-        return self._run(_wit.create_task(request))
+        return self._run(_wit.create_task(_agent(request)))
 
     def create_request(self, request: Union[StandardRequest, AgentRequest]) -> CreatedRequest:
-        """Either kind."""
-        return self._run(_wit.create_task(request))
+        """Either kind (a dict is a standard request's body in Altinn's shape)."""
+        return self._run(_wit.create_task(_either(request)))
 
     def get_request(self, request_id: str, kind: RequestKind = RequestKind.STANDARD) -> SystemUserRequest:
-        return self._run(_wit.task("get-request", _wit.request_id(kind, request_id)))
+        return self._run(_wit.task("get-request", _wit.request_id(_kind_arg(kind), A.text("request_id", request_id))))
 
     def get_request_by_external_ref(
         self, system_id: str, org_no: str, external_ref: str, kind: RequestKind = RequestKind.STANDARD
     ) -> SystemUserRequest:
+        kind = _kind_arg(kind)
+        A.text("system_id", system_id), A.text("org_no", org_no), A.text("external_ref", external_ref)
         return self._run(
             _wit.task("get-request-by-external-ref", _wit.external_ref_key(kind, system_id, org_no, external_ref))
         )
@@ -440,28 +597,112 @@ class Client:
         self, system_id: str, kind: RequestKind = RequestKind.STANDARD, page: Optional[str] = None
     ) -> Page[SystemUserRequest]:
         """One page (50 items on Altinn); pass `page=result.next_page` for the next."""
+        kind = _kind_arg(kind)
+        A.text("system_id", system_id), A.text("page", page, optional=True)
         return self._run(_wit.task("list-requests", _wit.list_requests_query(kind, system_id, page)))
 
     def list_all_requests(self, system_id: str, kind: RequestKind = RequestKind.STANDARD) -> List[SystemUserRequest]:
         """Every page, in one component call."""
+        kind = _kind_arg(kind)
+        A.text("system_id", system_id)
         return self._run(_wit.task("list-all-requests", _wit.all_requests_query(kind, system_id))).items
+
+    def iter_requests(
+        self, system_id: str, kind: RequestKind = RequestKind.STANDARD, *, page: Optional[str] = None
+    ) -> Iterator[SystemUserRequest]:
+        """Every request of a system, one page fetched at a time as you iterate (`for r in
+        client.iter_requests(system_id): …`): memory for one page, and a loop you can leave
+        early. Starts at `page` (a `next_page` token) if given. Items are de-duplicated by id and
+        a page with nothing new ends the walk: Altinn's request lists lose one item at every
+        page boundary (API.md §14), so look a request you must have up by id."""
+        kind = _kind_arg(kind)
+        A.text("system_id", system_id), A.text("page", page, optional=True)
+        return self._walk(lambda token: self.list_requests(system_id, kind, page=token), page)
+
+    def iter_system_users(self, system_id: str, *, page: Optional[str] = None) -> Iterator[SystemUser]:
+        """Every system user of a system, one page fetched at a time as you iterate."""
+        A.text("system_id", system_id), A.text("page", page, optional=True)
+        return self._walk(lambda token: self.list_system_users(system_id, page=token), page)
+
+    @staticmethod
+    def _walk(fetch: Callable[[Optional[str]], Page], token: Optional[str]) -> Iterator[Any]:
+        seen = set()
+        while True:
+            p = fetch(token)
+            new = [x for x in p.items if x.id not in seen]
+            for x in new:
+                seen.add(x.id)
+                yield x
+            if not p.next_page or not new or p.next_page == token:
+                return
+            token = p.next_page
+
+    def wait_for_decision(
+        self,
+        request_id: str,
+        *,
+        kind: RequestKind = RequestKind.STANDARD,
+        timeout: Optional[float] = 600.0,
+        interval: float = 2.0,
+        max_interval: float = 30.0,
+        on_progress: Optional[Callable[[SystemUserRequest, float], Any]] = None,
+    ) -> SystemUserRequest:
+        """Waits until the customer decides: polls `get_request` until the request is terminal
+        (`Accepted`, `Rejected`, `Denied`, timed out) and returns it. Polls every `interval`
+        seconds, growing by half each time up to `max_interval`. `on_progress(request,
+        elapsed_seconds)` is called after every read (the first one included), e.g. to log or to
+        update a progress bar. After `timeout` seconds (`None`: no limit) raises
+        `DecisionTimeoutError` (a `TimeoutError`) carrying the last `request`; errors of the
+        reads themselves (`NotFoundError` for a withdrawn request…) are raised as they are."""
+        A.text("request_id", request_id)
+        kind = _kind_arg(kind)
+        A.number("timeout", timeout, optional=True)
+        A.number("interval", interval)
+        A.number("max_interval", max_interval)
+        A.callable_("on_progress", on_progress, optional=True)
+        start = time.monotonic()
+        wait = interval
+        while True:
+            req = self.get_request(request_id, kind)
+            elapsed = time.monotonic() - start
+            if on_progress is not None:
+                on_progress(req, elapsed)
+            if req.is_terminal:
+                return req
+            if timeout is not None and elapsed + wait > timeout:
+                if elapsed < timeout:  # one last look at the deadline
+                    self._sleep(max(0.0, timeout - elapsed))
+                    req = self.get_request(request_id, kind)
+                    if on_progress is not None:
+                        on_progress(req, time.monotonic() - start)
+                    if req.is_terminal:
+                        return req
+                raise E.DecisionTimeoutError(
+                    f"request {request_id} is still {req.effective_status.value} after {timeout:g} s: the customer "
+                    "has not decided yet (wait again later, or send them the confirm link again)",
+                    req,
+                )
+            self._sleep(wait)
+            wait = min(wait * 1.5, max(max_interval, interval))
 
     def withdraw_request(self, request_id: str) -> None:
         """Deletes a request (of either kind); frees its key for a new create."""
-        self._run(_wit.task("withdraw-request", request_id))
+        self._run(_wit.task("withdraw-request", A.text("request_id", request_id)))
 
     def verify_system_user(self, system_id: str, org_no: str, external_ref: Optional[str] = None) -> Optional[SystemUser]:
         """The system user for (system, org, external ref), or `None` when there is none."""
+        A.text("system_id", system_id), A.text("org_no", org_no), A.text("external_ref", external_ref, optional=True)
         return self._run(_wit.task("verify-system-user", _wit.verify_query(system_id, org_no, external_ref)))
 
     def list_system_users(self, system_id: str, page: Optional[str] = None) -> Page[SystemUser]:
+        A.text("system_id", system_id), A.text("page", page, optional=True)
         return self._run(_wit.task("list-system-users", _wit.list_system_users_query(system_id, page)))
 
     def list_all_system_users(self, system_id: str) -> List[SystemUser]:
-        return self._run(_wit.task("list-all-system-users", system_id)).items
+        return self._run(_wit.task("list-all-system-users", A.text("system_id", system_id))).items
 
     def get_registered_system(self, system_id: str) -> RegisteredSystem:
-        return self._run(_wit.task("get-registered-system", system_id))
+        return self._run(_wit.task("get-registered-system", A.text("system_id", system_id)))
 
     def system_user_token(
         self, customer_org_no: str, external_ref: Optional[str] = None, *, scopes: Sequence[str]
@@ -470,8 +711,8 @@ class Client:
         the request), for the API `scopes` you will call. `external_ref`: the request's, when it
         was not the org number. Maskinporten mode only; cached like every token. Raises
         `MaskinportenError` (e.g. code `MP-303`: no such system user)."""
-        if isinstance(scopes, str):  # one space-separated string, as OAuth writes scopes
-            scopes = scopes.split()
+        A.text("customer_org_no", customer_org_no), A.text("external_ref", external_ref, optional=True)
+        scopes = A.texts("scopes", scopes, split=True)  # one str: space-separated, as OAuth writes scopes
         return self._run(_wit.task("system-user-token", _wit.system_user_token_query(customer_org_no, external_ref, scopes)))
 
     # -- change requests (API.md §11) ----------------------------------------------------------
@@ -487,29 +728,170 @@ class Client:
         found again (`reconciled=True`). A correlation id that already names another change is
         `ConflictError` (code `correlation-id-reused`). A change that asks for nothing returns
         `NoChangeNeeded` (`.no_change_needed`) without a call."""
-        if not isinstance(change, ChangeRequest):
-            raise TypeError("create_change_request takes a ChangeRequest")
-        return self._run(_wit.task("create-change-request", _wit.change_request_input(change)))
+        return self._run(_wit.task("create-change-request", _wit.change_request_input(_change_arg(change))))
 
     def get_change_request(self, change_request_id: str) -> SystemUserChangeRequest:
         """A change request by its id (its correlation id); `timed_out` is computed from `created`
         by this client's clock (the server's single GET never sets it)."""
-        return self._run(_wit.task("get-change-request", change_request_id))
+        return self._run(_wit.task("get-change-request", A.text("change_request_id", change_request_id)))
 
     def get_change_request_by_external_ref(self, system_id: str, org_no: str, external_ref: str) -> SystemUserChangeRequest:
         """A change request of the system user with this key. Altinn answers an arbitrary one of
         several (any status) and leaves its package lists empty: a hint; get it by its id for the
         whole of it."""
+        A.text("system_id", system_id), A.text("org_no", org_no), A.text("external_ref", external_ref)
         return self._run(_wit.task("get-change-request-by-external-ref", _wit.change_request_key(system_id, org_no, external_ref)))
 
     def list_change_requests(self, system_id: str) -> ChangeRequestList:
         """Page one of a system's change requests (Altinn's list repeats page one forever, so its
         next link is never followed): `.items`, and `.may_be_incomplete` when there were more."""
-        return self._run(_wit.task("list-change-requests", system_id))
+        return self._run(_wit.task("list-change-requests", A.text("system_id", system_id)))
 
     def withdraw_change_request(self, change_request_id: str) -> None:
         """Deletes a change request (whatever its status). Its id cannot be used again."""
-        self._run(_wit.task("withdraw-change-request", change_request_id))
+        self._run(_wit.task("withdraw-change-request", A.text("change_request_id", change_request_id)))
+
+    # -- the System Register (API.md §13) ------------------------------------------------------
+
+    def list_systems(self) -> List[RegisteredSystem]:
+        """The vendor's own systems (deleted ones left out). A listing: no client ids or redirect
+        URLs; `get_registered_system` reads the whole of one."""
+        return self._run(_wit.task("list-systems", None))
+
+    def register_system(self, system: Union[RegisteredSystem, Mapping[str, Any]]) -> SystemRegistration:
+        """Registers a system, exactly once: its id is the key (Altinn never reuses one), so a
+        lost answer is settled by reading the system (`reconciled=True`, `internal_id=None`).
+        Takes a `RegisteredSystem` or a dict in Altinn's shape (`RegisteredSystem.from_json`).
+        Checked before sending (`ValidationError` with Altinn's AUTH.VLD codes: the id
+        `<vendor org no>_name` without spaces, https redirect URLs, duplicates, an agent-only
+        package on a visible system); an id already taken is `ConflictError`."""
+        s = _system_arg(system)
+        done = self._run(_wit.task("register-system", _wit.registered_system(s)))
+        return dataclasses.replace(done, system_id=s.id.strip())
+
+    def update_system(self, update: Union[SystemUpdate, Mapping[str, Any], str], **changes: Any) -> None:
+        """Replaces the members an update names and keeps the rest: the component reads the
+        stored system, merges, checks and PUTs the whole record (Altinn's PUT would reset what a
+        body leaves out). `update_system(SystemUpdate(id, name=…))`, a dict in Altinn's shape
+        (`{"id": …, "allowedRedirectUrls": […]}`), or `update_system("id", rights=[…])` with
+        `SystemUpdate`'s members as keywords. A deleted system is `ConflictError` code
+        `system-deleted`; an unknown one `NotFoundError`."""
+        if isinstance(update, str):
+            u = SystemUpdate(update, **changes)
+        else:
+            if changes:
+                raise TypeError("give the changes either in the update or as keywords, not both")
+            if not isinstance(update, (SystemUpdate, Mapping)):
+                raise TypeError(f"update must be a SystemUpdate, a dict in Altinn's shape or a system id, not {A._what(update)}")
+            u = SystemUpdate.from_json(update)
+        self._run(_wit.task("update-system", _wit.system_update(u)))
+
+    def set_system_rights(self, system_id: str, rights: Sequence[RightLike]) -> None:
+        """Replaces a system's rights (resource ids, `Right`s or Altinn's `{"resource": […]}`).
+        An unknown system is `NotFoundError`, a deleted one `ConflictError` code `system-deleted`."""
+        A.text("system_id", system_id)
+        self._run(_wit.task("set-system-rights", _wit.system_rights(system_id, _rights_list(rights))))
+
+    def set_system_access_packages(self, system_id: str, access_packages: Sequence[PackageLike]) -> None:
+        """Replaces a system's access packages (short names, URNs, `AccessPackage`s or
+        `{"urn": …}`); an agent-only package on a visible system is refused before sending
+        (`ValidationError` AUTH.VLD-00018)."""
+        A.text("system_id", system_id)
+        packages = _package_list(access_packages)
+        self._run(_wit.task("set-system-access-packages", _wit.system_access_packages(system_id, packages)))
+
+    def delete_system(self, system_id: str) -> None:
+        """Deletes a system (Altinn drops its Maskinporten client ids; its id is never usable
+        again). Deleting a deleted system succeeds."""
+        self._run(_wit.task("delete-system", A.text("system_id", system_id)))
+
+    def system_changelog(self, system_id: str) -> List[SystemChange]:
+        """What was done to a system, in Altinn's order: `change_type`, the body sent
+        (`changed_data`), by whom and when. A deleted system's changelog can still be read."""
+        return self._run(_wit.task("system-changelog", A.text("system_id", system_id)))
+
+    # -- client delegation (API.md §12) ---------------------------------------------------------
+    #
+    # Each call is made with the bureau's token: in Maskinporten mode the component gets a
+    # system-user token for the bureau (its own standard system user for a system holding
+    # `klientadministrator`, named by `Bureau(org_no, external_ref)`) with the scopes
+    # `altinn:clientdelegations.read altinn:clientdelegations.write`; in token mode your token
+    # provider is asked for those two scopes and must return that token. The component
+    # exchanges it for an Altinn token and keeps that (per bureau, per thread) until 30 s before
+    # it expires: one exchange serves many calls. Neither token shows in any error or log.
+
+    def _delegation(self, bureau: Union[Bureau, str, Mapping[str, Any]], case: str, payload: Any = None) -> Any:
+        return self._run(_wit.client_delegation_task(Bureau.of(bureau), case, payload))
+
+    def list_agents(self, bureau: Union[Bureau, str, Mapping[str, Any]]) -> List[AgentSystemUser]:
+        """The bureau's agent system users (with the access packages each holds). A 403 is
+        `ForbiddenError`: the bureau has not approved its klientadministrator system user (or the
+        token is not the bureau's)."""
+        return self._delegation(bureau, "list-agents")
+
+    def list_available_clients(self, bureau: Union[Bureau, str, Mapping[str, Any]], agent: Union[str, SystemUser]) -> ClientList:
+        """The bureau's clients that hold any of the agent system user's packages (delegated ones
+        included): what `add_client` may add."""
+        return self._delegation(bureau, "list-available-clients", _agent_id(agent))
+
+    def list_clients(self, bureau: Union[Bureau, str, Mapping[str, Any]], agent: Union[str, SystemUser]) -> ClientList:
+        """The clients delegated to the agent system user."""
+        return self._delegation(bureau, "list-clients", _agent_id(agent))
+
+    def add_client(
+        self,
+        bureau: Union[Bureau, str, Mapping[str, Any]],
+        agent: Union[str, SystemUser],
+        client: Union[str, BureauClient],
+    ) -> ClientLink:
+        """Delegates a client to the agent system user. `client`: its party uuid, a
+        `BureauClient`, or its organisation number (looked up in the client lists first: one
+        more call). Altinn refuses a client that is not the bureau's (`AltinnProblemError`
+        AUTH-00079) or lacks one of the agent's packages (AUTH-00080); an org number found in
+        neither list is `ValidationError` code AUTH-00079 before any add is sent."""
+        b = Bureau.of(bureau)
+        agent_id = _agent_id(agent)
+        client_id = self._resolve_client(b, agent_id, client, ("list-available-clients", "list-clients"))
+        return self._delegation(b, "add-client", _wit.client_link(agent_id, client_id))
+
+    def remove_client(
+        self,
+        bureau: Union[Bureau, str, Mapping[str, Any]],
+        agent: Union[str, SystemUser],
+        client: Union[str, BureauClient],
+    ) -> ClientLink:
+        """Takes a client from the agent system user (a client not delegated is no error).
+        `client` as for `add_client` (an org number is looked up among the delegated clients,
+        then the available ones)."""
+        b = Bureau.of(bureau)
+        agent_id = _agent_id(agent)
+        client_id = self._resolve_client(b, agent_id, client, ("list-clients", "list-available-clients"))
+        return self._delegation(b, "remove-client", _wit.client_link(agent_id, client_id))
+
+    def _resolve_client(self, bureau: Bureau, agent_id: str, client: Union[str, BureauClient], lists: Sequence[str]) -> str:
+        if isinstance(client, BureauClient):
+            return client.id
+        if not isinstance(client, str):
+            raise TypeError(f"client must be a party uuid or an org number (str) or a BureauClient, not {A._what(client)}")
+        org = client.strip()
+        if not _ORG_NO.match(org):
+            return org  # a party uuid: the component checks it
+        org = self.component.check_org_no(org)
+        for case in lists:
+            found = self._delegation(bureau, case, agent_id).find(org)
+            if found is not None:
+                return found.id
+        raise E.ValidationError(
+            [
+                Violation(
+                    "AUTH-00079",
+                    "client",
+                    f"{org} is not among bureau {bureau.org_no}'s clients for agent system user {agent_id}: Altinn "
+                    "lists none with that organisation number holding any of the agent's access packages (the "
+                    "bureau must have the client, in the Register or by a delegated package)",
+                )
+            ]
+        )
 
     # -- offline helpers (no network) -----------------------------------------------------------
 

@@ -37,6 +37,7 @@ from .models import Violation
 
 __all__ = [
     "AltinnError",
+    "DecisionTimeoutError",
     "ValidationError",
     "ProblemError",
     "AltinnProblemError",
@@ -179,6 +180,14 @@ class AltinnProblemError(ProblemError):
             Violation(v.code, v.field, scrub(v.message)) for v in field_errors
         ]
 
+    @property
+    def codes(self) -> List[str]:
+        """`code` and the codes of the field errors: a validation problem (`STD-00000`) carries
+        Altinn's AUTH.VLD codes there (e.g. `AUTH.VLD-00002` a system id taken,
+        `AUTH.VLD-00014` no such agent system user, `AUTH.VLD-00015` not an agent)."""
+        out = [] if self.code is None else [self.code]
+        return out + [v.code for v in self.field_errors if v.code not in out]
+
 
 class UnauthorizedError(ProblemError):
     """401: no token, or a token Altinn does not accept (expired, wrong issuer, no consumer)."""
@@ -280,3 +289,12 @@ class ComponentNotFoundError(ComponentError, FileNotFoundError):
 class ComponentTrapError(ComponentError):
     """The component trapped (fuel or memory exhausted, a guest panic). Its store was dropped; the
     next call gets a fresh one, so the client stays usable."""
+
+
+class DecisionTimeoutError(AltinnError, TimeoutError):
+    """`Client.wait_for_decision` gave up: the customer had not decided within `timeout`.
+    `.request` is the last state read (still `New`); waiting again later is fine."""
+
+    def __init__(self, message: str, request: Any = None) -> None:
+        super().__init__(message)
+        self.request = request

@@ -1,11 +1,15 @@
 """Helpers for testing an integration against the local Altinn simulator (`altinn-sim`).
 
 ```python
-with Simulator.start(extra_orgs=1000) as sim:
+with Simulator.start(extra_orgs=1000) as sim:        # or Simulator.attach("http://127.0.0.1:5101")
     client = Client(sim.environment, token=sim.token_provider())
     ...
     sim.approve(request_id)
 ```
+
+The binary: `Simulator.start(binary=...)`, else `$ALTINN_SIM`, else `altinn-sim` on PATH, else
+`target/release/altinn-sim` of the repository checkout (`find_simulator_binary`). Its default
+fixture is compiled into it (`builtin_fixture()` reads it back), so nothing else is needed.
 """
 
 from __future__ import annotations
@@ -16,14 +20,26 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import requests
 
 from .environments import Environment
 from .tokens import SimulatorToken
 
-__all__ = ["Simulator", "valid_org_numbers", "find_simulator_binary", "VENDOR", "STANDARD_SYSTEM", "AGENT_SYSTEM"]
+__all__ = [
+    "Simulator",
+    "SimulatorError",
+    "SimulatorNotFoundError",
+    "valid_org_numbers",
+    "find_simulator_binary",
+    "builtin_fixture",
+    "default_fixture",
+    "BINARY_ENV",
+    "VENDOR",
+    "STANDARD_SYSTEM",
+    "AGENT_SYSTEM",
+]
 
 VENDOR = "314248295"
 STANDARD_SYSTEM = "314248295_smartregnskap"
@@ -52,45 +68,98 @@ def valid_org_numbers(n: int, start: int = 32000000) -> Iterator[str]:
             yield s + str(c)
 
 
-def _repo_root() -> Optional[Path]:
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "simulator").is_dir() and (parent / "Cargo.toml").is_file():
-            return parent
-    for parent in Path.cwd().resolve().parents:
-        if (parent / "simulator").is_dir() and (parent / "Cargo.toml").is_file():
-            return parent
-    return None
+#: The environment variable naming the `altinn-sim` binary.
+BINARY_ENV = "ALTINN_SIM"
 
 
-def find_simulator_binary() -> Path:
-    """`$ALTINN_SIM`, else `target/release/altinn-sim` of the repository, else `altinn-sim` on PATH."""
-    env = os.environ.get("ALTINN_SIM")
+class SimulatorError(RuntimeError):
+    """The simulator could not be started, attached to, or answered an admin call with an error."""
+
+
+class SimulatorNotFoundError(FileNotFoundError):
+    """No `altinn-sim` binary: `tried` lists every place looked at, in order."""
+
+    def __init__(self, tried: List[str]) -> None:
+        self.tried = list(tried)
+        super().__init__(
+            "altinn-sim not found; looked at:\n"
+            + "\n".join(f"  - {t}" for t in self.tried)
+            + "\nInstall it (`cargo install --path simulator` in the altinn-systemuser repository, or "
+            "`cargo build --release -p altinn-sim` there), then pass `binary=`, set "
+            f"${BINARY_ENV}, or put it on PATH; or run one yourself "
+            "(`altinn-sim --listen 127.0.0.1:0 --admin`) and use `Simulator.attach(url)`."
+        )
+
+
+def _exe_name() -> str:
+    return "altinn-sim.exe" if os.name == "nt" else "altinn-sim"
+
+
+def _is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def _checkouts() -> List[Path]:
+    """The repository checkouts this package may run from: one holding this module, then the
+    current directory or one of its parents (each at most once)."""
+    found: List[Path] = []
+    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
+        for d in (start, *start.parents):
+            if (d / "simulator" / "Cargo.toml").is_file() and (d / "Cargo.toml").is_file():
+                if d not in found:
+                    found.append(d)
+                break
+    return found
+
+
+def find_simulator_binary(binary: Union[str, "os.PathLike[str]", None] = None) -> Path:
+    """The `altinn-sim` binary: `binary` if given, else `$ALTINN_SIM`, else `altinn-sim` on PATH,
+    else `target/release/altinn-sim` of the repository checkout this package or the current
+    directory is in. An explicit `binary` or `$ALTINN_SIM` that is not an executable file is an
+    error (never silently replaced by another one); when nothing is found,
+    `SimulatorNotFoundError` names every place looked at."""
+    if binary is not None:
+        path = Path(binary)
+        if _is_executable(path):
+            return path
+        raise SimulatorNotFoundError([f"binary={str(binary)!r}: not an executable file"])
+    env = os.environ.get(BINARY_ENV)
     if env:
-        return Path(env)
-    root = _repo_root()
-    if root is not None:
-        cand = root / "target" / "release" / "altinn-sim"
-        if cand.is_file():
-            return cand
+        path = Path(env)
+        if _is_executable(path):
+            return path
+        raise SimulatorNotFoundError([f"${BINARY_ENV}={env!r}: not an executable file"])
+    tried = ["the binary= argument: not given", f"${BINARY_ENV}: not set"]
     found = shutil.which("altinn-sim")
     if found:
         return Path(found)
-    raise FileNotFoundError("altinn-sim not found: run `cargo build --release -p altinn-sim` or set $ALTINN_SIM")
+    tried.append("altinn-sim on PATH: not found")
+    checkouts = _checkouts()
+    for root in checkouts:
+        cand = root / "target" / "release" / _exe_name()
+        if _is_executable(cand):
+            return cand
+        tried.append(f"{cand}: not built (`make build` or `cargo build --release -p altinn-sim` in {root})")
+    if not checkouts:
+        tried.append(
+            "target/release/altinn-sim of a repository checkout: neither this package "
+            f"({Path(__file__).resolve().parent}) nor the current directory ({Path.cwd()}) is in one"
+        )
+    raise SimulatorNotFoundError(tried)
 
 
-def default_fixture() -> Dict[str, Any]:
-    root = _repo_root()
-    if root is None:
-        raise FileNotFoundError("simulator/fixtures/default.json not found")
-    return json.loads((root / "simulator" / "fixtures" / "default.json").read_text(encoding="utf-8"))
+def default_fixture(binary: Union[str, "os.PathLike[str]", None] = None) -> Dict[str, Any]:
+    """The simulator's default fixture. The binary carries it (compiled in) and serves it on
+    `GET /_sim/fixture`, so no file is needed: this is `builtin_fixture(binary)`."""
+    return builtin_fixture(binary)
 
 
-def builtin_fixture(binary: Optional[Path] = None) -> Dict[str, Any]:
+def builtin_fixture(binary: Union[str, "os.PathLike[str]", None] = None) -> Dict[str, Any]:
     """The fixture a simulator binary loads by default, as it serves it on `GET /_sim/fixture`
     (from a short run of the binary): always one that binary accepts, even when the repository's
     `fixtures/default.json` is newer or older than the build."""
     proc = subprocess.Popen(
-        [str(binary or find_simulator_binary()), "--listen", "127.0.0.1:0", "--admin"],
+        [str(find_simulator_binary(binary)), "--listen", "127.0.0.1:0", "--admin"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
@@ -99,7 +168,7 @@ def builtin_fixture(binary: Optional[Path] = None) -> Dict[str, Any]:
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         if not line.startswith("listening on "):
-            raise RuntimeError(f"altinn-sim did not start: {line!r}")
+            raise SimulatorError(f"altinn-sim did not start: {line!r}")
         with requests.Session() as http:
             http.trust_env = False
             r = http.get(line.split("listening on ", 1)[1].strip() + "/_sim/fixture", timeout=30)
@@ -113,9 +182,13 @@ def builtin_fixture(binary: Optional[Path] = None) -> Dict[str, Any]:
 
 
 class Simulator:
-    """A running `altinn-sim --admin` on a free loopback port; `stop()` (or `with`) ends it."""
+    """The local Altinn for tests: `Simulator.start()` runs `altinn-sim --admin` on a loopback port
+    (`stop()` or `with` ends it); `Simulator.attach(url)` uses one that is already running (started
+    with `--admin`; `stop()` then leaves it running). Both have the same helpers over the
+    simulator's `/_sim/` admin routes: `approve`, `reject`, `token_provider`, `reset`, …"""
 
-    def __init__(self, proc: subprocess.Popen, base: str, tmpdir: Optional[str], orgs: List[str]) -> None:
+    def __init__(self, proc: Optional[subprocess.Popen], base: str, tmpdir: Optional[str], orgs: List[str]) -> None:
+        #: The simulator's process; None when attached to one started elsewhere.
         self.proc = proc
         self.base = base
         self._tmpdir = tmpdir
@@ -124,26 +197,51 @@ class Simulator:
         self.http = requests.Session()
         self.http.trust_env = False
 
+    @property
+    def url(self) -> str:
+        """The simulator's base URL, `http://127.0.0.1:PORT` (the same as `base`)."""
+        return self.base
+
+    @property
+    def attached(self) -> bool:
+        """True when this object did not start the simulator (`attach`): `stop()` leaves it running."""
+        return self.proc is None
+
     @classmethod
-    def start(cls, *, extra_orgs: int = 0, args: Optional[List[str]] = None) -> "Simulator":
-        binary = find_simulator_binary()
+    def start(
+        cls,
+        *,
+        binary: Union[str, "os.PathLike[str]", None] = None,
+        port: int = 0,
+        extra_orgs: int = 0,
+        args: Optional[List[str]] = None,
+    ) -> "Simulator":
+        """Starts `altinn-sim --listen 127.0.0.1:PORT --admin` (port 0: a free one) and waits until
+        it listens. The binary is `binary`, else `$ALTINN_SIM`, else `altinn-sim` on PATH, else the
+        repository checkout's `target/release/altinn-sim` (`find_simulator_binary`). `extra_orgs`
+        adds that many valid customer organisations (`orgs`) to the binary's own fixture; `args`
+        are more command-line options (`["--page-size", "5"]`)."""
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be an int from 0 to 65535, got {port!r}")
+        exe = find_simulator_binary(binary)
         tmpdir = tempfile.mkdtemp(prefix="altinn-sim-")
-        cmd = [str(binary), "--listen", "127.0.0.1:0", "--admin"]
+        cmd = [str(exe), "--listen", f"127.0.0.1:{port}", "--admin"]
         orgs: List[str] = []
-        if extra_orgs:
-            try:
-                fx = builtin_fixture(binary)
-            except (RuntimeError, OSError, ValueError, requests.RequestException):
-                fx = default_fixture()
-            known = {o["orgNo"] if isinstance(o, dict) else o for o in fx.get("organizations", [])}
-            orgs = [o for o in valid_org_numbers(extra_orgs + len(known)) if o not in known][:extra_orgs]
-            fx["organizations"] = list(fx.get("organizations", [])) + [
-                {"orgNo": o, "name": f"KUNDE {i} AS"} for i, o in enumerate(orgs)
-            ]
-            path = os.path.join(tmpdir, "fixture.json")
-            with open(path, "w", encoding="utf-8") as f:
-                json.dump(fx, f)
-            cmd += ["--fixtures", path]
+        try:
+            if extra_orgs:
+                fx = builtin_fixture(exe)
+                known = {o["orgNo"] if isinstance(o, dict) else o for o in fx.get("organizations", [])}
+                orgs = [o for o in valid_org_numbers(extra_orgs + len(known)) if o not in known][:extra_orgs]
+                fx["organizations"] = list(fx.get("organizations", [])) + [
+                    {"orgNo": o, "name": f"KUNDE {i} AS"} for i, o in enumerate(orgs)
+                ]
+                path = os.path.join(tmpdir, "fixture.json")
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump(fx, f)
+                cmd += ["--fixtures", path]
+        except BaseException:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+            raise
         cmd += list(args or [])
         errlog = open(os.path.join(tmpdir, "stderr.log"), "w+", encoding="utf-8")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errlog, stdin=subprocess.DEVNULL, text=True)
@@ -151,12 +249,38 @@ class Simulator:
         if not line.startswith("listening on "):
             proc.kill()
             proc.wait()
+            if proc.stdout:
+                proc.stdout.close()
             errlog.seek(0)
             err = errlog.read()
+            errlog.close()
             shutil.rmtree(tmpdir, ignore_errors=True)
-            raise RuntimeError(f"altinn-sim did not start: {line!r} {err[-500:]!r}")
+            raise SimulatorError(f"altinn-sim ({exe}) did not start: {line!r} {err[-500:]!r}")
         errlog.close()
-        return cls(proc, line.split("listening on ", 1)[1].strip(), tmpdir, orgs)
+        return cls(proc, line.split("listening on ", 1)[1].strip().rstrip("/"), tmpdir, orgs)
+
+    @classmethod
+    def attach(cls, url: str, *, timeout: float = 10.0) -> "Simulator":
+        """A simulator that is already running at `url` (`http://127.0.0.1:PORT`), started with
+        `--admin`: checked at once (`GET /_sim/settings`), never started or stopped by this
+        object (`stop()` only closes its HTTP session)."""
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError(f"url must be the simulator's http(s) base URL, got {url!r}")
+        sim = cls(None, url.rstrip("/"), None, [])
+        try:
+            r = sim.http.get(f"{sim.base}/_sim/settings", timeout=timeout)
+        except requests.RequestException as e:
+            sim.http.close()
+            raise SimulatorError(f"no simulator answers at {sim.base}: {e}") from e
+        if r.status_code == 404:
+            sim.http.close()
+            raise SimulatorError(
+                f"{sim.base} has no /_sim/ admin routes: start altinn-sim with --admin to attach to it"
+            )
+        if r.status_code >= 400:
+            sim.http.close()
+            raise SimulatorError(f"{sim.base}/_sim/settings: {r.status_code} {r.text[:300]}")
+        return sim
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -178,7 +302,7 @@ class Simulator:
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         r = self.http.request(method, f"{self.base}/_sim/{path}", json=body, timeout=30)
         if r.status_code >= 400:
-            raise RuntimeError(f"/_sim/{path}: {r.status_code} {r.text[:300]}")
+            raise SimulatorError(f"/_sim/{path}: {r.status_code} {r.text[:300]}")
         return r.json() if r.content else None
 
     def reset(self) -> None:
@@ -233,6 +357,11 @@ class Simulator:
         return self.admin("POST", "faults", {"route": route, "kind": kind, **kw})
 
     def stop(self) -> None:
+        """Ends the simulator this object started (its state goes with it). On an attached one
+        (`attach`) it only closes the HTTP session: the simulator keeps running."""
+        self.http.close()
+        if self.proc is None:
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

@@ -334,6 +334,10 @@ class RequestsTransport(Transport):
         self._shared = session
         self._pool_size = pool_size
         self._env_cache: dict = {}
+        #: The sessions this transport made (one per thread), closed by `close`.
+        self._made: list = []
+        self._made_lock = threading.Lock()
+        self.closed = False
         if session is not None:
             for prefix in ("http://", "https://"):
                 if type(session.adapters.get(prefix)) is HTTPAdapter:
@@ -352,7 +356,19 @@ class RequestsTransport(Transport):
             s.mount("http://", adapter)
             s.mount("https://", adapter)
             self._local.s = s
+            with self._made_lock:
+                self._made.append(s)
         return s
+
+    def close(self) -> None:
+        """Closes the connections of the sessions this transport made (a session you gave it is
+        yours to close). A closed transport opens new ones if used again."""
+        with self._made_lock:
+            made, self._made = self._made, []
+        for s in made:
+            s.close()
+        self._local = threading.local()
+        self.closed = True
 
     def _env(self, url: str) -> Tuple[dict, object]:
         if self._shared is not None:

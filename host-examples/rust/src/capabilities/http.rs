@@ -201,6 +201,17 @@ fn io_failure(e: &io::Error, host: &str) -> TransportFailure {
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => ConnectionLost,
         _ => Other,
     };
+    // std's resolver failure is an uncategorised error whose text says so ("failed to lookup
+    // address information: …"): the kind alone would read "uncategorized error".
+    if e.to_string().starts_with("failed to lookup address") {
+        return TransportFailure { kind: Connect, message: format!("host {host} not found (the name does not resolve)") };
+    }
+    if e.kind() == K::InvalidData {
+        return TransportFailure {
+            kind: Other,
+            message: format!("the answer from {host} could not be read (https to a plain-http server, or the reverse?)"),
+        };
+    }
     // `ErrorKind`'s text ("connection refused") and not the error's own, which may be the OS's.
     TransportFailure { kind, message: format!("HTTP exchange with {host}: {}", e.kind()) }
 }

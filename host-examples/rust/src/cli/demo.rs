@@ -1,19 +1,23 @@
 //! `systemuser demo`: the story a vendor lives, against a local Altinn (the simulator,
-//! in-process, admin routes on): requests approved, agent clients, a rejection, refused inputs,
-//! and a change request for one more access package. Every step checks what it got; the first
-//! surprise ends the demo with exit 1.
+//! in-process, admin routes on), from zero: the vendor registers its system through the System
+//! Register API, requests are approved, an accounting bureau's software delegates clients to its
+//! agent system user by API, a rejection, refused inputs, and a change request for one more
+//! access package. Every step checks what it got; the first surprise ends the demo with exit 1.
 
 use std::time::{Duration, Instant};
 
 use altinn_sim::test_client::{CLIENT_ID, KEY_PEM, KID};
+use altinn_sim::test_clients::SPARE;
 use altinn_sim::{SimHandle, SimOptions, Simulator};
 use serde_json::Value;
+use systemuser_host::json::SystemDoc;
 use systemuser_host::wit::{
     self, AccessPackage, AgentRequestInput, AttributePair, ChangeRequestInput, ChangeRequestStatus, RequestKind, RequestStatus, Right,
     StandardRequestInput, UserType,
 };
 use systemuser_host::{
-    config_with_maskinporten, custom_environment, Capabilities, ChangeOutcome, Client, ClientError, RsaSigner, Runtime, UreqTransport,
+    config_with_maskinporten, custom_environment, Bureau, Capabilities, ChangeOutcome, Client, ClientError, RsaSigner, Runtime,
+    UreqTransport,
 };
 
 use super::output::{self, bold};
@@ -25,6 +29,22 @@ const VENDOR: &str = "314248295";
 const STANDARD_SYSTEM: &str = "314248295_smartregnskap";
 const AGENT_SYSTEM: &str = "314248295_smartbyraa";
 const REDIRECT: &str = "https://smartregnskap.example/callback";
+/// The system the vendor registers through the API in section 1: accounting bureaus approve it
+/// (with the access package `klientadministrator`) so that their software may add clients to
+/// their agent system users.
+const CLIENT_ADMIN_SYSTEM: &str = "314248295_smartklient";
+const CLIENT_ADMIN_REDIRECT: &str = "https://smartklient.example/callback";
+/// The accounting bureau of section 3, and the external ref of its klientadministrator request.
+const BUREAU: &str = "314224965";
+const BUREAU_REF: &str = "bureau-client-admin";
+/// The two clients the bureau's software delegates to its agent system user.
+const CLIENTS: [&str; 2] = ["313981436", "316501389"];
+/// The system of section 1 as the vendor writes it, in Altinn's shape (`system register --file`).
+const SMARTKLIENT_JSON: &str = r#"{"id": "{SYSTEM}", "vendor": {"ID": "0192:{VENDOR}"},
+  "name": {"nb": "SmartKlient", "nn": "SmartKlient", "en": "SmartClient"},
+  "description": {"nb": "Klientadministrasjon for regnskapsbyrå", "nn": "Klientadministrasjon for rekneskapsbyrå", "en": "Client administration for accounting bureaus"},
+  "accessPackages": [{"urn": "urn:altinn:accesspackage:klientadministrator"}], "clientId": ["{CLIENT}"], "isVisible": true,
+  "allowedRedirectUrls": ["{REDIRECT}"]}"#;
 /// The scope of the API the vendor calls as the customer's system user.
 const SERVICE_SCOPE: &str = "ttd:regnskap.read";
 /// How long a watch in the demo may wait for the simulated customer.
@@ -56,9 +76,10 @@ pub fn run(global: &Global) -> Result<Exit, Failure> {
     let client = vendor_client(&runtime, &sim.url())?;
     let demo = Demo { runtime, client, browser: browser(), base: sim.url(), sim: &sim };
 
-    println!("{}", bold("systemuser demo: a vendor's system user requests, end to end"));
+    println!("{}", bold("systemuser demo: a vendor's system user requests, end to end, from zero"));
     println!("A local Altinn (the simulator) is running in this process at {}.", demo.base);
-    println!("Vendor {VENDOR} (SMARTREGNSKAP AS) has the Maskinporten client {CLIENT_ID} and its key ({KID}, TEST-ONLY).");
+    println!("Vendor {VENDOR} (SMARTREGNSKAP AS) has the Maskinporten client {CLIENT_ID} and its key ({KID}, TEST-ONLY),");
+    println!("and for the system it registers below the client {} ({}, TEST-ONLY).", SPARE.client_id, SPARE.kid);
     println!("The component builds each JWT grant, this host signs it, the local Maskinporten checks it and");
     println!("answers with a token the component caches: like `systemuser --key FILE --kid {KID} --client-id {CLIENT_ID} …`.");
     println!("Every call below goes through the altinn-systemuser WebAssembly component, exactly as the commands do.");
@@ -86,6 +107,15 @@ pub fn run(global: &Global) -> Result<Exit, Failure> {
 fn vendor_client(runtime: &Runtime, base: &str) -> Result<Client, Failure> {
     let signer = RsaSigner::from_text(KEY_PEM, Some(KID)).map_err(|e| Failure::new(Exit::Internal, format!("the demo key: {e}")))?;
     let config = config_with_maskinporten(custom_environment(base), CLIENT_ID, signer.key_identity());
+    Ok(Client::new(runtime.clone(), Capabilities::with_key(UreqTransport::new(), signer), config))
+}
+
+/// The accounting bureau's software: the vendor's SmartKlient, with that system's Maskinporten
+/// client (TEST-ONLY key), asking for system-user tokens for the bureau.
+fn bureau_client(runtime: &Runtime, base: &str) -> Result<Client, Failure> {
+    let signer =
+        RsaSigner::from_text(SPARE.key_pem, Some(SPARE.kid)).map_err(|e| Failure::new(Exit::Internal, format!("the demo key: {e}")))?;
+    let config = config_with_maskinporten(custom_environment(base), SPARE.client_id, signer.key_identity());
     Ok(Client::new(runtime.clone(), Capabilities::with_key(UreqTransport::new(), signer), config))
 }
 
@@ -248,12 +278,70 @@ fn package(name: &str) -> AccessPackage {
 
 impl Demo<'_> {
     fn story(&self) -> Result<(), Failure> {
+        self.register_system()?;
         let approved = self.approved_standard()?;
         self.agent_with_clients()?;
         self.rejected_then_withdrawn()?;
         self.refused_before_sending()?;
         self.change_for_one_more_package(&approved)?;
         Ok(())
+    }
+
+    /// Section 1: the vendor's new system, registered through the System Register API, and one
+    /// the component refuses before anything is sent.
+    fn register_system(&self) -> Result<(), Failure> {
+        section(1, "From zero: the vendor registers its system through the System Register API");
+        println!("The vendor's new product, SmartKlient, lets an accounting bureau's software add clients to the bureau's");
+        println!("agent system user. Before any customer can approve it, it must be in Altinn's System Register.");
+        let text =
+            SMARTKLIENT_JSON.replace("{VENDOR}", VENDOR).replace("{SYSTEM}", CLIENT_ADMIN_SYSTEM).replace("{CLIENT}", SPARE.client_id);
+        let text = text.replace("{REDIRECT}", CLIENT_ADMIN_REDIRECT);
+        let document: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Failure::new(Exit::Internal, format!("the demo's system document: {e}")))?;
+        println!();
+        println!("  smartklient.json, in Altinn's shape:");
+        for line in systemuser_host::convert::pretty_json(text.as_bytes()).lines() {
+            println!("    {line}");
+        }
+        note(&format!("its Maskinporten client id {} makes the grants of that client act for this system's system users", SPARE.client_id));
+        let read = |value: serde_json::Value| -> Result<wit::RegisteredSystem, Failure> {
+            let doc: SystemDoc = serde_json::from_value(value).map_err(|e| Failure::new(Exit::No, format!("the system document: {e}")))?;
+            Ok(doc.into_system())
+        };
+        let registers_before = self.count_calls("create_registered_system")?;
+
+        let mut bad = document.clone();
+        bad["id"] = "314248295_smart klient".into();
+        bad["allowedRedirectUrls"] = serde_json::json!(["http://smartklient.example/callback"]);
+        command("system register --file smartklient-typo.json");
+        note("the same file with a space in the id and a plain-http redirect URL");
+        let violations = match self.client.register_system(read(bad)?) {
+            Err(ClientError::Altinn(wit::Error::Validation(v))) => v,
+            other => return Err(Failure::new(Exit::No, format!("expected the component to refuse the system, got {other:?}"))),
+        };
+        print_violations(&violations);
+        let codes: Vec<&str> = violations.iter().map(|v| v.code.as_str()).collect();
+        expect(codes.contains(&"AUTH.VLD-00013") && codes.contains(&"AUTH.VLD-00005"), || {
+            format!("expected AUTH.VLD-00013 and AUTH.VLD-00005, got {codes:?}")
+        })?;
+
+        command("system register --file smartklient.json");
+        let registered = step("registering the system", self.client.register_system(read(document)?))?;
+        println!("{}", bold(&format!("✓ system {CLIENT_ADMIN_SYSTEM} registered")));
+        if let Some(internal) = &registered.internal_id {
+            println!("  internal id:   {internal}");
+        }
+        let posts = self.count_calls("create_registered_system")? - registers_before;
+        println!("  register calls the local Altinn received: {posts} (the refused system never left the component)");
+        expect(!registered.reconciled && posts == 1, || format!("expected one register call, the simulator saw {posts}"))?;
+
+        command(&format!("system show {CLIENT_ADMIN_SYSTEM}"));
+        let shown = step("reading the registered system", self.client.get_registered_system(CLIENT_ADMIN_SYSTEM))?;
+        super::system::print_system(&shown);
+        note("a system registered by API is usable at once: in section 3 an accounting bureau approves a request for it");
+        expect(shown.client_ids == [SPARE.client_id] && !shown.is_deleted, || {
+            format!("expected the system with the client id {}, got {:?}", SPARE.client_id, shown.client_ids)
+        })
     }
 
     /// Watches `id` (the customer acts in the background) and prints each change.
@@ -264,7 +352,7 @@ impl Demo<'_> {
         let watched = watch(&self.runtime, &self.client, &target, &mut progress, |_, status, previous, at| {
             println!("  {}", transition_line(status, previous, at));
         })?;
-        println!("  {}", watch_summary(&watched));
+        println!("  {}", watch_summary(&watched, "systemuser"));
         let seen: Vec<String> = watched.transitions.iter().map(|(s, _)| output::status_name(s)).collect();
         let wanted = vec!["New".to_string(), output::status_name(&expected)];
         expect(watched.terminal && watched.status == expected && seen == wanted, || {
@@ -272,9 +360,9 @@ impl Demo<'_> {
         })
     }
 
-    /// Section 1; returns the approved system user's id.
+    /// Section 2; returns the approved system user's id.
     fn approved_standard(&self) -> Result<String, Failure> {
-        section(1, "A standard request with rights, a package and a redirect URL, approved by the customer");
+        section(2, "A standard request with rights, a package and a redirect URL, approved by the customer");
         let org = "310816191";
         let external_ref = "erp-customer-42";
         command(&format!(
@@ -291,7 +379,7 @@ impl Demo<'_> {
             redirect_url: Some(REDIRECT.into()),
         };
         let created = step("creating the standard request", self.client.create_standard_request(input))?;
-        print_created(&created);
+        print_created(&created, "systemuser");
         let r = &created.request;
         expect(created.is_new && r.status == RequestStatus::New, || {
             format!("expected a new request in status New, got {}", output::status_label(r))
@@ -346,8 +434,8 @@ impl Demo<'_> {
     }
 
     fn agent_with_clients(&self) -> Result<(), Failure> {
-        section(2, "An agent request for the client system 314248295_smartbyraa, approved, then clients delegated");
-        let org = "314224965";
+        section(3, "An agent request for the client system 314248295_smartbyraa, approved, then clients delegated by API");
+        let org = BUREAU;
         command(&format!("request create-agent --system-id {AGENT_SYSTEM} --org {org} --package regnskapsforer-med-signeringsrettighet"));
         let input = AgentRequestInput {
             system_id: AGENT_SYSTEM.into(),
@@ -359,7 +447,7 @@ impl Demo<'_> {
             rights: None,
         };
         let created = step("creating the agent request", self.client.create_agent_request(input))?;
-        print_created(&created);
+        print_created(&created, "systemuser");
         let r = &created.request;
         expect(created.is_new && r.kind == RequestKind::Agent && r.rights.is_empty(), || {
             "expected a new agent request without rights".into()
@@ -371,19 +459,7 @@ impl Demo<'_> {
         self.watch_until_final(&r.id, RequestKind::Agent, RequestStatus::Accepted)?;
         join_customer(customer)?;
 
-        println!();
-        println!("The system user exists but may act for no client yet: the customer delegates clients on the clients page.");
-        let clients_page = format!("{}/accessmanagement/ui/systemuser/agentclients?id={}", self.base, r.id);
-        let clients = ["313981436", "316501389"];
-        for client in clients {
-            submit_form(&self.browser, &clients_page, &format!("add-{client}"))
-                .map_err(|e| Failure::new(Exit::No, format!("delegating client {client}: {e}")))?;
-            note(&format!("customer {org} delegated client {client} (POST of the Add form on {clients_page})"));
-        }
-        let delegated = self.delegated_clients(&r.id)?;
-        println!("  delegated clients of system user {}: {}", r.id, delegated.join(", "));
-        note("Altinn's vendor API does not list clients; this is the simulator's admin view (GET /_sim/systemusers)");
-        expect(delegated == clients, || format!("expected the clients {clients:?}, the simulator shows {delegated:?}"))?;
+        self.clients_by_api(&r.id)?;
 
         command(&format!("verify --system-id {AGENT_SYSTEM} --org {org}"));
         let user = step("verifying the agent system user", self.client.verify_system_user(AGENT_SYSTEM, org, None))?
@@ -404,6 +480,103 @@ impl Demo<'_> {
         expect(users.iter().any(|u| u.id == r.id), || "the new agent system user is missing from the list".into())
     }
 
+    /// Section 3, continued: the bureau approves its klientadministrator system user once, then
+    /// its software delegates two clients to the agent system user `agent` by API and lists them.
+    fn clients_by_api(&self, agent: &str) -> Result<(), Failure> {
+        println!();
+        println!("The agent system user exists but may act for no client yet. The bureau's software adds the clients by API:");
+        println!("once, the bureau approves its own standard system user for SmartKlient (section 1) with the access package");
+        println!("klientadministrator; from then on a Maskinporten system-user token for the bureau, exchanged for an Altinn");
+        println!("token, may administer the bureau's clients.");
+        let line = format!(
+            "request create --system-id {CLIENT_ADMIN_SYSTEM} --org {BUREAU} --external-ref {BUREAU_REF} --package klientadministrator --redirect-url {CLIENT_ADMIN_REDIRECT}"
+        );
+        command(&line);
+        let input = StandardRequestInput {
+            system_id: CLIENT_ADMIN_SYSTEM.into(),
+            party_org_no: BUREAU.into(),
+            external_ref: Some(BUREAU_REF.into()),
+            integration_title: None,
+            rights: None,
+            access_packages: Some(vec![package("klientadministrator")]),
+            redirect_url: Some(CLIENT_ADMIN_REDIRECT.into()),
+        };
+        let created = step("asking the bureau for its klientadministrator system user", self.client.create_standard_request(input))?;
+        print_created(&created, "systemuser");
+        let confirm = created.request.confirm_url.clone().ok_or_else(|| Failure::new(Exit::No, "the request has no confirm link"))?;
+        note("the bureau's administrator opens the link and clicks Approve, once");
+        let landed =
+            submit_form(&self.browser, &confirm, "approve").map_err(|e| Failure::new(Exit::No, format!("the bureau's browser: {e}")))?;
+        let approved = step("reading the bureau's request", self.client.get_request(RequestKind::Standard, &created.request.id))?;
+        println!("✓ the bureau approved: request {} is {}", approved.id, output::status_label(&approved));
+        expect(approved.status == RequestStatus::Accepted && landed.starts_with(CLIENT_ADMIN_REDIRECT), || {
+            format!(
+                "expected the bureau's request Accepted and a redirect to {CLIENT_ADMIN_REDIRECT}, got {} and {landed}",
+                output::status_label(&approved)
+            )
+        })?;
+
+        let bureau = Bureau::with_external_ref(BUREAU, BUREAU_REF);
+        let software = bureau_client(&self.runtime, &self.base)?;
+        let calls_before = self.routes_called()?.len();
+        let prefix = format!("--key smartklient.pem --kid {} --client-id {} clients", SPARE.kid, SPARE.client_id);
+        let flags = format!("--bureau {BUREAU} --bureau-ref {BUREAU_REF}");
+        println!();
+        println!("The bureau's software, with SmartKlient's Maskinporten client {}:", SPARE.client_id);
+
+        command(&format!("{prefix} agents {flags}"));
+        let agents = step("listing the bureau's agent system users", software.list_agents(&bureau))?;
+        super::clients::print_agents(&agents);
+        expect(agents.iter().any(|a| a.system_user.id == agent), || format!("the agent system user {agent} is not among the bureau's"))?;
+
+        command(&format!("{prefix} available {flags} --agent {agent}"));
+        let available = step("listing the clients that could be added", software.list_available_clients(&bureau, agent))?;
+        super::clients::print_clients(&available);
+
+        command(&format!("{prefix} add {flags} --agent {agent} --client {} --client {}", CLIENTS[0], CLIENTS[1]));
+        for org in CLIENTS {
+            let client =
+                available.clients.iter().find(|c| c.org_no == org).ok_or_else(|| {
+                    Failure::new(Exit::No, format!("client {org} is not among the clients bureau {BUREAU} could delegate"))
+                })?;
+            step(&format!("delegating client {org}"), software.add_client(&bureau, agent, &client.id))?;
+            println!("✓ {org} {} delegated to agent system user {agent} (party {})", client.name.as_deref().unwrap_or(""), client.id);
+        }
+
+        command(&format!("{prefix} list {flags} --agent {agent}"));
+        let listed = step("listing the delegated clients", software.list_clients(&bureau, agent))?;
+        super::clients::print_clients(&listed);
+        let listed_orgs: Vec<&str> = listed.clients.iter().map(|c| c.org_no.as_str()).collect();
+        expect(listed_orgs == CLIENTS, || format!("expected the clients {CLIENTS:?}, Altinn lists {listed_orgs:?}"))?;
+
+        let routes = self.routes_called()?.split_off(calls_before);
+        let count = |route: &str| routes.iter().filter(|r| *r == route).count();
+        let delegation_calls =
+            ["list_agents", "list_available_clients", "add_client", "list_clients"].iter().map(|r| count(r)).sum::<usize>();
+        let (exchanges, grants) = (count("exchange_token"), count("maskinporten_token"));
+        println!();
+        println!(
+            "  token exchanges: {exchanges} for {delegation_calls} client-delegation calls; Maskinporten grants: {grants} (the bureau's system-user token)"
+        );
+        note("the component exchanged the bureau's token for an Altinn token once and kept it; neither token is ever shown");
+        expect(exchanges == 1 && grants == 1 && delegation_calls == 5, || {
+            format!("expected 1 exchange and 1 grant for 5 calls, the simulator saw {exchanges}, {grants} and {delegation_calls}")
+        })?;
+        let stored = self.delegated_clients(agent)?;
+        println!("  delegated clients of system user {agent}: {}", stored.join(", "));
+        note("the simulator's admin view (GET /_sim/systemusers) shows the same: Access Management holds the delegation");
+        expect(stored == CLIENTS, || format!("expected the clients {CLIENTS:?}, the simulator shows {stored:?}"))?;
+        let clients_page = format!("{}/accessmanagement/ui/systemuser/agentclients?id={agent}", self.base);
+        println!("  The fallback, for a bureau without a klientadministrator system user: someone at the bureau adds each");
+        println!("  client by hand on Altinn's clients page, {clients_page}");
+        Ok(())
+    }
+
+    /// How many calls of one route the simulator has seen.
+    fn count_calls(&self, route: &str) -> Result<usize, Failure> {
+        Ok(self.routes_called()?.iter().filter(|r| *r == route).count())
+    }
+
     fn delegated_clients(&self, system_user_id: &str) -> Result<Vec<String>, Failure> {
         let fail = |e: String| Failure::new(Exit::No, format!("reading the simulator's system users: {e}"));
         let url = format!("{}/_sim/systemusers", self.base);
@@ -418,7 +591,7 @@ impl Demo<'_> {
     }
 
     fn rejected_then_withdrawn(&self) -> Result<(), Failure> {
-        section(3, "A rejected request, and what the vendor must do next");
+        section(4, "A rejected request, and what the vendor must do next");
         let org = "317103360";
         let external_ref = "erp-customer-77";
         let input = StandardRequestInput {
@@ -435,7 +608,7 @@ impl Demo<'_> {
         );
         command(&line);
         let first = step("creating the request", self.client.create_standard_request(input.clone()))?;
-        print_created(&first);
+        print_created(&first, "systemuser");
         let confirm = first.request.confirm_url.clone().ok_or_else(|| Failure::new(Exit::No, "no confirm link"))?;
 
         note("the customer clicks Reject this time");
@@ -447,7 +620,7 @@ impl Demo<'_> {
         println!("The vendor asks again with the same key (system, customer, external ref):");
         command(&line);
         let again = step("re-posting the rejected request", self.client.create_standard_request(input.clone()))?;
-        print_created(&again);
+        print_created(&again, "systemuser");
         expect(!again.is_new && again.request.id == first.request.id && again.request.status == RequestStatus::Rejected, || {
             format!(
                 "expected the same Rejected request with is-new=false, got {} ({}, is-new={})",
@@ -464,14 +637,14 @@ impl Demo<'_> {
 
         command(&line);
         let fresh = step("creating the request again", self.client.create_standard_request(input))?;
-        print_created(&fresh);
+        print_created(&fresh, "systemuser");
         expect(fresh.is_new && fresh.request.id != first.request.id && fresh.request.status == RequestStatus::New, || {
             format!("expected a new request in status New, got {} ({})", fresh.request.id, output::status_label(&fresh.request))
         })
     }
 
     fn refused_before_sending(&self) -> Result<(), Failure> {
-        section(4, "Requests the component refuses before anything is sent");
+        section(5, "Requests the component refuses before anything is sent");
         let calls_before = self.create_calls()?;
 
         command(&format!(
@@ -516,10 +689,10 @@ impl Demo<'_> {
     }
 
     fn change_for_one_more_package(&self, system_user_id: &str) -> Result<(), Failure> {
-        section(5, "A change request: the approved customer of section 1 is asked for one more access package");
+        section(6, "A change request: the approved customer of section 2 is asked for one more access package");
         let (org, external_ref, wanted) = ("310816191", "erp-customer-42", "merverdiavgift");
         println!("The vendor's product grows: its VAT feature needs the access package {wanted}, which the customer's");
-        println!("system user {system_user_id} (approved in section 1) does not hold.");
+        println!("system user {system_user_id} (approved in section 2) does not hold.");
         let before = self.holdings(system_user_id)?;
         println!("  it holds now: {}", before.describe());
         note("Altinn's vendor API never shows what a system user holds; this is the simulator's admin view, GET /_sim/systemusers/{id}");

@@ -2,10 +2,12 @@
 //! failures, and the client every talking command uses.
 
 pub mod change;
+pub mod clients;
 pub mod demo;
 pub mod output;
 pub mod request;
 pub mod status;
+pub mod system;
 pub mod token;
 pub mod users;
 pub mod validate;
@@ -18,8 +20,8 @@ use serde_json::{json, Value};
 use systemuser_host::convert::{describe_error, field_or_body};
 use systemuser_host::wit::{self, Environment};
 use systemuser_host::{
-    custom_environment, locate_component, Capabilities, Client, ClientError, HostError, NoToken, RsaSigner, Runtime, StaticToken,
-    UreqTransport,
+    custom_environment, default_cache_dir, locate_component, Capabilities, Client, ClientError, HostError, NoToken, RsaSigner, Runtime,
+    RuntimeConfig, StaticToken, UreqTransport,
 };
 
 /// The exit statuses every subcommand uses (documented in `systemuser --help` and the README).
@@ -81,19 +83,47 @@ impl Failure {
 
     /// Prints the failure: stderr for people; with `--json` also `{"ok": false, …}` on stdout,
     /// except for usage errors (exit 2), which leave stdout empty.
+    /// The component's and the library's words become the CLI's ([`cli_words`]) here, for
+    /// stderr and for the JSON `message` alike.
     pub fn report(&self, json: bool) {
+        let message = cli_words(&self.message);
+        let hint = self.hint.as_deref().map(cli_words);
         if json && self.code != Exit::Usage {
-            let mut error = self.json.clone().unwrap_or_else(|| json!({"kind": kind_of_exit(self.code), "message": self.message}));
-            if let (Some(hint), Some(obj)) = (&self.hint, error.as_object_mut()) {
-                obj.insert("hint".into(), Value::String(hint.clone()));
+            let mut error = self.json.clone().unwrap_or_else(|| json!({"kind": kind_of_exit(self.code), "message": message}));
+            if let Some(obj) = error.as_object_mut() {
+                if let Some(Value::String(m)) = obj.get_mut("message") {
+                    *m = cli_words(m);
+                }
+                if let Some(hint) = &hint {
+                    obj.insert("hint".into(), Value::String(hint.clone()));
+                }
             }
             println!("{}", json!({"ok": false, "exitCode": self.code as u8, "error": error}));
         }
-        eprintln!("error: {}", self.message);
-        if let Some(hint) = &self.hint {
+        eprintln!("error: {message}");
+        if let Some(hint) = &hint {
             eprintln!("hint: {hint}");
         }
     }
+}
+
+/// The component speaks of its configuration in WIT's names (`config.maskinporten.client-id`),
+/// which a CLI user never sees: each becomes the flag that sets it.
+const CLI_WORDS: [(&str, &str); 5] = [
+    ("config.maskinporten.client-id", "--client-id"),
+    ("config.maskinporten.key-id", "--kid"),
+    ("config deadline-ms", "--deadline"),
+    ("config.deadline-ms", "--deadline"),
+    ("config.maskinporten", "--key and --client-id"),
+];
+
+/// `text` with the component's configuration names replaced by the CLI's flags.
+pub fn cli_words(text: &str) -> String {
+    let mut text = text.to_string();
+    for (wit, flag) in CLI_WORDS {
+        text = text.replace(wit, flag);
+    }
+    text
 }
 
 fn kind_of_exit(code: Exit) -> &'static str {
@@ -178,7 +208,7 @@ pub fn from_altinn(e: &wit::Error) -> Failure {
     };
     let message = match e {
         E::Validation(violations) => {
-            let mut message = format!("the component refused the input ({} violation{}):", violations.len(), plural(violations.len()));
+            let mut message = format!("validation failed ({} violation{}):", violations.len(), plural(violations.len()));
             for v in violations {
                 message.push_str(&format!("\n  ✗ {}: {} [{}]", field_or_body(&v.field), v.message, v.code));
             }
@@ -222,12 +252,12 @@ pub struct Global {
     #[arg(long, global = true, value_name = "PATH")]
     pub component: Option<PathBuf>,
 
-    /// The Altinn environment [default: tt02]
+    /// The Altinn environment [default: $SYSTEMUSER_ENV, else tt02]
     #[arg(long, global = true, value_enum, value_name = "ENV", conflicts_with = "base_url")]
     pub env: Option<EnvName>,
 
     /// A custom environment (e.g. the simulator, `http://127.0.0.1:5101`): platform, confirm
-    /// page and Maskinporten all on this origin
+    /// page and Maskinporten all on this origin [default: $SYSTEMUSER_BASE_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
 
@@ -260,13 +290,41 @@ pub struct Global {
 }
 
 impl Global {
+    /// Fills `--base-url` / `--env` from `$SYSTEMUSER_BASE_URL` / `$SYSTEMUSER_ENV` when neither
+    /// flag was given (a flag always wins over both variables), so that everything after this,
+    /// the hints included, sees the environment in force. Both variables set (and no flag) is
+    /// bad usage, as both flags are.
+    pub fn resolve_environment(&mut self) -> Result<(), Failure> {
+        if self.base_url.is_some() || self.env.is_some() {
+            return Ok(());
+        }
+        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        match (var(BASE_URL_ENV), var(ENV_ENV)) {
+            (Some(_), Some(_)) => Err(Failure::usage(format!(
+                "{BASE_URL_ENV} and {ENV_ENV} are both set: unset one, or pass --base-url or --env (a flag wins over both)"
+            ))),
+            (Some(url), None) => {
+                self.base_url = Some(url);
+                Ok(())
+            }
+            (None, Some(name)) => {
+                let env = <EnvName as clap::ValueEnum>::from_str(&name, true).map_err(|_| {
+                    Failure::usage(format!("{ENV_ENV}={name:?} names no environment: one of production, tt02, at22, at23, at24, yt01"))
+                })?;
+                self.env = Some(env);
+                Ok(())
+            }
+            (None, None) => Ok(()),
+        }
+    }
+
     /// The environment named by `--base-url` or `--env` (tt02 when neither is given).
     pub fn environment(&self) -> Result<Environment, Failure> {
         if let Some(url) = &self.base_url {
             let lower = url.to_ascii_lowercase();
             if !(lower.starts_with("http://") || lower.starts_with("https://")) || url.len() < 10 {
                 return Err(Failure::usage(format!(
-                    "--base-url must be an absolute http(s) URL, e.g. http://127.0.0.1:5101 (got {url:?})"
+                    "--base-url (or {BASE_URL_ENV}) must be an absolute http(s) URL, e.g. http://127.0.0.1:5101 (got {url:?})"
                 )));
             }
             return Ok(custom_environment(url));
@@ -283,7 +341,8 @@ impl Global {
 
     /// `systemuser` followed by the global options given on this command line that say where and
     /// as whom it runs (component, environment or base URL, token file, key, kid, client id,
-    /// deadline), shell-quoted: the start of a command a hint tells the user to run next, so
+    /// deadline; `--env` / `--base-url` also when they came from `$SYSTEMUSER_ENV` /
+    /// `$SYSTEMUSER_BASE_URL`, see `resolve_environment`), shell-quoted: the start of a command a hint tells the user to run next, so
     /// that pasting it talks to the same Altinn the same way. Never a token: a token file is
     /// named, a token in `$SYSTEMUSER_TOKEN` stays there.
     pub fn invocation(&self) -> String {
@@ -387,13 +446,19 @@ pub fn shell_word(text: &str) -> String {
 }
 
 const KEY_FILE_ENV: &str = "SYSTEMUSER_KEY_FILE";
+const BASE_URL_ENV: &str = "SYSTEMUSER_BASE_URL";
+const ENV_ENV: &str = "SYSTEMUSER_ENV";
 const KID_ENV: &str = "SYSTEMUSER_KID";
 const CLIENT_ID_ENV: &str = "SYSTEMUSER_CLIENT_ID";
 
-/// Loads the component named on the command line or found by `locate_component`.
+/// Loads the component named on the command line or found by `locate_component`, compiled
+/// once into the user's cache (`default_cache_dir`: `$SYSTEMUSER_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/altinn-systemuser` or `~/.cache/altinn-systemuser`) and loaded from there
+/// on the next start: milliseconds instead of a compilation.
 pub fn load_runtime(component: Option<&Path>) -> Result<Runtime, Failure> {
     let path = locate_component(component)?;
-    Ok(Runtime::load(path)?)
+    let config = RuntimeConfig { cache_dir: default_cache_dir(), ..RuntimeConfig::default() };
+    Ok(Runtime::load_with(path, config)?)
 }
 
 /// Reads a file named on the command line; `-` is standard input.

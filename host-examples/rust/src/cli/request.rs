@@ -11,7 +11,7 @@ use systemuser_host::wit::{
 use systemuser_host::{Client, ClientError, Runtime, Validated};
 
 use super::output::{self, bold, print_json};
-use super::{plural, read_input, Exit, Failure, Global};
+use super::{plural, read_input, shell_word, Exit, Failure, Global};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -242,22 +242,23 @@ fn create(global: &Global, args: &CreateArgs, kind: RequestKind) -> Result<Exit,
         None => input_from_flags(args, kind)?,
     };
     let (system_id, org) = (input.system_id().to_string(), input.org().to_string());
-    let created = input.send(&client).map_err(|e| create_failure(e, &system_id, &org))?;
+    let inv = global.invocation();
+    let created = input.send(&client).map_err(|e| create_failure(e, &system_id, &org, &inv))?;
     let exit = created_exit(&created);
     if global.json {
-        print_json(&created_json_with_exit(&created, exit));
+        print_json(&created_json_with_exit(&created, exit, &inv));
     } else {
-        print_created(&created);
+        print_created(&created, &inv);
     }
     Ok(exit)
 }
 
-fn created_json_with_exit(created: &CreatedRequest, exit: Exit) -> Value {
+fn created_json_with_exit(created: &CreatedRequest, exit: Exit, invocation: &str) -> Value {
     let mut value = output::created_json(created);
     if let Some(obj) = value.as_object_mut() {
         obj.insert("ok".into(), Value::Bool(exit == Exit::Ok));
         if exit != Exit::Ok {
-            obj.insert("nextStep".into(), Value::String(format!("systemuser request withdraw {}", created.request.id)));
+            obj.insert("nextStep".into(), Value::String(format!("{invocation} request withdraw {}", shell_word(&created.request.id))));
         }
     }
     value
@@ -272,21 +273,25 @@ pub fn created_exit(created: &CreatedRequest) -> Exit {
     }
 }
 
-/// AUTH-00004 in words, with what to do.
-pub fn create_failure(e: ClientError, system_id: &str, org: &str) -> Failure {
+/// AUTH-00004 in words, with what to do; `invocation` starts the command the hint gives.
+pub fn create_failure(e: ClientError, system_id: &str, org: &str, invocation: &str) -> Failure {
     let failure = Failure::from(e);
     if failure.altinn_code() == Some("AUTH-00004") {
         let message = format!(
             "a system user already exists for this customer ({org}) on {system_id} with this external ref; there is nothing to approve"
         );
         return Failure { message, ..failure }.with_hint(format!(
-            "check it with `systemuser verify --system-id {system_id} --org {org}` (add --external-ref if you used one)"
+            "check it with `{invocation} verify --system-id {} --org {}` (add --external-ref if you used one)",
+            shell_word(system_id),
+            shell_word(org)
         ));
     }
     failure
 }
 
-pub fn print_created(created: &CreatedRequest) {
+/// The created request for people; `invocation` starts the commands it suggests
+/// (`Global::invocation`, so that they carry the run's global options).
+pub fn print_created(created: &CreatedRequest, invocation: &str) {
     let r = &created.request;
     let headline = match output::created_outcome(created) {
         "new" => "✓ request created".to_string(),
@@ -296,16 +301,21 @@ pub fn print_created(created: &CreatedRequest) {
     println!("{}", bold(&headline));
     output::print_request(r);
     match output::effective_status(r) {
-        RequestStatus::New => println!("next: wait for the customer with `systemuser status {} --watch`", r.id),
-        RequestStatus::Accepted => println!("next: the customer approved it; `systemuser verify` shows the system user"),
+        RequestStatus::New => println!("next: wait for the customer with `{invocation} status {} --watch`", shell_word(&r.id)),
+        RequestStatus::Accepted => println!(
+            "next: the customer approved it; `{invocation} verify --system-id {} --org {} --external-ref {}` shows the system user",
+            shell_word(&r.system_id),
+            shell_word(&r.party_org_no),
+            shell_word(&r.external_ref)
+        ),
         RequestStatus::Rejected | RequestStatus::Denied | RequestStatus::TimedOut => {
             println!(
-                "✗ the customer {} this request, and it blocks the key: withdraw it first with `systemuser request withdraw {}`, then create it again",
+                "✗ the customer {} this request, and it blocks the key: withdraw it first with `{invocation} request withdraw {}`, then create it again",
                 match output::effective_status(r) {
                     RequestStatus::TimedOut => "did not answer",
                     _ => "rejected",
                 },
-                r.id
+                shell_word(&r.id)
             );
         }
         RequestStatus::Unknown(_) => {}
@@ -389,7 +399,12 @@ fn list(global: &Global, args: &ListArgs) -> Result<Exit, Failure> {
     }
     if let Some(token) = &page.next_page {
         let agent = if args.agent { " --agent" } else { "" };
-        println!("more: systemuser request list --system-id {}{agent} --page {token}", args.system_id);
+        println!(
+            "more: {} request list --system-id {}{agent} --page {}",
+            global.invocation(),
+            shell_word(&args.system_id),
+            shell_word(token)
+        );
     }
     Ok(Exit::Ok)
 }

@@ -11,7 +11,7 @@ use systemuser_host::{Client, ClientError, Runtime};
 
 use super::output::{self, print_json};
 use super::request::fetch;
-use super::{Exit, Failure, Global};
+use super::{shell_word, Exit, Failure, Global};
 
 /// What an id names, for `status --kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -361,6 +361,7 @@ pub fn run(global: &Global, args: &Args) -> Result<Exit, Failure> {
     let found = find(&client, args.kind, &args.id)?;
 
     if !args.watch {
+        let exit = status_exit(&found);
         match &found {
             Found::Request(request) if global.json => print_json(&output::request_json(request)),
             Found::Request(request) => {
@@ -377,7 +378,13 @@ pub fn run(global: &Global, args: &Args) -> Result<Exit, Failure> {
                 output::print_change(change);
             }
         }
-        return Ok(Exit::Ok);
+        if exit == Exit::No && !global.json {
+            match &found {
+                Found::Request(r) => println!("{}", ended_line(&output::effective_status(r), r, &global.invocation())),
+                Found::Change(c) => println!("{}", change_ended_line(c)),
+            }
+        }
+        return Ok(exit);
     }
 
     let mut progress = Progress::new(global.json);
@@ -427,7 +434,7 @@ pub fn run(global: &Global, args: &Args) -> Result<Exit, Failure> {
     if global.json {
         print_json(&watch_json(&watched, exit));
     } else {
-        println!("{}", watch_summary(&watched));
+        println!("{}", watch_summary(&watched, &global.invocation()));
     }
     Ok(exit)
 }
@@ -440,30 +447,65 @@ pub fn watch_exit(w: &Watched) -> Exit {
     }
 }
 
-pub fn watch_summary(w: &Watched) -> String {
+/// The exit status of `status` without `--watch`, as with it: 0 while the customer can still
+/// decide (`New`), approved, or no change needed (and a status this version does not know); 1 for
+/// a final "no" (Rejected, Denied, timed out).
+fn status_exit(found: &Found) -> Exit {
+    match found {
+        Found::Request(r) => match output::effective_status(r) {
+            RequestStatus::Rejected | RequestStatus::Denied | RequestStatus::TimedOut => Exit::No,
+            RequestStatus::New | RequestStatus::Accepted | RequestStatus::Unknown(_) => Exit::Ok,
+        },
+        Found::Change(c) => match &c.status {
+            ChangeRequestStatus::Rejected => Exit::No,
+            ChangeRequestStatus::New if output::change_timed_out(c) => Exit::No,
+            _ => Exit::Ok,
+        },
+    }
+}
+
+/// What a request that ended in a "no" means, and what to do (`invocation`: the command with
+/// this run's global options).
+fn ended_line(status: &RequestStatus, r: &SystemUserRequest, invocation: &str) -> String {
+    let id = shell_word(&r.id);
+    match status {
+        RequestStatus::TimedOut => {
+            format!("✗ the request timed out; withdraw it (`{invocation} request withdraw {id}`) and create a new one")
+        }
+        status => format!(
+            "✗ the request ended as {}; withdraw it (`{invocation} request withdraw {id}`) before asking this customer again",
+            output::status_name(status)
+        ),
+    }
+}
+
+fn change_ended_line(c: &ChangeRequest) -> String {
+    let what = if c.status == ChangeRequestStatus::Rejected { "rejected the change" } else { "did not answer in time" };
+    format!(
+        "✗ the customer {what}; system user {} is unchanged. Asking again takes a new correlation id (`change create … --correlation-id NEW-UUID`)",
+        c.system_user_id
+    )
+}
+
+/// What a watch of a request came to, and what to do next (`invocation`: the command with this
+/// run's global options).
+pub fn watch_summary(w: &Watched, invocation: &str) -> String {
     let r = &w.request;
     match (&w.status, w.terminal) {
         (status, false) => format!(
-            "✗ gave up after {:.1} s: the request is still {}; run `systemuser status {} --watch` again later",
+            "✗ gave up after {:.1} s: the request is still {}; run `{invocation} status {} --watch` again later",
             w.elapsed.as_secs_f64(),
             output::status_name(status),
-            r.id
+            shell_word(&r.id)
         ),
         (RequestStatus::Accepted, true) => format!(
-            "✓ the customer approved: system user {} exists (`systemuser verify --system-id {} --org {}{}`)",
+            "✓ the customer approved: system user {} exists (`{invocation} verify --system-id {} --org {}{}`)",
             r.id,
-            r.system_id,
-            r.party_org_no,
-            if r.external_ref == r.party_org_no { String::new() } else { format!(" --external-ref {}", r.external_ref) }
+            shell_word(&r.system_id),
+            shell_word(&r.party_org_no),
+            if r.external_ref == r.party_org_no { String::new() } else { format!(" --external-ref {}", shell_word(&r.external_ref)) }
         ),
-        (RequestStatus::TimedOut, true) => {
-            format!("✗ the request timed out; withdraw it (`systemuser request withdraw {}`) and create a new one", r.id)
-        }
-        (status, true) => format!(
-            "✗ the request ended as {}; withdraw it (`systemuser request withdraw {}`) before asking this customer again",
-            output::status_name(status),
-            r.id
-        ),
+        (status, true) => ended_line(status, r, invocation),
     }
 }
 

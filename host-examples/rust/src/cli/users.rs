@@ -1,10 +1,10 @@
-//! `systemuser verify`, `systemuser users list`, `systemuser system show`.
+//! `systemuser verify`, `systemuser users list`.
 
 use serde_json::{json, Value};
 use systemuser_host::wit::SystemUserPage;
 
 use super::output::{self, print_json};
-use super::{plural, Exit, Failure, Global};
+use super::{plural, shell_word, Exit, Failure, Global};
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
@@ -38,19 +38,6 @@ pub struct UsersListArgs {
     pub page: Option<String>,
 }
 
-#[derive(Debug, clap::Subcommand)]
-pub enum SystemCommand {
-    /// Show the vendor's registered system: rights, packages, redirect URLs, client ids.
-    Show(SystemShowArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct SystemShowArgs {
-    /// The system id, e.g. 314248295_smartregnskap
-    #[arg(value_name = "SYSTEM_ID")]
-    pub system_id: String,
-}
-
 pub fn verify(global: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
     let (_, client) = global.client()?;
     let user = client.verify_system_user(&args.system_id, &args.org, args.external_ref.as_deref())?;
@@ -73,7 +60,7 @@ pub fn verify(global: &Global, args: &VerifyArgs) -> Result<Exit, Failure> {
         None => {
             println!("✗ no system user for {key}");
             println!("  the customer has not approved a request for this key (or the system user was deleted);");
-            println!("  `systemuser request list --system-id {}` shows the requests", args.system_id);
+            println!("  `{} request list --system-id {}` shows the requests", global.invocation(), shell_word(&args.system_id));
         }
     }
     Ok(exit)
@@ -111,40 +98,7 @@ pub fn users(global: &Global, command: &UsersCommand) -> Result<Exit, Failure> {
         println!("{}", output::table(&["ID", "TYPE", "CUSTOMER", "EXTERNAL REF", "CREATED"], &rows));
     }
     if let Some(token) = &page.next_page {
-        println!("more: systemuser users list --system-id {} --page {token}", args.system_id);
+        println!("more: {} users list --system-id {} --page {}", global.invocation(), shell_word(&args.system_id), shell_word(token));
     }
-    Ok(Exit::Ok)
-}
-
-pub fn system(global: &Global, command: &SystemCommand) -> Result<Exit, Failure> {
-    let SystemCommand::Show(args) = command;
-    let (_, client) = global.client()?;
-    let s = client.get_registered_system(&args.system_id)?;
-    if global.json {
-        print_json(&output::system_json(&s));
-        return Ok(Exit::Ok);
-    }
-    let name = s.name.en.as_deref().or(s.name.nb.as_deref()).unwrap_or("");
-    println!("{}  {name}", s.id);
-    println!("  vendor:        {}", s.vendor_org_no);
-    if let Some(d) = s.description.en.as_deref().or(s.description.nb.as_deref()) {
-        println!("  description:   {d}");
-    }
-    println!("  visible:       {}", if s.is_visible { "yes" } else { "no" });
-    if s.is_deleted {
-        println!("  deleted:       yes");
-    }
-    let list = |label: &str, items: Vec<String>| {
-        if items.is_empty() {
-            println!("  {label:<14} (none)");
-        }
-        for (i, item) in items.iter().enumerate() {
-            println!("  {:<14} {item}", if i == 0 { label } else { "" });
-        }
-    };
-    list("rights:", s.rights.iter().map(output::right_text).collect());
-    list("packages:", s.access_packages.iter().map(|p| p.urn.clone()).collect());
-    list("redirect urls:", s.allowed_redirect_urls.clone());
-    list("client ids:", s.client_ids.clone());
     Ok(Exit::Ok)
 }

@@ -45,6 +45,16 @@ final class Convert {
                 "allowedRedirectUrls", s.allowedRedirectUrls(), "isDeleted", s.isDeleted());
     }
 
+    static Map<String, Object> update(SystemUpdate u) {
+        return Json.obj("id", u.id(), "name", u.name() == null ? null : text(u.name()), "description", u.description() == null ? null : text(u.description()),
+                "rights", u.rights() == null ? null : rights(u.rights()), "accessPackages", u.accessPackages() == null ? null : packages(u.accessPackages()),
+                "clientIds", u.clientIds(), "isVisible", u.isVisible(), "allowedRedirectUrls", u.allowedRedirectUrls());
+    }
+
+    static Map<String, Object> bureau(Bureau b) {
+        return Json.obj("orgNo", b.orgNo(), "externalRef", b.externalRef());
+    }
+
     private static Map<String, Object> text(LocalizedText t) {
         return t == null ? Json.obj() : Json.obj("nb", t.nb(), "nn", t.nn(), "en", t.en());
     }
@@ -76,6 +86,50 @@ final class Convert {
         return new RegisteredSystem(Json.string(m, "id"), Json.optString(m, "vendorOrgNo"), localized(Json.optObject(m, "name")),
                 localized(Json.optObject(m, "description")), rightsOf(m, "rights"), packagesOf(m, "accessPackages"), Json.strings(m, "clientIds"),
                 Json.bool(m, "isVisible", true), Json.strings(m, "allowedRedirectUrls"), Json.bool(m, "isDeleted", false));
+    }
+
+    static List<RegisteredSystem> systems(Map<String, Object> outcome) {
+        List<RegisteredSystem> out = new ArrayList<>();
+        for (Map<String, Object> m : Json.objects(outcome, "items")) out.add(registeredSystem(m));
+        return out;
+    }
+
+    static SystemRegistration registration(Map<String, Object> outcome) {
+        return new SystemRegistration(Json.optString(outcome, "internalId"), Json.bool(outcome, "reconciled", false));
+    }
+
+    static List<SystemChange> changelog(Map<String, Object> outcome) {
+        List<SystemChange> out = new ArrayList<>();
+        for (Map<String, Object> m : Json.objects(outcome, "items")) {
+            out.add(new SystemChange(Json.string(m, "systemInternalId"), Json.string(m, "changedByOrgNo"), Json.string(m, "changeType"),
+                    changedData(m.get("changedData")), Json.optString(m, "clientId"), instant(Json.optString(m, "created"))));
+        }
+        return out;
+    }
+
+    /** The body that was sent, as its text: the library gives JSON as JSON and anything else as a string of its text. */
+    private static String changedData(Object data) {
+        if (data == null) return null;
+        return data instanceof String text ? text : Json.write(data);
+    }
+
+    static List<AgentSystemUser> agents(Map<String, Object> outcome) {
+        List<AgentSystemUser> out = new ArrayList<>();
+        for (Map<String, Object> m : Json.objects(outcome, "items")) {
+            out.add(new AgentSystemUser(user(m), Json.optString(m, "systemInternalId"), Json.optString(m, "partyUuid"), packagesOf(m, "accessPackages")));
+        }
+        return out;
+    }
+
+    static ClientList clients(Map<String, Object> outcome) {
+        Map<String, Object> l = Json.object(outcome, "clients");
+        List<BureauClient> clients = new ArrayList<>();
+        for (Map<String, Object> c : Json.objects(l, "clients")) clients.add(new BureauClient(Json.string(c, "id"), Json.string(c, "orgNo"), Json.optString(c, "name")));
+        return new ClientList(Json.string(l, "systemUserId"), Json.string(l, "ownerOrgNo"), clients);
+    }
+
+    static ClientLink link(Map<String, Object> outcome) {
+        return new ClientLink(Json.string(outcome, "agent"), Json.string(outcome, "client"));
     }
 
     static <T> Page<T> page(Map<String, Object> outcome, java.util.function.Function<Map<String, Object>, T> item) {

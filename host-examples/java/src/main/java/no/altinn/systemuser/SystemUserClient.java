@@ -177,6 +177,109 @@ public final class SystemUserClient implements AutoCloseable {
         return Convert.registeredSystem(Json.object(run(Json.obj("task", "get-registered-system", "systemId", systemId)), "system"));
     }
 
+    /** The vendor's system if the System Register has it ({@link NotFoundException} becomes empty; deleted systems are found too). */
+    public Optional<RegisteredSystem> findRegisteredSystem(String systemId) {
+        try {
+            return Optional.of(getRegisteredSystem(systemId));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    // ---- the System Register (API.md §13) --------------------------------------------------------
+
+    /** The vendor's own systems (deleted ones left out; Altinn's listing has no client ids or redirect URLs). */
+    public List<RegisteredSystem> listSystems() {
+        return Convert.systems(run(Json.obj("task", "list-systems")));
+    }
+
+    /**
+     * Registers a system ({@link RegisteredSystem#builder}). Checked first as Altinn would (vendor,
+     * id {@code <vendor org no>_<name>} without spaces, https redirect URLs, duplicates, an
+     * agent-only package on a visible system: {@link ValidationException}, nothing sent), then
+     * POSTed once; after a lost answer the system is looked up by its id ({@code reconciled}).
+     *
+     * @throws AltinnException Altinn's own refusals, with their {@code AUTH.VLD} codes in {@link ProblemException#fieldErrors()}
+     *     (e.g. {@code AUTH.VLD-00002}: the id is taken, by a deleted system too: ids are never reused)
+     * @throws ConflictException code {@code AUTH.VLD-00002} when, after a lost answer, the id turns out to be a deleted system's
+     */
+    public SystemRegistration registerSystem(RegisteredSystem system) {
+        Objects.requireNonNull(system, "system");
+        return Convert.registration(run(Json.obj("task", "register-system", "system", Convert.system(system))));
+    }
+
+    /**
+     * Changes a registered system: the members of {@code update} that are set replace the stored
+     * ones, the others are kept (the component reads the system, merges, checks and PUTs it whole).
+     *
+     * @throws ConflictException code {@code system-deleted} when the system is deleted (nothing is sent after the read)
+     * @throws ForbiddenException when the system is another vendor's
+     */
+    public void updateSystem(SystemUpdate update) {
+        Objects.requireNonNull(update, "update");
+        run(Json.obj("task", "update-system", "update", Convert.update(update)));
+    }
+
+    /** Replaces the system's rights with {@code rights} (the whole list). */
+    public void setSystemRights(String systemId, List<Right> rights) {
+        Objects.requireNonNull(rights, "rights");
+        run(Json.obj("task", "set-system-rights", "systemId", systemId, "rights", Convert.rights(rights)));
+    }
+
+    /** Replaces the system's access packages (an agent-only package needs an invisible system). */
+    public void setSystemAccessPackages(String systemId, List<AccessPackage> accessPackages) {
+        Objects.requireNonNull(accessPackages, "accessPackages");
+        run(Json.obj("task", "set-system-access-packages", "systemId", systemId, "accessPackages", Convert.packages(accessPackages)));
+    }
+
+    /** Deletes the system (a deleted one stays deleted: deleting it again succeeds; its id is never reused). */
+    public void deleteSystem(String systemId) {
+        run(Json.obj("task", "delete-system", "systemId", systemId));
+    }
+
+    /** The system's changelog, newest first. */
+    public List<SystemChange> systemChangelog(String systemId) {
+        return Convert.changelog(run(Json.obj("task", "system-changelog", "systemId", systemId)));
+    }
+
+    // ---- client delegation (API.md §12) ----------------------------------------------------------
+
+    /**
+     * The bureau's agent system users. Like every delegation call, it runs with the bureau's
+     * Altinn token: the bureau's system-user token exchanged once and kept by this client.
+     *
+     * @throws ForbiddenException when the token may not administer the bureau's clients (approve its klientadministrator system user)
+     * @throws TokenException when the token acts for another organisation than the bureau
+     */
+    public List<AgentSystemUser> listAgents(Bureau bureau) {
+        return Convert.agents(run(Json.obj("task", "list-agents", "bureau", Convert.bureau(Objects.requireNonNull(bureau, "bureau")))));
+    }
+
+    /** The bureau's clients that could be delegated to the agent system user (each holds one of its packages). */
+    public ClientList listAvailableClients(Bureau bureau, String agentId) {
+        return Convert.clients(run(Json.obj("task", "list-available-clients", "bureau", Convert.bureau(Objects.requireNonNull(bureau, "bureau")), "agent", agentId)));
+    }
+
+    /** The clients delegated to the agent system user. */
+    public ClientList listClients(Bureau bureau, String agentId) {
+        return Convert.clients(run(Json.obj("task", "list-clients", "bureau", Convert.bureau(Objects.requireNonNull(bureau, "bureau")), "agent", agentId)));
+    }
+
+    /**
+     * Delegates a client ({@link BureauClient#id()}, its party uuid) to the agent system user.
+     * Adding one already delegated succeeds.
+     *
+     * @throws AltinnException code {@code AUTH-00079} (not one of the bureau's clients) or {@code AUTH-00080} (it lacks one of the agent's access packages)
+     */
+    public ClientLink addClient(Bureau bureau, String agentId, String clientId) {
+        return Convert.link(run(Json.obj("task", "add-client", "bureau", Convert.bureau(Objects.requireNonNull(bureau, "bureau")), "agent", agentId, "client", clientId)));
+    }
+
+    /** Removes a client from the agent system user (removing one not delegated succeeds). */
+    public ClientLink removeClient(Bureau bureau, String agentId, String clientId) {
+        return Convert.link(run(Json.obj("task", "remove-client", "bureau", Convert.bureau(Objects.requireNonNull(bureau, "bureau")), "agent", agentId, "client", clientId)));
+    }
+
     /**
      * A Maskinporten token to act as the customer's system user (after the customer approved):
      * needs {@link Builder#maskinporten}. {@code externalRef} {@code null}: the org number.
@@ -280,6 +383,70 @@ public final class SystemUserClient implements AutoCloseable {
 
     public CompletableFuture<RegisteredSystem> getRegisteredSystemAsync(String systemId) {
         return async(() -> getRegisteredSystem(systemId));
+    }
+
+    public CompletableFuture<Optional<RegisteredSystem>> findRegisteredSystemAsync(String systemId) {
+        return async(() -> findRegisteredSystem(systemId));
+    }
+
+    public CompletableFuture<List<RegisteredSystem>> listSystemsAsync() {
+        return async(this::listSystems);
+    }
+
+    public CompletableFuture<SystemRegistration> registerSystemAsync(RegisteredSystem system) {
+        return async(() -> registerSystem(system));
+    }
+
+    public CompletableFuture<Void> updateSystemAsync(SystemUpdate update) {
+        return async(() -> {
+            updateSystem(update);
+            return null;
+        });
+    }
+
+    public CompletableFuture<Void> setSystemRightsAsync(String systemId, List<Right> rights) {
+        return async(() -> {
+            setSystemRights(systemId, rights);
+            return null;
+        });
+    }
+
+    public CompletableFuture<Void> setSystemAccessPackagesAsync(String systemId, List<AccessPackage> accessPackages) {
+        return async(() -> {
+            setSystemAccessPackages(systemId, accessPackages);
+            return null;
+        });
+    }
+
+    public CompletableFuture<Void> deleteSystemAsync(String systemId) {
+        return async(() -> {
+            deleteSystem(systemId);
+            return null;
+        });
+    }
+
+    public CompletableFuture<List<SystemChange>> systemChangelogAsync(String systemId) {
+        return async(() -> systemChangelog(systemId));
+    }
+
+    public CompletableFuture<List<AgentSystemUser>> listAgentsAsync(Bureau bureau) {
+        return async(() -> listAgents(bureau));
+    }
+
+    public CompletableFuture<ClientList> listAvailableClientsAsync(Bureau bureau, String agentId) {
+        return async(() -> listAvailableClients(bureau, agentId));
+    }
+
+    public CompletableFuture<ClientList> listClientsAsync(Bureau bureau, String agentId) {
+        return async(() -> listClients(bureau, agentId));
+    }
+
+    public CompletableFuture<ClientLink> addClientAsync(Bureau bureau, String agentId, String clientId) {
+        return async(() -> addClient(bureau, agentId, clientId));
+    }
+
+    public CompletableFuture<ClientLink> removeClientAsync(Bureau bureau, String agentId, String clientId) {
+        return async(() -> removeClient(bureau, agentId, clientId));
     }
 
     public CompletableFuture<AccessToken> systemUserTokenAsync(String customerOrgNo, String externalRef, List<String> scopes) {

@@ -45,7 +45,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *       hostile faults over real HTTP, with the case's time bounds);</li>
  *   <li><b>the pump</b> ({@link Pump}, the binding's own loop, with the catalogue's answer in
  *       place of HTTP): response cases (an answer to the named call of tests/calls.json, the
- *       change-request reads of issue #16 among them, each as its task document), and
+ *       change-request reads of issue #16 and the System Register and client-delegation calls
+ *       of issue #17 among them, each as its task document: a change of a system first reads
+ *       the stored one, answered with a system allowing the change; a delegation call first
+ *       exchanges the bureau's token, answered with a canned Altinn JWT), and
  *       create cases the records cannot hold ({@code su_client_validate} with the body as
  *       JSON);</li>
  *   <li><b>the library's refusal</b>: create bodies that are not a JSON object of UTF-8 text
@@ -136,7 +139,22 @@ class HostileCatalogueTest {
             assertEquals("response", c.get("op"), Json.string(c, "name"));
             assertTrue(Set.of("get-change", "change-by-external-ref", "list-changes").contains(c.get("call")), Json.string(c, "name"));
         }
+        // The System Register and client-delegation cases of issue #17: answers to their calls, through the pump.
+        List<Map<String, Object>> issue17 = CASES.stream().filter(c -> Set.of("system", "delegation").contains(c.get("category"))).toList();
+        assertTrue(issue17.size() >= 22, issue17.size() + " system and delegation cases");
+        for (Map<String, Object> c : issue17) {
+            assertEquals("response", c.get("op"), Json.string(c, "name"));
+            assertTrue(SYSTEM_CALLS.contains(c.get("call")) || DELEGATION_CALLS.contains(c.get("call")), Json.string(c, "name"));
+        }
     }
+
+    /** The System Register calls of tests/calls.json (API.md §13). */
+    static final Set<String> SYSTEM_CALLS = Set.of("list-systems", "register-system", "replace-system", "set-system-rights", "set-system-packages",
+            "delete-system", "changelog");
+    /** The client-delegation calls (API.md §12): as tasks they name the bureau (the catalogue's org) and exchange its token first. */
+    static final Set<String> DELEGATION_CALLS = Set.of("list-agents", "available-clients", "list-clients", "add-client", "remove-client");
+    /** What a delegation task's exchange is answered with: an Altinn JWT (bare text) expiring in 2100. */
+    static final String EXCHANGED = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln";
 
     /**
      * Named calls that are protocol calls, never a task: {@code create-change} is the POST of a
@@ -321,10 +339,17 @@ class HostileCatalogueTest {
                 List<String> sent = new ArrayList<>();
                 Pump.Transport canned = request -> {
                     String url = Json.string(request, "url");
-                    sent.add(Json.string(request, "method") + " " + url);
-                    // A create first reads the registered system (its pre-flight): answered with a system
-                    // that allows exactly what the call asks, so that the case's answer meets the create.
-                    if (url.contains("/systemregister/vendor/") && !call.equals("system")) return response(200, registeredSystemFor(def));
+                    String method = Json.string(request, "method");
+                    sent.add(method + " " + url);
+                    // A create first reads the registered system (its pre-flight), and a change of a
+                    // system reads the stored one: answered with a system that allows exactly what the
+                    // call asks, so that the case's answer meets the create or the change.
+                    if (method.equals("GET") && STORED_SYSTEM.matcher(url).find() && !call.equals("system")) return response(200, registeredSystemFor(def));
+                    // A delegation task exchanges the bureau's token first: a canned Altinn JWT.
+                    if (url.endsWith("/authentication/api/v1/exchange/maskinporten")) {
+                        return Json.obj("input", "response", "response", Json.obj("status", 200L, "headers", List.of(List.of("content-type", "text/plain; charset=utf-8")),
+                                "body", Base64.getEncoder().encodeToString(EXCHANGED.getBytes(StandardCharsets.UTF_8))));
+                    }
                     return Json.obj("input", "response", "response", answer);
                 };
                 Pump pump = new Pump(NativeLib.get(), canned, null, s -> "test-token");
@@ -336,6 +361,10 @@ class HostileCatalogueTest {
                     error = e;
                 }
                 assertFalse(sent.isEmpty(), "the answer was asked for");
+                if (DELEGATION_CALLS.contains(call)) {
+                    assertTrue(sent.get(0).startsWith("GET ") && sent.get(0).endsWith("/exchange/maskinporten"), "the exchange first: " + sent);
+                    assertEquals(2, sent.size(), "the exchange, then the call: " + sent);
+                }
                 if (expect.containsKey("ok")) {
                     assertEquals(null, error, "expected " + expect);
                     assertEquals(expect.get("ok"), outcome.get("outcome"));
@@ -362,8 +391,18 @@ class HostileCatalogueTest {
                 "body", Base64.getEncoder().encodeToString(Json.writeBytes(body))));
     }
 
+    /** GET systemregister/vendor/{id}: the registered system read (not the listing, not the changelog). */
+    static final java.util.regex.Pattern STORED_SYSTEM = java.util.regex.Pattern.compile("/systemregister/vendor/[^/?]+$");
+
     /** A registered system (Altinn's shape) for the call's system, allowing what the call asks for. */
     static Map<String, Object> registeredSystemFor(Map<String, Object> def) {
+        Map<String, Object> system = Json.optObject(def, "system");
+        if (system != null) {
+            // A replace: the stored system is the one the call sends, so the merge changes nothing.
+            Map<String, Object> stored = new LinkedHashMap<>(system);
+            stored.put("isDeleted", false);
+            return stored;
+        }
         String systemId = Json.string(def, "systemId");
         return Json.obj("id", systemId, "vendor", Json.obj("ID", "0192:" + systemId.substring(0, 9)), "name", Json.obj("nb", "SmartRegnskap"),
                 "rights", def.getOrDefault("rights", List.of()), "accessPackages", def.getOrDefault("accessPackages", List.of()), "clientId", List.of(),
@@ -376,10 +415,28 @@ class HostileCatalogueTest {
         Map<String, Object> t = new LinkedHashMap<>(def);
         String call = (String) t.remove("call");
         Map<String, Object> doc = Json.obj("v", 1L);
+        Map<String, Object> bureau = Json.obj("orgNo", ORG);
         switch (call) {
             case "create-standard-request", "create-agent-request" -> {
                 doc.put("task", call);
                 doc.put("request", t);
+            }
+            // The replace of a system: the task that sends it is a change of every member.
+            case "replace-system" -> {
+                Map<String, Object> update = new LinkedHashMap<>(Json.object(t, "system"));
+                update.remove("vendor");
+                update.remove("isDeleted");
+                doc.put("task", "update-system");
+                doc.put("update", update);
+            }
+            case "list-agents" -> {
+                doc.put("task", call);
+                doc.put("bureau", Json.obj("orgNo", t.get("partyOrgNo")));
+            }
+            case "list-available-clients", "list-clients", "add-client", "remove-client" -> {
+                doc.put("task", call);
+                doc.put("bureau", bureau);
+                doc.putAll(t);
             }
             default -> {
                 doc.put("task", call);

@@ -141,6 +141,24 @@ final class Sim implements AutoCloseable {
         return calls().stream().filter(c -> c.get("route") != null).count();
     }
 
+    /** How many calls the simulator logged on the route (e.g. {@code exchange_token}). */
+    long calls(String route) {
+        return calls().stream().filter(c -> route.equals(c.get("route"))).count();
+    }
+
+    /** The bureau approves its own klientadministrator system user (keyed on {@code externalRef}); its id. */
+    String clientAdministrator(String orgNo, String externalRef) {
+        return Json.string(post("/_sim/clientadministrators", Json.obj("orgNo", orgNo, "externalRef", externalRef)), "systemUserId");
+    }
+
+    /** The party uuid the fixture gives an organisation (a client's id in client delegation). */
+    String partyUuid(String orgNo) {
+        for (Map<String, Object> o : Json.objects(get("/_sim/fixture"), "organizations")) {
+            if (orgNo.equals(o.get("orgNo"))) return Json.string(o, "partyUuid");
+        }
+        throw new IllegalArgumentException(orgNo + " is not in the fixture");
+    }
+
     List<Map<String, Object>> requests() {
         return Json.objects(get("/_sim/requests"), "requests");
     }
