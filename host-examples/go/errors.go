@@ -60,7 +60,9 @@ func (e *ErrorInfo) text() string {
 	var b strings.Builder
 	b.WriteString("systemuser: ")
 	b.WriteString(string(e.Kind))
-	if e.Status != 0 {
+	// The component's messages for Altinn's answers already say the status ("Altinn refused
+	// the request (400 AUTH-00004): …"): say it once.
+	if e.Status != 0 && !strings.Contains(e.Message, fmt.Sprint(e.Status)) {
 		fmt.Fprintf(&b, " (%d)", e.Status)
 	}
 	b.WriteString(": ")

@@ -106,6 +106,10 @@ func TestStandardRequestLifecycle(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Kind != KindAltinn || ae.Code != "AUTH-00004" || ae.Status != 400 || !errors.Is(err, ErrAltinn) {
 		t.Fatalf("a create for an approved key: %v", err)
 	}
+	// Said once, in the user's words: the status and the code appear once each.
+	if msg := err.Error(); strings.Count(msg, "400") != 1 || strings.Count(msg, "AUTH-00004") != 1 || !strings.HasPrefix(msg, "systemuser: altinn: Altinn refused the request (HTTP 400): ") {
+		t.Fatalf("the message says things twice or not at all: %q", msg)
+	}
 }
 
 func TestRejectWithdrawAndCreateAgain(t *testing.T) {
