@@ -2,7 +2,9 @@
 stopped at the end), reset before every test; a client on minted tokens and one that gets its
 own from the simulator's Maskinporten."""
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,10 @@ from altinn_systemuser import Client, Maskinporten, RsaSigner
 from altinn_systemuser.testing import Simulator
 
 EXTRA_ORGS = 1200
+
+# The compiled component goes to a cache of this run (and of the CLI processes the tests start),
+# not the user's ~/.cache.
+os.environ.setdefault("SYSTEMUSER_CACHE_DIR", tempfile.mkdtemp(prefix="altinn-systemuser-test-cache-"))
 
 ROOT = Path(__file__).resolve().parents[3]
 #: TEST-ONLY keys of the simulator's fixture (read in place, never copied).

@@ -24,7 +24,7 @@ import wasmtime
 from wasmtime import component as wc
 from wasmtime.component import Variant
 
-from . import _codec, _wit
+from . import _codec, _compiled, _wit
 from . import errors as E
 from .maskinporten import NO_KEY_MESSAGE, SystemClock
 
@@ -240,9 +240,14 @@ class Runtime:
         self.engine = wasmtime.Engine(cfg)
         t0 = time.perf_counter()
         try:
-            self.component = wc.Component.from_file(self.engine, str(path))
+            wasm = Path(path).read_bytes()
+            # Compiled once per machine into the user's cache (`_compiled`), then loaded from it.
+            self.component, self.from_cache = _compiled.load_or_compile(self.engine, wasm, fuel, _compiled.default_cache_dir())
+        except OSError as e:
+            raise E.ComponentError(f"{path} cannot be read: {e.strerror}") from None
         except wasmtime.WasmtimeError as e:
             raise E.ComponentError(f"{path} is not a usable component: {e}") from None
+        #: Seconds spent compiling, or loading the compiled component from the cache.
         self.compile_seconds = time.perf_counter() - t0
         self.linker = wc.Linker(self.engine)
         def add(inst: Any, name: str, fn: Callable[..., Any]) -> None:
