@@ -94,6 +94,7 @@ lint:
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown --profile wasm -p altinn-systemuser --lib -- -D warnings
 	$(CARGO) run -q -p xtask -- c-header --check
+	$(PYTHON) scripts/vocabulary.py --check
 
 # The core, natively: unit tests and the shared vectors.
 test-core:

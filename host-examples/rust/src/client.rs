@@ -132,12 +132,12 @@ impl Client {
     }
 
     /// Every request of a system, all pages.
-    pub fn list_requests(&self, kind: RequestKind, system_id: &str) -> Result<Vec<SystemUserRequest>, ClientError> {
+    pub fn list_all_requests(&self, kind: RequestKind, system_id: &str) -> Result<Vec<SystemUserRequest>, ClientError> {
         Ok(self.request_page(Task::ListAllRequests(wit::AllRequestsQuery { kind, system_id: system_id.to_string() }))?.items)
     }
 
     /// One page; `page` is the previous page's `next_page`.
-    pub fn list_requests_page(&self, kind: RequestKind, system_id: &str, page: Option<String>) -> Result<RequestPage, ClientError> {
+    pub fn list_requests(&self, kind: RequestKind, system_id: &str, page: Option<String>) -> Result<RequestPage, ClientError> {
         self.request_page(Task::ListRequests(ListRequestsQuery { kind, system_id: system_id.to_string(), page }))
     }
 
@@ -166,11 +166,11 @@ impl Client {
     }
 
     /// Every system user of a system, all pages.
-    pub fn list_system_users(&self, system_id: &str) -> Result<Vec<SystemUser>, ClientError> {
+    pub fn list_all_system_users(&self, system_id: &str) -> Result<Vec<SystemUser>, ClientError> {
         Ok(self.user_page(Task::ListAllSystemUsers(system_id.to_string()))?.items)
     }
 
-    pub fn list_system_users_page(&self, system_id: &str, page: Option<String>) -> Result<SystemUserPage, ClientError> {
+    pub fn list_system_users(&self, system_id: &str, page: Option<String>) -> Result<SystemUserPage, ClientError> {
         self.user_page(Task::ListSystemUsers(ListSystemUsersQuery { system_id: system_id.to_string(), page }))
     }
 

@@ -92,6 +92,10 @@ fn commands_run_on_signed_grants_and_token_gives_a_system_user_token() {
     let v = json(&out);
     assert_eq!(v["scope"], SCOPE);
     assert!(v["token"].as_str().unwrap().contains("the rest hidden"), "{v}");
+    // Times as every host writes them: ISO 8601, UTC, with Z; and the seconds left beside.
+    let at = v["expiresAt"].as_str().unwrap_or_default();
+    assert!(at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T' && at.starts_with("20"), "{v}");
+    assert!((1..=3600).contains(&v["expiresIn"].as_i64().unwrap_or(0)), "{v}");
 
     let out = run(&sim, &key, &["token", "--org", org, "--scope", SCOPE, "--reveal"]);
     assert_exit(&out, 0);

@@ -116,7 +116,7 @@ fn token_without_the_scope_is_forbidden() {
     // Write only: reads are forbidden.
     let writer = client_with_token(&sim, &sim.mint_token(VENDOR, &[WRITE]));
     assert!(matches!(altinn_error(writer.get_request(RequestKind::Standard, UNKNOWN_ID)), Error::Forbidden(_)));
-    assert!(matches!(altinn_error(writer.list_requests(RequestKind::Standard, STANDARD_SYSTEM)), Error::Forbidden(_)));
+    assert!(matches!(altinn_error(writer.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM)), Error::Forbidden(_)));
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn not_found_unknown_request_and_foreign_system() {
     assert!(matches!(altinn_error(client.get_registered_system("314248295_finnesikke")), Error::NotFound(_)));
 
     // Another vendor's system looks like no system: AUTH-00011.
-    let err = altinn_error(client.list_requests(RequestKind::Standard, FOREIGN_SYSTEM));
+    let err = altinn_error(client.list_all_requests(RequestKind::Standard, FOREIGN_SYSTEM));
     let Error::NotFound(problem) = err else { panic!("expected not-found, got {err:?}") };
     assert_eq!(problem.code.as_deref(), Some("AUTH-00011"), "{problem:?}");
     let mut input = standard_input(CUSTOMERS[0], None);
@@ -140,7 +140,7 @@ fn not_found_unknown_request_and_foreign_system() {
     let err = altinn_error(client.create_standard_request(input));
     let Error::NotFound(problem) = err else { panic!("expected not-found, got {err:?}") };
     assert_eq!(problem.code.as_deref(), Some("AUTH-00011"), "{problem:?}");
-    let err = altinn_error(client.list_system_users(FOREIGN_SYSTEM));
+    let err = altinn_error(client.list_all_system_users(FOREIGN_SYSTEM));
     let Error::NotFound(problem) = err else { panic!("expected not-found, got {err:?}") };
     assert_eq!(problem.code.as_deref(), Some("AUTH-00011"), "{problem:?}");
 

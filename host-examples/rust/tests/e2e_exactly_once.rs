@@ -115,7 +115,7 @@ fn exactly_once_create_under_faults() {
 
     // The client's own view agrees: every key answers the id it was given.
     let listed: BTreeSet<String> =
-        client.list_requests(RequestKind::Standard, STANDARD_SYSTEM).expect("list").into_iter().map(|r| r.id).collect();
+        client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).expect("list").into_iter().map(|r| r.id).collect();
     for i in (0..CREATES).step_by(20) {
         let (org, external_ref) = key_of(i);
         let found = client.get_request_by_external_ref(standard_key(org, &external_ref)).expect("by external ref");

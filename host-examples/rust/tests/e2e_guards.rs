@@ -31,7 +31,7 @@ fn foreign_confirm_host_is_refused_and_the_request_is_still_found_by_external_re
     // (no confirm links) shows the request.
     let err = altinn_error(client.get_request_by_external_ref(standard_key(org, "guard-1")));
     assert!(matches!(err, Error::InvalidResponse(_)), "{err:?}");
-    let listed = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap();
+    let listed = client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap();
     assert_eq!(listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec![id.as_str()]);
 
     // Once the server behaves, the request is found by its external ref, and creating again
@@ -71,21 +71,21 @@ fn internal_next_link_host_is_never_contacted() {
     clear_calls(&sim);
 
     let mut got: Vec<String> =
-        client.list_requests(RequestKind::Standard, STANDARD_SYSTEM).expect("every page").into_iter().map(|r| r.id).collect();
+        client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).expect("every page").into_iter().map(|r| r.id).collect();
     got.sort();
     let mut want = ids.clone();
     want.sort();
     assert_eq!(got, want, "every request, once");
 
-    let mut users: Vec<String> = client.list_system_users(STANDARD_SYSTEM).expect("every page").into_iter().map(|u| u.id).collect();
+    let mut users: Vec<String> = client.list_all_system_users(STANDARD_SYSTEM).expect("every page").into_iter().map(|u| u.id).collect();
     users.sort();
     let mut want_users = ids[..5].to_vec();
     want_users.sort();
     assert_eq!(users, want_users, "every system user, once");
 
     // Page by page too: the token is usable on the configured base.
-    let page = client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None).unwrap();
-    let next = client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, page.next_page).unwrap();
+    let page = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None).unwrap();
+    let next = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM, page.next_page).unwrap();
     assert_eq!(next.items.len(), 2);
 
     let urls = transport.urls();

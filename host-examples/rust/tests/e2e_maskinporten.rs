@@ -163,7 +163,7 @@ fn a_registered_business_certificate_names_the_key_in_x5c() {
     let chain: Vec<String> = vec![CERT_PEM.lines().filter(|l| !l.starts_with("-----")).collect()];
     let signer = signer().with_certificate_chain(chain.clone());
     let client = grant_client(&sim, Capabilities::with_key(http.clone(), signer));
-    client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None).expect("a grant signed under the certificate");
+    client.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None).expect("a grant signed under the certificate");
     let (header, _) = open_assertion(&sim, &http.assertions()[0]);
     assert_eq!(header, json!({"alg": "RS256", "x5c": chain}));
 }
@@ -216,7 +216,7 @@ fn mp_303_names_the_external_ref_when_the_request_used_another() {
 #[test]
 fn every_maskinporten_refusal_is_typed_with_its_code_and_what_to_fix() {
     let sim = start();
-    let read = |client: &Client| client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None);
+    let read = |client: &Client| client.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None);
 
     let unknown = client_with(
         Capabilities::with_key(UreqTransport::new(), signer()),
@@ -257,15 +257,15 @@ fn every_maskinporten_refusal_is_typed_with_its_code_and_what_to_fix() {
 fn a_host_clock_ahead_by_more_than_the_skew_is_mp_130_with_a_clock_hint() {
     let sim = start();
     let within = grant_client(&sim, Capabilities::with_key(UreqTransport::new(), signer()).with_clock(SystemClock::shifted(5)));
-    within.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None).expect("5 s ahead is within the 10 s skew");
+    within.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None).expect("5 s ahead is within the 10 s skew");
 
     let ahead = grant_client(&sim, Capabilities::with_key(UreqTransport::new(), signer()).with_clock(SystemClock::shifted(60)));
-    let p = mp_error(ahead.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None));
+    let p = mp_error(ahead.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None));
     assert_eq!(p.code.as_deref(), Some("MP-130"));
     assert!(p.message.contains("host clock") && p.message.contains("NTP"), "{}", p.message);
 
     let behind = grant_client(&sim, Capabilities::with_key(UreqTransport::new(), signer()).with_clock(SystemClock::shifted(-600)));
-    assert_eq!(mp_error(behind.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None)).code.as_deref(), Some("MP-130"));
+    assert_eq!(mp_error(behind.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None)).code.as_deref(), Some("MP-130"));
 }
 
 #[test]
@@ -275,10 +275,10 @@ fn tokens_are_cached_per_identity_until_shortly_before_expiry() {
     let client = grant_client(&sim, Capabilities::with_key(UreqTransport::new(), signer()).with_clock(clock.clone()));
     let org = CUSTOMERS[4];
 
-    client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None).unwrap();
+    client.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None).unwrap();
     assert_eq!(grants_made(&sim), 1);
     client.get_request_by_external_ref(standard_key(org, "none")).expect_err("not found");
-    client.list_requests(RequestKind::Agent, AGENT_SYSTEM).unwrap();
+    client.list_all_requests(RequestKind::Agent, AGENT_SYSTEM).unwrap();
     assert_eq!(grants_made(&sim), 1, "same scope: cache hits, across operations");
 
     client.create_standard_request(standard_input(org, Some("cache"))).unwrap();
@@ -287,7 +287,7 @@ fn tokens_are_cached_per_identity_until_shortly_before_expiry() {
 
     // 85 s later (by the host's clock) the 120 s read token is still outside the 30 s margin.
     clock.0.store(85, Ordering::SeqCst);
-    client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None).unwrap();
+    client.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None).unwrap();
     assert_eq!(grants_made(&sim), 3, "still fresh");
     clock.0.store(0, Ordering::SeqCst);
     // The simulator checks `iat` against its own clock, so the host clock cannot run ahead
@@ -297,7 +297,7 @@ fn tokens_are_cached_per_identity_until_shortly_before_expiry() {
     sim.set_settings(settings);
     client.verify_system_user(STANDARD_SYSTEM, org, Some("cache")).unwrap(); // write scope: cached
     assert_eq!(grants_made(&sim), 3);
-    client.list_system_users(STANDARD_SYSTEM).unwrap(); // systemregister.write: cached
+    client.list_all_system_users(STANDARD_SYSTEM).unwrap(); // systemregister.write: cached
     assert_eq!(grants_made(&sim), 3);
     let short = client.system_user_token(org, Some("cache"), &[SERVICE_SCOPE]);
     assert_eq!(mp_error(short).code.as_deref(), Some("MP-303"), "not approved yet");
@@ -381,7 +381,7 @@ fn signer_failures_are_token_errors_and_nothing_is_sent() {
         ),
     ];
     for (caps, expected) in cases {
-        match altinn_error(grant_client(&sim, caps).list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None)) {
+        match altinn_error(grant_client(&sim, caps).list_requests(RequestKind::Standard, STANDARD_SYSTEM, None)) {
             wit::Error::Token(m) => assert!(m.contains(expected), "{m} should say {expected}"),
             other => panic!("expected a token error, got {other:?}"),
         }
@@ -429,7 +429,7 @@ fn no_assertion_token_or_key_material_in_errors_or_debug_output() {
         client.system_user_token(CUSTOMERS[8], None, &[SERVICE_SCOPE]).map(|_| ()),
         client.system_user_token(CUSTOMERS[8], None, &["ttd:not-granted"]).map(|_| ()),
         grant_client(&sim, Capabilities::with_key(http.clone(), signer()).with_clock(SystemClock::shifted(60)))
-            .list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None)
+            .list_requests(RequestKind::Standard, STANDARD_SYSTEM, None)
             .map(|_| ()),
     ] {
         let e = result.unwrap_err();

@@ -48,16 +48,16 @@ fn every_operation_of_a_standard_request() {
     assert_eq!(by_ref.id, request.id);
 
     // Listed, on one page and through list-all.
-    let page = client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, None).expect("list_requests_page");
+    let page = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM, None).expect("list_requests");
     assert!(page.next_page.is_none());
     assert_eq!(page.items.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec![request.id.as_str()]);
     assert!(page.items[0].confirm_url.is_none(), "list items carry no confirm link");
-    let all = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM).expect("list_requests");
+    let all = client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).expect("list_requests");
     assert_eq!(all.len(), 1);
 
     // No system user before approval: verify says none, the list is empty.
     assert_eq!(client.verify_system_user(STANDARD_SYSTEM, org, Some("ops-1")).expect("verify"), None);
-    assert!(client.list_system_users(STANDARD_SYSTEM).expect("list_system_users").is_empty());
+    assert!(client.list_all_system_users(STANDARD_SYSTEM).expect("list_system_users").is_empty());
 
     // The customer approves: the system user has the request's id.
     sim.approve(&request.id).expect("approve");
@@ -73,9 +73,9 @@ fn every_operation_of_a_standard_request() {
     // The default external ref (the org number) is another key: no system user there.
     assert_eq!(client.verify_system_user(STANDARD_SYSTEM, org, None).unwrap(), None);
 
-    let users = client.list_system_users(STANDARD_SYSTEM).expect("list_system_users");
+    let users = client.list_all_system_users(STANDARD_SYSTEM).expect("list_system_users");
     assert_eq!(users.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), vec![request.id.as_str()]);
-    let page = client.list_system_users_page(STANDARD_SYSTEM, None).expect("list_system_users_page");
+    let page = client.list_system_users(STANDARD_SYSTEM, None).expect("list_system_users");
     assert_eq!(page.items.len(), 1);
     assert!(page.next_page.is_none());
 
@@ -85,7 +85,7 @@ fn every_operation_of_a_standard_request() {
     client.withdraw_request(&other.id).expect("withdraw_request");
     let err = altinn_error(client.get_request(RequestKind::Standard, &other.id));
     assert!(matches!(err, systemuser_host::wit::Error::NotFound(_)), "{err:?}");
-    let all = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap();
+    let all = client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap();
     assert_eq!(all.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec![request.id.as_str()]);
 }
 
@@ -114,7 +114,7 @@ fn agent_flow_create_approve_verify() {
         external_ref: "agent-1".into(),
     };
     assert_eq!(client.get_request_by_external_ref(key).unwrap().id, request.id);
-    let listed = client.list_requests(RequestKind::Agent, AGENT_SYSTEM).unwrap();
+    let listed = client.list_all_requests(RequestKind::Agent, AGENT_SYSTEM).unwrap();
     assert_eq!(listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec![request.id.as_str()]);
     // An agent request is not found through the standard route.
     assert!(matches!(altinn_error(client.get_request(RequestKind::Standard, &request.id)), systemuser_host::wit::Error::NotFound(_)));
@@ -129,7 +129,7 @@ fn agent_flow_create_approve_verify() {
     assert_eq!(user.id, request.id);
     assert_eq!(user.user_type, UserType::Agent);
     assert_eq!(user.system_id, AGENT_SYSTEM);
-    let users = client.list_system_users(AGENT_SYSTEM).unwrap();
+    let users = client.list_all_system_users(AGENT_SYSTEM).unwrap();
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].user_type, UserType::Agent);
 }
@@ -197,7 +197,7 @@ fn timeout_after_180_days_is_the_timed_out_flag() {
     assert_eq!(read.status, RequestStatus::New, "current servers keep the status");
     let by_ref = client.get_request_by_external_ref(standard_key(CUSTOMERS[6], "to-1")).unwrap();
     assert!(by_ref.timed_out);
-    let listed = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap();
+    let listed = client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap();
     assert!(listed.iter().all(|r| r.timed_out), "{listed:?}");
     // A timed-out request still holds its key.
     let again = client.create_standard_request(standard_input(CUSTOMERS[6], Some("to-1"))).unwrap();
@@ -241,7 +241,7 @@ fn requests_over_several_pages() {
     let mut token = None;
     let mut pages = 0;
     loop {
-        let page = client.list_requests_page(RequestKind::Standard, STANDARD_SYSTEM, token).expect("a page");
+        let page = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM, token).expect("a page");
         pages += 1;
         assert!(page.items.len() <= 3);
         seen.extend(page.items.into_iter().map(|r| r.id));
@@ -257,7 +257,7 @@ fn requests_over_several_pages() {
 
     // All pages in one call: every item once.
     clear_calls(&sim);
-    let mut all: Vec<String> = client.list_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap().into_iter().map(|r| r.id).collect();
+    let mut all: Vec<String> = client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap().into_iter().map(|r| r.id).collect();
     all.sort();
     assert_eq!(all, ids);
     assert_eq!(calls_of(&sim, "list_requests").len(), 4, "one exchange per page");
@@ -279,7 +279,7 @@ fn system_users_over_several_pages() {
     let mut token = None;
     let mut pages = 0;
     loop {
-        let page = client.list_system_users_page(STANDARD_SYSTEM, token).expect("a page");
+        let page = client.list_system_users(STANDARD_SYSTEM, token).expect("a page");
         pages += 1;
         assert!(page.items.len() <= 2);
         seen.extend(page.items.into_iter().map(|u| u.id));
@@ -294,7 +294,7 @@ fn system_users_over_several_pages() {
     assert_eq!(seen, ids);
 
     clear_calls(&sim);
-    let mut all: Vec<String> = client.list_system_users(STANDARD_SYSTEM).unwrap().into_iter().map(|u| u.id).collect();
+    let mut all: Vec<String> = client.list_all_system_users(STANDARD_SYSTEM).unwrap().into_iter().map(|u| u.id).collect();
     all.sort();
     assert_eq!(all, ids);
     assert_eq!(calls_of(&sim, "list_system_users").len(), 4, "one exchange per page");

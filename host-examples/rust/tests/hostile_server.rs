@@ -40,7 +40,7 @@ fn config(base: &str, c: &Value) -> Config {
 fn run(client: &Client, task: &str) -> Result<&'static str, ClientError> {
     match task {
         "get" => client.get_request(RequestKind::Standard, "0f9a5c8e-3f4b-4e2a-9d1c-2b7e6a1d4c3f").map(|_| "request"),
-        "list-all" => client.list_requests(RequestKind::Standard, STANDARD_SYSTEM).map(|_| "requests"),
+        "list-all" => client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).map(|_| "requests"),
         "create" => client.create_standard_request(standard_input(CUSTOMERS[0], None)).map(|_| "created"),
         other => panic!("unknown task {other}"),
     }

@@ -473,7 +473,7 @@ impl Demo<'_> {
         })?;
 
         command(&format!("users list --system-id {AGENT_SYSTEM}"));
-        let users = step("listing the system users", self.client.list_system_users(AGENT_SYSTEM))?;
+        let users = step("listing the system users", self.client.list_all_system_users(AGENT_SYSTEM))?;
         for u in &users {
             println!("  {}  {}  customer {}", u.id, output::user_type_name(&u.user_type), u.reportee_org_no);
         }

@@ -20,6 +20,22 @@ pub fn error_json(e: &wit::Error) -> Value {
 }
 
 /// Prints one JSON document on stdout.
+/// `seconds` since the Unix epoch as ISO 8601 in UTC (`2026-12-06T09:30:00Z`), the way every
+/// host writes times (tests/vocabulary.json). Civil date from days: Howard Hinnant's algorithm.
+pub fn iso_utc(seconds: i64) -> String {
+    let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
 pub fn print_json(value: &Value) {
     println!("{value}");
 }
@@ -220,4 +236,15 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = vec![fmt_row(header.iter().map(|h| h.to_string()).collect())];
     out.extend(rows.iter().map(|r| fmt_row(r.clone())));
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_utc_matches_known_instants() {
+        assert_eq!(super::iso_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::iso_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::iso_utc(1_796_549_400), "2026-12-06T09:30:00Z");
+        assert_eq!(super::iso_utc(-1), "1969-12-31T23:59:59Z");
+    }
 }

@@ -370,9 +370,9 @@ fn list(global: &Global, args: &ListArgs) -> Result<Exit, Failure> {
     let (_, client) = global.client()?;
     let kind = if args.agent { RequestKind::Agent } else { RequestKind::Standard };
     let page = if args.single_page || args.page.is_some() {
-        client.list_requests_page(kind, &args.system_id, args.page.clone())?
+        client.list_requests(kind, &args.system_id, args.page.clone())?
     } else {
-        systemuser_host::wit::RequestPage { items: client.list_requests(kind, &args.system_id)?, next_page: None }
+        systemuser_host::wit::RequestPage { items: client.list_all_requests(kind, &args.system_id)?, next_page: None }
     };
     if global.json {
         let items: Vec<Value> = page.items.iter().map(output::request_json).collect();

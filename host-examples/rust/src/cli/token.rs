@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::output::print_json;
+use super::output::{iso_utc, print_json};
 use super::{Exit, Failure, Global};
 
 #[derive(Debug, clap::Args)]
@@ -34,12 +34,18 @@ pub fn run(global: &Global, args: &Args) -> Result<Exit, Failure> {
     if args.reveal {
         println!("{}", token.token.expose());
     } else if global.json {
-        print_json(&json!({"ok": true, "token": token.token.masked(), "scope": token.scope, "expiresAt": token.expires_at}));
+        // ISO 8601 as every host writes times (tests/vocabulary.json), and the seconds left.
+        let expires_at = iso_utc(token.expires_at);
+        let expires_in = token.expires_at - now_seconds();
+        print_json(&json!({"ok": true, "token": token.token.masked(), "scope": token.scope, "expiresAt": expires_at, "expiresIn": expires_in}));
     } else {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
         println!("✓ system-user token for {}: {}", args.org, token.token.masked());
         println!("  scope: {}", token.scope);
-        println!("  expires in {} s (use --reveal to print the token itself)", token.expires_at - now);
+        println!("  expires in {} s (use --reveal to print the token itself)", token.expires_at - now_seconds());
     }
     Ok(Exit::Ok)
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

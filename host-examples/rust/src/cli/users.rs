@@ -70,9 +70,9 @@ pub fn users(global: &Global, command: &UsersCommand) -> Result<Exit, Failure> {
     let UsersCommand::List(args) = command;
     let (_, client) = global.client()?;
     let page = if args.single_page || args.page.is_some() {
-        client.list_system_users_page(&args.system_id, args.page.clone())?
+        client.list_system_users(&args.system_id, args.page.clone())?
     } else {
-        SystemUserPage { items: client.list_system_users(&args.system_id)?, next_page: None }
+        SystemUserPage { items: client.list_all_system_users(&args.system_id)?, next_page: None }
     };
     if global.json {
         let items: Vec<Value> = page.items.iter().map(output::user_json).collect();
