@@ -257,7 +257,8 @@ fn requests_over_several_pages() {
 
     // All pages in one call: every item once.
     clear_calls(&sim);
-    let mut all: Vec<String> = client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap().into_iter().map(|r| r.id).collect();
+    let mut all: Vec<String> =
+        client.list_all_requests(RequestKind::Standard, STANDARD_SYSTEM).unwrap().into_iter().map(|r| r.id).collect();
     all.sort();
     assert_eq!(all, ids);
     assert_eq!(calls_of(&sim, "list_requests").len(), 4, "one exchange per page");

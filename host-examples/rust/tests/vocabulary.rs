@@ -30,12 +30,7 @@ fn sources(dir: &Path) -> String {
 }
 
 fn names<'a>(v: &'a Value, table: &str, host: &str) -> Vec<(&'a str, &'a str)> {
-    v[table]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|row| Some((row["concept"].as_str()?, row[host].as_str()?)))
-        .collect()
+    v[table].as_array().unwrap().iter().filter_map(|row| Some((row["concept"].as_str()?, row[host].as_str()?))).collect()
 }
 
 #[test]

@@ -37,7 +37,9 @@ pub fn run(global: &Global, args: &Args) -> Result<Exit, Failure> {
         // ISO 8601 as every host writes times (tests/vocabulary.json), and the seconds left.
         let expires_at = iso_utc(token.expires_at);
         let expires_in = token.expires_at - now_seconds();
-        print_json(&json!({"ok": true, "token": token.token.masked(), "scope": token.scope, "expiresAt": expires_at, "expiresIn": expires_in}));
+        print_json(
+            &json!({"ok": true, "token": token.token.masked(), "scope": token.scope, "expiresAt": expires_at, "expiresIn": expires_in}),
+        );
     } else {
         println!("✓ system-user token for {}: {}", args.org, token.token.masked());
         println!("  scope: {}", token.scope);
