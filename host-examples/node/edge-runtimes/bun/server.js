@@ -1,0 +1,15 @@
+// Bun: the adapter. The core modules are read from generated/ with Bun.file and compiled; the
+// settings come from the environment. Listens on HOST:PORT (127.0.0.1:8787 by default).
+//   bun bun/server.js
+import { createApp, SETTINGS } from '../app.js';
+
+const generated = new URL('../../generated/', import.meta.url);
+const env = Object.fromEntries(SETTINGS.map((name) => [name, process.env[name]]));
+const app = createApp(env, { getCoreModule: async (name) => WebAssembly.compile(await Bun.file(new URL(name, generated)).arrayBuffer()) });
+
+const server = Bun.serve({
+  hostname: process.env.HOST ?? '127.0.0.1',
+  port: Number(process.env.PORT ?? 8787),
+  fetch: (request) => app(request),
+});
+console.log(`listening on ${server.url.href.replace(/\/$/, '')}`);

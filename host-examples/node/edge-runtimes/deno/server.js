@@ -1,0 +1,18 @@
+// Deno: the adapter. The core modules are read from generated/ and compiled (Deno allows both);
+// the settings come from the environment. Needs exactly:
+//   deno run --allow-net=127.0.0.1 --allow-read=../generated --allow-env=ALTINN_…,HOST,PORT deno/server.js
+// (run-deno.sh in this folder spells them out). Listens on HOST:PORT (127.0.0.1:8787 by default).
+import { createApp, SETTINGS } from '../app.js';
+
+const generated = new URL('../../generated/', import.meta.url);
+const env = Object.fromEntries(SETTINGS.map((name) => [name, Deno.env.get(name)]));
+const app = createApp(env, { getCoreModule: async (name) => WebAssembly.compile(await Deno.readFile(new URL(name, generated))) });
+
+Deno.serve(
+  {
+    hostname: Deno.env.get('HOST') ?? '127.0.0.1',
+    port: Number(Deno.env.get('PORT') ?? 8787),
+    onListen: ({ hostname, port }) => console.log(`listening on http://${hostname}:${port}`),
+  },
+  (request) => app(request),
+);
