@@ -13,7 +13,7 @@
 //   ALTINN_AGENT_SYSTEM_ID    optional: an agent system served on /clients/onboard
 //   ALTINN_AGENT_ACCESS_PACKAGES
 
-import { createClient, createWebCryptoSigner, environments } from '../src/index.js';
+import { createClient, createWebCryptoSigner } from '../src/index.js';
 import { createOnboardingHandler } from '../src/edge.js';
 
 /** The settings an adapter passes on (Deno's --allow-env lists exactly these). */
@@ -45,10 +45,9 @@ function log(level, message, err) {
 }
 
 async function build(env, { getCoreModule, fetch }) {
-  const environment = required(env, 'ALTINN_ENVIRONMENT');
   const signer = await createWebCryptoSigner({ key: required(env, 'ALTINN_MP_KEY'), kid: env.ALTINN_MP_KID || undefined });
   const client = await createClient({
-    environment: /^https?:/.test(environment) ? environments.local(environment) : environment,
+    environment: required(env, 'ALTINN_ENVIRONMENT'), // a name, or the simulator's URL
     maskinporten: { clientId: required(env, 'ALTINN_MP_CLIENT_ID'), signer },
     getCoreModule,
     fetch,

@@ -1,7 +1,10 @@
 // Bun: the adapter. The core modules are read from generated/ with Bun.file and compiled; the
 // settings come from the environment. Listens on HOST:PORT (127.0.0.1:8787 by default).
 //   bun bun/server.js
-import { createApp, SETTINGS } from '../app.js';
+import { SETTINGS } from '../app.js';
+
+// --plain-baseline: the bench's baseline (no component) behind the same server.
+const { createApp } = await import(process.argv.includes('--plain-baseline') ? '../bench/plain-app.js' : '../app.js');
 
 const generated = new URL('../../generated/', import.meta.url);
 const env = Object.fromEntries(SETTINGS.map((name) => [name, process.env[name]]));

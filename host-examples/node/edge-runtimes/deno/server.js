@@ -2,7 +2,10 @@
 // the settings come from the environment. Needs exactly:
 //   deno run --allow-net=127.0.0.1 --allow-read=../generated --allow-env=ALTINN_…,HOST,PORT deno/server.js
 // (run-deno.sh in this folder spells them out). Listens on HOST:PORT (127.0.0.1:8787 by default).
-import { createApp, SETTINGS } from '../app.js';
+import { SETTINGS } from '../app.js';
+
+// --plain-baseline: the bench's baseline (no component) behind the same server.
+const { createApp } = await import(Deno.args.includes('--plain-baseline') ? '../bench/plain-app.js' : '../app.js');
 
 const generated = new URL('../../generated/', import.meta.url);
 const env = Object.fromEntries(SETTINGS.map((name) => [name, Deno.env.get(name)]));

@@ -25,6 +25,11 @@ const modules = [
 ];
 
 const bindings = Object.fromEntries(SETTINGS.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
+// --plain-baseline: the bench's baseline (no component) in the same Worker.
+if (process.argv.includes('--plain-baseline')) {
+  bindings.EDGE_BASELINE = 'plain';
+  modules.push({ type: 'ESModule', path: `${root}edge-runtimes/bench/plain-app.js` }, { type: 'ESModule', path: `${root}bench/plain.js` });
+}
 
 const mf = new Miniflare({
   modules,

@@ -16,8 +16,11 @@ const modules = {
 let app;
 
 export default {
-  fetch(request, env) {
-    app ??= createApp(env, { getCoreModule: (name) => modules[name] });
-    return app(request);
+  async fetch(request, env) {
+    // EDGE_BASELINE=plain: the bench's baseline (no component) in the same Worker.
+    app ??= (env.EDGE_BASELINE === 'plain' ? import('../bench/plain-app.js') : Promise.resolve({ createApp })).then((m) =>
+      m.createApp(env, { getCoreModule: (name) => modules[name] }),
+    );
+    return (await app)(request);
   },
 };
