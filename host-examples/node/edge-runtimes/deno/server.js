@@ -5,7 +5,8 @@
 import { SETTINGS } from '../app.js';
 
 // --plain-baseline: the bench's baseline (no component) behind the same server.
-const { createApp } = await import(Deno.args.includes('--plain-baseline') ? '../bench/plain-app.js' : '../app.js');
+// (Literal specifiers: Deno loads them with the module graph, without read permission.)
+const { createApp } = Deno.args.includes('--plain-baseline') ? await import('../bench/plain-app.js') : await import('../app.js');
 
 const generated = new URL('../../generated/', import.meta.url);
 const env = Object.fromEntries(SETTINGS.map((name) => [name, Deno.env.get(name)]));
