@@ -12,6 +12,7 @@
 //   ALTINN_ACCESS_PACKAGES    comma-separated access package URNs
 //   ALTINN_AGENT_SYSTEM_ID    optional: an agent system served on /clients/onboard
 //   ALTINN_AGENT_ACCESS_PACKAGES
+//   ALTINN_TIMEOUT_MS         optional: how long one exchange with Altinn may take (default 30 s)
 
 import { createClient, createWebCryptoSigner } from '../src/index.js';
 import { createOnboardingHandler } from '../src/edge.js';
@@ -26,6 +27,7 @@ export const SETTINGS = Object.freeze([
   'ALTINN_ACCESS_PACKAGES',
   'ALTINN_AGENT_SYSTEM_ID',
   'ALTINN_AGENT_ACCESS_PACKAGES',
+  'ALTINN_TIMEOUT_MS',
 ]);
 
 const AGENT_PATH = '/clients/onboard';
@@ -49,6 +51,7 @@ async function build(env, { getCoreModule, fetch }) {
   const client = await createClient({
     environment: required(env, 'ALTINN_ENVIRONMENT'), // a name, or the simulator's URL
     maskinporten: { clientId: required(env, 'ALTINN_MP_CLIENT_ID'), signer },
+    timeoutMs: env.ALTINN_TIMEOUT_MS ? Number(env.ALTINN_TIMEOUT_MS) : undefined,
     getCoreModule,
     fetch,
   });

@@ -44,6 +44,8 @@ export function settingsFor(base, keyFormat) {
     ALTINN_ACCESS_PACKAGES: PACKAGE,
     ALTINN_AGENT_SYSTEM_ID: AGENT_SYSTEM,
     ALTINN_AGENT_ACCESS_PACKAGES: AGENT_PACKAGE,
+    // Short enough for the timeout scenario, long enough for a loaded machine's loopback.
+    ALTINN_TIMEOUT_MS: '1000',
   };
 }
 

@@ -165,11 +165,20 @@ const SCENARIOS = [
     },
   ],
   [
+    "timers: a slow Altinn ends at the client's deadline, 504 timeout",
+    async ({ url }) => {
+      await sim.fault('get_request', 'delay', { delayMs: 3000, count: 10 });
+      const res = await call(url, 'GET', `/onboard/${UNKNOWN_ID}`);
+      assert.equal(res.status, 504, res.text);
+      assert.equal(res.body.transportKind, 'timeout');
+    },
+  ],
+  [
     'no secret in any log line the runtime printed (the failures above were logged)',
     async ({ logs, settings }, t) => {
       const errors = logs.filter((l) => l.includes('"level":"error"'));
       assert.ok(errors.length >= 2, `the failures were logged:\n${logs.join('\n')}`);
-      assert.ok(errors.some((l) => l.includes('AUTH-00000')) && errors.some((l) => l.includes('too-large')));
+      for (const kind of ['AUTH-00000', 'too-large', '"timeout"']) assert.ok(errors.some((l) => l.includes(kind)), `${kind} was logged`);
       const parts = keyParts(settings.ALTINN_MP_KEY);
       assert.ok(parts.length >= 6);
       const issued = readFileSync(secretLog, 'utf8').split('\n').filter((l) => l.length >= 16);
