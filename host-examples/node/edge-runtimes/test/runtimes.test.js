@@ -167,10 +167,19 @@ const SCENARIOS = [
   [
     "timers: a slow Altinn ends at the client's deadline, 504 timeout",
     async ({ url }) => {
-      await sim.fault('get_request', 'delay', { delayMs: 3000, count: 10 });
+      await sim.fault('get_request', 'delay', { delayMs: 2000, count: 10 });
       const res = await call(url, 'GET', `/onboard/${UNKNOWN_ID}`);
       assert.equal(res.status, 504, res.text);
       assert.equal(res.body.transportKind, 'timeout');
+      // The simulator finishes each delayed answer after the client gave up and records it then:
+      // wait for every one, or they would land among the next runtime's calls.
+      const { faults } = await sim.admin('GET', 'faults');
+      const fired = faults.reduce((n, f) => n + f.fired, 0);
+      assert.ok(fired >= 1);
+      for (let waited = 0; (await sim.calls('get_request')).length < fired; waited += 100) {
+        assert.ok(waited < 10_000, 'the delayed answers were recorded');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
   ],
   [
