@@ -4,7 +4,6 @@
 import { SETTINGS } from '../app.js';
 
 // --plain-baseline: the bench's baseline (no component) behind the same server.
-// (Literal specifiers: Deno loads them with the module graph, without read permission.)
 const { createApp } = process.argv.includes('--plain-baseline') ? await import('../bench/plain-app.js') : await import('../app.js');
 
 const generated = new URL('../../generated/', import.meta.url);

@@ -1,7 +1,7 @@
 // Deno: the adapter. The core modules are read from generated/ and compiled (Deno allows both);
-// the settings come from the environment. Needs exactly:
-//   deno run --allow-net=127.0.0.1 --allow-read=../generated --allow-env=ALTINN_…,HOST,PORT deno/server.js
-// (run-deno.sh in this folder spells them out). Listens on HOST:PORT (127.0.0.1:8787 by default).
+// the settings come from the environment. Needs exactly (runtimes.js's DENO_PERMISSIONS; the
+// full line is in the README): --allow-net=127.0.0.1 (or Altinn's hosts) --allow-read=<generated/>
+// --allow-env=<app.js's SETTINGS>,JCO_DEBUG,HOST,PORT. Listens on HOST:PORT (127.0.0.1:8787 by default).
 import { SETTINGS } from '../app.js';
 
 // --plain-baseline: the bench's baseline (no component) behind the same server.
