@@ -15,7 +15,7 @@ export ALTINN_SIM_SECRET_LOG := $(SECRET_LOG)
 # Runs a suite with its output also kept in $(TEST_LOGS)/$(1).log.
 logged = mkdir -p $(TEST_LOGS) && $(2) 2>&1 | tee -a $(TEST_LOGS)/$(1).log
 
-.PHONY: all setup build component hosts dist test-dist demo demo-java demo-dotnet demo-go test lint test-core test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-go test-fuzz fuzz bench test-logs-reset secret-scan clean
+.PHONY: all setup build component hosts dist test-dist demo demo-java demo-dotnet demo-go test lint test-core test-host test-simulator test-browser test-node test-edge test-python test-c test-java test-dotnet test-go test-fuzz fuzz bench test-logs-reset secret-scan clean
 
 all: build
 
@@ -82,7 +82,7 @@ test-dist: dist
 demo: build
 	$(CLI) demo
 
-test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-python test-c test-java test-dotnet test-go test-dist secret-scan
+test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-edge test-python test-c test-java test-dotnet test-go test-dist secret-scan
 	@bash scripts/test-summary.sh $(TEST_LOGS)
 
 test-logs-reset:
@@ -121,6 +121,10 @@ test-browser:
 # The npm package over jco: installs its packages, transpiles, runs node --test.
 test-node:
 	$(call logged,node,bash host-examples/node/run-tests.sh)
+
+# The npm package's edge handler, unchanged, in workerd (miniflare), Deno and Bun from npm.
+test-edge:
+	$(call logged,edge,bash host-examples/node/edge-runtimes/run-tests.sh)
 
 # The Python package over wasmtime-py: its own virtualenv, pip install, pytest.
 test-python:

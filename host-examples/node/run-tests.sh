@@ -7,23 +7,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-command -v node >/dev/null || { echo "node-tests: Node.js 20+ is required" >&2; exit 1; }
-command -v npm >/dev/null || { echo "node-tests: npm is required" >&2; exit 1; }
-major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$major" -lt 20 ]; then
-  echo "node-tests: Node.js 20+ is required (found $(node --version))" >&2
-  exit 1
-fi
-
-# The component and the simulator (no-ops when `make build` already made them).
-if [ ! -f "$root/target/wasm/altinn_systemuser.wasm" ]; then
-  echo "node-tests: building the component" >&2
-  (cd "$root" && make component </dev/null)
-fi
-if [ ! -x "$root/target/release/altinn-sim" ]; then
-  echo "node-tests: building the simulator" >&2
-  (cd "$root" && cargo build --release -p altinn-sim </dev/null)
-fi
+suite=node-tests
+# shellcheck source=scripts/prerequisites.sh
+source "$here/scripts/prerequisites.sh"
 
 # The test-trap build (panics on request) proves a trap leaves the client working.
 trap_wasm="$root/target/wasm/altinn_systemuser.test-trap.wasm"
