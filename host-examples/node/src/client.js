@@ -12,7 +12,7 @@ import {
   fromDatetime,
   fromOutcome,
   fromRequest,
-  fromTagged,
+  fromStatus,
   toAgentId,
   toAgentInput,
   toBureau,
@@ -256,10 +256,15 @@ export class SystemUserClient {
 
   // ---- operations (async, through the component's state machine) ---------------------------
 
-  /** Creates (idempotently) a standard system user request. */
-  async createRequest(input, options) {
+  /** Creates (idempotently) a standard system user request (the vocabulary's name, as in every host). */
+  async createStandardRequest(input, options) {
     const { signal } = toCallOptions(options);
     return fromOutcome(await this.#run({ tag: 'create-standard-request', val: toStandardInput(input) }, signal));
+  }
+
+  /** The same as `createStandardRequest` (its first name here). */
+  async createRequest(input, options) {
+    return this.createStandardRequest(input, options);
   }
 
   /** Creates (idempotently) an agent system user request (access packages only). */
@@ -316,7 +321,7 @@ export class SystemUserClient {
 
   /**
    * Polls a request until the customer decides: resolves to the request once its effective
-   * status is no longer 'new' ('accepted', 'rejected', 'denied', 'timed-out' or an unknown one).
+   * status is no longer 'New' ('Accepted', 'Rejected', 'Denied', 'Timedout' or an unknown one).
    * `intervalMs` between reads (default 5000); `onProgress(request, {polls, elapsedMs})` after
    * each read; `timeoutMs` (default none): then rejects with a DOMException named 'TimeoutError'
    * (as `AbortSignal.timeout` does); `signal`: aborting rejects with its reason. A read that
@@ -336,7 +341,7 @@ export class SystemUserClient {
       for (let polls = 1; ; polls++) {
         const request = await this.getRequest(id, { kind: k, signal: both });
         onProgress?.(request, { polls, elapsedMs: Date.now() - started });
-        if (this.effectiveStatus(request, { now: Date.now() }) !== 'new') return request;
+        if (this.effectiveStatus(request, { now: Date.now() }) !== 'New') return request;
         await this.#sleep(intervalMs, both);
         if (both?.aborted) throw both.reason;
       }
@@ -667,7 +672,7 @@ export class SystemUserClient {
     const s = toStatus(status);
     const e = toEvent(event);
     const next = this.#sync((r) => r.lifecycle.transition(s, e));
-    return next === undefined ? null : fromTagged(next);
+    return next === undefined ? null : fromStatus(next);
   }
 
   isTerminal(status) {
@@ -681,10 +686,10 @@ export class SystemUserClient {
     return this.#sync((r) => r.lifecycle.isTimedOut(req, now, window));
   }
 
-  /** 'timed-out' when the request counts as timed out, else its status. */
+  /** 'Timedout' when the request counts as timed out, else its status. */
   effectiveStatus(request, options) {
     const [req, now, window] = timeoutArgs(request, options);
-    return fromTagged(this.#sync((r) => r.lifecycle.effectiveStatus(req, now, window)));
+    return fromStatus(this.#sync((r) => r.lifecycle.effectiveStatus(req, now, window)));
   }
 }
 

@@ -377,14 +377,29 @@ export function toStrList(value, name) {
 
 // ---- out of the component -------------------------------------------------------------------
 
-/** `{tag}` / `{tag: 'unknown', val}` → 'new' | … | 'unknown(<text>)'. */
+/** `{tag}` / `{tag: 'unknown', val}` → the tag, or 'unknown(<text>)' (user types). */
 export function fromTagged(v) {
   return v.tag === 'unknown' ? `unknown(${v.val})` : v.tag;
 }
 
+/** WIT status tags → Altinn's spelling, the one every host uses (tests/vocabulary.json). */
+const ALTINN_STATUS = new Map([
+  ['new', 'New'],
+  ['accepted', 'Accepted'],
+  ['rejected', 'Rejected'],
+  ['denied', 'Denied'],
+  ['timed-out', 'Timedout'],
+  ['no-change-needed', 'NoChangeNeeded'],
+]);
+
+/** A WIT request or change-request status → 'New' | 'Accepted' | … | 'Unknown(<text>)'. */
+export function fromStatus(v) {
+  return v.tag === 'unknown' ? `Unknown(${v.val})` : (ALTINN_STATUS.get(v.tag) ?? v.tag);
+}
+
 /**
- * Request statuses by every spelling in use: this package's (`new`, `timed-out`), Altinn's
- * (`New`, `Accepted`, `Rejected`, `Denied`, `Timedout`) and the older servers' `TimedOut`.
+ * Request statuses by every spelling in use: Altinn's (`New`, `Accepted`, `Rejected`, `Denied`,
+ * `Timedout`, this package's own), the older servers' `TimedOut`, and the WIT's (`timed-out`).
  */
 const STATUSES = new Map([
   ['new', 'new'],
@@ -400,9 +415,9 @@ const STATUSES = new Map([
  * otherwise it is a TypeError (a typo, not a status).
  */
 export function toStatus(status, name = 'status', { lenient = false } = {}) {
-  const what = "a request status: 'new', 'accepted', 'rejected', 'denied', 'timed-out' (or as Altinn spells them: 'New', 'Accepted', 'Rejected', 'Denied', 'Timedout') or 'unknown(<text>)'";
+  const what = "a request status: 'New', 'Accepted', 'Rejected', 'Denied', 'Timedout' (any case) or 'Unknown(<text>)'";
   if (typeof status !== 'string') throw argError(name, what, status);
-  const m = /^unknown\((.*)\)$/s.exec(status);
+  const m = /^unknown\((.*)\)$/is.exec(status);
   if (m) return { tag: 'unknown', val: m[1] };
   const tag = STATUSES.get(status.trim().toLowerCase().replace(/[-_ ]/g, ''));
   if (tag) return { tag };
@@ -456,7 +471,7 @@ export function toDatetime(date, name = 'time') {
 }
 
 export function fromRequest(r) {
-  return { ...r, status: fromTagged(r.status), created: fromDatetime(r.created) };
+  return { ...r, status: fromStatus(r.status), created: fromDatetime(r.created) };
 }
 
 /**
@@ -520,9 +535,9 @@ function toLocalizedLoose(t, name) {
   return { nb: optStr(t.nb, `${name}.nb`), nn: optStr(t.nn, `${name}.nn`), en: optStr(t.en, `${name}.en`) };
 }
 
-/** A WIT `change-request` → the package's: status 'new' | 'accepted' | 'rejected' | 'no-change-needed' | 'unknown(…)'. */
+/** A WIT `change-request` → the package's: status 'New' | 'Accepted' | 'Rejected' | 'NoChangeNeeded' | 'Unknown(…)'. */
 export function fromChangeRequest(c) {
-  return { ...c, status: fromTagged(c.status), created: fromDatetime(c.created) };
+  return { ...c, status: fromStatus(c.status), created: fromDatetime(c.created) };
 }
 
 export function fromSystemUser(u) {

@@ -194,8 +194,8 @@ export interface ChangeRequestInput {
 
 // ---- outputs -------------------------------------------------------------------------------
 
-/** `unknown(<text>)` keeps a status string this version does not know. */
-export type RequestStatus = 'new' | 'accepted' | 'rejected' | 'denied' | 'timed-out' | `unknown(${string})`;
+/** Altinn's spelling, as in every host (`Timedout` also for a New request past its window); `Unknown(<text>)` keeps a status string this version does not know. */
+export type RequestStatus = 'New' | 'Accepted' | 'Rejected' | 'Denied' | 'Timedout' | `Unknown(${string})`;
 
 export interface SystemUserRequest {
   id: string;
@@ -232,8 +232,8 @@ export interface Page<T> {
   nextPage: string | null;
 }
 
-/** `no-change-needed` only ever in a reply, never stored; `unknown(<text>)` keeps a status this version does not know. */
-export type ChangeRequestStatus = 'new' | 'accepted' | 'rejected' | 'no-change-needed' | `unknown(${string})`;
+/** Altinn's spelling; `NoChangeNeeded` only ever in a reply, never stored; `Unknown(<text>)` keeps a status this version does not know. */
+export type ChangeRequestStatus = 'New' | 'Accepted' | 'Rejected' | 'NoChangeNeeded' | `Unknown(${string})`;
 
 export interface ChangeRequest {
   /** The correlation id. */
@@ -536,6 +536,8 @@ export declare class SystemUserClient {
   // (thrown, or the rejection of an async method), nothing is sent and the client keeps working.
 
   /** Pre-flight validation (the registered system read once per client for five minutes), the create, reconciliation after a lost answer. Idempotent per (org, externalRef, system). */
+  createStandardRequest(input: StandardRequestInput, options?: CallOptions): Promise<CreatedRequest>;
+  /** The same as `createStandardRequest` (its first name in this package). */
   createRequest(input: StandardRequestInput, options?: CallOptions): Promise<CreatedRequest>;
   createAgentRequest(input: AgentRequestInput, options?: CallOptions): Promise<CreatedRequest>;
   getRequest(id: string, options?: CallOptions & { kind?: RequestKind }): Promise<SystemUserRequest>;
@@ -553,7 +555,7 @@ export declare class SystemUserClient {
   iterateRequests(query: { systemId: string; kind?: RequestKind }, options?: CallOptions): AsyncGenerator<SystemUserRequest, void, undefined>;
   /**
    * Reads the request every `intervalMs` until its effective status is no longer `new`, and
-   * resolves to it (accepted, rejected, denied, timed-out). Rejects with the signal's reason on
+   * resolves to it (Accepted, Rejected, Denied, Timedout). Rejects with the signal's reason on
    * abort, a `TimeoutError` DOMException after `timeoutMs`, or the error of a failed read.
    */
   waitForDecision(id: string, options?: WaitOptions): Promise<SystemUserRequest>;
@@ -660,7 +662,7 @@ export declare class SystemUserClient {
   isTerminal(status: RequestStatusInput): boolean;
   /** `request` as this package returns it, or Altinn's JSON of it. */
   isTimedOut(request: SystemUserRequest | AltinnSystemUserRequest, options?: TimeoutOptions): boolean;
-  /** `timed-out` when the request counts as timed out, else its status. */
+  /** `Timedout` when the request counts as timed out, else its status. */
   effectiveStatus(request: SystemUserRequest | AltinnSystemUserRequest, options?: TimeoutOptions): RequestStatus;
 }
 

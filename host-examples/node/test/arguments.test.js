@@ -24,19 +24,19 @@ async function altinnJson(path, scope) {
 /** The client still answers synchronously and over HTTP. */
 async function stillWorks(client) {
   assert.equal(client.checkOrgNo(' 0192:310816191 '), '310816191');
-  assert.equal(client.transition('new', 'approve'), 'accepted');
+  assert.equal(client.transition('new', 'approve'), 'Accepted');
   assert.equal((await client.getRegisteredSystem(SYSTEM)).id, SYSTEM);
 }
 
 test("transition('Accepted', 'approve'): Altinn's spelling is a status, and the client keeps working", async () => {
   const client = await sim.client();
   assert.equal(client.transition('Accepted', 'approve'), null, 'an accepted request cannot be approved again');
-  assert.equal(client.transition('New', 'approve'), 'accepted');
-  assert.equal(client.transition('New', 'reject'), 'rejected');
-  assert.equal(client.transition('New', 'time-out'), 'timed-out');
+  assert.equal(client.transition('New', 'approve'), 'Accepted');
+  assert.equal(client.transition('New', 'reject'), 'Rejected');
+  assert.equal(client.transition('New', 'time-out'), 'Timedout');
   assert.equal(client.isTerminal('Rejected'), true);
   assert.equal(client.isTerminal('New'), false);
-  // Both timeout spellings Altinn has used, and this package's own.
+  // Both timeout spellings Altinn has used, and the WIT's.
   for (const s of ['Timedout', 'TimedOut', 'timed-out']) assert.equal(client.isTerminal(s), true, s);
   assert.equal(client.isTerminal('unknown(Pending)'), false);
   await stillWorks(client);
@@ -162,18 +162,18 @@ test("a request in Altinn's JSON (status 'New', created as text), read over HTTP
   const altinn = await altinnJson(`systemuser/request/vendor/${request.id}`, SCOPES.read);
   assert.equal(altinn.status, 'New', "Altinn's spelling");
   assert.equal(typeof altinn.created, 'string');
-  assert.equal(client.effectiveStatus(altinn), 'new');
+  assert.equal(client.effectiveStatus(altinn), 'New');
   assert.equal(client.isTimedOut(altinn), false);
   // 181 days on, by the created time Altinn gave: timed out (the 180-day window).
   const later = Date.parse(altinn.created.endsWith('Z') ? altinn.created : `${altinn.created}Z`) + 181 * 24 * 3600 * 1000;
   assert.equal(client.isTimedOut(altinn, { now: later }), true);
-  assert.equal(client.effectiveStatus(altinn, { now: new Date(later) }), 'timed-out');
-  assert.equal(client.effectiveStatus({ ...altinn, status: 'Timedout' }), 'timed-out', "the legacy status string");
-  // Approved through the simulator: Altinn's 'Accepted' reads as 'accepted'.
+  assert.equal(client.effectiveStatus(altinn, { now: new Date(later) }), 'Timedout');
+  assert.equal(client.effectiveStatus({ ...altinn, status: 'Timedout' }), 'Timedout', "the legacy status string");
+  // Approved through the simulator: Altinn's 'Accepted' reads as it is spelled.
   await sim.approve(request.id);
   const approved = await altinnJson(`systemuser/request/vendor/${request.id}`, SCOPES.read);
   assert.equal(approved.status, 'Accepted');
-  assert.equal(client.effectiveStatus(approved, { now: later }), 'accepted');
+  assert.equal(client.effectiveStatus(approved, { now: later }), 'Accepted');
   assert.equal(client.transition(approved.status, 'reject'), null);
   await stillWorks(client);
 });

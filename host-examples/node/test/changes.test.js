@@ -45,7 +45,7 @@ describe('create', () => {
     assert.deepEqual([created.isNew, created.reconciled, created.noChangeNeeded], [true, false, false]);
     const c = created.changeRequest;
     assert.match(c.id, UUID);
-    assert.equal(c.status, 'new');
+    assert.equal(c.status, 'New');
     assert.equal(c.systemUserId, user.id);
     assert.equal(c.systemId, SYSTEM);
     assert.equal(c.partyOrgNo, ORGS[0]);
@@ -82,7 +82,7 @@ describe('create', () => {
     await sim.fault('create_change_request', 'lost_response', { count: 1 });
     const created = await client.createChangeRequest(change());
     assert.deepEqual([created.isNew, created.reconciled, created.noChangeNeeded], [false, true, false]);
-    assert.equal(created.changeRequest.status, 'new');
+    assert.equal(created.changeRequest.status, 'New');
     assert.ok(created.changeRequest.confirmUrl.startsWith(`${sim.base}/`));
     // The pre-flight on the system kept since approvedUser's create: no read of it.
     assert.deepEqual(await routes(), ['get_system_user_by_query', 'create_change_request', 'get_change_request']);
@@ -190,18 +190,18 @@ describe('the customer decides', () => {
     const { changeRequest } = await client.createChangeRequest(change());
     await sim.approveChange(changeRequest.id);
     const got = await client.getChangeRequest(changeRequest.id);
-    assert.equal(got.status, 'accepted');
+    assert.equal(got.status, 'Accepted');
     assert.deepEqual((await sim.systemUser(user.id)).accessPackages.map((p) => p.urn), [MVA]);
     // A rerun of the same change now finds the accepted one.
     const rerun = await client.createChangeRequest(change());
-    assert.deepEqual([rerun.isNew, rerun.changeRequest.id, rerun.changeRequest.status], [false, changeRequest.id, 'accepted']);
+    assert.deepEqual([rerun.isNew, rerun.changeRequest.id, rerun.changeRequest.status], [false, changeRequest.id, 'Accepted']);
   });
 
   test('reject: Rejected, the system user unchanged', async () => {
     const user = await approvedUser();
     const { changeRequest } = await client.createChangeRequest(change());
     await sim.rejectChange(changeRequest.id);
-    assert.equal((await client.getChangeRequest(changeRequest.id)).status, 'rejected');
+    assert.equal((await client.getChangeRequest(changeRequest.id)).status, 'Rejected');
     assert.deepEqual((await sim.systemUser(user.id)).accessPackages.map((p) => p.urn), [PACKAGE]);
   });
 });
@@ -229,7 +229,7 @@ describe('read and withdraw', () => {
     // 181 days on (the simulator's data clock): list items carry the server's timedOut flag.
     await sim.admin('POST', 'clock/advance', { days: 181 });
     const [old] = (await client.listChangeRequests({ systemId: SYSTEM })).items;
-    assert.equal(old.status, 'new');
+    assert.equal(old.status, 'New');
     assert.equal(old.timedOut, true);
 
     await assert.rejects(client.getChangeRequest('7c3e1f2a-9b4d-4e6f-8a1b-2c3d4e5f6a7b'), (e) => e instanceof NotFoundError && e.code === 'AUTH-00010');

@@ -44,7 +44,7 @@ test('POST /onboard creates a request and answers with the confirm link; again g
   const res = await call('POST', '/onboard', { orgNo: `0192:${ORGS[0]}`, externalRef: 'crm-42' });
   assert.equal(res.status, 201);
   assert.match(res.headers.get('content-type'), /application\/json/);
-  assert.equal(res.body.status, 'new');
+  assert.equal(res.body.status, 'New');
   assert.equal(res.body.partyOrgNo, ORGS[0]);
   assert.equal(res.body.externalRef, 'crm-42');
   assert.ok(res.body.confirmUrl.startsWith(`${sim.base}/`));
@@ -62,11 +62,11 @@ test('GET /onboard/:id follows the customer decision', async () => {
   const { body } = await call('POST', '/onboard', { orgNo: ORGS[1] });
   let st = await call('GET', `/onboard/${body.id}`);
   assert.equal(st.status, 200);
-  assert.equal(st.body.status, 'new');
-  assert.equal(st.body.effectiveStatus, 'new');
+  assert.equal(st.body.status, 'New');
+  assert.equal(st.body.effectiveStatus, 'New');
   await sim.approve(body.id);
   st = await call('GET', `/onboard/${body.id}`);
-  assert.equal(st.body.status, 'accepted');
+  assert.equal(st.body.status, 'Accepted');
   assert.equal(st.body.timedOut, false);
   assert.match(st.body.created, /^\d{4}-\d\d-\d\dT/);
 });
@@ -75,7 +75,7 @@ test('an agent onboarding endpoint on its own path', async () => {
   const res = await call('POST', '/clients/onboard', { orgNo: ORGS[2] }, { base: agentApp.url });
   assert.equal(res.status, 201, res.text);
   const st = await call('GET', `/clients/onboard/${res.body.id}`, undefined, { base: agentApp.url });
-  assert.equal(st.body.status, 'new');
+  assert.equal(st.body.status, 'New');
   assert.equal((await call('GET', `/onboard/${res.body.id}`, undefined, { base: agentApp.url })).status, 404);
 });
 
@@ -175,7 +175,7 @@ test('behind a client in Maskinporten mode: grants instead of a token callback; 
   try {
     const res = await call('POST', '/onboard', { orgNo: ORGS[6] }, { base: mp.url });
     assert.equal(res.status, 201, res.text);
-    assert.equal((await call('GET', `/onboard/${res.body.id}`, undefined, { base: mp.url })).body.status, 'new');
+    assert.equal((await call('GET', `/onboard/${res.body.id}`, undefined, { base: mp.url })).body.status, 'New');
     assert.ok((await sim.grants()).length >= 2);
 
     const bad = await call('POST', '/onboard', { orgNo: ORGS[7] }, { base: refused.url });
@@ -203,7 +203,7 @@ test('an edge deployment end to end: plain fetch, a Web Crypto signer, the handl
   const res = await handler(post);
   assert.equal(res.status, 201, await res.clone().text());
   const body = await res.json();
-  assert.equal((await (await handler(new Request(`https://worker.example/onboard/${body.id}`))).json()).status, 'new');
+  assert.equal((await (await handler(new Request(`https://worker.example/onboard/${body.id}`))).json()).status, 'New');
   const grants = await sim.grants();
   assert.ok(grants.length >= 2 && grants.every((g) => g.status === 200), 'grants signed with crypto.subtle were accepted');
   // (Counted, not compared: a failing assertion must not print tokens.)

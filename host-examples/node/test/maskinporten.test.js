@@ -100,7 +100,7 @@ describe('operations on real grants', () => {
     assert.deepEqual(c.config.maskinporten, { clientId: CLIENT_ID, resource: undefined, key: { tag: 'key-id', val: KID } });
     const { request, isNew } = await c.createRequest(standardInput(ORGS[0], { externalRef: 'mp-1' }));
     assert.equal(isNew, true);
-    assert.equal((await c.getRequest(request.id)).status, 'new');
+    assert.equal((await c.getRequest(request.id)).status, 'New');
     assert.equal((await c.listRequests({ systemId: SYSTEM })).items.length, 1);
     await sim.approve(request.id);
     const user = await c.verifySystemUser({ systemId: SYSTEM, orgNo: ORGS[0], externalRef: 'mp-1' });

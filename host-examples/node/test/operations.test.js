@@ -22,7 +22,7 @@ describe('create', () => {
     const r = first.request;
     assert.match(r.id, /^[0-9a-f-]{36}$/);
     assert.equal(r.kind, 'standard');
-    assert.equal(r.status, 'new');
+    assert.equal(r.status, 'New');
     assert.equal(r.systemId, SYSTEM);
     assert.equal(r.partyOrgNo, ORGS[0]);
     assert.equal(r.externalRef, 'kunde-1');
@@ -78,7 +78,7 @@ describe('read', () => {
 
     const got = await client.getRequest(std.id);
     assert.equal(got.id, std.id);
-    assert.equal(got.status, 'new');
+    assert.equal(got.status, 'New');
     assert.equal(got.confirmUrl, std.confirmUrl);
     assert.equal((await client.getRequest(agent.id.toUpperCase(), { kind: 'agent' })).id, agent.id);
 
@@ -95,11 +95,11 @@ describe('read', () => {
     await sim.reject(b.id);
     const ra = await client.getRequest(a.id);
     const rb = await client.getRequest(b.id);
-    assert.equal(ra.status, 'accepted');
-    assert.equal(rb.status, 'rejected');
+    assert.equal(ra.status, 'Accepted');
+    assert.equal(rb.status, 'Rejected');
     assert.equal(client.isTerminal(ra.status), true);
     assert.equal(client.isTerminal('new'), false);
-    assert.equal(client.effectiveStatus(rb), 'rejected');
+    assert.equal(client.effectiveStatus(rb), 'Rejected');
   });
 
   test('a timed-out request (the simulator clock moved 181 days)', async () => {
@@ -108,10 +108,10 @@ describe('read', () => {
     const got = await client.getRequest(r.id);
     assert.equal(got.timedOut, true);
     assert.equal(client.isTimedOut(got), true);
-    assert.equal(client.effectiveStatus(got), 'timed-out');
+    assert.equal(client.effectiveStatus(got), 'Timedout');
     // Derived locally from `created` when a window and a time are given.
-    assert.equal(client.effectiveStatus(r, { now: new Date(r.created.getTime() + 11 * 86400e3), windowSeconds: 10 * 86400 }), 'timed-out');
-    assert.equal(client.effectiveStatus(r, { now: new Date(r.created.getTime() + 9 * 86400e3), windowSeconds: 10 * 86400 }), 'new');
+    assert.equal(client.effectiveStatus(r, { now: new Date(r.created.getTime() + 11 * 86400e3), windowSeconds: 10 * 86400 }), 'Timedout');
+    assert.equal(client.effectiveStatus(r, { now: new Date(r.created.getTime() + 9 * 86400e3), windowSeconds: 10 * 86400 }), 'New');
   });
 
   test('list one page at a time, and every page', async () => {
@@ -225,8 +225,8 @@ describe('local checks', () => {
   });
 
   test('lifecycle transitions', () => {
-    assert.equal(client.transition('new', 'approve'), 'accepted');
-    assert.equal(client.transition('new', 'escalate'), 'new');
+    assert.equal(client.transition('new', 'approve'), 'Accepted');
+    assert.equal(client.transition('new', 'escalate'), 'New');
     assert.equal(client.transition('accepted', 'reject'), null);
     assert.equal(client.isTerminal('unknown(Paused)'), false);
   });

@@ -140,8 +140,8 @@ test('startSimulator with a binary and a port: approve, reject, stop ends it', a
     const b = await client.createRequest(standardInput('314224965'));
     await sim.approve(a.request.id);
     await sim.reject(b.request.id);
-    assert.equal((await client.getRequest(a.request.id)).status, 'accepted');
-    assert.equal((await client.getRequest(b.request.id)).status, 'rejected');
+    assert.equal((await client.getRequest(a.request.id)).status, 'Accepted');
+    assert.equal((await client.getRequest(b.request.id)).status, 'Rejected');
     await assert.rejects(sim.approve(a.request.id), (e) => e instanceof SimulatorError && /\/_sim\/requests\/.*\/approve: 4\d\d/.test(e.message));
   } finally {
     await sim.stop();
@@ -164,8 +164,8 @@ test('attachSimulator: a simulator started separately, approve and reject, stop 
     const b = await client.createRequest(standardInput('314224965'));
     await sim.approve(a.request.id);
     await sim.reject(b.request.id);
-    assert.equal((await client.getRequest(a.request.id)).status, 'accepted');
-    assert.equal((await client.getRequest(b.request.id)).status, 'rejected');
+    assert.equal((await client.getRequest(a.request.id)).status, 'Accepted');
+    assert.equal((await client.getRequest(b.request.id)).status, 'Rejected');
     await sim.stop();
     assert.equal(separate.child.exitCode, null, 'stop() on an attached simulator must not end it');
     const again = await attachSimulator(separate.url);
@@ -213,7 +213,7 @@ test('an explicit binary or $ALTINN_SIM that is wrong is an error, not a fallbac
 test('outside the repository, the package imported by path: the binary from $ALTINN_SIM', async () => {
   const dir = outsideDir('link');
   const out = await runScript(dir, SCRIPT, dir, envWith([join(dir, 'bin')], { ALTINN_SIM: BUILT }));
-  assert.deepEqual(out.statuses, ['accepted', 'rejected']);
+  assert.deepEqual(out.statuses, ['Accepted', 'Rejected']);
   assert.equal(out.binary, BUILT);
   assert.equal(out.cwd, dir);
   assert.equal(fileURLToPath(out.module), join(pkg, 'src', 'testing.js'), 'the package imported by path through node_modules');
@@ -224,7 +224,7 @@ test('outside the repository, the package imported by path: the binary on PATH',
   const dir = outsideDir('link');
   copyFileSync(BUILT, join(dir, 'bin', 'altinn-sim'));
   const out = await runScript(dir, SCRIPT, dir, envWith([join(dir, 'bin')]));
-  assert.deepEqual(out.statuses, ['accepted', 'rejected']);
+  assert.deepEqual(out.statuses, ['Accepted', 'Rejected']);
   assert.equal(out.binary, join(dir, 'bin', 'altinn-sim'), 'PATH comes before the checkout the package sits in');
 });
 

@@ -23,12 +23,12 @@ test('waitForDecision resolves when the customer approves (through the simulator
   const waiting = client.waitForDecision(request.id, { intervalMs: 50, timeoutMs: 10_000, onProgress: (r, p) => progress.push([r.status, p.polls]) });
   await delay(300);
   assert.ok(progress.length >= 2, `still polling: ${JSON.stringify(progress)}`);
-  assert.ok(progress.every(([s]) => s === 'new'));
+  assert.ok(progress.every(([s]) => s === 'New'));
   await sim.approve(request.id);
   const decided = await waiting;
   assert.equal(decided.id, request.id);
-  assert.equal(decided.status, 'accepted');
-  assert.deepEqual(progress.at(-1), ['accepted', progress.length], 'the last progress report is the decision');
+  assert.equal(decided.status, 'Accepted');
+  assert.deepEqual(progress.at(-1), ['Accepted', progress.length], 'the last progress report is the decision');
   // Every poll was a real GET of that request.
   assert.equal((await sim.calls('get_request')).length, progress.length);
 });
@@ -40,9 +40,9 @@ test('waitForDecision resolves on a rejection too, and at once when the request 
   const waiting = client.waitForDecision(request.id, { intervalMs: 30 });
   await delay(100);
   await sim.reject(request.id);
-  assert.equal((await waiting).status, 'rejected');
+  assert.equal((await waiting).status, 'Rejected');
   let polls = 0;
-  assert.equal((await client.waitForDecision(request.id, { intervalMs: 30, onProgress: () => polls++ })).status, 'rejected');
+  assert.equal((await client.waitForDecision(request.id, { intervalMs: 30, onProgress: () => polls++ })).status, 'Rejected');
   assert.equal(polls, 1);
 });
 
@@ -74,7 +74,7 @@ test('waitForDecision: timeoutMs rejects with a TimeoutError while the request i
   await assert.rejects(client.waitForDecision(request.id, { timeoutMs: 250, intervalMs: 40 }), (e) => e.name === 'TimeoutError');
   const took = Date.now() - t0;
   assert.ok(took >= 240 && took < 3000, `${took} ms`);
-  assert.equal((await client.getRequest(request.id)).status, 'new');
+  assert.equal((await client.getRequest(request.id)).status, 'New');
 });
 
 test('waitForDecision: an unknown request is the NotFoundError of the read; wrong options are TypeErrors', async () => {

@@ -35,7 +35,7 @@ function plainMaskinporten({ issuer, clientId, signer, fetch }) {
 }
 
 /** `effectiveStatus` as the handler reads it: a new request past its window counts as timed out. */
-const effectiveStatus = (r) => (r.timedOut && r.status === 'new' ? 'timed-out' : r.status);
+const effectiveStatus = (r) => (r.timedOut && r.status === 'New' ? 'Timedout' : r.status);
 
 /** Same signature as ../app.js's createApp (getCoreModule is not used: there is no component). */
 export function createApp(env, runtime = {}) {

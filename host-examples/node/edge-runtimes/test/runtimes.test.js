@@ -87,7 +87,7 @@ const SCENARIOS = [
       const res = await call(url, 'POST', '/onboard', { orgNo: `0192:${ORGS[1]}`, externalRef: 'crm-42' });
       assert.equal(res.status, 201, res.text);
       assert.match(res.headers.get('content-type'), /application\/json/);
-      assert.equal(res.body.status, 'new');
+      assert.equal(res.body.status, 'New');
       assert.equal(res.body.partyOrgNo, ORGS[1]);
       assert.equal(res.body.externalRef, 'crm-42');
       assert.ok(res.body.confirmUrl.startsWith(`${sim.base}/`));
@@ -104,11 +104,11 @@ const SCENARIOS = [
       const { body } = await call(url, 'POST', '/onboard', { orgNo: ORGS[2] });
       let st = await call(url, 'GET', `/onboard/${body.id}`);
       assert.equal(st.status, 200, st.text);
-      assert.equal(st.body.status, 'new');
+      assert.equal(st.body.status, 'New');
       await approveOnConfirmPage(body.confirmUrl);
       st = await call(url, 'GET', `/onboard/${body.id}`);
-      assert.equal(st.body.status, 'accepted');
-      assert.equal(st.body.effectiveStatus, 'accepted');
+      assert.equal(st.body.status, 'Accepted');
+      assert.equal(st.body.effectiveStatus, 'Accepted');
       assert.equal(st.body.timedOut, false);
       assert.match(st.body.created, /^\d{4}-\d\d-\d\dT/);
     },
@@ -121,7 +121,7 @@ const SCENARIOS = [
       assert.match(res.body.confirmUrl, /\/agentrequest\?/);
       assert.equal(res.headers.get('location'), `/clients/onboard/${res.body.id}`);
       const st = await call(url, 'GET', `/clients/onboard/${res.body.id}`);
-      assert.equal(st.body.status, 'new');
+      assert.equal(st.body.status, 'New');
       assert.equal((await sim.calls('create_agent_request')).length, 1);
     },
   ],
