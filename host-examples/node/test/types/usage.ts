@@ -93,7 +93,7 @@ export async function example(): Promise<void> {
     const confirm: string | undefined = asked.changeRequest.confirmUrl;
     const again: ChangeRequest = await client.getChangeRequest(asked.changeRequest.id);
     const changeStatus: ChangeRequestStatus = again.status;
-    if (changeStatus === 'accepted' || changeStatus === 'no-change-needed') console.log(again.systemUserId, again.requiredAccessPackages[0]?.urn);
+    if (changeStatus === 'Accepted' || changeStatus === 'NoChangeNeeded') console.log(again.systemUserId, again.requiredAccessPackages[0]?.urn);
     void [confirm, asked.isNew, asked.reconciled];
   }
   const hint: ChangeRequest = await client.getChangeRequestByExternalRef({ systemId: '314248295_smartregnskap', orgNo: '310816191' });
