@@ -9,6 +9,8 @@
 #   BENCH_SKIP_HOSTS=1 ...       # leave out the Python and Node benches
 #   BENCH_NO_BUILD=1 ...         # skip `make build` (use what target/ holds)
 #   BENCH_SKIP_PROFILE=1 ...     # leave out the callgrind profile (bench/profile.sh, about a minute)
+#   BENCH_SCALE_N=20000 ...      # customers in the onboarding-at-scale table (default 100,000:
+#                                # about 15 minutes; BENCH_QUICK: 10,000); BENCH_SKIP_SCALE=1 leaves it out
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -86,6 +88,28 @@ if [[ -z "${BENCH_SKIP_HOSTS:-}" ]]; then
     done
 fi
 
+# The simulator under 100,000 stored requests: per-call cost at 1k / 10k / 100k, same run.
+say "simulator: cargo run --release -p altinn-sim --example load"
+simload_status=0
+cargo run --release -q -p altinn-sim --example load </dev/null >"$WORK/simload.md" 2>"$WORK/simload.err" || simload_status=$?
+cat "$WORK/simload.md"
+[[ $simload_status == 0 ]] || tail -20 "$WORK/simload.err" >&2 || true
+
+# Onboarding at scale (#20): the Python package over PostgreSQL, 1 and 4 worker processes.
+scale_status=skipped scale_skip="BENCH_SKIP_SCALE was set"
+scale_n=${BENCH_SCALE_N:-$([[ -n "${BENCH_QUICK:-}" ]] && echo 10000 || echo 100000)}
+if [[ -z "${BENCH_SKIP_SCALE:-}" ]]; then
+    say "onboarding at scale: bench/scale.py --customers $scale_n (PostgreSQL, 50 ms latency)"
+    scale_status=0
+    {
+        [[ -x host-examples/python/.venv/bin/python ]] ||
+            bash host-examples/python/run-tests.sh --co -q >"$WORK/scale-setup.log" 2>&1
+        host-examples/python/.venv/bin/python bench/scale.py --customers "$scale_n" --latency-ms 50 </dev/null
+    } >"$WORK/scale.md" 2>"$WORK/scale.err" || scale_status=$?
+    cat "$WORK/scale.md"
+    [[ $scale_status == 0 ]] || tail -20 "$WORK/scale.err" >&2 || true
+fi
+
 say "writing $OUT"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)"
 mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo 2>/dev/null || true)"
@@ -126,6 +150,8 @@ section() { # title, status, file[, why it was skipped]
     section "Java package on libsystemuser (JNA): \`host-examples/java/bench.sh\`" "$java_status" "$WORK/java.md"
     section "C# package on libsystemuser (P/Invoke, Mono): \`host-examples/dotnet/bench/run.sh\`" "$dotnet_status" "$WORK/dotnet.md"
     section "Go package on libsystemuser (cgo): \`host-examples/go/bench.sh\`" "$go_status" "$WORK/go.md"
+    section "Simulator holding 100,000 requests: \`cargo run --release -p altinn-sim --example load\`" "$simload_status" "$WORK/simload.md"
+    section "Onboarding at scale (Python, PostgreSQL): \`bench/scale.py --customers $scale_n --latency-ms 50\`" "$scale_status" "$WORK/scale.md" "$scale_skip"
 } >"$OUT"
 say "done: $OUT"
 [[ $rust_status == 0 ]]
