@@ -249,7 +249,7 @@ namespace Altinn.SystemUser.Tests
         {
             typeof(SchemaValidatorTests), typeof(HeaderTests), typeof(LoadTests), typeof(OperationsTests), typeof(ErrorTests), typeof(MaskinportenTests),
             typeof(TransportTests), typeof(CancellationTests), typeof(ConcurrencyTests), typeof(TrapTests), typeof(SecretTests), typeof(HostileCatalogueTests),
-            typeof(SystemRegisterTests), typeof(ClientDelegationTests), typeof(ReadmeSampleTests), typeof(SchemaSummaryTests),
+            typeof(SystemRegisterTests), typeof(ClientDelegationTests), typeof(ReadmeSampleTests), typeof(VocabularyTests), typeof(SchemaSummaryTests),
         };
 
         /// <summary>Within this flow, documents are not checked (tests that send invalid ones on purpose).</summary>

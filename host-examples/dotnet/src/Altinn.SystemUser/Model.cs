@@ -28,6 +28,18 @@ namespace Altinn.SystemUser
         TimedOut,
     }
 
+    /// <summary>Statuses as Altinn spells them, as every host writes them (the root README's "One vocabulary").</summary>
+    public static class RequestStatusNames
+    {
+        /// <summary>Altinn's spelling: <c>New</c>, <c>Accepted</c>, <c>Rejected</c>, <c>Denied</c>, <c>Timedout</c>
+        /// (<c>Unknown</c> for a status this version does not know: its text is in <see cref="SystemUserRequest.StatusText"/>).
+        /// Write this, not <c>ToString()</c> (<c>TimedOut</c>), into a database or a log another host reads.</summary>
+        public static string WireName(this RequestStatus status)
+        {
+            return status == RequestStatus.TimedOut ? "Timedout" : status.ToString();
+        }
+    }
+
     /// <summary>A system user's type; <see cref="Unknown"/> keeps Altinn's text in <see cref="SystemUser.UserTypeText"/>.</summary>
     public enum UserType
     {
