@@ -1,8 +1,8 @@
 //! altinn-systemuser: create and follow Altinn system user requests.
 //!
 //! The core is plain Rust (model, validation, lifecycle, protocol) and is tested natively;
-//! `component` is the only module that knows about WIT, and exists only in the wasm build with
-//! the `component` feature (default).
+//! `component` is the only module that knows about WIT, and exists only in the wasm build (not
+//! with the `core-only` feature, which the onboarding service uses).
 
 // Errors and steps are moved by value across the WIT boundary and are off the hot path; boxing
 // them would only add allocations.
@@ -57,5 +57,5 @@ pub mod decode {
     }
 }
 
-#[cfg(all(target_arch = "wasm32", feature = "component"))]
+#[cfg(all(target_arch = "wasm32", not(feature = "core-only")))]
 mod component;

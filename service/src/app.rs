@@ -47,7 +47,8 @@ fn opt(text: Option<String>) -> Json {
 }
 
 fn problem(status: u16, title: &str, extra: Vec<(&str, Json)>, headers: Vec<(String, String)>) -> Answer {
-    let mut members = vec![("type".to_string(), s("about:blank")), ("title".into(), s(title)), ("status".into(), Json::Number(status.to_string()))];
+    let mut members =
+        vec![("type".to_string(), s("about:blank")), ("title".into(), s(title)), ("status".into(), Json::Number(status.to_string()))];
     members.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
     answer(status, PROBLEM_TYPE, Json::Object(members), headers)
 }
@@ -89,15 +90,18 @@ impl Settings {
             "at24" => Environment::At24,
             "yt01" => Environment::Yt01,
             "custom" => Environment::Custom(CustomEnvironment {
-                platform_url: get("ALTINN_PLATFORM_URL").ok_or_else(|| SettingsError("ALTINN_ENVIRONMENT=custom needs ALTINN_PLATFORM_URL".into()))?,
-                confirm_url: get("ALTINN_CONFIRM_URL").ok_or_else(|| SettingsError("ALTINN_ENVIRONMENT=custom needs ALTINN_CONFIRM_URL".into()))?,
+                platform_url: get("ALTINN_PLATFORM_URL")
+                    .ok_or_else(|| SettingsError("ALTINN_ENVIRONMENT=custom needs ALTINN_PLATFORM_URL".into()))?,
+                confirm_url: get("ALTINN_CONFIRM_URL")
+                    .ok_or_else(|| SettingsError("ALTINN_ENVIRONMENT=custom needs ALTINN_CONFIRM_URL".into()))?,
                 maskinporten_issuer: get("MASKINPORTEN_ISSUER").unwrap_or_default(),
             }),
             _ => return Err(SettingsError("ALTINN_ENVIRONMENT must be production, tt02, at22, at23, at24, yt01 or custom".into())),
         };
         let system_id = get("ONBOARDING_SYSTEM_ID").ok_or_else(|| SettingsError("ONBOARDING_SYSTEM_ID is not set".into()))?;
-        let access_packages = get("ONBOARDING_ACCESS_PACKAGES")
-            .map(|list| list.split(',').map(str::trim).filter(|u| !u.is_empty()).map(|urn| AccessPackage { urn: urn.to_string() }).collect());
+        let access_packages = get("ONBOARDING_ACCESS_PACKAGES").map(|list| {
+            list.split(',').map(str::trim).filter(|u| !u.is_empty()).map(|urn| AccessPackage { urn: urn.to_string() }).collect()
+        });
         let base_path = get("ONBOARDING_BASE_PATH").unwrap_or_else(|| "/onboard".into()).trim_end_matches('/').to_string();
         Ok(Settings {
             config: Config::new(environment),
@@ -113,7 +117,10 @@ impl Settings {
     /// The token for a `need-token` step: the configured one, whatever the scopes (the
     /// operator gives it the request read and write scopes).
     pub fn token(&self) -> Result<String, String> {
-        self.token.as_ref().map(|t| t.expose().to_string()).ok_or_else(|| "ALTINN_TOKEN is not set: this service has no Altinn token".into())
+        self.token
+            .as_ref()
+            .map(|t| t.expose().to_string())
+            .ok_or_else(|| "ALTINN_TOKEN is not set: this service has no Altinn token".into())
     }
 }
 
@@ -129,7 +136,14 @@ pub trait Platform: Io {
 }
 
 /// One incoming request. `body` is `None` when it was longer than `MAX_BODY`.
-pub fn handle(settings: &Settings, platform: &mut impl Platform, method: &str, path: &str, content_type: Option<&str>, body: Option<&[u8]>) -> Answer {
+pub fn handle(
+    settings: &Settings,
+    platform: &mut impl Platform,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+) -> Answer {
     let path = path.split('?').next().unwrap_or_default();
     let base = settings.base_path.as_str();
     if path == base || path == format!("{base}/") {
@@ -233,6 +247,8 @@ fn status_value(r: SystemUserRequest, now: DateTime) -> Json {
     ])
 }
 
+// The core's error as the core returns it (off the hot path; see the core's lib.rs).
+#[allow(clippy::result_large_err)]
 fn run(settings: &Settings, platform: &mut impl Platform, task: Task) -> Result<Outcome, Error> {
     let seed = platform.seed();
     let mut operation = Operation::new(settings.config.clone(), task, platform.now(), &seed);

@@ -150,10 +150,13 @@ fn failure(kind: TransportErrorKind, message: impl Into<String>) -> TransportFai
 /// redirect is followed (wasi:http never follows one).
 fn send(request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
     let deadline = monotonic_clock::now().saturating_add(u64::from(request.timeout_ms) * NANOS_PER_MS);
-    let (scheme, authority, path) = split_url(&request.url).ok_or_else(|| failure(TransportErrorKind::Other, "the URL is not absolute http(s)"))?;
+    let (scheme, authority, path) =
+        split_url(&request.url).ok_or_else(|| failure(TransportErrorKind::Other, "the URL is not absolute http(s)"))?;
     let headers = Fields::new();
     for Header { name, value } in &request.headers {
-        headers.append(name, value.as_bytes()).map_err(|_| failure(TransportErrorKind::Other, format!("the host refuses the header {name}")))?;
+        headers
+            .append(name, value.as_bytes())
+            .map_err(|_| failure(TransportErrorKind::Other, format!("the host refuses the header {name}")))?;
     }
     let outgoing = OutgoingRequest::new(headers);
     let method = match request.method {
@@ -180,7 +183,9 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
     if let Some(bytes) = &request.body {
         let stream = body.write().map_err(|_| failure(TransportErrorKind::Other, "no request body stream"))?;
         for chunk in bytes.chunks(WRITE_CHUNK) {
-            stream.blocking_write_and_flush(chunk).map_err(|_| failure(TransportErrorKind::ConnectionLost, "the request body could not be sent"))?;
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|_| failure(TransportErrorKind::ConnectionLost, "the request body could not be sent"))?;
         }
     }
     OutgoingBody::finish(body, None).map_err(error_code)?;
@@ -196,7 +201,8 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, TransportFailure> {
         .into_iter()
         .filter_map(|(name, value)| String::from_utf8(value).ok().map(|value| Header { name, value }))
         .collect();
-    let encoded = headers.iter().any(|h| h.name.eq_ignore_ascii_case("content-encoding") && !h.value.trim().eq_ignore_ascii_case("identity"));
+    let encoded =
+        headers.iter().any(|h| h.name.eq_ignore_ascii_case("content-encoding") && !h.value.trim().eq_ignore_ascii_case("identity"));
     if encoded {
         return Err(failure(TransportErrorKind::TooLarge, "the answer is compressed; this service never decompresses"));
     }
@@ -234,7 +240,9 @@ fn read_capped(stream: &InputStream, cap: u32, deadline: u64) -> Result<Vec<u8>,
                 }
             }
             Err(StreamError::Closed) => return Ok(body),
-            Err(StreamError::LastOperationFailed(_)) => return Err(failure(TransportErrorKind::ConnectionLost, "the answer's body broke off")),
+            Err(StreamError::LastOperationFailed(_)) => {
+                return Err(failure(TransportErrorKind::ConnectionLost, "the answer's body broke off"))
+            }
         }
     }
 }
@@ -245,11 +253,13 @@ fn error_code(code: ErrorCode) -> TransportFailure {
         | ErrorCode::ConnectionTimeout
         | ErrorCode::ConnectionReadTimeout
         | ErrorCode::ConnectionWriteTimeout
-        | ErrorCode::HttpResponseTimeout => {
-            TransportErrorKind::Timeout
-        }
-        ErrorCode::DnsError(_) | ErrorCode::DestinationNotFound | ErrorCode::DestinationUnavailable | ErrorCode::DestinationIpProhibited
-        | ErrorCode::DestinationIpUnroutable | ErrorCode::ConnectionRefused => TransportErrorKind::Connect,
+        | ErrorCode::HttpResponseTimeout => TransportErrorKind::Timeout,
+        ErrorCode::DnsError(_)
+        | ErrorCode::DestinationNotFound
+        | ErrorCode::DestinationUnavailable
+        | ErrorCode::DestinationIpProhibited
+        | ErrorCode::DestinationIpUnroutable
+        | ErrorCode::ConnectionRefused => TransportErrorKind::Connect,
         ErrorCode::ConnectionTerminated | ErrorCode::HttpResponseIncomplete => TransportErrorKind::ConnectionLost,
         ErrorCode::HttpResponseBodySize(_) | ErrorCode::HttpResponseHeaderSize(_) | ErrorCode::HttpResponseHeaderSectionSize(_) => {
             TransportErrorKind::TooLarge

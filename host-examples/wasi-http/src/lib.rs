@@ -4,14 +4,14 @@
 //! host any wasi:http platform is. Used by the onboarding service's tests (tests/) and by
 //! `wasi-http-serve` (src/main.rs).
 
-use wasmtime::error::Context;
-use wasmtime::{bail, Result};
 use hyper::server::conn::http1;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::error::Context;
+use wasmtime::{bail, Result};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::io::TokioIo;

@@ -22,7 +22,8 @@ fn main() -> Result<()> {
         }
     }
     let component = component.context("usage: wasi-http-serve COMPONENT [--listen ADDR] [--env NAME=VALUE]…")?;
-    let served = wasi_http_serve::serve(component.as_ref(), env, listen.parse::<std::net::SocketAddr>().context("--listen: not an address")?)?;
+    let served =
+        wasi_http_serve::serve(component.as_ref(), env, listen.parse::<std::net::SocketAddr>().context("--listen: not an address")?)?;
     println!("listening on {}", served.url());
     loop {
         std::thread::park();

@@ -67,9 +67,14 @@ fn read(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answ
     Answer { status: response.status().as_u16(), content_type, location, json }
 }
 
+/// `POST {service}/onboard` with a JSON body.
+fn onboard_at(http: &ureq::Agent, service: &str, body: &str) -> Answer {
+    read(http.post(format!("{service}/onboard")).header("content-type", "application/json").send(body))
+}
+
 impl Stack {
     fn onboard(&self, body: &str) -> Answer {
-        read(self.http.post(format!("{}/onboard", self.service.url())).header("content-type", "application/json").send(body))
+        onboard_at(&self.http, self.service.url(), body)
     }
 
     fn status(&self, path: &str) -> Answer {
@@ -103,7 +108,10 @@ fn onboard_approve_and_status_through_wasi_http() {
     assert_eq!((again.status, again.json["id"].as_str(), again.json["isNew"].as_bool()), (200, Some(id.as_str()), Some(false)));
 
     let pending = stack.status(&format!("/onboard/{id}"));
-    assert_eq!((pending.status, pending.json["status"].as_str(), pending.json["effectiveStatus"].as_str()), (200, Some("New"), Some("New")));
+    assert_eq!(
+        (pending.status, pending.json["status"].as_str(), pending.json["effectiveStatus"].as_str()),
+        (200, Some("New"), Some("New"))
+    );
 
     stack.sim.approve(&id).expect("the customer approves");
     let accepted = stack.status(&format!("/onboard/{id}"));
@@ -175,12 +183,12 @@ fn credentials_altinn_refuses_are_the_operators_problem_and_never_quoted() {
     let sim = Simulator::start(SimOptions::default().with_admin(true)).expect("simulator");
     let expired = sim.mint_token_with(VENDOR, &SCOPES, 0, true);
     let service = serve(&component(), env(&sim, Some(expired.clone())), "127.0.0.1:0".parse().unwrap()).unwrap();
-    let answer = read(agent().post(format!("{}/onboard", service.url())).header("content-type", "application/json").send(format!(r#"{{"orgNo":"{CUSTOMER}"}}"#)));
+    let answer = onboard_at(&agent(), service.url(), &format!(r#"{{"orgNo":"{CUSTOMER}"}}"#));
     assert_eq!(answer.status, 502, "{}", answer.json);
     assert!(!answer.json.to_string().contains(&expired), "the token must never be quoted");
 
     // No token configured: said plainly, nothing sent.
     let unconfigured = serve(&component(), env(&sim, None), "127.0.0.1:0".parse().unwrap()).unwrap();
-    let answer = read(agent().post(format!("{}/onboard", unconfigured.url())).header("content-type", "application/json").send(format!(r#"{{"orgNo":"{CUSTOMER}"}}"#)));
+    let answer = onboard_at(&agent(), unconfigured.url(), &format!(r#"{{"orgNo":"{CUSTOMER}"}}"#));
     assert_eq!(answer.status, 502, "{}", answer.json);
 }
