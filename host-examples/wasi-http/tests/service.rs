@@ -154,6 +154,9 @@ fn bad_input_is_refused_before_anything_is_sent() {
     assert_eq!(too_big.status, 413);
 
     assert_eq!(stack.altinn_calls(), Vec::<Value>::new(), "no refused request may reach Altinn");
+    // The log does see the service's calls: a valid onboarding shows up in it.
+    assert_eq!(stack.onboard(&format!(r#"{{"orgNo":"{CUSTOMER}"}}"#)).status, 201);
+    assert!(stack.altinn_calls().iter().any(|c| c["method"] == "POST"), "{:?}", stack.altinn_calls());
 }
 
 #[test]
