@@ -102,9 +102,13 @@ impl Settings {
         let access_packages = get("ONBOARDING_ACCESS_PACKAGES").map(|list| {
             list.split(',').map(str::trim).filter(|u| !u.is_empty()).map(|urn| AccessPackage { urn: urn.to_string() }).collect()
         });
+        let mut config = Config::new(environment);
+        if let Some(ms) = get("ALTINN_TIMEOUT_MS") {
+            config.timeout_ms = ms.parse().ok().filter(|ms| *ms > 0).ok_or_else(|| SettingsError("ALTINN_TIMEOUT_MS must be a number of milliseconds".into()))?;
+        }
         let base_path = get("ONBOARDING_BASE_PATH").unwrap_or_else(|| "/onboard".into()).trim_end_matches('/').to_string();
         Ok(Settings {
-            config: Config::new(environment),
+            config,
             system_id,
             access_packages,
             integration_title: get("ONBOARDING_INTEGRATION_TITLE"),

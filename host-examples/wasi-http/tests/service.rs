@@ -40,9 +40,16 @@ fn env(sim: &SimHandle, token: Option<String>) -> Vec<(String, String)> {
 }
 
 fn stack() -> Stack {
+    stack_with(&[])
+}
+
+/// With more configuration.
+fn stack_with(extra: &[(&str, &str)]) -> Stack {
     let sim = Simulator::start(SimOptions::default().with_admin(true)).expect("simulator");
     let token = sim.mint_token(VENDOR, &SCOPES);
-    let service = serve(&component(), env(&sim, Some(token)), "127.0.0.1:0".parse().unwrap()).expect("serving the component");
+    let mut vars = env(&sim, Some(token));
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let service = serve(&component(), vars, "127.0.0.1:0".parse().unwrap()).expect("serving the component");
     Stack { sim, service, http: agent() }
 }
 
@@ -179,6 +186,17 @@ fn an_oversized_answer_is_a_clear_error_not_a_trap() {
     // The same instance setup serves the next request normally: nothing trapped.
     let fine = stack.status(&format!("/onboard/{id}"));
     assert_eq!((fine.status, fine.json["status"].as_str()), (200, Some("New")), "{}", fine.json);
+}
+
+#[test]
+fn an_answer_that_trickles_in_past_the_timeout_is_a_timeout() {
+    let stack = stack_with(&[("ALTINN_TIMEOUT_MS", "400")]);
+    let created = stack.onboard(&format!(r#"{{"orgNo":"{CUSTOMER}"}}"#));
+    let id = created.json["id"].as_str().expect("an id").to_string();
+    // Every attempt (the read is retried) gets a byte every 100 ms: never idle, never done.
+    stack.sim.arm_fault(FaultSpec::new("get_request", FaultKind::SlowBody).interval_ms(100).times(10)).unwrap();
+    let slow = stack.status(&format!("/onboard/{id}"));
+    assert_eq!((slow.status, slow.json["transportKind"].as_str()), (504, Some("timeout")), "{}", slow.json);
 }
 
 #[test]
