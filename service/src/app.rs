@@ -104,7 +104,11 @@ impl Settings {
         });
         let mut config = Config::new(environment);
         if let Some(ms) = get("ALTINN_TIMEOUT_MS") {
-            config.timeout_ms = ms.parse().ok().filter(|ms| *ms > 0).ok_or_else(|| SettingsError("ALTINN_TIMEOUT_MS must be a number of milliseconds".into()))?;
+            config.timeout_ms = ms
+                .parse()
+                .ok()
+                .filter(|ms| *ms > 0)
+                .ok_or_else(|| SettingsError("ALTINN_TIMEOUT_MS must be a number of milliseconds".into()))?;
         }
         let base_path = get("ONBOARDING_BASE_PATH").unwrap_or_else(|| "/onboard".into()).trim_end_matches('/').to_string();
         Ok(Settings {
