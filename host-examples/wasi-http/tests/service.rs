@@ -130,6 +130,18 @@ fn onboard_approve_and_status_through_wasi_http() {
 }
 
 #[test]
+fn a_request_left_unanswered_past_the_window_is_effectively_timed_out() {
+    let stack = stack();
+    let created = stack.onboard(&format!(r#"{{"orgNo":"{CUSTOMER}","externalRef":"never-answered"}}"#));
+    let id = created.json["id"].as_str().expect("an id").to_string();
+    stack.sim.advance_clock(std::time::Duration::from_secs(181 * 86_400));
+    let old = stack.status(&format!("/onboard/{id}"));
+    assert_eq!(old.status, 200, "{}", old.json);
+    assert_eq!((old.json["status"].as_str(), old.json["effectiveStatus"].as_str()), (Some("New"), Some("Timedout")), "{}", old.json);
+    assert_eq!(old.json["timedOut"], true);
+}
+
+#[test]
 fn an_unknown_request_is_a_404_problem() {
     let stack = stack();
     let missing = stack.status("/onboard/8c3a6f41-0000-4000-8000-000000000000");
