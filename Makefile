@@ -15,7 +15,7 @@ export ALTINN_SIM_SECRET_LOG := $(SECRET_LOG)
 # Runs a suite with its output also kept in $(TEST_LOGS)/$(1).log.
 logged = mkdir -p $(TEST_LOGS) && $(2) 2>&1 | tee -a $(TEST_LOGS)/$(1).log
 
-.PHONY: all setup build component hosts dist test-dist demo demo-java demo-dotnet demo-go test lint test-core test-host test-simulator test-browser test-node test-edge test-python test-c test-java test-dotnet test-go test-fuzz fuzz bench test-logs-reset secret-scan clean
+.PHONY: all setup build component hosts dist test-dist demo demo-java demo-dotnet demo-go test lint test-core test-host test-wasi-http test-simulator test-browser test-node test-edge test-python test-c test-java test-dotnet test-go test-fuzz fuzz bench test-logs-reset secret-scan clean
 
 all: build
 
@@ -34,10 +34,12 @@ $(WASM_OPT): tools/package.json tools/package-lock.json
 	@touch $@
 
 # The component: wasm32-unknown-unknown core module, wasm-opt, then wit-component (no WASI imports).
-# Also its test-trap build (never shipped), with which the hosts' tests prove they survive a trap.
+# Also its test-trap build (never shipped), with which the hosts' tests prove they survive a trap,
+# and the onboarding service (service/): the same core as a wasi:http component.
 component: $(WASM_OPT)
 	$(CARGO) run -q -p xtask -- component
 	$(CARGO) run -q -p xtask -- component --test-trap
+	$(CARGO) run -q -p xtask -- service
 
 hosts:
 	$(CARGO) build --release -p systemuser-host -p altinn-sim -p systemuser-c
@@ -82,7 +84,7 @@ test-dist: dist
 demo: build
 	$(CLI) demo
 
-test: build lint test-logs-reset test-core test-fuzz test-host test-simulator test-browser test-node test-edge test-python test-c test-java test-dotnet test-go test-dist secret-scan
+test: build lint test-logs-reset test-core test-fuzz test-host test-wasi-http test-simulator test-browser test-node test-edge test-python test-c test-java test-dotnet test-go test-dist secret-scan
 	@bash scripts/test-summary.sh $(TEST_LOGS)
 
 test-logs-reset:
@@ -111,6 +113,11 @@ fuzz:
 # The built component through the Rust host: import list, size, vectors, CLI.
 test-host:
 	$(call logged,host,$(CARGO) test --release -p systemuser-host)
+
+# The onboarding service component served by wasmtime's own wasi:http (host-examples/wasi-http)
+# against the simulator: onboard, approve, status, refusals, limits, its imports.
+test-wasi-http:
+	$(call logged,wasi-http,$(CARGO) test --release -p onboarding-service -p wasi-http-serve)
 
 test-simulator:
 	$(call logged,simulator,$(CARGO) test --release -p altinn-sim)

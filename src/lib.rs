@@ -1,7 +1,8 @@
 //! altinn-systemuser: create and follow Altinn system user requests.
 //!
 //! The core is plain Rust (model, validation, lifecycle, protocol) and is tested natively;
-//! `component` is the only module that knows about WIT, and exists only in the wasm build.
+//! `component` is the only module that knows about WIT, and exists only in the wasm build (not
+//! with the `core-only` feature, which the onboarding service uses).
 
 // Errors and steps are moved by value across the WIT boundary and are off the hot path; boxing
 // them would only add allocations.
@@ -56,5 +57,5 @@ pub mod decode {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "core-only")))]
 mod component;

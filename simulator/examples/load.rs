@@ -45,7 +45,10 @@ fn main() {
     let token = sim.mint_token("314248295", &[READ, WRITE]);
     let customers: Vec<String> = (0..n as u32).map(synthetic_org_no).collect();
 
-    println!("altinn-sim load: {n} requests, {connections} connections, latency {latency} ms, state file {}", state.as_deref().unwrap_or("none"));
+    println!(
+        "altinn-sim load: {n} requests, {connections} connections, latency {latency} ms, state file {}",
+        state.as_deref().unwrap_or("none")
+    );
     let t = Instant::now();
     let created = loadgen::create_all(addr, &token, &customers, connections);
     let create_wall = t.elapsed();

@@ -453,10 +453,11 @@ impl Settings {
                     }
                 }
                 "syntheticCustomers" => {
-                    s.synthetic_customers =
-                        v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("syntheticCustomers must be a number")?
+                    s.synthetic_customers = v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("syntheticCustomers must be a number")?
                 }
-                "callLogLimit" => s.call_log_limit = v.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or("callLogLimit must be a number")?,
+                "callLogLimit" => {
+                    s.call_log_limit = v.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or("callLogLimit must be a number")?
+                }
                 other => return Err(format!("unknown setting {other:?}")),
             }
         }

@@ -2,6 +2,11 @@
 //! with the `wasm` profile and wraps the core module into a component with `wit-component`.
 //! This route keeps std's WASI imports out: the component imports only what `wit/` declares.
 //!
+//! `cargo run -p xtask -- service`: the same for the onboarding service (service/), a second
+//! component in the `onboarding-service` world (wit/onboarding-service/), whose wasi WIT comes
+//! from the wasmtime-wasi-http crate's source that cargo downloaded (nothing third-party is
+//! committed).
+//!
 //! `cargo run -p xtask -- imports FILE`: prints a component's imports, one per line.
 //! `cargo run -p xtask -- check-wit`: parses `wit/` and reports errors.
 //! `cargo run -p xtask -- c-header [--check]`: writes `host-examples/c/include/systemuser.h`
@@ -24,6 +29,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("component") => build_component(args.get(1).map(String::as_str) == Some("--test-trap")),
+        Some("service") => build_service(),
         Some("imports") => {
             let file = args.get(1).map(PathBuf::from).unwrap_or_else(|| COMPONENT.into());
             for name in component_imports(&std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?)? {
@@ -38,7 +44,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Some("c-header") => c_header(args.get(1).map(String::as_str) == Some("--check")),
-        _ => bail!("usage: xtask component [--test-trap] | imports [FILE] | check-wit | c-header [--check]"),
+        _ => bail!("usage: xtask component [--test-trap] | service | imports [FILE] | check-wit | c-header [--check]"),
     }
 }
 
@@ -111,6 +117,12 @@ fn build_component(test_trap: bool) -> Result<()> {
     if !cargo.status().context("running cargo build for the component")?.success() {
         bail!("cargo build of the core module failed");
     }
+    componentize(core_module, optimized, output)
+}
+
+/// wasm-opt over a core module, then wit-component: the component written to `output`, its
+/// imports listed.
+fn componentize(core_module: &str, optimized: &str, output: &str) -> Result<()> {
     std::fs::create_dir_all("target/wasm")?;
     optimize(core_module, optimized)?;
     let module = std::fs::read(optimized).with_context(|| format!("reading {optimized}"))?;
@@ -126,6 +138,65 @@ fn build_component(test_trap: bool) -> Result<()> {
         println!("  imports {name}");
     }
     Ok(())
+}
+
+const SERVICE_WORLD: &str = "wit/onboarding-service/world.wit";
+/// Where the service's WIT is put together: its world and, in deps/, the wasi packages.
+/// `service/src/lib.rs` names this folder (relative to its manifest).
+const SERVICE_WIT: &str = "target/wasm/onboarding-service-wit";
+const SERVICE_CORE: &str = "target/wasm32-unknown-unknown/wasm/onboarding_service.wasm";
+const SERVICE_OPTIMIZED: &str = "target/wasm/onboarding_service.core.opt.wasm";
+const SERVICE_COMPONENT: &str = "target/wasm/onboarding_service.wasm";
+/// The crate whose source ships the wasi:http WIT the harness implements (same version).
+const WASI_HTTP_CRATE: &str = "wasmtime-wasi-http";
+
+/// The onboarding service's component: its WIT put together, the crate built for
+/// `wasm32-unknown-unknown` (no WASI adapter: the imports are the world's), then as above.
+fn build_service() -> Result<()> {
+    let deps = wasi_wit_deps()?;
+    let out = Path::new(SERVICE_WIT);
+    if out.exists() {
+        std::fs::remove_dir_all(out)?;
+    }
+    std::fs::create_dir_all(out.join("deps"))?;
+    std::fs::copy(SERVICE_WORLD, out.join("world.wit"))?;
+    for entry in std::fs::read_dir(&deps)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "wit") {
+            std::fs::copy(&path, out.join("deps").join(path.file_name().context("a file name")?))?;
+        }
+    }
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.args(["build", "--lib", "-p", "onboarding-service", "--target", TARGET, "--profile", "wasm"]);
+    if !cargo.status().context("running cargo build for the service")?.success() {
+        bail!("cargo build of the service's core module failed");
+    }
+    componentize(SERVICE_CORE, SERVICE_OPTIMIZED, SERVICE_COMPONENT)
+}
+
+/// The `wit/deps` folder of the wasmtime-wasi-http crate in cargo's registry (from
+/// `cargo metadata`, which downloads it when missing).
+fn wasi_wit_deps() -> Result<PathBuf> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version", "1"])
+        .output()
+        .context("running cargo metadata")?;
+    if !output.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let manifest = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == WASI_HTTP_CRATE)
+        .and_then(|p| p["manifest_path"].as_str())
+        .with_context(|| format!("{WASI_HTTP_CRATE} is not in the workspace's dependencies (host-examples/wasi-http needs it)"))?;
+    let deps = Path::new(manifest).parent().context("a manifest's folder")?.join("wit/deps");
+    if !deps.is_dir() {
+        bail!("{} has no WIT folder", deps.display());
+    }
+    Ok(deps)
 }
 
 /// The component without a top-level custom section: `component-name` only names instances

@@ -171,7 +171,9 @@ pub fn list_all(addr: SocketAddr, token: &str, system: &str) -> Listing {
         pages.push(v["data"].as_array().map(|d| d.iter().filter_map(|i| i["id"].as_str().map(String::from)).collect()).unwrap_or_default());
         match v["links"]["next"].as_str() {
             // The origin is the request's host; keep the path and the token.
-            Some(next) => path = next.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())).expect("next link"),
+            Some(next) => {
+                path = next.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())).expect("next link")
+            }
             None => break,
         }
     }
@@ -185,7 +187,9 @@ pub fn lookups(addr: SocketAddr, token: &str, customers: &[String]) -> Vec<Durat
         .iter()
         .map(|c| {
             let t = Instant::now();
-            let a = conn.call("GET", &format!("{API}/systemuser/request/vendor/byexternalref/{SYSTEM}/{c}/load-{c}"), token, None).expect("lookup");
+            let a = conn
+                .call("GET", &format!("{API}/systemuser/request/vendor/byexternalref/{SYSTEM}/{c}/load-{c}"), token, None)
+                .expect("lookup");
             assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
             t.elapsed()
         })
