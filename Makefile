@@ -95,6 +95,7 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown --profile wasm -p altinn-systemuser --lib -- -D warnings
+	$(CARGO) clippy --target wasm32-unknown-unknown --profile wasm -p onboarding-service -- -D warnings
 	$(CARGO) run -q -p xtask -- c-header --check
 	$(PYTHON) scripts/vocabulary.py --check
 

@@ -79,10 +79,10 @@ pub struct Settings {
 pub struct SettingsError(pub String);
 
 impl Settings {
-    /// From the host's variables (`ALTINN_*`, `ONBOARDING_*`; service/README.md lists them).
+    /// From the host's variables (`SYSTEMUSER_*`, the names the edge handler and the CLI read; service/README.md lists them).
     pub fn from_vars(vars: &[(String, String)]) -> Result<Settings, SettingsError> {
         let get = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty());
-        let environment = match get("ALTINN_ENVIRONMENT").as_deref().unwrap_or("tt02") {
+        let environment = match get("SYSTEMUSER_ENV").as_deref().unwrap_or("tt02") {
             "production" => Environment::Production,
             "tt02" => Environment::Tt02,
             "at22" => Environment::At22,
@@ -90,35 +90,35 @@ impl Settings {
             "at24" => Environment::At24,
             "yt01" => Environment::Yt01,
             "custom" => Environment::Custom(CustomEnvironment {
-                platform_url: get("ALTINN_PLATFORM_URL")
-                    .ok_or_else(|| SettingsError("ALTINN_ENVIRONMENT=custom needs ALTINN_PLATFORM_URL".into()))?,
-                confirm_url: get("ALTINN_CONFIRM_URL")
-                    .ok_or_else(|| SettingsError("ALTINN_ENVIRONMENT=custom needs ALTINN_CONFIRM_URL".into()))?,
+                platform_url: get("SYSTEMUSER_PLATFORM_URL")
+                    .ok_or_else(|| SettingsError("SYSTEMUSER_ENV=custom needs SYSTEMUSER_PLATFORM_URL".into()))?,
+                confirm_url: get("SYSTEMUSER_CONFIRM_URL")
+                    .ok_or_else(|| SettingsError("SYSTEMUSER_ENV=custom needs SYSTEMUSER_CONFIRM_URL".into()))?,
                 maskinporten_issuer: get("MASKINPORTEN_ISSUER").unwrap_or_default(),
             }),
-            _ => return Err(SettingsError("ALTINN_ENVIRONMENT must be production, tt02, at22, at23, at24, yt01 or custom".into())),
+            _ => return Err(SettingsError("SYSTEMUSER_ENV must be production, tt02, at22, at23, at24, yt01 or custom".into())),
         };
-        let system_id = get("ONBOARDING_SYSTEM_ID").ok_or_else(|| SettingsError("ONBOARDING_SYSTEM_ID is not set".into()))?;
-        let access_packages = get("ONBOARDING_ACCESS_PACKAGES").map(|list| {
+        let system_id = get("SYSTEMUSER_SYSTEM_ID").ok_or_else(|| SettingsError("SYSTEMUSER_SYSTEM_ID is not set".into()))?;
+        let access_packages = get("SYSTEMUSER_ACCESS_PACKAGES").map(|list| {
             list.split(',').map(str::trim).filter(|u| !u.is_empty()).map(|urn| AccessPackage { urn: urn.to_string() }).collect()
         });
         let mut config = Config::new(environment);
-        if let Some(ms) = get("ALTINN_TIMEOUT_MS") {
+        if let Some(ms) = get("SYSTEMUSER_TIMEOUT_MS") {
             config.timeout_ms = ms
                 .parse()
                 .ok()
                 .filter(|ms| *ms > 0)
-                .ok_or_else(|| SettingsError("ALTINN_TIMEOUT_MS must be a number of milliseconds".into()))?;
+                .ok_or_else(|| SettingsError("SYSTEMUSER_TIMEOUT_MS must be a number of milliseconds".into()))?;
         }
-        let base_path = get("ONBOARDING_BASE_PATH").unwrap_or_else(|| "/onboard".into()).trim_end_matches('/').to_string();
+        let base_path = get("SYSTEMUSER_BASE_PATH").unwrap_or_else(|| "/onboard".into()).trim_end_matches('/').to_string();
         Ok(Settings {
             config,
             system_id,
             access_packages,
-            integration_title: get("ONBOARDING_INTEGRATION_TITLE"),
-            redirect_url: get("ONBOARDING_REDIRECT_URL"),
+            integration_title: get("SYSTEMUSER_INTEGRATION_TITLE"),
+            redirect_url: get("SYSTEMUSER_REDIRECT_URL"),
             base_path,
-            token: get("ALTINN_TOKEN").map(Secret::new),
+            token: get("SYSTEMUSER_TOKEN").map(Secret::new),
         })
     }
 
@@ -128,7 +128,7 @@ impl Settings {
         self.token
             .as_ref()
             .map(|t| t.expose().to_string())
-            .ok_or_else(|| "ALTINN_TOKEN is not set: this service has no Altinn token".into())
+            .ok_or_else(|| "SYSTEMUSER_TOKEN is not set: this service has no Altinn token".into())
     }
 }
 
@@ -367,9 +367,9 @@ mod tests {
     #[test]
     fn settings_name_what_is_missing_never_a_value() {
         let vars = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
-        let err = Settings::from_vars(&vars(&[("ALTINN_TOKEN", "secret-token")])).unwrap_err();
-        assert_eq!(err.0, "ONBOARDING_SYSTEM_ID is not set");
-        let ok = Settings::from_vars(&vars(&[("ONBOARDING_SYSTEM_ID", "314248295_x"), ("ALTINN_TOKEN", "secret-token")])).unwrap();
+        let err = Settings::from_vars(&vars(&[("SYSTEMUSER_TOKEN", "secret-token")])).unwrap_err();
+        assert_eq!(err.0, "SYSTEMUSER_SYSTEM_ID is not set");
+        let ok = Settings::from_vars(&vars(&[("SYSTEMUSER_SYSTEM_ID", "314248295_x"), ("SYSTEMUSER_TOKEN", "secret-token")])).unwrap();
         assert!(!format!("{ok:?}").contains("secret-token"), "Debug must not print the token");
         assert_eq!(ok.base_path, "/onboard");
     }

@@ -4,30 +4,30 @@
 // modules are loaded, how the server listens) is in workerd/, deno/ and bun/, nothing else.
 //
 // Settings (strings; the key is the only secret):
-//   ALTINN_ENVIRONMENT        'production', 'tt02', … or the simulator's URL (http://127.0.0.1:5101)
-//   ALTINN_MP_CLIENT_ID       the Maskinporten client id
-//   ALTINN_MP_KEY             the private key: a JWK (JSON text) or PKCS#8 PEM
-//   ALTINN_MP_KID             the key's id on the Maskinporten client (default: the JWK's kid)
-//   ALTINN_SYSTEM_ID          serves POST /onboard, GET /onboard/:id
-//   ALTINN_ACCESS_PACKAGES    comma-separated access package URNs
-//   ALTINN_AGENT_SYSTEM_ID    optional: an agent system served on /clients/onboard
-//   ALTINN_AGENT_ACCESS_PACKAGES
-//   ALTINN_TIMEOUT_MS         optional: how long one exchange with Altinn may take (default 30 s)
+//   SYSTEMUSER_ENV        'production', 'tt02', … or the simulator's URL (http://127.0.0.1:5101)
+//   SYSTEMUSER_CLIENT_ID       the Maskinporten client id
+//   SYSTEMUSER_KEY             the private key: a JWK (JSON text) or PKCS#8 PEM
+//   SYSTEMUSER_KID             the key's id on the Maskinporten client (default: the JWK's kid)
+//   SYSTEMUSER_SYSTEM_ID          serves POST /onboard, GET /onboard/:id
+//   SYSTEMUSER_ACCESS_PACKAGES    comma-separated access package URNs
+//   SYSTEMUSER_AGENT_SYSTEM_ID    optional: an agent system served on /clients/onboard
+//   SYSTEMUSER_AGENT_ACCESS_PACKAGES
+//   SYSTEMUSER_TIMEOUT_MS         optional: how long one exchange with Altinn may take (default 30 s)
 
 import { createClient, createWebCryptoSigner } from '../src/index.js';
 import { createOnboardingHandler } from '../src/edge.js';
 
 /** The settings an adapter passes on (Deno's --allow-env lists exactly these). */
 export const SETTINGS = Object.freeze([
-  'ALTINN_ENVIRONMENT',
-  'ALTINN_MP_CLIENT_ID',
-  'ALTINN_MP_KEY',
-  'ALTINN_MP_KID',
-  'ALTINN_SYSTEM_ID',
-  'ALTINN_ACCESS_PACKAGES',
-  'ALTINN_AGENT_SYSTEM_ID',
-  'ALTINN_AGENT_ACCESS_PACKAGES',
-  'ALTINN_TIMEOUT_MS',
+  'SYSTEMUSER_ENV',
+  'SYSTEMUSER_CLIENT_ID',
+  'SYSTEMUSER_KEY',
+  'SYSTEMUSER_KID',
+  'SYSTEMUSER_SYSTEM_ID',
+  'SYSTEMUSER_ACCESS_PACKAGES',
+  'SYSTEMUSER_AGENT_SYSTEM_ID',
+  'SYSTEMUSER_AGENT_ACCESS_PACKAGES',
+  'SYSTEMUSER_TIMEOUT_MS',
 ]);
 
 const AGENT_PATH = '/clients/onboard';
@@ -47,22 +47,22 @@ function log(level, message, err) {
 }
 
 async function build(env, { getCoreModule, fetch }) {
-  const signer = await createWebCryptoSigner({ key: required(env, 'ALTINN_MP_KEY'), kid: env.ALTINN_MP_KID || undefined });
+  const signer = await createWebCryptoSigner({ key: required(env, 'SYSTEMUSER_KEY'), kid: env.SYSTEMUSER_KID || undefined });
   const client = await createClient({
-    environment: required(env, 'ALTINN_ENVIRONMENT'), // a name, or the simulator's URL
-    maskinporten: { clientId: required(env, 'ALTINN_MP_CLIENT_ID'), signer },
-    timeoutMs: env.ALTINN_TIMEOUT_MS ? Number(env.ALTINN_TIMEOUT_MS) : undefined,
+    environment: required(env, 'SYSTEMUSER_ENV'), // a name, or the simulator's URL
+    maskinporten: { clientId: required(env, 'SYSTEMUSER_CLIENT_ID'), signer },
+    timeoutMs: env.SYSTEMUSER_TIMEOUT_MS ? Number(env.SYSTEMUSER_TIMEOUT_MS) : undefined,
     getCoreModule,
     fetch,
   });
   const onError = (err, request) => log('error', `${request.method} ${new URL(request.url).pathname} failed`, err);
-  const standard = createOnboardingHandler({ client, systemId: required(env, 'ALTINN_SYSTEM_ID'), accessPackages: list(env.ALTINN_ACCESS_PACKAGES), onError });
-  const agent = env.ALTINN_AGENT_SYSTEM_ID
+  const standard = createOnboardingHandler({ client, systemId: required(env, 'SYSTEMUSER_SYSTEM_ID'), accessPackages: list(env.SYSTEMUSER_ACCESS_PACKAGES), onError });
+  const agent = env.SYSTEMUSER_AGENT_SYSTEM_ID
     ? createOnboardingHandler({
         client,
-        systemId: env.ALTINN_AGENT_SYSTEM_ID,
+        systemId: env.SYSTEMUSER_AGENT_SYSTEM_ID,
         kind: 'agent',
-        accessPackages: list(env.ALTINN_AGENT_ACCESS_PACKAGES),
+        accessPackages: list(env.SYSTEMUSER_AGENT_ACCESS_PACKAGES),
         basePath: AGENT_PATH,
         onError,
       })

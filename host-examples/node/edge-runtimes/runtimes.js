@@ -36,16 +36,16 @@ export function testKey(format) {
 /** The app's settings for a runtime in front of the simulator at `base`. */
 export function settingsFor(base, keyFormat) {
   return {
-    ALTINN_ENVIRONMENT: base,
-    ALTINN_MP_CLIENT_ID: CLIENT_ID,
-    ALTINN_MP_KEY: testKey(keyFormat),
-    ...(keyFormat === 'jwk' ? {} : { ALTINN_MP_KID: KID }),
-    ALTINN_SYSTEM_ID: SYSTEM,
-    ALTINN_ACCESS_PACKAGES: PACKAGE,
-    ALTINN_AGENT_SYSTEM_ID: AGENT_SYSTEM,
-    ALTINN_AGENT_ACCESS_PACKAGES: AGENT_PACKAGE,
+    SYSTEMUSER_ENV: base,
+    SYSTEMUSER_CLIENT_ID: CLIENT_ID,
+    SYSTEMUSER_KEY: testKey(keyFormat),
+    ...(keyFormat === 'jwk' ? {} : { SYSTEMUSER_KID: KID }),
+    SYSTEMUSER_SYSTEM_ID: SYSTEM,
+    SYSTEMUSER_ACCESS_PACKAGES: PACKAGE,
+    SYSTEMUSER_AGENT_SYSTEM_ID: AGENT_SYSTEM,
+    SYSTEMUSER_AGENT_ACCESS_PACKAGES: AGENT_PACKAGE,
     // Short enough for the timeout scenario, long enough for a loaded machine's loopback.
-    ALTINN_TIMEOUT_MS: '1000',
+    SYSTEMUSER_TIMEOUT_MS: '1000',
   };
 }
 

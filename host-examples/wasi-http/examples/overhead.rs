@@ -23,12 +23,12 @@ fn main() {
     let sim = Simulator::start(SimOptions::default().with_admin(true)).expect("simulator");
     let token = sim.mint_token("314248295", &SCOPES);
     let env: Vec<(String, String)> = [
-        ("ALTINN_ENVIRONMENT", "custom".to_string()),
-        ("ALTINN_PLATFORM_URL", sim.url()),
-        ("ALTINN_CONFIRM_URL", sim.url()),
-        ("ONBOARDING_SYSTEM_ID", "314248295_smartregnskap".into()),
-        ("ONBOARDING_ACCESS_PACKAGES", "urn:altinn:accesspackage:skattegrunnlag".into()),
-        ("ALTINN_TOKEN", token.clone()),
+        ("SYSTEMUSER_ENV", "custom".to_string()),
+        ("SYSTEMUSER_PLATFORM_URL", sim.url()),
+        ("SYSTEMUSER_CONFIRM_URL", sim.url()),
+        ("SYSTEMUSER_SYSTEM_ID", "314248295_smartregnskap".into()),
+        ("SYSTEMUSER_ACCESS_PACKAGES", "urn:altinn:accesspackage:skattegrunnlag".into()),
+        ("SYSTEMUSER_TOKEN", token.clone()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -27,14 +27,14 @@ struct Stack {
 
 fn env(sim: &SimHandle, token: Option<String>) -> Vec<(String, String)> {
     let mut vars = vec![
-        ("ALTINN_ENVIRONMENT", "custom".to_string()),
-        ("ALTINN_PLATFORM_URL", sim.url()),
-        ("ALTINN_CONFIRM_URL", sim.url()),
-        ("ONBOARDING_SYSTEM_ID", SYSTEM.into()),
-        ("ONBOARDING_ACCESS_PACKAGES", "urn:altinn:accesspackage:skattegrunnlag".into()),
+        ("SYSTEMUSER_ENV", "custom".to_string()),
+        ("SYSTEMUSER_PLATFORM_URL", sim.url()),
+        ("SYSTEMUSER_CONFIRM_URL", sim.url()),
+        ("SYSTEMUSER_SYSTEM_ID", SYSTEM.into()),
+        ("SYSTEMUSER_ACCESS_PACKAGES", "urn:altinn:accesspackage:skattegrunnlag".into()),
     ];
     if let Some(token) = token {
-        vars.push(("ALTINN_TOKEN", token));
+        vars.push(("SYSTEMUSER_TOKEN", token));
     }
     vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
@@ -202,7 +202,7 @@ fn an_oversized_answer_is_a_clear_error_not_a_trap() {
 
 #[test]
 fn an_answer_that_trickles_in_past_the_timeout_is_a_timeout() {
-    let stack = stack_with(&[("ALTINN_TIMEOUT_MS", "400")]);
+    let stack = stack_with(&[("SYSTEMUSER_TIMEOUT_MS", "400")]);
     let created = stack.onboard(&format!(r#"{{"orgNo":"{CUSTOMER}"}}"#));
     let id = created.json["id"].as_str().expect("an id").to_string();
     // Every attempt (the read is retried) gets a byte every 100 ms: never idle, never done.

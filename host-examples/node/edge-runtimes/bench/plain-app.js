@@ -42,15 +42,15 @@ export function createApp(env, runtime = {}) {
   let ready;
   return async function app(request) {
     ready ??= (async () => {
-      const environment = /^https?:/.test(env.ALTINN_ENVIRONMENT) ? environments.local(env.ALTINN_ENVIRONMENT) : env.ALTINN_ENVIRONMENT;
+      const environment = /^https?:/.test(env.SYSTEMUSER_ENV) ? environments.local(env.SYSTEMUSER_ENV) : env.SYSTEMUSER_ENV;
       // Called as a method of PlainClient: workerd's fetch refuses any `this` but the global one.
       const fetch = runtime.fetch ?? ((url, init) => globalThis.fetch(url, init));
-      const signer = await createWebCryptoSigner({ key: env.ALTINN_MP_KEY, kid: env.ALTINN_MP_KID || undefined });
-      const token = plainMaskinporten({ issuer: environment.maskinportenIssuer, clientId: env.ALTINN_MP_CLIENT_ID, signer, fetch });
+      const signer = await createWebCryptoSigner({ key: env.SYSTEMUSER_KEY, kid: env.SYSTEMUSER_KID || undefined });
+      const token = plainMaskinporten({ issuer: environment.maskinportenIssuer, clientId: env.SYSTEMUSER_CLIENT_ID, signer, fetch });
       const client = new PlainClient({ environment, token, fetch });
       client.effectiveStatus = effectiveStatus;
       const onError = (err) => console.error(JSON.stringify({ level: 'error', error: { name: err?.name, message: err?.message, status: err?.status, code: err?.code } }));
-      return createOnboardingHandler({ client, systemId: env.ALTINN_SYSTEM_ID, accessPackages: (env.ALTINN_ACCESS_PACKAGES ?? '').split(','), onError });
+      return createOnboardingHandler({ client, systemId: env.SYSTEMUSER_SYSTEM_ID, accessPackages: (env.SYSTEMUSER_ACCESS_PACKAGES ?? '').split(','), onError });
     })();
     return (await ready)(request);
   };

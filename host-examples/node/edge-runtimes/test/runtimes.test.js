@@ -188,7 +188,7 @@ const SCENARIOS = [
       const errors = logs.filter((l) => l.includes('"level":"error"'));
       assert.ok(errors.length >= 2, `the failures were logged:\n${logs.join('\n')}`);
       for (const kind of ['AUTH-00000', 'too-large', '"timeout"']) assert.ok(errors.some((l) => l.includes(kind)), `${kind} was logged`);
-      const parts = keyParts(settings.ALTINN_MP_KEY);
+      const parts = keyParts(settings.SYSTEMUSER_KEY);
       assert.ok(parts.length >= 6);
       const issued = readFileSync(secretLog, 'utf8').split('\n').filter((l) => l.length >= 16);
       assert.ok(issued.some((l) => l.startsWith('eyJ')), 'the simulator recorded the tokens and assertions of this run');
