@@ -107,3 +107,18 @@ def test_throttle_429_honoured_at_concurrency_8_no_customer_failed(tmp_path, sho
         assert route_count(sim, "create_request", 201) == n
         db_rows = sqlite3.connect(db).execute("SELECT count(*) FROM customers WHERE altinn_request_id IS NOT NULL").fetchone()
         assert db_rows == (n,)
+
+
+def test_cli_concurrency(sim, tmp_path, capsys):
+    from altinn_systemuser.cli import main as cli_main
+    from altinn_systemuser.testing import VENDOR
+
+    db = str(tmp_path / "erp.db")
+    make_db(db, sim.orgs[:60])
+    base = ["onboard", "--db", db, "--system-id", STANDARD_SYSTEM, "--env", sim.base, "--sim-vendor", VENDOR,
+            "--package", PKG, "--json", "--no-progress"]
+    assert cli_main(base + ["--concurrency", "0"]) == 2
+    assert "concurrency must be an int >= 1" in capsys.readouterr().err
+    assert cli_main(base + ["--concurrency", "8"]) == 0
+    assert '"created": 60' in capsys.readouterr().out
+    assert all(r["altinn_request_id"] for r in rows(db))

@@ -1,12 +1,15 @@
 """Bulk onboarding: what an ERP does when it adopts system users for its customers.
 
-1. Read the customers (a CSV file, or a SQLite table standing in for the ERP's database).
+1. Read the customers (a CSV file, a SQLite table standing in for the ERP's database, or a
+   PostgreSQL table that several workers share through row leases: `PostgresStore`).
 2. Look once at the system users that already exist (one paged call) and *link* a customer that
    already has one instead of asking again.
-3. Create the missing requests (one idempotent component call each) with a progress bar, and
-   write back request id, status and confirm link.
-4. `watch`: poll the system's requests (one paged call per round) and update statuses until
-   every customer is in a terminal state.
+3. Create the missing requests (one idempotent component call each; `concurrency` of them in
+   flight on threads sharing the client) with a progress bar, and write back request id,
+   status and confirm link.
+4. `watch`: poll the system's requests (one paged listing per round, plus a GET for a pending
+   request the pages did not mention) and update statuses until every customer is in a
+   terminal state.
 
 Each customer gets a deterministic `external_ref` derived from its ERP id, and Altinn dedupes
 creates on (org, external ref, system): a run can be killed at any point and run again without
@@ -833,6 +836,7 @@ class Onboarding:
         ref_prefix: str = "",
         link_by_org: bool = True,
         throttle_retries: int = 5,
+        throttle_max_wait: float = 30.0,
     ) -> None:
         self.client = client
         self.system_id = system_id
@@ -844,8 +848,10 @@ class Onboarding:
         self.ref_prefix = ref_prefix
         self.link_by_org = link_by_org
         #: Times a create is sent again after Altinn throttled it past the client's own retries
-        #: (429 with Retry-After): every thread of the run waits that long first.
+        #: (429 with a Retry-After of at most `throttle_max_wait` seconds): every thread of the
+        #: run waits that long first. A longer Retry-After leaves the row to a later run.
         self.throttle_retries = throttle_retries
+        self.throttle_max_wait = throttle_max_wait
         self._pause_until = 0.0
         self._pause_lock = threading.Lock()
         self._terminal: Dict[str, bool] = {}
@@ -1062,11 +1068,12 @@ class Onboarding:
             try:
                 return self._create(c)
             except E.UnavailableError as e:
-                if e.retry_after_seconds is None or attempt >= self.throttle_retries:
+                wait_s = e.retry_after_seconds
+                if wait_s is None or wait_s > self.throttle_max_wait or attempt >= self.throttle_retries:
                     raise
                 attempt += 1
                 with self._pause_lock:
-                    self._pause_until = max(self._pause_until, time.monotonic() + min(float(e.retry_after_seconds), 60.0))
+                    self._pause_until = max(self._pause_until, time.monotonic() + float(wait_s))
 
     def _create(self, c: Customer) -> str:
         try:

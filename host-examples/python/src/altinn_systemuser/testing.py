@@ -32,6 +32,7 @@ from .tokens import SimulatorToken
 __all__ = [
     "Simulator",
     "PostgresServer",
+    "PostgresServerError",
     "SimulatorError",
     "SimulatorNotFoundError",
     "valid_org_numbers",
@@ -384,6 +385,10 @@ class Simulator:
         self.stop()
 
 
+class PostgresServerError(RuntimeError):
+    """A `PostgresServer` could not be started (initdb or postgres failed), or is not running."""
+
+
 class PostgresServer:
     """A throwaway PostgreSQL server for tests and benchmarks: Debian's binaries
     (`/usr/lib/postgresql/*/bin`, the newest; or `bin_dir`) run `initdb` in a temporary
@@ -425,7 +430,7 @@ class PostgresServer:
     @property
     def dsn(self) -> str:
         if self.proc is None:
-            raise SimulatorError("PostgresServer is not running: use it in a `with` block (or call start())")
+            raise PostgresServerError("PostgresServer is not running: use it in a `with` block (or call start())")
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _as_owner(self) -> Dict[str, Any]:
@@ -433,7 +438,13 @@ class PostgresServer:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             import pwd
 
-            pw = pwd.getpwnam("postgres")
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                raise PostgresServerError(
+                    "running as root, and there is no `postgres` user to run PostgreSQL as (initdb refuses root): "
+                    "install Debian's postgresql package, which creates it"
+                ) from None
             return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
         return {}
 
@@ -454,7 +465,7 @@ class PostgresServer:
                 text=True, **owner,
             )
             if init.returncode != 0:
-                raise SimulatorError(f"initdb failed ({init.returncode}): {init.stdout[-800:]}")
+                raise PostgresServerError(f"initdb failed ({init.returncode}): {init.stdout[-800:]}")
             with socket.socket() as s:  # a free port (the server binds it a moment later)
                 s.bind(("127.0.0.1", 0))
                 self.port = s.getsockname()[1]
@@ -476,7 +487,7 @@ class PostgresServer:
                 if "ready to accept connections" in text:
                     break
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise SimulatorError(f"postgres did not start (exit {self.proc.poll()}): {text[-800:]}")
+                    raise PostgresServerError(f"postgres did not start (exit {self.proc.poll()}): {text[-800:]}")
                 time.sleep(0.05)
         except BaseException:
             self.stop()
