@@ -684,6 +684,19 @@ class WatchReport:
         return f"after {self.rounds} round(s): {parts}; {self.decided} decided, {self.pending} pending ({self.seconds:.1f} s)"
 
 
+def _listed_or_read(listed: Any, read: Callable[[], Any]) -> Tuple[Any, str]:
+    """A watched item: as the listing gave it, else read on its own. (item, "") — the item is
+    None when Altinn no longer has it — or (None, error) when Altinn could not be asked."""
+    if listed is not None:
+        return listed, ""
+    try:
+        return read(), ""
+    except E.NotFoundError:
+        return None, ""
+    except E.AltinnError as e:
+        return None, str(e)
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -1156,15 +1169,11 @@ class Onboarding:
 
     def _watch_one(self, c: Customer, r: Any, store: CustomerStore, rep: WatchReport) -> None:
         """One pending customer: its request as listed (`r`), else as read on its own."""
-        if r is None:
-            try:
-                r = self.client.get_request(c.request_id, self.kind)
-            except E.NotFoundError:
-                r = None
-            except E.AltinnError as e:
-                c.error = str(e)
-                store.save(c)
-                return
+        r, error = _listed_or_read(r, lambda: self.client.get_request(c.request_id, self.kind))
+        if error:
+            c.error = error
+            store.save(c)
+            return
         if r is None:
             new_status = STATUS_WITHDRAWN
         else:
