@@ -218,3 +218,25 @@ def test_watch_over_lossy_pages_decides_every_row(pg, table):
         # 20, and the 3 lost ones read on their own. N/page-size reads, not N.
         assert pages == 4 and singles == pages - 1, counts
         assert pages + singles < n / 2
+
+
+def test_a_run_waits_out_a_dead_workers_lease_and_leaves_invalid_rows_alone(pg, table):
+    with Simulator.start(args=["--synthetic-customers", "12"]) as sim:
+        client = Client(sim.environment, token=sim.token_provider(), timeout=5.0, retries=2, backoff=0.01)
+        ob = Onboarding(client, STANDARD_SYSTEM, access_packages=[PKG])
+        with PostgresStore(pg.dsn, table) as store:
+            store.create_schema()
+            store.add_customers(customers(synthetic_orgs(sim, 12)) + [Customer("BAD-1", "123456789")])
+            dead = store.claim("dead", 5, 1.5)  # a worker that claimed rows and died
+            assert len(dead) == 5
+            t0 = time.monotonic()
+            rep = ob.run(store, concurrency=3, worker_id="alive", batch_size=4, progress=False)
+            waited = time.monotonic() - t0
+            assert rep.created == 12 and rep.invalid == 1 and rep.total == 13
+            assert waited >= 1.0  # the dead worker's rows were taken only once its lease ran out
+            assert store.leased() == 0 and store.pending() == (1, None)  # the invalid row, not leased
+            # Run again: the invalid row (data unchanged) is looked at once, released, not retried.
+            again = ob.run(store, concurrency=3, worker_id="alive", progress=False)
+            assert again.total == 1 and again.still_invalid == 1 and again.skipped == 1 and not again.ok
+            assert store.leased() == 0
+        assert len([r for r in sim.requests() if r["systemId"] == STANDARD_SYSTEM]) == 12

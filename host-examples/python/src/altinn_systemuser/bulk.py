@@ -989,21 +989,24 @@ class Onboarding:
         index: Optional[Tuple[Dict[Tuple[str, str], SystemUser], Dict[str, SystemUser]]] = None
         try:
             while True:
+                took_nothing = False
                 if len(queue) < concurrency:
-                    queue.extend(source.take())
+                    got = source.take()
+                    queue.extend(got)
+                    took_nothing = not got
                 if queue and index is None:
                     index = self._user_index()
-                while queue and len(inflight) < concurrency:
+                if pool is None and queue:  # serial: one row per turn (leases renewed between rows)
                     c = queue.popleft()
-                    if pool is None:
-                        finish(c, *self._attempt(c, index))  # type: ignore[arg-type]
-                    else:
-                        inflight[pool.submit(self._attempt, c, index)] = c  # type: ignore[arg-type]
+                    finish(c, *self._attempt(c, index))  # type: ignore[arg-type]
+                while pool is not None and queue and len(inflight) < concurrency:
+                    c = queue.popleft()
+                    inflight[pool.submit(self._attempt, c, index)] = c  # type: ignore[arg-type]
                 if inflight:
                     completed, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
                     for f in completed:
                         finish(inflight.pop(f), *f.result())
-                elif not queue:
+                elif not queue and took_nothing:
                     pause = source.idle()
                     if pause is None:
                         break
