@@ -1139,11 +1139,15 @@ class Onboarding:
         max_rounds: Optional[int] = None,
         progress: bool = True,
         sleep=time.sleep,
+        concurrency: int = 8,
     ) -> WatchReport:
         """Updates statuses until every recorded customer is terminal (or `max_wait` seconds /
         `max_rounds` rounds have passed). A round loads the store once and reads the system's
         request list (about N / page size page reads), plus a GET for each pending request the
-        pages did not mention (one has left the list, or fell between two pages: API.md §14)."""
+        pages did not mention (one has left the list, or fell between two pages: API.md §14);
+        those GETs run `concurrency` at a time on threads sharing the client."""
+        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+            raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
         t0 = time.monotonic()
         rep = WatchReport()
         while True:
@@ -1153,8 +1157,19 @@ class Onboarding:
             pending = [c for c in recorded if not self.is_terminal(c.status)]
             if pending:
                 listed = {r.id: r for r in self.client.list_all_requests(self.system_id, self.kind)}
+                missing = [c for c in pending if c.request_id not in listed]
+
+                def read(c: Customer) -> Tuple[Any, str]:
+                    return _listed_or_read(None, lambda: self.client.get_request(c.request_id, self.kind))
+
+                if concurrency > 1 and len(missing) > 1:
+                    with ThreadPoolExecutor(min(concurrency, len(missing)), thread_name_prefix="watch") as pool:
+                        looked = dict(zip((c.customer_id for c in missing), pool.map(read, missing)))
+                else:
+                    looked = {c.customer_id: read(c) for c in missing}
                 for c in pending:
-                    self._watch_one(c, listed.get(c.request_id), store, rep)
+                    r, error = looked[c.customer_id] if c.customer_id in looked else (listed[c.request_id], "")
+                    self._watch_one(c, r, error, store, rep)
                 store.flush()
             rep.by_status = dict(Counter(c.status for c in customers if c.status))
             rep.pending = sum(1 for c in recorded if not self.is_terminal(c.status))
@@ -1170,9 +1185,9 @@ class Onboarding:
                 return rep
             sleep(interval)
 
-    def _watch_one(self, c: Customer, r: Any, store: CustomerStore, rep: WatchReport) -> None:
-        """One pending customer: its request as listed (`r`), else as read on its own."""
-        r, error = _listed_or_read(r, lambda: self.client.get_request(c.request_id, self.kind))
+    def _watch_one(self, c: Customer, r: Any, error: str, store: CustomerStore, rep: WatchReport) -> None:
+        """One pending customer, with its request as listed or read (None: gone), or the error
+        that kept it from being read."""
         if error:
             c.error = error
             store.save(c)
