@@ -19,6 +19,22 @@ if [[ -z "${ALTINN_SIM:-}" && ! -x "$ROOT/target/release/altinn-sim" ]]; then
     (cd "$ROOT" && cargo build --release -q -p altinn-sim)
 fi
 
+# Debian's PostgreSQL server binaries, for tests/test_postgres.py (testing.PostgresServer).
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    if [[ "$(id -u)" != 0 ]]; then
+        echo "run-tests.sh: no PostgreSQL server in /usr/lib/postgresql/*/bin and not root to apt-get install postgresql" >&2
+        exit 1
+    fi
+    echo "run-tests.sh: installing Debian's postgresql" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq </dev/null
+    apt-get install -y -qq postgresql </dev/null
+    if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+        echo "run-tests.sh: apt-get install postgresql did not provide /usr/lib/postgresql/*/bin/initdb" >&2
+        exit 1
+    fi
+fi
+
 PY="${PYTHON:-}"
 if [[ -z "$PY" ]]; then
     for cand in python3.11 python3.12 python3.13 python3.10 python3; do
@@ -35,7 +51,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 # A regular (not editable) install: the tests run against the installed package and its bundled component.
-.venv/bin/python -m pip install -q ".[test]"
+.venv/bin/python -m pip install -q ".[test,postgres]"
 rm -rf build src/*.egg-info
 
 exec .venv/bin/python -m pytest -q -p no:cacheprovider tests "$@"

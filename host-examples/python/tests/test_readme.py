@@ -96,3 +96,20 @@ def test_the_samples_run_as_written(sim, capsys):
     assert "New\nAccepted\n" in out
     assert re.search(r"s  Accepted\n", out) and ns["user"] is not None  # wait_for_decision saw the approval
     assert ns["client"].closed
+
+
+def test_the_many_workers_sample_runs_as_written(capsys):
+    text = section("Bulk onboarding").split("### Many workers", 1)[1]
+    (block,) = python_blocks(text)
+    exec(compile(block, "README: Many workers", "exec"), {})
+    out = capsys.readouterr().out
+    assert out == "200 True\n50 150\n"
+    assert "# 200 True" in block and "# 50 150" in block
+
+
+def test_the_schema_sample_is_what_schema_sql_prints():
+    from altinn_systemuser.bulk import PostgresStore
+
+    text = section("Bulk onboarding").split("### Many workers", 1)[1]
+    shown = re.search(r"\$ python -c .*?PostgresStore.schema_sql\(\)\)'\n(.*?)```", text, re.S).group(1)
+    assert shown == PostgresStore.schema_sql()

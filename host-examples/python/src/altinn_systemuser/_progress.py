@@ -1,5 +1,5 @@
 """A plain progress bar on stderr (no dependency). On a terminal it redraws one line; elsewhere
-(CI, logs) it prints a line at every 10 %."""
+(CI, logs) it prints a line at every 10 %. Shows the rate (`unit`/s) and the time left."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from typing import IO, Optional
 
 
 class Progress:
-    def __init__(self, total: int, label: str, *, enabled: bool = True, stream: Optional[IO[str]] = None) -> None:
+    def __init__(
+        self, total: int, label: str, *, enabled: bool = True, stream: Optional[IO[str]] = None, unit: str = ""
+    ) -> None:
         self.total = max(0, total)
+        self.unit = unit
         self.label = label
         self.stream = stream or sys.stderr
         self.enabled = enabled and self.total > 0
@@ -33,21 +36,21 @@ class Progress:
                 self._last_draw = now
                 self._draw(now, end="")
         else:
-            decile = (self.done * 10) // self.total if self.total else 10
+            decile = (min(self.done, self.total) * 10) // self.total if self.total else 10
             if decile != self._last_decile:
                 self._last_decile = decile
                 self._draw(now, end="\n")
 
     def _draw(self, now: float, end: str) -> None:
-        frac = self.done / self.total if self.total else 1.0
+        frac = min(1.0, self.done / self.total) if self.total else 1.0
         width = 30
         bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
         elapsed = now - self.t0
         rate = self.done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else 0.0
+        eta = max(0, self.total - self.done) / rate if rate > 0 else 0.0
         line = (
             f"{self.label} [{bar}] {self.done}/{self.total} {frac * 100:5.1f}% "
-            f"{rate:6.0f}/s eta {eta:4.0f}s {self.extra}"
+            f"{rate:6.0f}{' ' + self.unit if self.unit else ''}/s eta {eta:4.0f}s {self.extra}"
         )
         prefix = "\r\x1b[K" if self.tty else ""
         self.stream.write(prefix + line + end)

@@ -32,7 +32,7 @@ from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Set, Tupl
 
 from . import errors as E
 from ._progress import Progress
-from .bulk import CustomerStore, _bare_org, _now, external_ref_for
+from .bulk import CustomerStore, _bare_org, _listed_or_read, _now, external_ref_for
 from .client import Client
 from .models import (
     AccessPackage,
@@ -507,16 +507,13 @@ class ChangeCampaign:
             if follow:
                 listed = {c.id.lower(): c for c in self.client.list_change_requests(self.system_id).items}
                 for r in follow:
-                    cr = listed.get(r.change_id.lower())
-                    if cr is None:
-                        try:
-                            cr = self.client.get_change_request(r.change_id)
-                        except E.NotFoundError:
-                            cr = None
-                        except E.AltinnError as e:
-                            r.change_error = str(e)
-                            store.save(r)
-                            continue
+                    cr, error = _listed_or_read(
+                        listed.get(r.change_id.lower()), lambda: self.client.get_change_request(r.change_id)
+                    )
+                    if error:
+                        r.change_error = error
+                        store.save(r)
+                        continue
                     new_status = STATUS_WITHDRAWN if cr is None else _status_text(cr)
                     if new_status != r.change_status:
                         r.change_status = new_status

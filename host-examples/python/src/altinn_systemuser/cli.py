@@ -21,7 +21,9 @@ system-user token: with `--client-id/--key` the component gets it from Maskinpor
 `--bureau` (and `--bureau-ref`, the external ref of the bureau's klientadministrator system
 user); else `$ALTINN_TOKEN` must hold it.
 
-`--db` is a SQLite file or a `.csv` file. Tokens come from Maskinporten with `--client-id ID
+`--db` is a SQLite file, a `.csv` file, or a `postgresql://` URL (a table shared by several
+workers through row leases: run `onboard` on as many machines as you like, each with its own
+`--worker-id`; `--concurrency N` keeps N creates in flight in each). Tokens come from Maskinporten with `--client-id ID
 --key FILE [--kid KID]` (a PEM or JWK private key: the component posts its own grants), else
 the token in `$ALTINN_TOKEN` (or `--token-env NAME`); against the local simulator,
 `--sim-vendor ORGNO` mints one from its admin route. Human output by default, `--json` for
@@ -77,8 +79,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="external ref of the bureau's klientadministrator system user (default: its org number)")
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--db", required=True, help="SQLite database file, or a .csv file")
-        sp.add_argument("--table", default="customers", help="SQLite table (default: customers)")
+        sp.add_argument("--db", required=True, help="SQLite database file, a .csv file, or a postgresql:// URL")
+        sp.add_argument("--table", default="customers", help="SQLite or PostgreSQL table (default: customers)")
         sp.add_argument("--id-column", default="customer_id")
         sp.add_argument("--org-column", default="org_no")
         sp.add_argument("--name-column", default="name")
@@ -106,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("--title", help="integration title")
     o.add_argument("--ref-prefix", default="", help="prefix for the external refs derived from customer ids")
     o.add_argument("--no-link-by-org", action="store_true", help="link only system users with the same external ref")
+    o.add_argument("--concurrency", type=int, default=1, help="creates kept in flight at once (default 1)")
+    o.add_argument("--worker-id", help="this worker's name in the lease columns (postgresql:// only; default: host-pid-random)")
+    o.add_argument("--lease-seconds", type=float, default=60.0,
+                   help="how long a claimed row stays leased to this worker without news (postgresql:// only)")
     o.add_argument("--watch", action="store_true", help="then watch until every request is terminal")
     o.add_argument("--retry-invalid", action="store_true",
                    help="try rows marked Invalid again even when their data did not change (changed ones always are)")
@@ -287,9 +293,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         if missing:
             store.close()
             raise ValueError(f"{a.db} has no column {missing[0]!r}")
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, ImportError) as e:
         print(f"altinn-systemuser: {e}", file=sys.stderr)
         return 2
+    except Exception as e:  # the database server did not answer (psycopg's errors): try again later
+        if not type(e).__module__.startswith("psycopg"):
+            raise
+        print(f"altinn-systemuser: {a.db.split('@')[-1]}: {e}", file=sys.stderr)
+        return EXIT_COULD_NOT_TELL
     out: dict = {}
     ok = True
     could_not_tell = False
@@ -307,7 +318,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                     ref_prefix=a.ref_prefix,
                     link_by_org=not a.no_link_by_org,
                 )
-                rep = ob.run(store, progress=not a.no_progress, retry_invalid=a.retry_invalid)
+                rep = ob.run(
+                    store, progress=not a.no_progress, retry_invalid=a.retry_invalid, concurrency=a.concurrency,
+                    worker_id=a.worker_id, lease_seconds=a.lease_seconds,
+                )
                 out["onboard"] = rep.as_dict()
                 ok = rep.ok
                 could_not_tell = rep.retry_later > 0

@@ -7,6 +7,8 @@ with Simulator.start(extra_orgs=1000) as sim:        # or Simulator.attach("http
     sim.approve(request_id)
 ```
 
+`PostgresServer` starts a throwaway PostgreSQL (Debian's binaries) for `bulk.PostgresStore`.
+
 The binary: `Simulator.start(binary=...)`, else `$ALTINN_SIM`, else `altinn-sim` on PATH, else
 `target/release/altinn-sim` of the repository checkout (`find_simulator_binary`). Its default
 fixture is compiled into it (`builtin_fixture()` reads it back), so nothing else is needed.
@@ -29,6 +31,8 @@ from .tokens import SimulatorToken
 
 __all__ = [
     "Simulator",
+    "PostgresServer",
+    "PostgresServerError",
     "SimulatorError",
     "SimulatorNotFoundError",
     "valid_org_numbers",
@@ -376,6 +380,139 @@ class Simulator:
 
     def __enter__(self) -> "Simulator":
         return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class PostgresServerError(RuntimeError):
+    """A `PostgresServer` could not be started (initdb or postgres failed), or is not running."""
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL server for tests and benchmarks: Debian's binaries
+    (`/usr/lib/postgresql/*/bin`, the newest; or `bin_dir`) run `initdb` in a temporary
+    directory and `postgres` on a free loopback port; `dsn` is then
+    `postgresql://postgres@127.0.0.1:PORT/postgres` (trust authentication, loopback only).
+
+    ```python
+    with PostgresServer() as pg:
+        store = PostgresStore(pg.dsn)
+    ```
+
+    As root (CI), the server runs as the `postgres` user (initdb refuses root) with the
+    temporary directory handed to it. `stop()` (or leaving the `with`) ends the server and
+    removes the directory. `settings` are more `-c NAME=VALUE` server settings."""
+
+    def __init__(self, *, bin_dir: Union[str, "os.PathLike[str]", None] = None, settings: Optional[Dict[str, str]] = None,
+                 start_timeout: float = 60.0) -> None:
+        self.bin_dir = Path(bin_dir) if bin_dir is not None else self.find_bin_dir()
+        self.settings = dict(settings or {})
+        self.start_timeout = start_timeout
+        self.proc: Optional[subprocess.Popen] = None
+        self.port = 0
+        self._tmpdir: Optional[str] = None
+
+    @staticmethod
+    def find_bin_dir() -> Path:
+        """The newest `/usr/lib/postgresql/N/bin` holding `initdb` and `postgres`."""
+        import glob
+
+        found = [Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")]
+        found = [d for d in found if _is_executable(d / "postgres")]
+        if not found:
+            raise FileNotFoundError(
+                "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: install Debian's `postgresql` package "
+                "(apt-get install postgresql), or pass bin_dir="
+            )
+        return max(found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0)
+
+    @property
+    def dsn(self) -> str:
+        if self.proc is None:
+            raise PostgresServerError("PostgresServer is not running: use it in a `with` block (or call start())")
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_owner(self) -> Dict[str, Any]:
+        # initdb and postgres refuse to run as root: run them as the `postgres` user then.
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            import pwd
+
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                raise PostgresServerError(
+                    "running as root, and there is no `postgres` user to run PostgreSQL as (initdb refuses root): "
+                    "install Debian's postgresql package, which creates it"
+                ) from None
+            return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+        return {}
+
+    def start(self) -> "PostgresServer":
+        import socket
+        import time
+
+        owner = self._as_owner()
+        self._tmpdir = tempfile.mkdtemp(prefix="altinn-pg-")
+        try:
+            if owner:
+                os.chown(self._tmpdir, owner["user"], owner["group"])
+            data = os.path.join(self._tmpdir, "data")
+            init = subprocess.run(
+                [str(self.bin_dir / "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                 "--locale=C", "--no-sync"],
+                cwd=self._tmpdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True, **owner,
+            )
+            if init.returncode != 0:
+                raise PostgresServerError(f"initdb failed ({init.returncode}): {init.stdout[-800:]}")
+            with socket.socket() as s:  # a free port (the server binds it a moment later)
+                s.bind(("127.0.0.1", 0))
+                self.port = s.getsockname()[1]
+            log_path = os.path.join(self._tmpdir, "server.log")
+            settings = {"listen_addresses": "127.0.0.1", "unix_socket_directories": self._tmpdir, "max_connections": "200",
+                        **self.settings}
+            cmd = [str(self.bin_dir / "postgres"), "-D", data, "-p", str(self.port)]
+            for k, v in settings.items():
+                cmd += ["-c", f"{k}={v}"]
+            with open(log_path, "wb") as log:
+                if owner:
+                    os.chown(log_path, owner["user"], owner["group"])
+                self.proc = subprocess.Popen(cmd, cwd=self._tmpdir, stdin=subprocess.DEVNULL, stdout=log,
+                                             stderr=subprocess.STDOUT, **owner)
+            deadline = time.monotonic() + self.start_timeout
+            while True:
+                with open(log_path, "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+                if "ready to accept connections" in text:
+                    break
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise PostgresServerError(f"postgres did not start (exit {self.proc.poll()}): {text[-800:]}")
+                time.sleep(0.05)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Ends the server (fast shutdown, then a kill) and removes its directory."""
+        import signal
+
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGINT)  # fast shutdown: ends the sessions
+                try:
+                    self.proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            self.proc = None
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self) -> "PostgresServer":
+        return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
