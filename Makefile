@@ -60,7 +60,7 @@ HOST_VERSION = $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' host-examples/rust/
 dist: build
 	rm -rf $(DIST) host-examples/python/build host-examples/python/src/*.egg-info
 	mkdir -p $(DIST)
-	ALTINN_SYSTEMUSER_COMPONENT=$(CURDIR)/$(COMPONENT) PIP_DISABLE_PIP_VERSION_CHECK=1 \
+	SYSTEMUSER_COMPONENT=$(CURDIR)/$(COMPONENT) PIP_DISABLE_PIP_VERSION_CHECK=1 \
 		$(PYTHON) -m pip wheel -q --no-deps -w $(DIST) ./host-examples/python
 	rm -rf host-examples/python/build host-examples/python/src/*.egg-info
 	cd host-examples/node && npm ci --no-audit --no-fund --loglevel=error </dev/null \

@@ -21,6 +21,6 @@ fi
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error </dev/null
 npm run --silent build </dev/null
-ALTINN_SYSTEMUSER_WASM="$trap_wasm" ALTINN_SYSTEMUSER_OUT="$here/generated-trap" node scripts/build.js </dev/null
+SYSTEMUSER_COMPONENT="$trap_wasm" ALTINN_SYSTEMUSER_OUT="$here/generated-trap" node scripts/build.js </dev/null
 export ALTINN_SIM_BIN="$root/target/release/altinn-sim"
 node --test test/*.test.js </dev/null

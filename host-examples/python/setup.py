@@ -1,7 +1,7 @@
 """Bundles the component into the package when it is built from the repository.
 
 `pip install ./host-examples/python` (or building a wheel) copies
-`target/wasm/altinn_systemuser.wasm` (or `$ALTINN_SYSTEMUSER_COMPONENT`) next to the package's
+`target/wasm/altinn_systemuser.wasm` (or `$SYSTEMUSER_COMPONENT`) next to the package's
 modules, so the installed package needs nothing else. Run `make build` (or `make component`)
 first; without a component file the package still installs and looks for one at run time.
 """
@@ -18,7 +18,7 @@ NAME = "altinn_systemuser.wasm"
 
 
 def _component():
-    env = os.environ.get("ALTINN_SYSTEMUSER_COMPONENT")
+    env = os.environ.get("SYSTEMUSER_COMPONENT") or os.environ.get("ALTINN_SYSTEMUSER_COMPONENT")
     for cand in ([Path(env)] if env else []) + [HERE.parent.parent / "target" / "wasm" / NAME]:
         if cand.is_file():
             return cand

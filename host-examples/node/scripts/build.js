@@ -2,7 +2,7 @@
 // mode). Skips the work when generated/ is newer than the component. Run: `npm run build`.
 //
 // The component is target/wasm/altinn_systemuser.wasm at the repository root (built by
-// `make component`), or the file named by ALTINN_SYSTEMUSER_WASM.
+// `make component`), or the file named by SYSTEMUSER_COMPONENT.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
 const root = resolve(here, '..', '..');
-const component = process.env.ALTINN_SYSTEMUSER_WASM
-  ? resolve(process.env.ALTINN_SYSTEMUSER_WASM)
-  : join(root, 'target', 'wasm', 'altinn_systemuser.wasm');
+// SYSTEMUSER_COMPONENT as every host names it (ALTINN_SYSTEMUSER_WASM: its earlier name here).
+const named = process.env.SYSTEMUSER_COMPONENT || process.env.ALTINN_SYSTEMUSER_WASM;
+const component = named ? resolve(named) : join(root, 'target', 'wasm', 'altinn_systemuser.wasm');
 // ALTINN_SYSTEMUSER_OUT: another output folder (the tests transpile the test-trap build too).
 const out = process.env.ALTINN_SYSTEMUSER_OUT ? resolve(process.env.ALTINN_SYSTEMUSER_OUT) : join(here, 'generated');
 const stamp = join(out, '.source-sha256');
@@ -21,7 +21,7 @@ const stamp = join(out, '.source-sha256');
 if (!existsSync(component)) {
   console.error(
     `build: the component ${component} is missing. Build it first with \`make component\` ` +
-      '(or `cargo run -q -p xtask -- component`) at the repository root, or set ALTINN_SYSTEMUSER_WASM.',
+      '(or `cargo run -q -p xtask -- component`) at the repository root, or set SYSTEMUSER_COMPONENT.',
   );
   process.exit(1);
 }

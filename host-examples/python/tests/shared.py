@@ -12,7 +12,7 @@ from altinn_systemuser import (
     AccessToken,
     AgentRequest,
     AgentSystemUser,
-    AltinnProblemError,
+    AltinnError,
     AttributePair,
     Bureau,
     ChangeRequestList,
@@ -193,7 +193,7 @@ def _update_of(system):
 
 ERROR_NAMES = {
     ValidationError: "validation",
-    AltinnProblemError: "altinn",
+    AltinnError: "altinn",
     UnauthorizedError: "unauthorized",
     ForbiddenError: "forbidden",
     NotFoundError: "not-found",

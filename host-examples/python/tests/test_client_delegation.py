@@ -33,8 +33,8 @@ import pytest
 from altinn_systemuser import (
     AgentRequest,
     AgentSystemUser,
+    SystemUserError,
     AltinnError,
-    AltinnProblemError,
     Bureau,
     BureauClient,
     Client,
@@ -327,9 +327,9 @@ def test_every_refusal_is_typed_with_advice_and_no_token_shows(sim, caplog):
     assert e.code == "MP-303" and "approved" in str(e)
 
     # A client lacking one of the agent's packages, and one that is not the bureau's.
-    e = expect(AltinnProblemError, lambda: bureau.add_client(b, agent, LACKS_ONE))
+    e = expect(AltinnError, lambda: bureau.add_client(b, agent, LACKS_ONE))
     assert e.code == "AUTH-00080" and "lacks" in str(e) and "package" in str(e)
-    e = expect(AltinnProblemError, lambda: bureau.add_client(b, agent, sim.party_uuids[NOT_A_CLIENT]))
+    e = expect(AltinnError, lambda: bureau.add_client(b, agent, sim.party_uuids[NOT_A_CLIENT]))
     assert e.code == "AUTH-00079" and "not one of the bureau's clients" in str(e)
     # By org number the package finds it in neither list: refused before any add is sent.
     sim.clear_calls()
@@ -340,22 +340,22 @@ def test_every_refusal_is_typed_with_advice_and_no_token_shows(sim, caplog):
     assert e.codes == ["org-no-checksum"]
     e = expect(ValidationError, lambda: bureau.add_client(b, agent, "../../admin"))  # not a uuid either
     # No such agent system user; a system user that is not an agent.
-    e = expect(AltinnProblemError, lambda: bureau.list_clients(b, "11111111-2222-4333-8444-555555555555"))
+    e = expect(AltinnError, lambda: bureau.list_clients(b, "11111111-2222-4333-8444-555555555555"))
     assert "AUTH.VLD-00014" in e.codes
     klientadm = next(u["id"] for u in sim.system_users() if u["kind"] == "standard" and u["reporteeOrgNo"] == BUREAU)
-    e = expect(AltinnProblemError, lambda: bureau.list_clients(b, klientadm))
+    e = expect(AltinnError, lambda: bureau.list_clients(b, klientadm))
     assert "AUTH.VLD-00015" in e.codes
     # Access Management failing behind the routes.
     sim.settings(accessManagementFailure="writes")
-    e = expect(AltinnProblemError, lambda: bureau.add_client(b, agent, sim.party_uuids[BOTH]))
+    e = expect(AltinnError, lambda: bureau.add_client(b, agent, sim.party_uuids[BOTH]))
     assert e.code == "AUTH-00002"
     sim.settings(accessManagementFailure="none")
     bureau.add_client(b, agent, BOTH)
     sim.settings(accessManagementFailure="writes")
-    e = expect(AltinnProblemError, lambda: bureau.remove_client(b, agent, sim.party_uuids[BOTH]))
+    e = expect(AltinnError, lambda: bureau.remove_client(b, agent, sim.party_uuids[BOTH]))
     assert e.code == "AUTH-00031"
     sim.settings(accessManagementFailure="reads")
-    e = expect(AltinnProblemError, lambda: bureau.list_clients(b, agent))
+    e = expect(AltinnError, lambda: bureau.list_clients(b, agent))
     assert e.code == "AUTH-00045"
     sim.settings(accessManagementFailure="none")
     # The owner taken out of the register: the untitled 404.
@@ -371,9 +371,9 @@ def test_every_refusal_is_typed_with_advice_and_no_token_shows(sim, caplog):
     # A server that quotes the tokens back: the exchange's (the Maskinporten token), and a
     # delegation route's (the Altinn token).
     sim.fault("add_client", "echo_token")
-    errors.append(pytest.raises(AltinnError, bureau.add_client, b, agent, sim.party_uuids[BOTH]).value)
+    errors.append(pytest.raises(SystemUserError, bureau.add_client, b, agent, sim.party_uuids[BOTH]).value)
     sim.fault("exchange_token", "echo_token")
-    errors.append(pytest.raises(AltinnError, bureau_client(sim).list_agents, b).value)
+    errors.append(pytest.raises(SystemUserError, bureau_client(sim).list_agents, b).value)
 
     secrets = secrets_of(sim)
     assert len(secrets) >= 8, "the simulator's secret log holds the tokens of this test"

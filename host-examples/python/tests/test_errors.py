@@ -9,8 +9,8 @@ import pytest
 
 import altinn_systemuser as asu
 from altinn_systemuser import (
+    SystemUserError,
     AltinnError,
-    AltinnProblemError,
     Client,
     ComponentNotFoundError,
     ComponentTrapError,
@@ -52,7 +52,7 @@ def test_validation_error_carries_violations_and_sends_nothing(client, sim):
     with pytest.raises(ValidationError) as ei:
         client.create_standard_request(StandardRequest(STANDARD_SYSTEM, "123456789", external_ref="bad ref!", access_packages=[PKG]))
     e = ei.value
-    assert isinstance(e, AltinnError) and isinstance(e, ValueError)
+    assert isinstance(e, SystemUserError) and isinstance(e, ValueError)
     assert "org-no-checksum" in e.codes
     assert {v.field for v in e.violations} >= {"partyOrgNo", "externalRef"}
     assert all(v.message for v in e.violations)
@@ -64,7 +64,7 @@ def test_validation_error_carries_violations_and_sends_nothing(client, sim):
 def test_altinn_problem_error_carries_code_status_title_trace(client, sim):
     # Valid mod-11 but not in the register: only the server can know.
     unknown = next(o for o in asu.testing.valid_org_numbers(50, start=33000000))
-    with pytest.raises(AltinnProblemError) as ei:
+    with pytest.raises(AltinnError) as ei:
         client.create_standard_request(std(org=unknown))
     e = ei.value
     assert isinstance(e, ProblemError)
@@ -76,7 +76,7 @@ def test_altinn_problem_error_carries_code_status_title_trace(client, sim):
 def test_altinn_problem_error_for_a_key_with_a_system_user(client, sim):
     r = client.create_standard_request(std()).request
     sim.approve(r.id)
-    with pytest.raises(AltinnProblemError) as ei:
+    with pytest.raises(AltinnError) as ei:
         client.create_standard_request(std())
     assert ei.value.status == 400 and ei.value.code in ("AUTH-00004", "AUTH-00006")
 
@@ -266,7 +266,7 @@ def test_no_token_in_repr_messages_or_logs(sim, caplog):
         lambda: c.create_standard_request(std(org="123456789")),
         lambda: c.create_standard_request(std(access_packages=["urn:altinn:accesspackage:lonn"])),
     ):
-        with pytest.raises(AltinnError) as ei:
+        with pytest.raises(SystemUserError) as ei:
             call()
         errors.append(ei.value)
     sim.fault("get_request", "lost_request")

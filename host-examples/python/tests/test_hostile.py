@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from altinn_systemuser import AltinnError, Client, Component, Environment, RequestKind, TransportError, UnavailableError, ValidationError
+from altinn_systemuser import SystemUserError, Client, Component, Environment, RequestKind, TransportError, UnavailableError, ValidationError
 from shared import CALLS, ERROR_NAMES, ROOT, leaks, outcome_name, run_call, texts_of, wit_call, within
 
 CATALOGUE = json.loads((ROOT / "tests" / "hostile" / "catalogue.json").read_text(encoding="utf-8"))
@@ -126,7 +126,7 @@ def run_response(comp, case):
     headers = list((case.get("headers") or {}).items())
     try:
         value = comp.parse(Component.wit_config(env), wit_call(case["call"]), case["status"], headers, generate(case["body"]))
-    except AltinnError as e:
+    except SystemUserError as e:
         return error_got(e)
     return {"ok": outcome_name(CALLS[case["call"]]["call"], value), "next": getattr(value, "next_page", None)}
 
@@ -140,7 +140,7 @@ def run_token(sim, case):
     try:
         thunk()
         got = {"ok": "returned"}
-    except AltinnError as e:
+    except SystemUserError as e:
         got = error_got(e)
     # What reached the server, by its own log; the client's count must agree.
     got["sent"] = len([c for c in sim.admin("GET", "calls")["calls"] if not c["path"].startswith("/_sim/")])
@@ -176,7 +176,7 @@ def run_server(sim, case, caplog, show):
     tag, thunk = task(client, case["task"])
     caplog.set_level(logging.DEBUG)
     elapsed, value, error = within(case["max_seconds"] + 30, thunk)
-    if error is not None and not isinstance(error, AltinnError):
+    if error is not None and not isinstance(error, SystemUserError):
         raise error
     got = {"ok": outcome_name(tag, value)} if error is None else error_got(error)
     got["seconds"] = round(elapsed, 2)

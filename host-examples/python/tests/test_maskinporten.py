@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from altinn_systemuser import (
     AccessToken,
     AgentRequest,
-    AltinnError,
+    SystemUserError,
     CertificateChain,
     Client,
     KeyId,
@@ -199,7 +199,7 @@ def test_mp_303_for_a_wrong_external_ref(mp_client, sim):
     with pytest.raises(MaskinportenError) as ei:
         mp_client.system_user_token(ORG, "erp-43", scopes=[API_SCOPE])
     e = ei.value
-    assert isinstance(e, AltinnError)
+    assert isinstance(e, SystemUserError)
     assert e.code == "MP-303" and e.status == 400
     assert e.title == "invalid_altinn_customer_configuration"
     assert "MP-303" in e.detail
@@ -378,7 +378,7 @@ def test_key_errors_name_the_problem_never_the_key(tmp_path):
         with pytest.raises(SigningKeyError) as ei:
             make()
         e = ei.value
-        assert isinstance(e, ValueError) and isinstance(e, AltinnError)
+        assert isinstance(e, ValueError) and isinstance(e, SystemUserError)
         assert why in str(e), str(e)
         for s in secrets_:
             assert s not in str(e) and s not in repr(e)
@@ -455,7 +455,7 @@ def test_no_token_assertion_or_key_in_reprs_errors_or_logs(sim, signer, caplog):
         lambda: Client(sim.environment, maskinporten=mp(signer), transport=wire, clock=SystemClock(60)).get_registered_system(STANDARD_SYSTEM),
         lambda: RsaSigner.from_text(json.dumps(private_jwk(client_key()))),
     ):
-        with pytest.raises(AltinnError) as ei:
+        with pytest.raises(SystemUserError) as ei:
             make()
         errors.append(ei.value)
     assert len(wire.secrets) >= 4 * 3 + 2  # assertions and their parts, tokens

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from altinn_systemuser import (
-    AltinnProblemError,
+    AltinnError,
     Client,
     KeyId,
     Maskinporten,
@@ -137,7 +137,7 @@ class Recording(RequestsTransport):
 
 def run_echoed(c, wire, caplog, show, call):
     caplog.set_level(logging.DEBUG)
-    with pytest.raises((AltinnProblemError, MaskinportenError)) as ei:
+    with pytest.raises((AltinnError, MaskinportenError)) as ei:
         call()
     e = ei.value
     show(f"echoed: {e!r}")
@@ -177,7 +177,7 @@ _JWT_RUN = re.compile(r"eyJ[A-Za-z0-9_-]{10,}")
 
 def test_the_command_shows_no_echoed_token(sim, tmp_path, capsys, monkeypatch, show):
     token = sim.mint(ALL_SCOPES)
-    monkeypatch.setenv("ALTINN_TOKEN", token + "\n")
+    monkeypatch.setenv("SYSTEMUSER_TOKEN", token + "\n")
     csv_path = tmp_path / "customers.csv"
     csv_path.write_text("customer_id,org_no\n" + "".join(f"k{i},{o}\n" for i, o in enumerate(sim.orgs[:2])), encoding="utf-8")
     sim.fault("create_request", "echo_token", count=10)

@@ -13,7 +13,7 @@ import pytest
 
 from altinn_systemuser import (
     AccessPackage,
-    AltinnProblemError,
+    AltinnError,
     Client,
     ConflictError,
     ForbiddenError,
@@ -215,12 +215,12 @@ def test_the_servers_refusals_are_typed(sim, caplog):
             call()
         errors.append(e.value)
     # An id taken: Altinn's validation problem, its AUTH.VLD code in `codes`.
-    with pytest.raises(AltinnProblemError) as e:
+    with pytest.raises(AltinnError) as e:
         client.register_system(altinn_shape(f"{VENDOR}_smartregnskap", clientId=[]))
     assert "AUTH.VLD-00002" in e.value.codes
     errors.append(e.value)
     # A resource the Resource Registry does not know.
-    with pytest.raises(AltinnProblemError) as e:
+    with pytest.raises(AltinnError) as e:
         client.register_system(altinn_shape(rights=[{"resource": [{"id": "urn:altinn:resource", "value": "finnes-ikke"}]}]))
     assert "AUTH.VLD-00003" in e.value.codes
     errors.append(e.value)
@@ -237,7 +237,7 @@ def test_the_servers_refusals_are_typed(sim, caplog):
         assert e.value.code == "system-deleted" and "deleted" in str(e.value)
         errors.append(e.value)
     # Its id is never reused.
-    with pytest.raises(AltinnProblemError) as e:
+    with pytest.raises(AltinnError) as e:
         client.register_system(altinn_shape(clientId=[]))
     assert "AUTH.VLD-00002" in e.value.codes
     errors.append(e.value)
@@ -255,7 +255,7 @@ def test_a_lost_registration_answer_is_settled_by_reading_the_system(client, sim
     routes = [c["route"] for c in vendor_calls(sim)]
     assert routes.count("create_registered_system") == 1, routes
     # Registered once: registering it again is Altinn's AUTH.VLD-00002, not a second system.
-    with pytest.raises(AltinnProblemError) as e:
+    with pytest.raises(AltinnError) as e:
         client.register_system(altinn_shape(clientId=[]))
     assert "AUTH.VLD-00002" in e.value.codes
     assert json.dumps(RegisteredSystem.from_json(altinn_shape()).to_json())  # stays JSON

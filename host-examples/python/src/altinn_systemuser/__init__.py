@@ -16,8 +16,8 @@ from ._runtime import COMPONENT_ENV, locate_component
 from .client import Client, Component, Stats
 from .environments import Environment
 from .errors import (
+    SystemUserError,
     AltinnError,
-    AltinnProblemError,
     ComponentError,
     ComponentNotFoundError,
     ComponentTrapError,
@@ -80,7 +80,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Client", "Component", "Stats", "Environment", "locate_component", "COMPONENT_ENV",
-    "AltinnError", "ValidationError", "ProblemError", "AltinnProblemError", "UnauthorizedError",
+    "SystemUserError", "ValidationError", "ProblemError", "AltinnError", "UnauthorizedError",
     "ForbiddenError", "NotFoundError", "ConflictError", "DecisionTimeoutError", "UnavailableError", "TransportError", "TransportErrorKind",
     "TokenError", "MaskinportenError", "SigningKeyError", "InvalidResponseError", "MisuseError",
     "ComponentError", "ComponentNotFoundError", "ComponentTrapError",

@@ -30,7 +30,9 @@ from .maskinporten import NO_KEY_MESSAGE, SystemClock
 
 log = logging.getLogger("altinn_systemuser")
 
-COMPONENT_ENV = "ALTINN_SYSTEMUSER_COMPONENT"
+COMPONENT_ENV = "SYSTEMUSER_COMPONENT"
+#: The earlier name of COMPONENT_ENV, still read when that is unset.
+OLD_COMPONENT_ENV = "ALTINN_SYSTEMUSER_COMPONENT"
 COMPONENT_FILE = "altinn_systemuser.wasm"
 PACKAGE = "altinn:systemuser"
 VERSION = "0.1.0"
@@ -46,7 +48,7 @@ def _iface(name: str) -> str:
 
 
 def locate_component(path: Optional[os.PathLike] = None) -> Path:
-    """The component file: `path`, else `$ALTINN_SYSTEMUSER_COMPONENT`, else the copy bundled in
+    """The component file: `path`, else `$SYSTEMUSER_COMPONENT` (or its old name `$ALTINN_SYSTEMUSER_COMPONENT`), else the copy bundled in
     this package, else `target/wasm/altinn_systemuser.wasm` of the repository this package sits
     in (an editable install)."""
     tried = []
@@ -55,7 +57,7 @@ def locate_component(path: Optional[os.PathLike] = None) -> Path:
         if p.is_file():
             return p
         raise E.ComponentNotFoundError(f"no component at {p}")
-    env = os.environ.get(COMPONENT_ENV)
+    env = os.environ.get(COMPONENT_ENV) or os.environ.get(OLD_COMPONENT_ENV)
     if env:
         p = Path(env)
         if p.is_file():
@@ -364,7 +366,7 @@ class Session:
                 out = then(inst, out)
             inst.calls += 1
             return out
-        except E.AltinnError:
+        except E.SystemUserError:
             raise
         except BaseException as e:
             # Whatever went wrong inside a call (a trap, or a host function that raised), the

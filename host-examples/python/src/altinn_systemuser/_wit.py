@@ -678,13 +678,13 @@ _STATUS_ERRORS = {
 }
 
 
-def error_from(v: Any) -> E.AltinnError:
+def error_from(v: Any) -> E.SystemUserError:
     """The WIT `error` variant as the matching exception."""
     tag, p = v.tag, v.payload
     if tag == "validation":
         return E.ValidationError(violations_from(p))
     if tag == "altinn":
-        return E.AltinnProblemError(
+        return E.AltinnError(
             _g(p, "message"),
             extensions={_g(x, "name"): _g(x, "json") for x in _g(p, "extensions")},
             field_errors=violations_from(_g(p, "field-errors")),

@@ -693,7 +693,7 @@ def _listed_or_read(listed: Any, read: Callable[[], Any]) -> Tuple[Any, str]:
         return read(), ""
     except E.NotFoundError:
         return None, ""
-    except E.AltinnError as e:
+    except E.SystemUserError as e:
         return None, str(e)
 
 
@@ -1056,7 +1056,7 @@ class Onboarding:
             return "invalid", str(e)
         except E.ComponentTrapError:
             raise
-        except E.AltinnError as e:
+        except E.SystemUserError as e:
             # Nothing recorded as a request id: the next run tries this row again. Only a
             # "no" is an error; "could not tell" (unavailable, transport) says nothing yet.
             c.note = "retry" if e.retryable else "error"
@@ -1094,7 +1094,7 @@ class Onboarding:
     def _create(self, c: Customer) -> str:
         try:
             created = self.client.create_request(self.request_for(c))
-        except E.AltinnProblemError as e:
+        except E.AltinnError as e:
             if e.code not in ("AUTH-00004", "AUTH-00006"):
                 raise
             # An active system user holds the key (created since we looked): link it.

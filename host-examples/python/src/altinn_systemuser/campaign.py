@@ -399,7 +399,7 @@ class ChangeCampaign:
                 save = True
             except E.ComponentTrapError:
                 raise
-            except E.AltinnError as e:
+            except E.SystemUserError as e:
                 if e.retryable:
                     row.change_note = "retry"
                     rep.retry_later += 1

@@ -19,13 +19,14 @@ progress bar on stderr and a summary (added, already delegated, refused with the
 when any client is refused, 4 when Altinn could not tell for some. It needs the bureau's own
 system-user token: with `--client-id/--key` the component gets it from Maskinporten for
 `--bureau` (and `--bureau-ref`, the external ref of the bureau's klientadministrator system
-user); else `$ALTINN_TOKEN` must hold it.
+user); else `$SYSTEMUSER_TOKEN` must hold it.
 
 `--db` is a SQLite file, a `.csv` file, or a `postgresql://` URL (a table shared by several
 workers through row leases: run `onboard` on as many machines as you like, each with its own
 `--worker-id`; `--concurrency N` keeps N creates in flight in each). Tokens come from Maskinporten with `--client-id ID
 --key FILE [--kid KID]` (a PEM or JWK private key: the component posts its own grants), else
-the token in `$ALTINN_TOKEN` (or `--token-env NAME`); against the local simulator,
+the token in `$SYSTEMUSER_TOKEN` (or `--token-env NAME`); where: `--env`/`--base-url`, else
+`$SYSTEMUSER_BASE_URL` or `$SYSTEMUSER_ENV`, else tt02 (the root README's "One vocabulary"); against the local simulator,
 `--sim-vendor ORGNO` mints one from its admin route. Human output by default, `--json` for
 scripts. Exit 0 when every customer is recorded (onboard, change-campaign) or terminal (watch,
 change-watch); 1 when Altinn said no (an invalid or refused customer, a customer without a
@@ -54,17 +55,25 @@ from .maskinporten import Maskinporten, RsaSigner
 from .models import Bureau, RequestKind, Right
 from .tokens import SimulatorToken, StaticToken
 
+# The environment variables every CLI reads (tests/vocabulary.json).
+TOKEN_ENV = "SYSTEMUSER_TOKEN"
+ENV_ENV = "SYSTEMUSER_ENV"
+BASE_URL_ENV = "SYSTEMUSER_BASE_URL"
+#: This CLI's earlier name for SYSTEMUSER_TOKEN, still read (with a note) when that is unset.
+OLD_TOKEN_ENV = "ALTINN_TOKEN"
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="altinn-systemuser", description="Altinn system user onboarding for ERP hosts.")
     sub = p.add_subparsers(dest="command", required=True)
 
     def connection(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--env", default="tt02", help="production, tt02, at22…yt01, or the simulator's URL")
+        sp.add_argument("--env", help="production, tt02, at22…yt01, or the simulator's URL (default: $SYSTEMUSER_ENV, else tt02)")
+        sp.add_argument("--base-url", help="a base URL instead of an environment, e.g. the simulator's (default: $SYSTEMUSER_BASE_URL)")
         sp.add_argument("--client-id", help="Maskinporten client id: get tokens with JWT grants signed by --key")
         sp.add_argument("--key", help="the Maskinporten client's private key file (PEM, or a JWK)")
         sp.add_argument("--kid", help="the key's id on the Maskinporten client (default: the JWK's kid)")
-        sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
+        sp.add_argument("--token-env", default=TOKEN_ENV, help=f"environment variable holding the access token (default: {TOKEN_ENV})")
         sp.add_argument("--timeout", type=float, default=defaults.TIMEOUT, help="one HTTP exchange (connect, headers, body), seconds")
         sp.add_argument("--deadline", type=float, default=defaults.DEADLINE, help="one operation, retries and waits included, seconds")
         sp.add_argument("--retries", type=int, default=defaults.RETRIES, help="retries one operation may make in all")
@@ -86,18 +95,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--name-column", default="name")
         sp.add_argument("--system-id", required=True)
         sp.add_argument("--agent", action="store_true", help="agent requests (client systems)")
-        sp.add_argument("--env", default="tt02", help="production, tt02, at22…yt01, or the simulator's URL")
-        sp.add_argument("--client-id", help="Maskinporten client id: get tokens with JWT grants signed by --key")
-        sp.add_argument("--key", help="the Maskinporten client's private key file (PEM, or a JWK)")
-        sp.add_argument("--kid", help="the key's id on the Maskinporten client (default: the JWK's kid)")
-        sp.add_argument("--token-env", default="ALTINN_TOKEN", help="environment variable holding the access token")
+        connection(sp)
         sp.add_argument("--sim-vendor", help="mint tokens from the local simulator for this vendor org (tests, demos)")
-        sp.add_argument("--timeout", type=float, default=defaults.TIMEOUT, help="one HTTP exchange (connect, headers, body), seconds")
-        sp.add_argument("--deadline", type=float, default=defaults.DEADLINE, help="one operation, retries and waits included, seconds")
-        sp.add_argument("--retries", type=int, default=defaults.RETRIES, help="retries one operation may make in all")
-        sp.add_argument("--backoff", type=float, default=defaults.BACKOFF, help="first back-off, seconds (doubled each retry)")
-        sp.add_argument("--component", help="path to altinn_systemuser.wasm (default: bundled)")
-        sp.add_argument("--json", action="store_true", help="machine-readable output on stdout")
         sp.add_argument("--no-progress", action="store_true")
 
     o = sub.add_parser("onboard", help="create the missing requests and write back id, status, link")
@@ -172,8 +171,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _environment(a: argparse.Namespace) -> Environment:
+    """A flag wins, then `$SYSTEMUSER_BASE_URL`, then `$SYSTEMUSER_ENV`, else tt02 (as the Rust CLI)."""
+    where = a.base_url or a.env or os.environ.get(BASE_URL_ENV) or os.environ.get(ENV_ENV) or "tt02"
+    return Environment.parse(where)
+
+
+def _token_text(a: argparse.Namespace) -> Optional[str]:
+    raw = os.environ.get(a.token_env)
+    if not raw and a.token_env == TOKEN_ENV and os.environ.get(OLD_TOKEN_ENV):
+        print(f"note: reading ${OLD_TOKEN_ENV}, this CLI's old name for ${TOKEN_ENV}", file=sys.stderr)
+        raw = os.environ.get(OLD_TOKEN_ENV)
+    return raw
+
+
 def _client(a: argparse.Namespace) -> Client:
-    env = Environment.parse(a.env)
+    env = _environment(a)
     if not hasattr(a, "sim_vendor"):  # the client-delegation commands: the bureau's token
         a.sim_vendor = None
     if a.client_id or a.key:
@@ -185,10 +198,10 @@ def _client(a: argparse.Namespace) -> Client:
         )
     if a.sim_vendor:
         if not env.is_custom or not env.platform_url:
-            raise SystemExit("--sim-vendor needs --env set to the simulator's URL")
+            raise SystemExit("--sim-vendor needs --env or --base-url set to the simulator's URL")
         token = SimulatorToken(env.platform_url, a.sim_vendor)
     else:
-        raw = os.environ.get(a.token_env)
+        raw = _token_text(a)
         if not raw and a.command in ("agents", "delegate-clients"):
             raise SystemExit(
                 f"no token: use --client-id and --key (the bureau's system-user token is then got from Maskinporten), "
@@ -256,7 +269,7 @@ def _delegation_main(a: argparse.Namespace, client: Client) -> int:
             report = delegate_clients(client, bureau, a.agent, org_nos, on_progress=progress)
         finally:
             bar.close()
-    except E.AltinnError as e:
+    except E.SystemUserError as e:
         print(f"altinn-systemuser: {e}", file=sys.stderr)
         if a.json:
             print(json.dumps({"error": {"type": type(e).__name__, "message": str(e), "retryable": e.retryable}}))
@@ -383,7 +396,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 ok = wr.done
                 if not a.json:
                     print(wr.summary())
-    except E.AltinnError as e:
+    except E.SystemUserError as e:
         print(f"altinn-systemuser: {e}", file=sys.stderr)
         if a.json:
             print(json.dumps({"error": {"type": type(e).__name__, "message": str(e), "retryable": e.retryable}}))

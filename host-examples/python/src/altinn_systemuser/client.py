@@ -342,7 +342,7 @@ class Component:
         return _wit.outgoing_from(r)
 
     def parse(self, config: Any, call: Any, status: int, headers: Sequence[Tuple[str, str]], body: bytes) -> Any:
-        """`protocol.parse`: the typed reply, or raises the matching `AltinnError`."""
+        """`protocol.parse`: the typed reply, or raises the matching `SystemUserError`."""
         r = self._call("protocol", "parse", config, call, _wit.http_response(status, headers, body))
         return _wit.result(r, _wit.outcome_from)
 
@@ -846,7 +846,7 @@ class Client:
     ) -> ClientLink:
         """Delegates a client to the agent system user. `client`: its party uuid, a
         `BureauClient`, or its organisation number (looked up in the client lists first: one
-        more call). Altinn refuses a client that is not the bureau's (`AltinnProblemError`
+        more call). Altinn refuses a client that is not the bureau's (`AltinnError`
         AUTH-00079) or lacks one of the agent's packages (AUTH-00080); an org number found in
         neither list is `ValidationError` code AUTH-00079 before any add is sent."""
         b = Bureau.of(bureau)

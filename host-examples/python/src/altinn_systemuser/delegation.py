@@ -243,7 +243,7 @@ def delegate_clients(
                 r = ClientResult(org, ClientStatus.REFUSED, c.id, c.name, code="invalid-response", reason=str(e))
                 sent.append(r)
                 settle(r)
-            except E.AltinnError as e:
+            except E.SystemUserError as e:
                 could_not_tell = 0
                 settle(ClientResult(org, ClientStatus.REFUSED, c.id, c.name, code=_code(e), reason=_reason(e)))
             else:
@@ -265,14 +265,14 @@ def delegate_clients(
     return report
 
 
-def _reason(e: E.AltinnError) -> str:
-    if isinstance(e, E.AltinnProblemError) and e.field_errors:
+def _reason(e: E.SystemUserError) -> str:
+    if isinstance(e, E.AltinnError) and e.field_errors:
         return f"{e}: " + "; ".join(v.message for v in e.field_errors)
     return str(e)
 
 
-def _code(e: E.AltinnError) -> str:
-    if isinstance(e, E.AltinnProblemError) and e.field_errors:
+def _code(e: E.SystemUserError) -> str:
+    if isinstance(e, E.AltinnError) and e.field_errors:
         return e.field_errors[0].code  # Altinn's AUTH.VLD code, not the STD-00000 around it
     code = getattr(e, "code", None)
     if code:
@@ -285,7 +285,7 @@ def _code(e: E.AltinnError) -> str:
         E.UnavailableError: "unavailable",
         E.NotFoundError: "not-found",
         E.ConflictError: "conflict",
-        E.AltinnProblemError: "refused",
+        E.AltinnError: "refused",
     }.get(type(e), type(e).__name__)
 
 

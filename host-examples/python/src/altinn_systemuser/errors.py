@@ -1,10 +1,10 @@
 """Exceptions. One class per case of the WIT `error` variant, plus the host's own failures.
 
 ```
-AltinnError
+SystemUserError
 ├── ValidationError          the input is invalid; nothing was sent (.violations)
 ├── ProblemError             Altinn answered with an error (.status .code .title .detail .trace_id)
-│   ├── AltinnProblemError   any other 4xx/5xx problem (.extensions .field_errors)
+│   ├── AltinnError   any other 4xx/5xx problem (.extensions .field_errors)
 │   ├── UnauthorizedError    401: no token, or one Altinn does not accept
 │   ├── ForbiddenError       403: the token lacks the scope
 │   ├── NotFoundError        404: no such request / system / system user
@@ -36,10 +36,11 @@ from typing import Any, Dict, List, Optional, Sequence
 from .models import Violation
 
 __all__ = [
-    "AltinnError",
+    "SystemUserError",
     "DecisionTimeoutError",
     "ValidationError",
     "ProblemError",
+    "AltinnError",
     "AltinnProblemError",
     "UnauthorizedError",
     "ForbiddenError",
@@ -96,7 +97,7 @@ def provider_failure(what: str, e: BaseException) -> str:
     return f"{what} failed: {type(e).__name__}: {scrub_provider_text(str(e))}"
 
 
-class AltinnError(Exception):
+class SystemUserError(Exception):
     """Base class of everything this package raises."""
 
     #: True for the "could not tell" errors (`UnavailableError`, `TransportError`): the server
@@ -112,7 +113,7 @@ class AltinnError(Exception):
         return f"{type(self).__name__}({self.message!r})"
 
 
-class ValidationError(AltinnError, ValueError):
+class ValidationError(SystemUserError, ValueError):
     """The input is invalid; nothing was sent. `violations` lists every problem in Altinn's rule order."""
 
     def __init__(self, violations: Sequence[Violation]) -> None:
@@ -128,7 +129,7 @@ class ValidationError(AltinnError, ValueError):
         return [v.code for v in self.violations]
 
 
-class _StatusProblem(AltinnError):
+class _StatusProblem(SystemUserError):
     """An error status with the fields of WIT's `status-problem`."""
 
     def __init__(
@@ -161,8 +162,10 @@ class ProblemError(_StatusProblem):
     """Altinn answered with an error status. Key on `code` (e.g. `AUTH-00011`) where there is one."""
 
 
-class AltinnProblemError(ProblemError):
-    """A problem-details answer (4xx/5xx other than 401, 403, 404 and 409)."""
+class AltinnError(ProblemError):
+    """Altinn refused with a problem-details answer (4xx/5xx other than 401, 403, 404 and 409),
+    as `AltinnError` is in every host (the root README's "One vocabulary"; before 0.1 it was this
+    package's base class, now `SystemUserError`)."""
 
     def __init__(
         self,
@@ -187,6 +190,10 @@ class AltinnProblemError(ProblemError):
         `AUTH.VLD-00014` no such agent system user, `AUTH.VLD-00015` not an agent)."""
         out = [] if self.code is None else [self.code]
         return out + [v.code for v in self.field_errors if v.code not in out]
+
+
+#: The earlier name of `AltinnError` (the problem-details answer).
+AltinnProblemError = AltinnError
 
 
 class UnauthorizedError(ProblemError):
@@ -240,7 +247,7 @@ class TransportErrorKind(str, enum.Enum):
     OTHER = "other"
 
 
-class TransportError(AltinnError):
+class TransportError(SystemUserError):
     """The HTTP exchange failed before a usable response arrived (after any retries), or the
     operation's deadline passed."""
 
@@ -259,26 +266,26 @@ class MaskinportenError(_StatusProblem):
     the message says what to fix."""
 
 
-class TokenError(AltinnError):
+class TokenError(SystemUserError):
     """The token provider or the signer failed, or a token cannot be sent."""
 
 
-class SigningKeyError(AltinnError, ValueError):
+class SigningKeyError(SystemUserError, ValueError):
     """A Maskinporten signing key that cannot be used: unreadable, not an RSA private key, no key
     id. The message names the file and the reason, never the key."""
 
 
-class InvalidResponseError(AltinnError):
+class InvalidResponseError(SystemUserError):
     """Altinn's answer could not be understood, is not safe to use (e.g. a foreign confirm URL),
     or answers another question (another id, system, customer, external ref or kind)."""
 
 
-class MisuseError(AltinnError):
+class MisuseError(SystemUserError):
     """This host broke the component's operation protocol (an answer for another step, `finish`
     before `done`): a bug in the host, not something Altinn said."""
 
 
-class ComponentError(AltinnError):
+class ComponentError(SystemUserError):
     """The WebAssembly component could not be loaded or run."""
 
 
@@ -291,7 +298,7 @@ class ComponentTrapError(ComponentError):
     next call gets a fresh one, so the client stays usable."""
 
 
-class DecisionTimeoutError(AltinnError, TimeoutError):
+class DecisionTimeoutError(SystemUserError, TimeoutError):
     """`Client.wait_for_decision` gave up: the customer had not decided within `timeout`.
     `.request` is the last state read (still `New`); waiting again later is fine."""
 
