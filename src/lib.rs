@@ -8,21 +8,28 @@
 // them would only add allocations.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
-pub mod correlation;
+// The API: the model and its rules, the sans-IO protocol and operation machines, errors.
 pub mod error;
 pub mod http;
 pub mod identifiers;
 pub mod instance;
-pub mod json;
 pub mod lifecycle;
 pub mod maskinporten;
 pub mod model;
 pub mod operation;
 pub mod protocol;
 pub mod secret;
-pub mod text;
-pub mod url;
 pub mod validation;
+
+// Not the API: the JSON reader/writer and the URL guards, public only for this workspace's fuzz
+// targets, benchmarks and the onboarding service (hidden from the docs; no stability promise).
+#[doc(hidden)]
+pub mod json;
+#[doc(hidden)]
+pub mod url;
+
+mod correlation;
+mod text;
 
 pub(crate) use model::wire;
 
