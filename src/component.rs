@@ -469,7 +469,7 @@ impl wo::GuestOperation for OperationResource {
     }
 
     fn finish(&self) -> Result<wp::Outcome, w::Error> {
-        outcome(self.0.borrow().result())
+        outcome(self.0.borrow().finish())
     }
 }
 

@@ -260,14 +260,14 @@ impl Operation {
                     self.task = Task::CreateStandardRequest(input.clone());
                     self.begin_preflight(input.system_id)
                 }
-                Err(e) => self.finish(Err(e)),
+                Err(e) => self.end(Err(e)),
             },
             Task::CreateAgentRequest(input) => match validation::validate_agent(input, None) {
                 Ok(input) => {
                     self.task = Task::CreateAgentRequest(input.clone());
                     self.begin_preflight(input.system_id)
                 }
-                Err(e) => self.finish(Err(e)),
+                Err(e) => self.end(Err(e)),
             },
             Task::Read(call) => self.begin(call, Purpose::Read),
             Task::ListAllRequests { kind, system_id } => self.begin(Call::ListRequests { kind, system_id, page: None }, Purpose::Page),
@@ -275,7 +275,7 @@ impl Operation {
             Task::WithdrawRequest(id) => self.begin(Call::WithdrawRequest(id), Purpose::Withdraw),
             Task::CreateChangeRequest(input) => match validation::validate_change(input, None) {
                 // The server answers NoChangeNeeded without storing anything: so does this.
-                Ok(input) if input.is_empty() => self.finish(Ok(Outcome::NoChangeNeeded)),
+                Ok(input) if input.is_empty() => self.end(Ok(Outcome::NoChangeNeeded)),
                 Ok(input) => {
                     let lookup = Call::VerifySystemUser {
                         system_id: input.system_id.clone(),
@@ -285,7 +285,7 @@ impl Operation {
                     self.task = Task::CreateChangeRequest(input);
                     self.begin(lookup, Purpose::Lookup)
                 }
-                Err(e) => self.finish(Err(e)),
+                Err(e) => self.end(Err(e)),
             },
             Task::WithdrawChangeRequest(id) => self.begin(Call::WithdrawChangeRequest(id), Purpose::Withdraw),
             Task::RegisterSystem(system) => match validation::validate_system(system) {
@@ -293,14 +293,14 @@ impl Operation {
                     self.task = Task::RegisterSystem(system.clone());
                     self.begin(Call::RegisterSystem(system), Purpose::Create)
                 }
-                Err(e) => self.finish(Err(e)),
+                Err(e) => self.end(Err(e)),
             },
             Task::UpdateSystem(SystemUpdate { ref id, .. })
             | Task::SetSystemRights { system_id: ref id, .. }
             | Task::SetSystemAccessPackages { system_id: ref id, .. }
             | Task::DeleteSystem(ref id) => match crate::identifiers::check_system_id(id, "systemId") {
                 Ok(id) => self.begin(Call::GetRegisteredSystem(id), Purpose::Current),
-                Err(v) => self.finish(Err(Error::Validation(vec![v]))),
+                Err(v) => self.end(Err(Error::Validation(vec![v]))),
             },
             Task::ClientDelegation { bureau, call } => match check_bureau(&bureau, &call) {
                 Ok(bureau) => {
@@ -308,7 +308,7 @@ impl Operation {
                     let purpose = delegation_purpose(&call);
                     self.begin(call, purpose)
                 }
-                Err(e) => self.finish(Err(e)),
+                Err(e) => self.end(Err(e)),
             },
             Task::SystemUserToken { customer_org_no, external_ref, scopes } => {
                 match check_system_user_token(&self.config, &customer_org_no, external_ref.as_deref(), &scopes) {
@@ -316,7 +316,7 @@ impl Operation {
                         self.task = Task::SystemUserToken { customer_org_no: org_no, external_ref, scopes };
                         self.system_user_grant()
                     }
-                    Err(e) => self.finish(Err(e)),
+                    Err(e) => self.end(Err(e)),
                 }
             }
         }
@@ -354,27 +354,27 @@ impl Operation {
         }
     }
 
-    /// The result once finished; before that `Misuse`.
-    pub fn result(&self) -> Result<Outcome, Error> {
+    /// The result once finished (WIT `finish`); before that `Misuse`.
+    pub fn finish(&self) -> Result<Outcome, Error> {
         self.result.clone().unwrap_or_else(|| Err(Error::Misuse("the operation has not finished: pump it until a step is done".into())))
     }
 
     fn done(&self) -> Step {
-        Step::Done(self.result())
+        Step::Done(self.finish())
     }
 
     fn misuse(&mut self, what: &str) -> Step {
-        self.finish(Err(Error::Misuse(what.to_string())))
+        self.end(Err(Error::Misuse(what.to_string())))
     }
 
     /// A reply of another kind than the call returns: `parse` never gives one.
     fn unexpected(&mut self) -> Step {
-        self.finish(Err(Error::InvalidResponse("the answer does not fit the call".into())))
+        self.end(Err(Error::InvalidResponse("the answer does not fit the call".into())))
     }
 
     /// Ends the operation; every error loses any bearer token a server quoted back, and every
     /// change request says whether it timed out by the clock (the server's single GET never does).
-    fn finish(&mut self, result: Result<Outcome, Error>) -> Step {
+    fn end(&mut self, result: Result<Outcome, Error>) -> Step {
         let now = self.now;
         let timed_out = |c: &mut crate::model::ChangeRequest| {
             c.timed_out |= crate::lifecycle::change_request_timed_out(c, now, crate::lifecycle::DEFAULT_TIMEOUT_WINDOW_SECONDS)
@@ -440,7 +440,7 @@ impl Operation {
     fn give_up(&mut self, error: Error) -> Step {
         match self.create_failure.clone() {
             Some(cause) if matches!(self.purpose(), Purpose::Create | Purpose::Reconcile) => self.unresolved(cause),
-            _ => self.finish(Err(error)),
+            _ => self.end(Err(error)),
         }
     }
 
@@ -484,7 +484,7 @@ impl Operation {
 
     fn have_token(&mut self, token: AccessToken) -> Step {
         if let Task::SystemUserToken { .. } = self.task {
-            return self.finish(Ok(Outcome::Token(token)));
+            return self.end(Ok(Outcome::Token(token)));
         }
         self.keep_token(token.token)
     }
@@ -497,7 +497,7 @@ impl Operation {
         if self.purpose() == Purpose::Preflight && scope_refused && !matches!(self.task, Task::SystemUserToken { .. }) {
             return self.begin_create();
         }
-        self.finish(Err(error))
+        self.end(Err(error))
     }
 
     fn on_grant_answer(&mut self, response: HttpResponse) -> Step {
@@ -527,7 +527,7 @@ impl Operation {
     fn begin(&mut self, call: Call, purpose: Purpose) -> Step {
         let outgoing = match protocol::build(&self.config, &call) {
             Ok(o) => o,
-            Err(e) => return self.finish(Err(e)),
+            Err(e) => return self.end(Err(e)),
         };
         let exchanged = protocol::needs_exchange(&call);
         self.call = Some((call, purpose));
@@ -599,7 +599,7 @@ impl Operation {
                 self.call = Some((Call::ExchangeToken, Purpose::Exchange));
                 self.send(request, Awaiting::Response)
             }
-            Err(e) => self.finish(Err(e)),
+            Err(e) => self.end(Err(e)),
         }
     }
 
@@ -614,7 +614,7 @@ impl Operation {
                         "the exchanged token acts for organisation {org}, not the bureau {}: the token for the client-delegation scopes must be the bureau's own system-user token",
                         bureau.org_no
                     );
-                    return self.finish(Err(Error::Token(message)));
+                    return self.end(Err(Error::Token(message)));
                 }
                 if let Some(key) = self.exchanged_key() {
                     self.cache.borrow_mut().tokens.put(key, token.clone(), self.now);
@@ -627,9 +627,9 @@ impl Operation {
             Err(Error::Unavailable(mut p)) => {
                 p.retry_after_seconds = protocol::retry_after(&response, Some(self.now));
                 let hint = p.retry_after_seconds;
-                self.retry(hint).unwrap_or_else(|| self.finish(Err(Error::Unavailable(p))))
+                self.retry(hint).unwrap_or_else(|| self.end(Err(Error::Unavailable(p))))
             }
-            Err(e) => self.finish(Err(e)),
+            Err(e) => self.end(Err(e)),
         }
     }
 
@@ -660,7 +660,7 @@ impl Operation {
         };
         match protocol::authorize(request, token.expose()) {
             Ok(signed) => self.send(signed, Awaiting::Response),
-            Err(e) => self.finish(Err(e)),
+            Err(e) => self.end(Err(e)),
         }
     }
 
@@ -674,7 +674,7 @@ impl Operation {
             return self.begin_create();
         }
         let scopes = self.call.as_ref().map(|(c, _)| protocol::scopes(c).join(" ")).unwrap_or_default();
-        self.finish(Err(Error::Token(format!("no token for {scopes}: {}", clip(&message, 300)))))
+        self.end(Err(Error::Token(format!("no token for {scopes}: {}", clip(&message, 300)))))
     }
 
     /// Schedules the current exchange again after a back-off (at least what the server asked
@@ -730,10 +730,10 @@ impl Operation {
             None => {
                 let message =
                     format!("no system user for {who}: the customer must approve a request before its system user can be changed");
-                return self.finish(Err(Error::NotFound(crate::Problem { status: 404, message, ..Default::default() })));
+                return self.end(Err(Error::NotFound(crate::Problem { status: 404, message, ..Default::default() })));
             }
             Some(u) if u.user_type == UserType::Agent => {
-                return self.finish(Err(Error::invalid(
+                return self.end(Err(Error::invalid(
                     "AUTH-00015",
                     "systemUser",
                     format!("the system user for {who} is an agent system user: change requests are for standard system users only"),
@@ -801,7 +801,7 @@ impl Operation {
             }
             other => other,
         };
-        self.finish(Err(error))
+        self.end(Err(error))
     }
 
     fn unresolved_create(&mut self) -> Step {
@@ -815,7 +815,7 @@ impl Operation {
         match self.purpose() {
             // Not sent at all: the same POST (or DELETE) again is safe.
             Purpose::Create | Purpose::Withdraw if failure.kind == TransportErrorKind::Connect => {
-                self.retry(None).unwrap_or_else(|| self.finish(Err(error)))
+                self.retry(None).unwrap_or_else(|| self.end(Err(error)))
             }
             Purpose::Create => self.reconcile(error),
             Purpose::Reconcile if transient => self.retry(None).unwrap_or_else(|| self.unresolved_create()),
@@ -831,9 +831,9 @@ impl Operation {
             | Purpose::Exchange
                 if transient =>
             {
-                self.retry(None).unwrap_or_else(|| self.finish(Err(error)))
+                self.retry(None).unwrap_or_else(|| self.end(Err(error)))
             }
-            _ => self.finish(Err(error)),
+            _ => self.end(Err(error)),
         }
     }
 
@@ -856,8 +856,8 @@ impl Operation {
         match purpose {
             Purpose::Lookup => match parsed {
                 Ok(Outcome::SystemUser(user)) => self.on_system_user(user),
-                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
-                Err(e) => self.finish(Err(e)),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.end(Err(e))),
+                Err(e) => self.end(Err(e)),
                 Ok(_) => self.unexpected(),
             },
             Purpose::Preflight => match parsed {
@@ -869,7 +869,7 @@ impl Operation {
                 Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.begin_create()),
                 // No access to the System Register with this token: the server decides.
                 Err(Error::Forbidden(_) | Error::Unauthorized(_)) => self.begin_create(),
-                Err(e) => self.finish(Err(e)),
+                Err(e) => self.end(Err(e)),
                 Ok(_) => self.unexpected(),
             },
             Purpose::Create => match parsed {
@@ -878,65 +878,65 @@ impl Operation {
                     | Outcome::ChangeRequestCreated { .. }
                     | Outcome::NoChangeNeeded
                     | Outcome::SystemRegistered { .. }),
-                ) => self.finish(Ok(created)),
+                ) => self.end(Ok(created)),
                 // 429: refused before any work; the same POST later is safe.
-                Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
+                Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.end(Err(e))),
                 // A 5xx may come after the request was stored: look before trying again.
                 Err(e) if outage => self.reconcile(e),
                 Err(e) => {
                     if registration_rule(&e) {
                         self.forget_system();
                     }
-                    self.finish(Err(e))
+                    self.end(Err(e))
                 }
                 Ok(_) => self.unexpected(),
             },
             Purpose::Reconcile => match parsed {
-                Ok(Outcome::Request(request)) => self.finish(Ok(Outcome::Created { request, is_new: false, reconciled: true })),
+                Ok(Outcome::Request(request)) => self.end(Ok(Outcome::Created { request, is_new: false, reconciled: true })),
                 Ok(Outcome::ChangeRequest(found)) => self.reconciled_change(found),
                 Ok(Outcome::RegisteredSystem(found)) => self.reconciled_system(&found),
                 // Not stored: the create can be sent again.
                 Err(Error::NotFound(_)) if self.correlation_id_refused() => self.correlation_id_unusable(),
                 Err(Error::NotFound(_)) => self.retry_create().unwrap_or_else(|| self.unresolved_create()),
                 Err(_) if outage => self.retry(hint).unwrap_or_else(|| self.unresolved_create()),
-                Err(e) => self.finish(Err(e)),
+                Err(e) => self.end(Err(e)),
                 Ok(_) => self.unexpected(),
             },
             Purpose::Read => match parsed {
-                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
-                other => self.finish(other),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.end(Err(e))),
+                other => self.end(other),
             },
             Purpose::Page => match parsed {
-                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
-                Err(e) => self.finish(Err(e)),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.end(Err(e))),
+                Err(e) => self.end(Err(e)),
                 Ok(reply) => self.next_page(call, reply),
             },
             Purpose::Withdraw => match parsed {
-                Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
-                other => self.finish(other),
+                Err(e) if status == 429 => self.retry(hint).unwrap_or_else(|| self.end(Err(e))),
+                other => self.end(other),
             },
             Purpose::Current => match parsed {
                 Ok(Outcome::RegisteredSystem(system)) => self.change_system(system),
-                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
-                Err(e) => self.finish(Err(e)),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.end(Err(e))),
+                Err(e) => self.end(Err(e)),
                 Ok(_) => self.unexpected(),
             },
             Purpose::Replace => match parsed {
-                Err(e) if outage || status == 429 => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
+                Err(e) if outage || status == 429 => self.retry(hint).unwrap_or_else(|| self.end(Err(e))),
                 // The server flags the system deleted and still answers 400 when the system had
                 // no Maskinporten client id (API.md §13): read it to know.
                 Err(e) if status == 400 && matches!(call, Call::DeleteSystem(_)) => {
                     self.create_failure = Some(e);
                     self.begin(Call::GetRegisteredSystem(call_system_id(&call)), Purpose::Confirm)
                 }
-                other => self.finish(other),
+                other => self.end(other),
             },
             Purpose::Confirm => match parsed {
-                Ok(Outcome::RegisteredSystem(system)) if system.is_deleted => self.finish(Ok(Outcome::SystemChanged)),
-                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.finish(Err(e))),
+                Ok(Outcome::RegisteredSystem(system)) if system.is_deleted => self.end(Ok(Outcome::SystemChanged)),
+                Err(e) if outage => self.retry(hint).unwrap_or_else(|| self.end(Err(e))),
                 _ => {
                     let failure = self.create_failure.take().unwrap_or_else(|| Error::InvalidResponse("the delete failed".into()));
-                    self.finish(Err(failure))
+                    self.end(Err(failure))
                 }
             },
             Purpose::Exchange => self.unexpected(),
@@ -948,13 +948,13 @@ impl Operation {
     fn change_system(&mut self, stored: RegisteredSystem) -> Step {
         if stored.is_deleted {
             if let Task::DeleteSystem(_) = self.task {
-                return self.finish(Ok(Outcome::SystemChanged));
+                return self.end(Ok(Outcome::SystemChanged));
             }
             let message = format!(
                 "system {} is deleted: a deleted system cannot be changed (its id is never reused)",
                 crate::text::quote(&stored.id)
             );
-            return self.finish(Err(Error::Conflict(crate::Problem {
+            return self.end(Err(Error::Conflict(crate::Problem {
                 status: 400,
                 code: Some("system-deleted".into()),
                 message,
@@ -971,17 +971,17 @@ impl Operation {
                 }
                 match validation::validate_system(update.apply(stored)) {
                     Ok(system) => Call::ReplaceSystem(system),
-                    Err(e) => return self.finish(Err(e)),
+                    Err(e) => return self.end(Err(e)),
                 }
             }
             Task::SetSystemRights { rights, .. } => match validation::validate_system_rights(rights) {
                 Ok(rights) => Call::SetSystemRights { system_id: stored.id, rights },
-                Err(e) => return self.finish(Err(e)),
+                Err(e) => return self.end(Err(e)),
             },
             Task::SetSystemAccessPackages { access_packages, .. } => {
                 match validation::validate_system_packages(access_packages, stored.is_visible) {
                     Ok(access_packages) => Call::SetSystemAccessPackages { system_id: stored.id, access_packages },
-                    Err(e) => return self.finish(Err(e)),
+                    Err(e) => return self.end(Err(e)),
                 }
             }
             Task::DeleteSystem(_) => Call::DeleteSystem(stored.id),
@@ -998,14 +998,14 @@ impl Operation {
                 "system id {} belongs to a deleted system: ids are never reused, register the system under a new id",
                 crate::text::quote(&found.id)
             );
-            return self.finish(Err(Error::Conflict(crate::Problem {
+            return self.end(Err(Error::Conflict(crate::Problem {
                 status: 400,
                 code: Some("AUTH.VLD-00002".into()),
                 message,
                 ..Default::default()
             })));
         }
-        self.finish(Ok(Outcome::SystemRegistered { internal_id: None, reconciled: true }))
+        self.end(Ok(Outcome::SystemRegistered { internal_id: None, reconciled: true }))
     }
 
     /// A change request found after its POST's answer was lost: the change asked for, or the
@@ -1013,13 +1013,13 @@ impl Operation {
     fn reconciled_change(&mut self, found: crate::model::ChangeRequest) -> Step {
         let Some(asked) = &self.change else { return self.unexpected() };
         match protocol::change_differs(asked, &found) {
-            None => self.finish(Ok(Outcome::ChangeRequestCreated { change_request: found, is_new: false, reconciled: true })),
+            None => self.end(Ok(Outcome::ChangeRequestCreated { change_request: found, is_new: false, reconciled: true })),
             Some(what) => {
                 let message = format!(
                     "correlation id {} already names another change ({what} differ from what was asked): use a new correlation id for this change",
                     crate::text::quote(&asked.correlation_id)
                 );
-                self.finish(Err(Error::Conflict(crate::Problem {
+                self.end(Err(Error::Conflict(crate::Problem {
                     status: 200,
                     code: Some("correlation-id-reused".into()),
                     message,
@@ -1045,7 +1045,7 @@ impl Operation {
             "Altinn answered 500 twice to correlation id {} and holds no change request under it: the id most likely names a withdrawn change request, which Altinn never reuses (or Altinn is failing). To ask for this change again, give a new correlation id (a fresh uuid)",
             crate::text::quote(&id)
         );
-        self.finish(Err(Error::Conflict(crate::Problem {
+        self.end(Err(Error::Conflict(crate::Problem {
             status: 500,
             code: Some("correlation-id-unusable".into()),
             message,
@@ -1104,7 +1104,7 @@ impl Operation {
                 self.forget_system();
                 self.begin(Call::GetRegisteredSystem(system.id.clone()), Purpose::Preflight)
             }
-            Err(e) => self.finish(Err(e)),
+            Err(e) => self.end(Err(e)),
         }
     }
 
@@ -1138,16 +1138,16 @@ impl Operation {
                 Call::ListRequests { .. } => Outcome::Requests(Page { items: std::mem::take(&mut self.requests), next_page: None }),
                 _ => Outcome::SystemUsers(Page { items: std::mem::take(&mut self.users), next_page: None }),
             };
-            return self.finish(Ok(outcome));
+            return self.end(Ok(outcome));
         };
         if self.page_tokens.contains(&token) {
-            return self.finish(Err(Error::InvalidResponse(format!(
+            return self.end(Err(Error::InvalidResponse(format!(
                 "the server's pages loop: page {} links back to an earlier page (a next-page token repeats)",
                 self.page_tokens.len() + 1
             ))));
         }
         if self.page_tokens.len() + 1 >= MAX_PAGES {
-            return self.finish(Err(Error::InvalidResponse(format!(
+            return self.end(Err(Error::InvalidResponse(format!(
                 "stopped after {MAX_PAGES} pages ({} items): more than any system holds at 50 a page; the server keeps handing out new page tokens",
                 self.requests.len() + self.users.len()
             ))));

@@ -355,7 +355,7 @@ fn drive_loops_through_capabilities() {
     }));
     let mut script = Script { sent: Vec::new() };
     drive(&mut op, &mut script);
-    let outcome = op.result();
+    let outcome = op.finish();
     assert!(matches!(outcome, Ok(Outcome::Created { is_new: true, .. })), "{outcome:?}");
     assert_eq!(script.sent, vec!["https://platform.tt02.altinn.no/authentication/api/v1/systemuser/request/vendor/agent"]);
 }
@@ -552,9 +552,9 @@ fn start_twice_is_misuse_and_a_finished_operation_keeps_its_result() {
     let _ = op.next(Input::Token(Secret::new(TOKEN)));
     assert_eq!(op.next(empty(202)), Step::Done(Ok(Outcome::Withdrawn)));
     assert_eq!(op.start(), Step::Done(Ok(Outcome::Withdrawn)), "start on a finished operation changes nothing");
-    assert_eq!(op.result(), Ok(Outcome::Withdrawn));
+    assert_eq!(op.finish(), Ok(Outcome::Withdrawn));
     let mut op = new_op(Task::WithdrawRequest(ID.into()));
-    assert!(matches!(op.result(), Err(Error::Misuse(_))), "no result before done");
+    assert!(matches!(op.finish(), Err(Error::Misuse(_))), "no result before done");
     let _ = op.start();
     assert!(matches!(op.start(), Step::Done(Err(Error::Misuse(m))) if m.contains("twice")));
 }

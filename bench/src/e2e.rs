@@ -138,7 +138,7 @@ fn one(mode: Mode, runtime: &Runtime, sim_bin: &Path, creates: usize, workers: u
                             let now = core_::model::DateTime { seconds: 1_790_000_000, nanoseconds: 0 };
                             let mut op = core_::operation::Operation::with_cache(ccfg.clone(), task, now, &[7; 16], cache.clone());
                             core_::operation::drive(&mut op, &mut NativeIo { token: &token, transport: &transport, now });
-                            let out = op.result();
+                            let out = op.finish();
                             assert!(matches!(out, Ok(core_::protocol::Outcome::Created { is_new: true, .. })), "create {ext}: {out:?}");
                         }
                     }

@@ -579,7 +579,7 @@ pub fn run_operation(data: &[u8]) -> Option<Result<Outcome, Error>> {
                 if let Err(e) = result {
                     check_error(e);
                 }
-                assert_eq!(&op.result(), result, "finish differs from the done step");
+                assert_eq!(&op.finish(), result, "finish differs from the done step");
                 let after = op.advance(Input::Waited, now);
                 assert_eq!(&after, &step, "an input after done changed the result");
                 assert_eq!(&op.start(), &step, "start after done changed the result");

@@ -261,7 +261,7 @@ fn run(settings: &Settings, platform: &mut impl Platform, task: Task) -> Result<
     let seed = platform.seed();
     let mut operation = Operation::new(settings.config.clone(), task, platform.now(), &seed);
     drive(&mut operation, platform);
-    operation.result()
+    operation.finish()
 }
 
 /// A client error mapped for this service's caller, as the edge handler's `errorResponse`.
