@@ -1,12 +1,14 @@
-//! Measures the simulator at scale over loopback HTTP: creates N standard requests (one per
-//! synthetic customer) over C keep-alive connections, then reads every page of the system's
-//! request list (50 a page, the lossy quirk on), looks requests up by external ref and posts
-//! some again (the dedupe). Prints per-call p50/p99 for the first and the last 1,000 creates and
-//! the other figures; asserts only correctness.
+//! Does the simulator hold 100,000 requests without slowing down per call? Fills it over
+//! loopback HTTP (one standard request per synthetic customer, each approved, so each has a
+//! system user) to 1,000, 10,000 and 100,000 requests, and at each level times, one call at a
+//! time on one keep-alive connection: `create_request` (new customers), `get_request`, a page of
+//! the system's request list (starting after an id spread over the whole list) and the vendor's
+//! system user lookup (`byquery`), each over ids spread evenly over what is stored. Latency 0,
+//! no throttle. Prints a markdown table of the median and p99 in microseconds; asserts only
+//! that the calls succeed, never a time.
 //!
 //! ```text
-//! cargo run --release -p altinn-sim --example load -- [--requests 100000] [--connections 16]
-//!     [--latency MS] [--state FILE] [--call-log-limit N]
+//! cargo run --release -p altinn-sim --example load [-- --samples 1000] [--connections 4]
 //! ```
 
 #[path = "../tests/loadgen/mod.rs"]
@@ -15,89 +17,95 @@ mod loadgen;
 use std::time::{Duration, Instant};
 
 use altinn_sim::{synthetic_org_no, SimOptions, Simulator};
-use loadgen::{p50_p99, quantile_ms};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use loadgen::{quantile_us, Conn, API, SYSTEM};
 
 const READ: &str = "altinn:authentication/systemuser.request.read";
 const WRITE: &str = "altinn:authentication/systemuser.request.write";
+const LEVELS: [usize; 3] = [1_000, 10_000, 100_000];
+
+/// Times `samples` calls, the i-th one being `call(i)`, which must answer `status`; returns the
+/// times and the `id` of each answer.
+fn timed(
+    conn: &mut Conn,
+    token: &str,
+    samples: usize,
+    status: u16,
+    call: impl Fn(usize) -> (&'static str, String, Option<Vec<u8>>),
+) -> (Vec<Duration>, Vec<String>) {
+    (0..samples)
+        .map(|i| {
+            let (method, path, body) = call(i);
+            let t = Instant::now();
+            let a = conn.call(method, &path, token, body.as_deref()).expect("call");
+            let took = t.elapsed();
+            assert_eq!(a.status, status, "{method} {path}: {}", String::from_utf8_lossy(&a.body));
+            (took, a.json()["id"].as_str().unwrap_or_default().to_string())
+        })
+        .unzip()
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let number = |name: &str, default: usize| arg(name).map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name} {v}: a number")));
-    let n = number("--requests", 100_000);
-    let connections = number("--connections", 16);
-    let latency = number("--latency", 0) as u64;
-    let state = arg("--state");
-    let mut options = SimOptions::default()
-        .with_admin(true)
-        .with_synthetic_customers(u32::try_from(n).expect("requests"))
-        .with_latency(latency, 0)
-        .with_state_file(state.as_deref());
-    if let Some(limit) = arg("--call-log-limit") {
-        options = options.with_call_log_limit(limit.parse().expect("--call-log-limit N"));
-    }
-    if let Some(s) = &state {
-        let _ = std::fs::remove_file(s);
-        let _ = std::fs::remove_file(format!("{s}.journal"));
-    }
-    let sim = Simulator::start(options).expect("start the simulator");
+    let number = |name: &str, default: usize| {
+        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map_or(default, |v| v.parse().expect("a number"))
+    };
+    let samples = number("--samples", 1000).max(1);
+    let connections = number("--connections", 4);
+    let total = LEVELS[LEVELS.len() - 1] + LEVELS.len() * samples;
+    let sim = Simulator::start(
+        SimOptions::default().with_admin(true).with_synthetic_customers(u32::try_from(total).expect("customers")).with_latency(0, 0),
+    )
+    .expect("start the simulator");
     let addr = sim.addr();
     let token = sim.mint_token("314248295", &[READ, WRITE]);
-    let customers: Vec<String> = (0..n as u32).map(synthetic_org_no).collect();
-
-    println!("altinn-sim load: {n} requests, {connections} connections, latency {latency} ms, state file {}", state.as_deref().unwrap_or("none"));
-    let t = Instant::now();
-    let created = loadgen::create_all(addr, &token, &customers, connections);
-    let create_wall = t.elapsed();
-    assert!(created.iter().all(|c| c.status == 201), "every create answers 201");
-    let ids: std::collections::HashSet<&str> = created.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids.len(), n, "every request has an id of its own");
-    let window = 1000.min(n);
-    let first: Vec<Duration> = created[..window].iter().map(|c| c.took).collect();
-    let last: Vec<Duration> = created[n - window..].iter().map(|c| c.took).collect();
-
-    let listing = loadgen::list_all(addr, &token, loadgen::SYSTEM);
-    let seen = loadgen::check_lossy_listing(&listing, &created, 50);
-
-    let sample: Vec<String> = customers[n - window..].to_vec();
-    let lookups = loadgen::lookups(addr, &token, &sample);
-    let repeats = loadgen::repeats(addr, &token, &sample);
-
-    let t = Instant::now();
-    let mut conn = loadgen::Conn::new(addr);
-    let calls = conn.call("GET", "/_sim/calls", "", None).expect("call log").json();
-    let calls_took = t.elapsed();
-    assert_eq!(calls["counts"]["create_request"]["201"], n as u64);
-
-    println!();
-    println!("| what | calls | p50 ms | p99 ms | max ms |");
-    println!("|---|---:|---:|---:|---:|");
-    let row = |what: &str, times: &[Duration]| {
-        let s = p50_p99(times);
-        let (p50, p99) = s.split_at(8);
-        println!("| {what} | {} | {} | {} | {:.3} |", times.len(), p50.trim(), p99.trim(), quantile_ms(times, 1.0));
-    };
-    row(&format!("create, first {window}"), &first);
-    row(&format!("create, last {window}"), &last);
-    row(&format!("list page (of {} pages)", listing.pages.len()), &listing.page_times);
-    row(&format!("get by external ref, last {window}"), &lookups);
-    row(&format!("create again (dedupe, 200), last {window}"), &repeats);
-    println!();
-    println!(
-        "creates: {n} in {:.2} s ({:.0}/s); every page of the list: {} pages, {seen} items ({} lost at page boundaries, the quirk) in {:.3} s; \
-         GET /_sim/calls ({} kept) {:.1} ms",
-        create_wall.as_secs_f64(),
-        n as f64 / create_wall.as_secs_f64(),
-        listing.pages.len(),
-        n - seen,
-        listing.took.as_secs_f64(),
-        calls["kept"],
-        calls_took.as_secs_f64() * 1000.0,
-    );
-    println!("create p99 last/first: {:.2}", quantile_ms(&last, 0.99) / quantile_ms(&first, 0.99).max(0.001));
-    drop(sim);
-    if let Some(s) = &state {
-        let size = std::fs::metadata(s).map(|m| m.len()).unwrap_or(0);
-        println!("state file after stop: {:.1} MB", size as f64 / 1e6);
+    let customers: Vec<String> = (0..total as u32).map(synthetic_org_no).collect();
+    // Customers with a request, in creation order, and their requests' ids.
+    let (mut used, mut ids): (usize, Vec<String>) = (0, Vec::with_capacity(total));
+    let mut conn = Conn::new(addr);
+    let mut rows = Vec::new();
+    let started = Instant::now();
+    for level in LEVELS {
+        let fill = level.saturating_sub(ids.len());
+        for c in loadgen::create_all(addr, &token, &customers[used..used + fill], connections) {
+            assert_eq!(c.status, 201);
+            sim.approve(&c.id).expect("approve");
+            ids.push(c.id);
+        }
+        used += fill;
+        let stored = ids.len();
+        let spread = |i: usize| i * stored / samples;
+        let (get, _) =
+            timed(&mut conn, &token, samples, 200, |i| ("GET", format!("{API}/systemuser/request/vendor/{}", ids[spread(i)]), None));
+        let (page, _) = timed(&mut conn, &token, samples, 200, |i| {
+            let after = URL_SAFE_NO_PAD.encode(format!("\"{}\"", ids[spread(i)]));
+            ("GET", format!("{API}/systemuser/request/vendor/bysystem/{SYSTEM}?token={after}"), None)
+        });
+        let (by_query, _) = timed(&mut conn, &token, samples, 200, |i| {
+            let c = &customers[spread(i)];
+            ("GET", format!("{API}/systemuser/vendor/byquery?system-id={SYSTEM}&orgno={c}&external-ref=load-{c}"), None)
+        });
+        let fresh = &customers[used..used + samples];
+        let (create, new_ids) = timed(&mut conn, &token, samples, 201, |i| {
+            ("POST", format!("{API}/systemuser/request/vendor"), Some(loadgen::create_body(&fresh[i])))
+        });
+        for id in &new_ids {
+            sim.approve(id).expect("approve");
+        }
+        // The new requests stay: the next level's fill counts them.
+        ids.extend(new_ids);
+        used += samples;
+        rows.push((stored, [create, get, page, by_query]));
     }
+    println!("altinn-sim load: {samples} calls of each kind per level, one keep-alive connection, latency 0; filled over {connections} connections");
+    println!();
+    println!("| requests stored | create_request p50 / p99 µs | get_request p50 / p99 µs | list page p50 / p99 µs | systemuser byquery p50 / p99 µs |");
+    println!("|---:|---:|---:|---:|---:|");
+    for (stored, times) in &rows {
+        let cells: Vec<String> = times.iter().map(|t| format!("{} / {}", quantile_us(t, 0.5), quantile_us(t, 0.99))).collect();
+        println!("| {stored} | {} |", cells.join(" | "));
+    }
+    println!();
+    println!("whole run: {:.1} s", started.elapsed().as_secs_f64());
 }

@@ -417,9 +417,8 @@ impl Simulator {
             Some(path) => match persist::Snapshot::load(path)? {
                 Some(snapshot) => {
                     let generation = snapshot.generation();
-                    let key = snapshot
-                        .restore(&mut inner)
-                        .map_err(|reason| StateError::Parse { path: path.display().to_string(), reason })?;
+                    let key =
+                        snapshot.restore(&mut inner).map_err(|reason| StateError::Parse { path: path.display().to_string(), reason })?;
                     (key, generation)
                 }
                 None => (tokens::TokenKey::generate(), 0),

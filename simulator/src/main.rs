@@ -18,7 +18,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use altinn_sim::{
-    AccessManagementFailure, DelegationCheck, Fixture, ProblemShape, RouteThrottle, SimOptions, Simulator, Throttle, TimeoutMode, FAULT_ROUTES,
+    AccessManagementFailure, DelegationCheck, Fixture, ProblemShape, RouteThrottle, SimOptions, Simulator, Throttle, TimeoutMode,
+    FAULT_ROUTES,
 };
 
 const USAGE: &str = "usage: altinn-sim [--listen ADDR] [--fixtures FILE] [--admin] \
@@ -150,7 +151,11 @@ fn parse_args(args: &[String]) -> Result<SimOptions, String> {
             }
             "--throttle-retry-after" => {
                 let v = value(a)?;
-                let secs = v.parse::<u32>().ok().filter(|s| *s >= 1).ok_or_else(|| format!("--throttle-retry-after {v}: expected seconds >= 1"))?;
+                let secs = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|s| *s >= 1)
+                    .ok_or_else(|| format!("--throttle-retry-after {v}: expected seconds >= 1"))?;
                 o.throttle.get_or_insert_with(Throttle::default).retry_after_secs = Some(secs);
             }
             "--route-throttle" => {

@@ -301,15 +301,9 @@ fn system_user_details(ctx: &GrantContext<'_>, client_id: &str, details: &Value)
     let system =
         ctx.systems.system_of_client(client_id).ok_or_else(|| customer("The client is not tagged on any system in the System Register"))?;
     let wanted_ref = external_ref.unwrap_or(org_no);
-    let key = crate::store::DedupeKey {
-        party_org_no: org_no.to_string(),
-        external_ref: wanted_ref.to_string(),
-        system_id: system.id.clone(),
-    };
-    let user = ctx
-        .store
-        .system_user_by_key(&key)
-        .ok_or_else(|| customer("No system user for this customer, system and externalRef"))?;
+    let key =
+        crate::store::DedupeKey { party_org_no: org_no.to_string(), external_ref: wanted_ref.to_string(), system_id: system.id.clone() };
+    let user = ctx.store.system_user_by_key(&key).ok_or_else(|| customer("No system user for this customer, system and externalRef"))?;
     Ok(json!([{
         "type": "urn:altinn:systemuser",
         "systemuser_id": [user.id],

@@ -219,7 +219,6 @@ impl Snapshot {
         self.counters = counters.into_iter().map(|((kind, key), counters)| CounterEntry { kind, key, counters }).collect();
         Ok(())
     }
-
 }
 
 /// `FILE.journal` beside the state file `FILE`.

@@ -192,11 +192,11 @@ impl Latency {
     }
 
     fn validate(&self, routes: &[&str]) -> Result<(), String> {
-        let all = std::iter::once(("latency", RouteLatency { fixed_ms: self.fixed_ms, jitter_ms: self.jitter_ms }))
-            .chain(self.routes.iter().map(|(k, v)| (k.as_str(), *v)));
+        let all = std::iter::once(("latency".to_string(), RouteLatency { fixed_ms: self.fixed_ms, jitter_ms: self.jitter_ms }))
+            .chain(self.routes.iter().map(|(k, v)| (format!("latency of {k}"), *v)));
         for (name, l) in all {
             if l.fixed_ms > MAX_LATENCY_MS || l.jitter_ms > MAX_LATENCY_MS {
-                return Err(format!("latency of {name}: fixedMs and jitterMs must be 0..={MAX_LATENCY_MS}"));
+                return Err(format!("{name}: fixedMs and jitterMs must be 0..={MAX_LATENCY_MS}"));
             }
         }
         match self.routes.keys().find(|k| !routes.contains(&k.as_str())) {
@@ -453,10 +453,11 @@ impl Settings {
                     }
                 }
                 "syntheticCustomers" => {
-                    s.synthetic_customers =
-                        v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("syntheticCustomers must be a number")?
+                    s.synthetic_customers = v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("syntheticCustomers must be a number")?
                 }
-                "callLogLimit" => s.call_log_limit = v.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or("callLogLimit must be a number")?,
+                "callLogLimit" => {
+                    s.call_log_limit = v.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or("callLogLimit must be a number")?
+                }
                 other => return Err(format!("unknown setting {other:?}")),
             }
         }

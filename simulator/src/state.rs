@@ -109,7 +109,14 @@ pub struct Shared {
 
 impl Shared {
     /// `generation`: that of the state file loaded (0 when none was).
-    pub fn new(inner: Inner, key: TokenKey, admin: bool, base_url: String, state_file: Option<std::path::PathBuf>, generation: u64) -> Self {
+    pub fn new(
+        inner: Inner,
+        key: TokenKey,
+        admin: bool,
+        base_url: String,
+        state_file: Option<std::path::PathBuf>,
+        generation: u64,
+    ) -> Self {
         Self { inner: Mutex::new(inner), key, state_file, journal: Mutex::new(Journal::new(generation)), admin, base_url }
     }
 
