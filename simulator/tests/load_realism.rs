@@ -7,8 +7,7 @@ mod common;
 mod loadgen;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -151,22 +150,9 @@ fn route_throttle_has_a_bucket_of_its_own_and_a_fixed_retry_after() {
     assert_eq!(settings(&sim)["throttle"], Value::Null);
 }
 
-fn spawn(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_altinn-sim"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn altinn-sim");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().trim_start_matches("listening on http://").parse().unwrap_or_else(|_| panic!("{line:?}"));
-    (child, addr)
-}
-
 #[test]
 fn cli_flags_set_latency_throttle_synthetic_customers_and_call_log_limit() {
-    let (mut child, addr) = spawn(&[
+    let (mut child, line, _) = spawn_binary(&[
         "--listen",
         "127.0.0.1:0",
         "--admin",
@@ -187,6 +173,7 @@ fn cli_flags_set_latency_throttle_synthetic_customers_and_call_log_limit() {
         "--call-log-limit",
         "5",
     ]);
+    let addr: std::net::SocketAddr = line.trim().trim_start_matches("listening on http://").parse().unwrap_or_else(|_| panic!("{line:?}"));
     let s = raw(addr, "GET", "/_sim/settings", &[], b"").unwrap().json();
     child.kill().unwrap();
     let _ = child.wait();
