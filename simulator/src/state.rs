@@ -74,7 +74,7 @@ impl Inner {
 
     /// An organisation in the register (Register's party lookup), unless it has been taken out
     /// of it (`DELETE /_sim/organizations/{orgNo}`).
-    pub fn organization(&self, org_no: &str) -> Option<&Organization> {
+    pub fn organization(&self, org_no: &str) -> Option<std::borrow::Cow<'_, Organization>> {
         self.orgs.get(org_no).filter(|_| !self.store.deregistered.iter().any(|d| d == org_no))
     }
 
