@@ -109,7 +109,7 @@ pub fn clients_of<'a>(inner: &'a Inner, bureau: &str, packages: &[String]) -> Re
         .iter()
         .filter(|r| r.bureau == bureau)
         .filter_map(|r| {
-            let org = inner.orgs.get(&r.client)?;
+            let org = inner.orgs.fixture(&r.client)?;
             let held: Vec<&str> =
                 r.packages.iter().map(String::as_str).filter(|p| packages.is_empty() || packages.iter().any(|w| w == p)).collect();
             (!held.is_empty()).then_some(Client { org, party_uuid: org.party_uuid()?, packages: held })
@@ -140,7 +140,7 @@ pub fn delegated<'a>(inner: &'a Inner, user: &SystemUser) -> Result<Vec<&'a Orga
     if inner.settings.access_management_failure == AccessManagementFailure::Reads {
         return Err(DelegationError::ClientsFailed);
     }
-    Ok(user.clients.iter().filter_map(|c| inner.orgs.get(c)).collect())
+    Ok(user.clients.iter().filter_map(|c| inner.orgs.fixture(c)).collect())
 }
 
 /// Delegates a client to an agent system user: the user must hold packages (AUTH-00063); Access

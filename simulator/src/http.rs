@@ -303,16 +303,11 @@ fn logged_path(path: &str, has_query: bool) -> String {
     }
 }
 
-/// The 429 of the throttle: `Retry-After` in seconds and the framework's problem details (API.md
-/// does not describe Altinn's rate limiting; this is the shape ASP.NET writes for a status).
-fn throttled(retry_after_secs: u64) -> Response {
-    let body = crate::ordered::Ordered::new()
-        .with("type", "https://tools.ietf.org/html/rfc6585#section-4")
-        .with("title", problems::reason_phrase(429))
-        .with("status", 429u16)
-        .with("detail", format!("Rate limit is exceeded. Try again in {retry_after_secs} seconds."))
-        .with("traceId", crate::ids::trace_id());
-    Response::problem(429, &body).header("retry-after", &retry_after_secs.to_string())
+/// A 429 as the contract documents one (`429 Too Many Requests`, no content: the exchange route
+/// of openapi-authentication; API.md describes no rate limiting): an empty body and `Retry-After`.
+/// The throttle and the `status429` fault both answer it.
+fn too_many_requests(retry_after: &str) -> Response {
+    Response::empty(429).header("retry-after", retry_after)
 }
 
 /// Serves one call: the throttle first (a gateway in front of Altinn: a 429 does no work and
@@ -335,7 +330,7 @@ async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<
     };
     let out = match throttle {
         Some(retry_after) => {
-            let resp = throttled(retry_after);
+            let resp = too_many_requests(&retry_after.to_string());
             shared.lock().record_call(CallRecord {
                 seq: 0,
                 method: req.method.clone(),
@@ -393,7 +388,7 @@ async fn answer(
             Some(r) => Response::empty(503).header("retry-after", &hostile::retry_after(r)),
             None => Response::empty(503),
         },
-        Some(FaultAction::Status429 { retry_after }) => Response::empty(429).header("retry-after", &hostile::retry_after(retry_after)),
+        Some(FaultAction::Status429 { retry_after }) => too_many_requests(&hostile::retry_after(retry_after)),
         Some(FaultAction::EchoToken) => hostile::echo_token(req, name.unwrap_or_default()),
         Some(FaultAction::Mismatch { field }) => hostile::mismatch(run_route(&shared, req, route), field),
         Some(FaultAction::FreshPageToken) => {

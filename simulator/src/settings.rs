@@ -192,11 +192,11 @@ impl Latency {
     }
 
     fn validate(&self, routes: &[&str]) -> Result<(), String> {
-        let all = std::iter::once(("latency", RouteLatency { fixed_ms: self.fixed_ms, jitter_ms: self.jitter_ms }))
-            .chain(self.routes.iter().map(|(k, v)| (k.as_str(), *v)));
+        let all = std::iter::once(("latency".to_string(), RouteLatency { fixed_ms: self.fixed_ms, jitter_ms: self.jitter_ms }))
+            .chain(self.routes.iter().map(|(k, v)| (format!("latency of {k}"), *v)));
         for (name, l) in all {
             if l.fixed_ms > MAX_LATENCY_MS || l.jitter_ms > MAX_LATENCY_MS {
-                return Err(format!("latency of {name}: fixedMs and jitterMs must be 0..={MAX_LATENCY_MS}"));
+                return Err(format!("{name}: fixedMs and jitterMs must be 0..={MAX_LATENCY_MS}"));
             }
         }
         match self.routes.keys().find(|k| !routes.contains(&k.as_str())) {

@@ -74,7 +74,7 @@ impl Inner {
 
     /// An organisation in the register (Register's party lookup), unless it has been taken out
     /// of it (`DELETE /_sim/organizations/{orgNo}`).
-    pub fn organization(&self, org_no: &str) -> Option<&Organization> {
+    pub fn organization(&self, org_no: &str) -> Option<std::borrow::Cow<'_, Organization>> {
         self.orgs.get(org_no).filter(|_| !self.store.deregistered.iter().any(|d| d == org_no))
     }
 
@@ -126,8 +126,9 @@ impl Shared {
     }
 
     /// Writes what changed to the state file, when there is one: a journal line, or the whole
-    /// snapshot when one is due. Called after every call that may have changed the state; a
-    /// failed write is kept in `persist_error` for `SimHandle` to report.
+    /// snapshot when one is due (without one, the store's record of changes is dropped). Called
+    /// after every call that may have changed the state; a failed write is kept in
+    /// `persist_error` for `SimHandle` to report.
     pub fn persist(&self) {
         self.write_state(false);
     }
@@ -138,7 +139,10 @@ impl Shared {
     }
 
     fn write_state(&self, whole: bool) {
-        let Some(path) = &self.state_file else { return };
+        let Some(path) = &self.state_file else {
+            self.lock().store.forget_changes();
+            return;
+        };
         let mut journal = self.journal.lock().unwrap_or_else(|p| p.into_inner());
         let work = journal.take(&mut self.lock(), &self.key, whole);
         if let Err(e) = journal.write(path, work) {

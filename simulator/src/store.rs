@@ -297,6 +297,12 @@ impl Store {
         &self.counters
     }
 
+    /// Forgets what changed (no state file keeps a journal), so the record does not grow with
+    /// every call.
+    pub fn forget_changes(&mut self) {
+        self.changed = Changed::default();
+    }
+
     /// What changed since the last call, for the state file's journal; `None` when everything
     /// was replaced and only a whole snapshot will do. Forgets it either way.
     pub fn take_changes(&mut self) -> Option<Changes> {

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::clock::{format_timestamp, format_utc, ZERO_TIMESTAMP};
-use crate::fixture::RegisteredSystem;
+use crate::fixture::{Organization, RegisteredSystem};
 use crate::ordered::{node_of, Node, Ordered};
 use crate::register::{ChangeLogEntry, SystemRow};
 use crate::settings::{Settings, TimeoutMode};
@@ -152,7 +152,8 @@ pub fn no_change_needed_json(correlation_id: &str, system_user_id: &str, u: &Sys
 pub fn system_user_json(u: &SystemUser, inner: &Inner) -> Ordered {
     let system = inner.systems.system_including_deleted(&u.system_id);
     let supplier_orgno = system.map(|s| s.vendor.id.clone()).unwrap_or_default();
-    let supplier_name = system.and_then(|s| inner.orgs.get(s.vendor_org_no())).and_then(|o| o.name()).unwrap_or_default();
+    let supplier = system.and_then(|s| inner.orgs.get(s.vendor_org_no()));
+    let supplier_name = supplier.as_deref().and_then(Organization::name).unwrap_or_default();
     let product = system.and_then(RegisteredSystem::name_nb).unwrap_or_default();
     Ordered::new()
         .with("id", u.id.as_str())

@@ -3,9 +3,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use altinn_sim::{Fixture, SimOptions};
 use common::*;
@@ -81,22 +80,9 @@ fn index_page() {
     assert!(r.text().contains(STD_SYSTEM));
 }
 
-fn spawn(args: &[&str]) -> (std::process::Child, String, Duration) {
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_altinn-sim"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn altinn-sim");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    (child, line, start.elapsed())
-}
-
 #[test]
 fn binary_starts_without_a_fixture_and_prints_one_line() {
-    let (mut child, line, took) = spawn(&["--listen", "127.0.0.1:0", "--admin"]);
+    let (mut child, line, took) = spawn_binary(&["--listen", "127.0.0.1:0", "--admin"]);
     assert!(line.starts_with("listening on http://127.0.0.1:"), "{line:?}");
     assert!(took < Duration::from_secs(1), "{took:?}");
     let addr: std::net::SocketAddr = line.trim().trim_start_matches("listening on http://").parse().unwrap();
@@ -123,7 +109,7 @@ fn binary_starts_with_a_fixture_file() {
     f.systems[0].allowed_redirect_urls = vec!["https://custom.example/cb".into()];
     let path = std::env::temp_dir().join(format!("altinn-sim-fixture-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_vec_pretty(&f).unwrap()).unwrap();
-    let (mut child, line, _) = spawn(&[
+    let (mut child, line, _) = spawn_binary(&[
         "--listen",
         "127.0.0.1:0",
         "--fixtures",
@@ -182,7 +168,7 @@ fn binary_listens_on_loopback_only_unless_allowed() {
     assert!(out.stdout.is_empty());
     let out = Command::new(env!("CARGO_BIN_EXE_altinn-sim")).args(["--max-connections", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let (mut child, line, _) = spawn(&["--listen", "0.0.0.0:0", "--allow-remote", "--max-connections", "8"]);
+    let (mut child, line, _) = spawn_binary(&["--listen", "0.0.0.0:0", "--allow-remote", "--max-connections", "8"]);
     assert!(line.starts_with("listening on http://0.0.0.0:"), "{line:?}");
     child.kill().unwrap();
     let _ = child.wait();

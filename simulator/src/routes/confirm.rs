@@ -17,7 +17,7 @@ use crate::views;
 const UI: &str = "/accessmanagement/ui/systemuser";
 
 fn org_label(inner: &Inner, org_no: &str) -> String {
-    match inner.orgs.get(org_no).and_then(|o| o.name()) {
+    match inner.orgs.get(org_no).as_deref().and_then(|o| o.name()) {
         Some(name) => format!("{} ({})", esc(name), esc(org_no)),
         None => esc(org_no),
     }

@@ -484,3 +484,20 @@ impl Sim {
         id
     }
 }
+
+/// Starts the `altinn-sim` binary with `args`: the child, its first stdout line and how long that
+/// line took.
+pub fn spawn_binary(args: &[&str]) -> (std::process::Child, String, Duration) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_altinn-sim"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn altinn-sim");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (child, line, start.elapsed())
+}

@@ -1,6 +1,6 @@
 //! A load generator for the simulator over loopback HTTP: keep-alive HTTP/1.1 connections on
 //! threads of their own, each taking the next request number from a shared counter. Used by
-//! `tests/scale.rs` (correctness at 100,000 requests) and `examples/load.rs` (the figures).
+//! `tests/load_realism.rs` (correctness at 100,000 requests) and `examples/load.rs` (the figures).
 
 #![allow(dead_code)]
 
@@ -103,14 +103,12 @@ impl Conn {
 /// One create call.
 #[derive(Debug, Clone)]
 pub struct Created {
-    /// Its number in issue order.
-    pub index: usize,
     pub status: u16,
     pub id: String,
     pub took: Duration,
 }
 
-/// A standard request for `customer` with one right.
+/// A standard request for `customer` with one right (external ref `load-{customer}`).
 pub fn create_body(customer: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "systemId": SYSTEM,
@@ -122,7 +120,7 @@ pub fn create_body(customer: &str) -> Vec<u8> {
 }
 
 /// Creates one request per customer over `connections` keep-alive connections; the result is in
-/// issue order.
+/// the customers' order.
 pub fn create_all(addr: SocketAddr, token: &str, customers: &[String], connections: usize) -> Vec<Created> {
     let next = AtomicUsize::new(0);
     let out = Mutex::new(Vec::with_capacity(customers.len()));
@@ -139,109 +137,47 @@ pub fn create_all(addr: SocketAddr, token: &str, customers: &[String], connectio
                     let a = conn.call("POST", &format!("{API}/systemuser/request/vendor"), token, Some(&body)).expect("create");
                     let took = t.elapsed();
                     let id = a.json()["id"].as_str().unwrap_or_default().to_string();
-                    mine.push(Created { index, status: a.status, id, took });
+                    mine.push((index, Created { status: a.status, id, took }));
                 }
-                out.lock().unwrap().extend(mine);
+                out.lock().unwrap_or_else(|p| p.into_inner()).extend(mine);
             });
         }
     });
-    let mut all = out.into_inner().unwrap();
-    all.sort_by_key(|c| c.index);
-    all
+    let mut all = out.into_inner().unwrap_or_else(|p| p.into_inner());
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, c)| c).collect()
 }
 
-/// Every page of the system's request list, following `links.next`.
-pub struct Listing {
-    pub pages: Vec<Vec<String>>,
-    pub page_times: Vec<Duration>,
-    pub took: Duration,
-}
-
-pub fn list_all(addr: SocketAddr, token: &str, system: &str) -> Listing {
+/// The ids on every page of the system's standard request list, following `links.next` from
+/// the first page.
+pub fn list_all(addr: SocketAddr, token: &str, system: &str) -> Vec<Vec<String>> {
     let mut conn = Conn::new(addr);
     let mut path = format!("{API}/systemuser/request/vendor/bysystem/{system}");
-    let (mut pages, mut page_times) = (Vec::new(), Vec::new());
-    let started = Instant::now();
+    let mut pages = Vec::new();
     loop {
-        let t = Instant::now();
         let a = conn.call("GET", &path, token, None).expect("list page");
-        page_times.push(t.elapsed());
         assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
         let v = a.json();
         pages.push(v["data"].as_array().map(|d| d.iter().filter_map(|i| i["id"].as_str().map(String::from)).collect()).unwrap_or_default());
         match v["links"]["next"].as_str() {
-            // The origin is the request's host; keep the path and the token.
-            Some(next) => {
-                path = next.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())).expect("next link")
-            }
+            Some(next) => path = path_of(next),
             None => break,
         }
     }
-    Listing { pages, page_times, took: started.elapsed() }
+    pages
 }
 
-/// Looks each request up by its external ref (the dedupe key's index); returns the times.
-pub fn lookups(addr: SocketAddr, token: &str, customers: &[String]) -> Vec<Duration> {
-    let mut conn = Conn::new(addr);
-    customers
-        .iter()
-        .map(|c| {
-            let t = Instant::now();
-            let a = conn
-                .call("GET", &format!("{API}/systemuser/request/vendor/byexternalref/{SYSTEM}/{c}/load-{c}"), token, None)
-                .expect("lookup");
-            assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
-            t.elapsed()
-        })
-        .collect()
+/// The path and query of an absolute URL (a `links.next`, whose origin is the request's host).
+pub fn path_of(url: &str) -> String {
+    url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())).expect("an absolute URL")
 }
 
-/// Posts each request again: the dedupe answers 200 with the stored one.
-pub fn repeats(addr: SocketAddr, token: &str, customers: &[String]) -> Vec<Duration> {
-    let mut conn = Conn::new(addr);
-    customers
-        .iter()
-        .map(|c| {
-            let t = Instant::now();
-            let a = conn.call("POST", &format!("{API}/systemuser/request/vendor"), token, Some(&create_body(c))).expect("repeat");
-            assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
-            t.elapsed()
-        })
-        .collect()
-}
-
-/// The `q`-quantile (0..=1) of some durations, in milliseconds.
-pub fn quantile_ms(times: &[Duration], q: f64) -> f64 {
-    if times.is_empty() {
-        return 0.0;
-    }
+/// The `q`-quantile (0..=1) of some durations, in microseconds.
+pub fn quantile_us(times: &[Duration], q: f64) -> u128 {
     let mut v: Vec<Duration> = times.to_vec();
     v.sort();
-    let i = ((v.len() - 1) as f64 * q).round() as usize;
-    v[i].as_secs_f64() * 1000.0
-}
-
-/// `p50 / p99` of some durations, for a table.
-pub fn p50_p99(times: &[Duration]) -> String {
-    format!("{:>8.3} {:>8.3}", quantile_ms(times, 0.5), quantile_ms(times, 0.99))
-}
-
-/// Checks a lossy listing against what was created: every page but the last holds `page_size`
-/// items, no id twice, every id one that was created, and exactly one item lost per page
-/// boundary (API.md §14). Returns the number of items seen.
-pub fn check_lossy_listing(listing: &Listing, created: &[Created], page_size: usize) -> usize {
-    let made: std::collections::HashSet<&str> = created.iter().map(|c| c.id.as_str()).collect();
-    let mut seen = std::collections::HashSet::new();
-    for (n, page) in listing.pages.iter().enumerate() {
-        if n + 1 < listing.pages.len() {
-            assert_eq!(page.len(), page_size, "page {n} is full");
-        }
-        for id in page {
-            assert!(made.contains(id.as_str()), "{id} was never created");
-            assert!(seen.insert(id.clone()), "{id} listed twice");
-        }
+    match v.len() {
+        0 => 0,
+        n => v[((n - 1) as f64 * q).round() as usize].as_micros(),
     }
-    // Sorted by id, a page's token is the first id of the next page, which `id >` then skips.
-    assert_eq!(seen.len() + listing.pages.len() - 1, made.len(), "one item lost per page boundary, no other");
-    seen.len()
 }
