@@ -1,6 +1,6 @@
 //! The AUTH problem codes the server defines: code, HTTP status, title.
 //!
-//! Generated from `shared/altinn/error-codes.json` (Altinn/altinn-authentication
+//! Generated from `docs/altinn/error-codes.json` (Altinn/altinn-authentication
 //! `src/Core/Problems/Problem.cs`), so titles match the real server word for word.
 
 /// `(code, status, title)` for every `AUTH-000nn` problem.

@@ -1,7 +1,7 @@
 //! A local Altinn: the system user request API and change requests, the System Register's vendor
 //! routes, client delegation to agent system users with the Maskinporten → Altinn token exchange,
 //! Maskinporten's JWT-bearer grant, and the customer's pages, answering as the real server does
-//! (see `shared/altinn/API.md`), quirks included.
+//! (see `docs/altinn/API.md`), quirks included.
 //!
 //! ```no_run
 //! use altinn_sim::{SimOptions, Simulator};
