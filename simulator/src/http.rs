@@ -86,7 +86,12 @@ impl Response {
     }
 
     fn with_body<T: Serialize>(status: u16, content_type: &str, body: &T) -> Self {
-        Self { status, headers: vec![("content-type".into(), content_type.into())], body: serde_json::to_vec(body).unwrap_or_default() }
+        match serde_json::to_vec(body) {
+            Ok(body) => Self { status, headers: vec![("content-type".into(), content_type.into())], body },
+            // Never an empty answer under the route's status: a body that cannot be written is
+            // the server's failure, as ASP.NET's would be.
+            Err(e) => Self::text(500, &format!("the simulator could not write its answer: {e}")),
+        }
     }
 
     pub fn json<T: Serialize>(status: u16, body: &T) -> Self {
@@ -303,6 +308,25 @@ fn logged_path(path: &str, has_query: bool) -> String {
     }
 }
 
+/// What the call log keeps of one call (one place for every path that answers).
+fn call_record(
+    req: &Request,
+    route: Option<&'static str>,
+    status: Option<u16>,
+    fault: Option<&'static str>,
+    latency_ms: u64,
+) -> CallRecord {
+    CallRecord {
+        seq: 0,
+        method: req.method.clone(),
+        path: logged_path(&req.path, !req.query.is_empty()),
+        route,
+        status,
+        fault,
+        latency_ms: (latency_ms > 0).then_some(latency_ms),
+    }
+}
+
 /// A 429 as the contract documents one (`429 Too Many Requests`, no content: the exchange route
 /// of openapi-authentication; API.md describes no rate limiting): an empty body and `Retry-After`.
 /// The throttle and the `status429` fault both answer it.
@@ -331,15 +355,7 @@ async fn handle(shared: Arc<Shared>, flags: Arc<ConnFlags>, req: hyper::Request<
     let out = match throttle {
         Some(retry_after) => {
             let resp = too_many_requests(&retry_after.to_string());
-            shared.lock().record_call(CallRecord {
-                seq: 0,
-                method: req.method.clone(),
-                path: logged_path(&req.path, !req.query.is_empty()),
-                route: name,
-                status: Some(resp.status),
-                fault: Some("throttle"),
-                latency_ms: (latency_ms > 0).then_some(latency_ms),
-            });
+            shared.lock().record_call(call_record(&req, name, Some(resp.status), Some("throttle"), latency_ms));
             Ok(to_hyper(resp))
         }
         None => answer(&shared, &flags, &req, &route, name, latency_ms).await,
@@ -361,16 +377,7 @@ async fn answer(
 ) -> Result<hyper::Response<SimBody>, Dropped> {
     let (shared, req, route) = (shared.clone(), req, route);
     let action = name.and_then(|n| shared.lock().faults.take(n));
-    let latency = (latency_ms > 0).then_some(latency_ms);
-    let record = |status: Option<u16>| CallRecord {
-        seq: 0,
-        method: req.method.clone(),
-        path: logged_path(&req.path, !req.query.is_empty()),
-        route: name,
-        status,
-        fault: action.map(FaultAction::label),
-        latency_ms: latency,
-    };
+    let record = |status: Option<u16>| call_record(req, name, status, action.map(FaultAction::label), latency_ms);
     // A streamed hostile answer: logged when its head goes out, capped in time by the connection.
     let streamed = |(head, body): (Response, hostile::Stream)| {
         shared.lock().record_call(record(Some(head.status)));
@@ -428,15 +435,8 @@ async fn answer(
             let work = tokio::spawn(async move {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                 let resp = run_route(&task_shared, &task_req, &task_route);
-                task_shared.lock().record_call(CallRecord {
-                    seq: 0,
-                    method: task_req.method.clone(),
-                    path: logged_path(&task_req.path, !task_req.query.is_empty()),
-                    route: routes::fault_name(&task_route),
-                    status: Some(resp.status),
-                    fault: Some("delay"),
-                    latency_ms: latency,
-                });
+                let record = call_record(&task_req, routes::fault_name(&task_route), Some(resp.status), Some("delay"), latency_ms);
+                task_shared.lock().record_call(record);
                 resp
             });
             return match work.await {
@@ -607,5 +607,16 @@ mod tests {
             parse_urlencoded("a=1&b=x+y&c"),
             vec![("a".into(), "1".into()), ("b".into(), "x y".into()), ("c".into(), String::new())]
         );
+    }
+
+    #[test]
+    fn a_body_that_cannot_be_written_is_a_500_with_a_reason_never_an_empty_200() {
+        // JSON object keys must be strings: a map keyed by pairs cannot be written.
+        let unwritable: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into_iter().collect();
+        let resp = Response::json(200, &unwritable);
+        assert_eq!(resp.status, 500);
+        assert!(String::from_utf8_lossy(&resp.body).contains("could not write its answer"));
+        let ok = Response::json(200, &serde_json::json!({"a": 1}));
+        assert_eq!((ok.status, ok.body.as_slice()), (200, br#"{"a":1}"#.as_slice()));
     }
 }
