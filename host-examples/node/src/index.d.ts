@@ -492,8 +492,8 @@ export interface AltinnRegisteredSystem {
 }
 
 /**
- * A system user's Maskinporten token. `token` is the bearer token; `String()`, `JSON.stringify`
- * and `util.inspect` show `[redacted]` instead.
+ * A system user's Maskinporten token. `token` is the bearer token; `String()` and `util.inspect`
+ * show `(redacted)` instead, `JSON.stringify` `[redacted]`.
  */
 export declare class SystemUserToken {
   private constructor();
