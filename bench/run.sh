@@ -51,7 +51,7 @@ elif [[ -z "${BENCH_SKIP_PROFILE:-}" ]]; then
     cat "$WORK/profile.md"
 fi
 
-py_status=skipped node_status=skipped java_status=skipped dotnet_status=skipped go_status=skipped
+py_status=skipped node_status=skipped edge_status=skipped wasihttp_status=skipped java_status=skipped dotnet_status=skipped go_status=skipped
 if [[ -z "${BENCH_SKIP_HOSTS:-}" ]]; then
     # Python: the package's own venv, reinstalled so that it bundles the component just built.
     say "Python host: venv + install (run-tests.sh --co), then bench.py in its quick mode"
@@ -73,6 +73,24 @@ if [[ -z "${BENCH_SKIP_HOSTS:-}" ]]; then
     cd "$ROOT"
     cat "$WORK/node.md"
     [[ $node_status == 0 ]] || tail -20 "$WORK/node.err" >&2 || true
+
+    # Edge runtimes (#19): workerd, Deno, Bun, each against the same handler written plainly.
+    say "edge runtimes: host-examples/node/edge-runtimes/bench.js (BENCH_SCALE=0.5)"
+    edge_status=0
+    {
+        [[ -x host-examples/node/edge-runtimes/node_modules/.bin/deno ]] ||
+            (cd host-examples/node/edge-runtimes && npm ci --no-audit --no-fund --loglevel=error </dev/null) >&2
+        (cd host-examples/node/edge-runtimes && BENCH_SCALE=0.5 node bench.js </dev/null)
+    } >"$WORK/edge.md" 2>"$WORK/edge.err" || edge_status=$?
+    cat "$WORK/edge.md"
+    [[ $edge_status == 0 ]] || tail -20 "$WORK/edge.err" >&2 || true
+
+    # The wasi:http service component (#19) against the Rust host and a plain GET, same run.
+    say "wasi:http service: cargo run --release -p wasi-http-serve --example overhead"
+    wasihttp_status=0
+    cargo run --release -q -p wasi-http-serve --example overhead 5 100 </dev/null >"$WORK/wasihttp.md" 2>"$WORK/wasihttp.err" || wasihttp_status=$?
+    cat "$WORK/wasihttp.md"
+    [[ $wasihttp_status == 0 ]] || tail -20 "$WORK/wasihttp.err" >&2 || true
 
     # The packages on libsystemuser (C ABI): each against plain code of its language, same run.
     for lang in java dotnet go; do
@@ -147,6 +165,8 @@ section() { # title, status, file[, why it was skipped]
     section "Rust host under callgrind: instructions per operation, and where the component's go (\`bench/profile.sh\`)" "$profile_status" "$WORK/profile.md" "$profile_skip"
     section "Python host (wasmtime-py): \`bench.py --iterations 500 --customers 1000\`" "$py_status" "$WORK/python.md"
     section "Node host (jco): \`BENCH_SCALE=0.2 npm run bench\`" "$node_status" "$WORK/node.md"
+    section "Edge runtimes (workerd, Deno, Bun): \`BENCH_SCALE=0.5 node host-examples/node/edge-runtimes/bench.js\`" "$edge_status" "$WORK/edge.md"
+    section "wasi:http service component: \`cargo run --release -p wasi-http-serve --example overhead 5 100\`" "$wasihttp_status" "$WORK/wasihttp.md"
     section "Java package on libsystemuser (JNA): \`host-examples/java/bench.sh\`" "$java_status" "$WORK/java.md"
     section "C# package on libsystemuser (P/Invoke, Mono): \`host-examples/dotnet/bench/run.sh\`" "$dotnet_status" "$WORK/dotnet.md"
     section "Go package on libsystemuser (cgo): \`host-examples/go/bench.sh\`" "$go_status" "$WORK/go.md"
