@@ -42,6 +42,17 @@ pub enum TransportErrorKind {
 }
 
 impl TransportErrorKind {
+    /// The WIT name of the kind (`connection-lost`, …), as hosts and the service report it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::Timeout => "timeout",
+            Self::ConnectionLost => "connection-lost",
+            Self::TooLarge => "too-large",
+            Self::Other => "other",
+        }
+    }
+
     /// Whether the same exchange may well work on a second try.
     pub fn is_transient(self) -> bool {
         matches!(self, Self::Connect | Self::Timeout | Self::ConnectionLost)

@@ -292,7 +292,7 @@ pub fn error_answer(err: &Error) -> Answer {
             problem(503, "Altinn is unavailable right now; try again later", extra, wait)
         }
         Error::Transport(t) => {
-            let kind = transport_kind(t.kind);
+            let kind = t.kind.name();
             let extra = vec![("transportKind", s(kind))];
             match t.kind {
                 TransportErrorKind::TooLarge => problem(502, "Altinn answered with something this service refuses to use", extra, vec![]),
@@ -302,16 +302,6 @@ pub fn error_answer(err: &Error) -> Answer {
         }
         Error::InvalidResponse(_) => problem(502, "Altinn answered with something this service refuses to use", vec![], vec![]),
         _ => problem(500, "Internal error", vec![], vec![]),
-    }
-}
-
-fn transport_kind(kind: TransportErrorKind) -> &'static str {
-    match kind {
-        TransportErrorKind::Connect => "connect",
-        TransportErrorKind::Timeout => "timeout",
-        TransportErrorKind::ConnectionLost => "connection-lost",
-        TransportErrorKind::TooLarge => "too-large",
-        TransportErrorKind::Other => "other",
     }
 }
 

@@ -21,19 +21,9 @@ pub fn error_json(e: &wit::Error) -> Value {
 
 /// Prints one JSON document on stdout.
 /// `seconds` since the Unix epoch as ISO 8601 in UTC (`2026-12-06T09:30:00Z`), the way every
-/// host writes times (tests/vocabulary.json). Civil date from days: Howard Hinnant's algorithm.
+/// host writes times (tests/vocabulary.json).
 pub fn iso_utc(seconds: i64) -> String {
-    let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    systemuser_host::json::datetime(&wit::Datetime { seconds, nanoseconds: 0 })
 }
 
 pub fn print_json(value: &Value) {
