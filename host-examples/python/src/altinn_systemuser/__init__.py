@@ -78,8 +78,17 @@ from .transport import DEFAULT_MAX_RESPONSE_BYTES, RequestsTransport, Transport
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # `AsyncClient` (and httpx) load on first use: `import altinn_systemuser` stays as quick.
+    if name in ("AsyncClient", "HttpxTransport"):
+        from . import aio
+
+        return getattr(aio, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
-    "Client", "Component", "Stats", "Environment", "locate_component", "COMPONENT_ENV",
+    "Client", "AsyncClient", "HttpxTransport", "Component", "Stats", "Environment", "locate_component", "COMPONENT_ENV",
     "AltinnError", "ValidationError", "ProblemError", "AltinnProblemError", "UnauthorizedError",
     "ForbiddenError", "NotFoundError", "ConflictError", "DecisionTimeoutError", "UnavailableError", "TransportError", "TransportErrorKind",
     "TokenError", "MaskinportenError", "SigningKeyError", "InvalidResponseError", "MisuseError",
