@@ -6,7 +6,6 @@ cancellation, and no secret in any error."""
 import asyncio
 import http.server
 import inspect
-import json
 import threading
 
 import pytest
@@ -390,6 +389,25 @@ def test_a_closed_client_refuses_and_one_client_serves_one_loop_after_another(si
         run(get())
 
 
+def test_a_trap_loses_only_the_operations_of_that_store_and_the_client_goes_on(sim, rid):
+    sim.fault("get_request", "delay", delayMs=1500)
+
+    async def main():
+        async with aclient(sim) as c:
+            waiting = asyncio.ensure_future(c.get_request(rid))
+            await asyncio.sleep(0.5)  # its exchange is under way, its operation in the store
+            c.session.fuel = 10_000
+            with pytest.raises(ComponentTrapError, match="fuel"):
+                await c.get_registered_system(STANDARD_SYSTEM)
+            c.session.fuel = 10_000_000_000
+            with pytest.raises(ComponentTrapError, match="rebuilt after a trap"):
+                await waiting
+            return await c.get_request(rid), c.session
+
+    r, session = run(main())
+    assert r.id == rid and session.traps == 1 and session.instantiations == 2
+
+
 # -- secrets -------------------------------------------------------------------------------------
 
 
@@ -432,3 +450,16 @@ def test_no_token_in_any_exception(sim, signer):
     assert leaks(texts, seen + ["acc3ss-t0ken-5e6f7a8b"]) == []
     assert "[redacted]" in str(errors[0]) and "vault said no" in str(errors[2])
     assert not any("eyJ" in t for t in texts)
+
+
+# -- the README ----------------------------------------------------------------------------------
+
+
+def test_the_readme_sample_runs_as_written(sim, capsys):
+    from test_readme import _runnable, python_blocks, section
+
+    (block,) = python_blocks(section("asyncio"))
+    ns = {}
+    exec(compile(_runnable(block, sim), "README: asyncio", "exec"), ns)
+    assert len(ns["created"]) == 3 and all(c.is_new for c in ns["created"])
+    assert capsys.readouterr().out.count(" New\n") == 3
