@@ -16,6 +16,7 @@ from altinn_systemuser import (
     AsyncClient,
     Client,
     ComponentTrapError,
+    DecisionTimeoutError,
     HttpxTransport,
     Maskinporten,
     MaskinportenError,
@@ -167,6 +168,61 @@ def test_system_user_tokens_and_change_requests_in_maskinporten_mode(sim, signer
     assert len({t.token for t in toks}) == 1
     assert change.is_new and not same.is_new and got.id == change.change_request.id
     assert sum(1 for c in sim.calls() if c["path"] == "/token") >= 1
+
+
+def test_register_a_system_and_delegate_a_client_by_org_number(sim, signer):
+    # Methods that post-process (register_system) or run several operations (add_client by org
+    # number: a list, then the add) behave as Client's.
+    from altinn_systemuser import Bureau, RegisteredSystem
+    from altinn_systemuser.testing import VENDOR
+
+    sim.admin("POST", "clientadministrators", {"orgNo": ORG, "externalRef": "byraa-selv"})
+    created = Client(sim.environment, token=sim.token_provider()).create_agent_request(
+        AgentRequest(AGENT_SYSTEM, ORG, access_packages=[AGENT_PKG, "regnskapsforer-med-signeringsrettighet"]))
+    agent = sim.approve(created.request.id)["systemUserId"]
+    bureau = Bureau(ORG, "byraa-selv")
+
+    async def main():
+        async with aclient(sim) as vendor:
+            reg = await vendor.register_system(RegisteredSystem(
+                id=f"{VENDOR}_asyncportal", vendor_org_no=VENDOR, name="Async", description="Async",
+                access_packages=["skattegrunnlag"], client_ids=["sim-spare-client"], is_visible=True))
+            log = await vendor.system_changelog(f"{VENDOR}_asyncportal")
+        async with mp_aclient(sim, signer) as c:
+            agents = await c.list_agents(bureau)
+            added = await c.add_client(bureau, agent, "314224965")
+            listed = await c.list_clients(bureau, agent)
+            removed = await c.remove_client(bureau, agent, "314224965")
+        return reg, log, agents, added, listed, removed
+
+    reg, log, agents, added, listed, removed = run(main())
+    assert reg.system_id == f"{VENDOR}_asyncportal" and log
+    assert any(a.id == agent for a in agents)
+    assert listed.find("314224965") is not None and added == removed
+    assert sim.system_user(agent)["clients"] == []
+
+
+def test_wait_for_decision(sim, rid):
+    seen = []
+
+    async def progress(req, elapsed):
+        seen.append(req.status.value)
+        if len(seen) == 2:
+            await asyncio.to_thread(sim.approve, rid)
+
+    async def main():
+        async with aclient(sim) as c:
+            done = await c.wait_for_decision(rid, interval=0.01, on_progress=progress)
+            other = (await c.create_standard_request(StandardRequest(STANDARD_SYSTEM, ORG, external_ref="w", access_packages=[PKG]))).request
+            with pytest.raises(DecisionTimeoutError) as ei:
+                await c.wait_for_decision(other.id, timeout=0.05, interval=0.01)
+            with pytest.raises(ValueError, match="interval"):
+                await c.wait_for_decision(other.id, interval=-1)
+            return done, ei.value
+
+    done, e = run(main())
+    assert done.status.value == "Accepted" and seen[:2] == ["New", "New"] and seen[-1] == "Accepted"
+    assert e.request.status.value == "New"
 
 
 # -- many tasks, one client ---------------------------------------------------------------------

@@ -286,11 +286,12 @@ class AsyncClient:
                             op.drop(inst.store)
                         except Exception:  # a store that trapped meanwhile: nothing to free
                             pass
-            s = self.stats
-            s.operations += 1
-            s.total_seconds += comp_s + host_s
-            s.host_seconds += host_s
-            s.http_requests += sent
+            with core._stats_lock:  # `Stats` as Client keeps them; here the time is the component's plus the awaits'
+                s = self.stats
+                s.operations += 1
+                s.total_seconds += comp_s + host_s
+                s.host_seconds += host_s
+                s.http_requests += sent
         return _wit.result(r, convert)
 
     # -- operations: `Client`'s, run here (see the module's note) -------------------------------
@@ -328,18 +329,20 @@ class AsyncClient:
 
     # -- what awaits between operations ---------------------------------------------------------
 
-    def iter_requests(
-        self, system_id: str, kind: RequestKind = RequestKind.STANDARD, *, page: Optional[str] = None
-    ) -> AsyncIterator[SystemUserRequest]:
-        """As `Client.iter_requests`, for `async for`: one page fetched at a time."""
-        kind = A.choice("kind", kind, RequestKind)
-        A.text("system_id", system_id), A.text("page", page, optional=True)
+    def iter_requests(self, system_id: str, kind: RequestKind = RequestKind.STANDARD, *, page: Optional[str] = None) -> AsyncIterator[SystemUserRequest]:
+        """As `Client.iter_requests` (which checks the arguments here), for `async for`."""
+        Client.iter_requests(self._checks(), system_id, kind, page=page)  # a generator not started: checks only
         return self._walk(lambda token: self.list_requests(system_id, kind, page=token), page)
 
     def iter_system_users(self, system_id: str, *, page: Optional[str] = None) -> AsyncIterator[Any]:
         """As `Client.iter_system_users`, for `async for`."""
-        A.text("system_id", system_id), A.text("page", page, optional=True)
+        Client.iter_system_users(self._checks(), system_id, page=page)
         return self._walk(lambda token: self.list_system_users(system_id, page=token), page)
+
+    def _checks(self) -> _Replay:
+        """A stand-in on which a `Client` method checks its arguments and stops at its first
+        operation (`_Capture`)."""
+        return _Replay(self.component, [])
 
     @staticmethod
     async def _walk(fetch: Callable[[Optional[str]], Awaitable[Any]], token: Optional[str]) -> AsyncIterator[Any]:
@@ -355,24 +358,17 @@ class AsyncClient:
                 return
             token = p.next_page
 
-    async def wait_for_decision(
-        self,
-        request_id: str,
-        *,
-        kind: RequestKind = RequestKind.STANDARD,
-        timeout: Optional[float] = 600.0,
-        interval: float = 2.0,
-        max_interval: float = 30.0,
-        on_progress: Optional[Callable[[SystemUserRequest, float], Any]] = None,
-    ) -> SystemUserRequest:
-        """As `Client.wait_for_decision` (`on_progress` may be `async`); sleeps with this
-        client's `sleep`. Cancel the task to stop waiting."""
-        A.text("request_id", request_id)
-        kind = A.choice("kind", kind, RequestKind)
-        A.number("timeout", timeout, optional=True)
-        A.number("interval", interval)
-        A.number("max_interval", max_interval)
-        A.callable_("on_progress", on_progress, optional=True)
+    async def wait_for_decision(self, request_id: str, **options: Any) -> SystemUserRequest:
+        """As `Client.wait_for_decision`, with the same options (`on_progress` may be `async`);
+        sleeps with this client's `sleep`. Cancel the task to stop waiting."""
+        try:  # `Client.wait_for_decision` checks the arguments, and stops at its first read
+            Client.wait_for_decision(self._checks(), request_id, **options)
+        except _Capture:
+            pass
+        given = inspect.signature(Client.wait_for_decision).bind(self, request_id, **options)
+        given.apply_defaults()
+        o = given.arguments
+        kind, timeout, interval, max_interval, on_progress = (o[k] for k in ("kind", "timeout", "interval", "max_interval", "on_progress"))
         start = time.monotonic()
         wait = interval
 
@@ -402,6 +398,10 @@ class AsyncClient:
             wait = min(wait * 1.5, max(max_interval, interval))
             req = await look()
         return req
+
+    wait_for_decision.__signature__ = inspect.signature(Client.wait_for_decision).replace(  # type: ignore[attr-defined]
+        return_annotation="SystemUserRequest"
+    )
 
     # -- offline helpers (no network) -----------------------------------------------------------
 
