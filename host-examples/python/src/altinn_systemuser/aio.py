@@ -6,9 +6,9 @@ component decides everything (validation, pre-flight, retries, `Retry-After`, de
 reconciliation, Maskinporten grants) and this module only does the I/O it asks for: HTTP with
 `httpx` (`_aio_http.HttpxTransport`), tokens, signatures, `asyncio.sleep`.
 
-Component calls are synchronous and short (tens of microseconds a step): they run on the event
-loop's thread, in one wasmtime store per client (one token cache for all its tasks), under a
-lock so that two threads never enter it at once.
+Component calls are synchronous and short (~0.2 ms a step, `AsyncClient._enter`): they run on
+the event loop's thread, in one wasmtime store per client (one token cache for all its tasks),
+under a lock so that two threads never enter it at once.
 
 The methods' arguments are checked, and their tasks built, by `Client`'s own methods: each
 `AsyncClient` method runs the `Client` method of the same name against a stand-in (`_Replay`)
