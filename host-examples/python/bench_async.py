@@ -118,11 +118,13 @@ def main() -> None:
         sim.stop()
     print(f"{a.creates} creates, concurrency {a.concurrency}, simulator latency {a.latency} ms, Maskinporten mode, "
           f"median of {a.rounds} rounds")
-    print(f"{'':36} {'wall s':>8} {'creates/s':>10} {'grants':>7} {'component s':>12}")
+    print(f"{'':36} {'wall s':>8} {'creates/s':>10} {'grants':>7} {'component s*':>12}")
     for name, rs in rows.items():
         wall = statistics.median(x[0] for x in rs)
         comp = statistics.median(x[2].component_seconds for x in rs)
         print(f"{name:36} {wall:8.3f} {a.creates / wall:10.1f} {rs[0][1]:7d} {comp:12.3f}")
+    print("* summed over the calls in flight: loop time for the first row only (the others include waiting "
+          "for the GIL or the worker)")
     print(f"component call on the loop: {statistics.median(per_call) * 1e6:.0f} µs each (mean); "
           f"a hand-off to a worker thread and back: {handoff * 1e6:.0f} µs")
 

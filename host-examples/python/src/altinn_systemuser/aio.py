@@ -226,8 +226,8 @@ class AsyncClient:
     async def _enter(self, name: str, *args: Any, inst: Any = None) -> Any:
         """A component call from `_operate`, on the loop's thread. Measured against handing each
         call to a worker thread (`bench_async.py`): ~0.15-0.2 ms a call, mostly value conversion
-        under the GIL; 200 creates with no added latency took 0.53 s here and 0.68 s with the
-        thread, and the same with 50 ms latency. It also keeps a grant's answer and its entry
+        under the GIL; 200 creates with no added latency took 0.53-0.56 s here and 0.68-0.77 s with
+        the thread, and no less with 50 ms latency. It also keeps a grant's answer and its entry
         into the token cache in one uninterrupted run (with the thread, a task could ask for the
         same grant in between: 3 grants instead of 2)."""
         return self._component(name, *args, inst=inst)
