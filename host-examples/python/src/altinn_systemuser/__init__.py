@@ -18,6 +18,7 @@ from .environments import Environment
 from .errors import (
     SystemUserError,
     AltinnError,
+    AltinnProblemError,
     ComponentError,
     ComponentNotFoundError,
     ComponentTrapError,
@@ -78,9 +79,18 @@ from .transport import DEFAULT_MAX_RESPONSE_BYTES, RequestsTransport, Transport
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # `AsyncClient` (and httpx) load on first use: `import altinn_systemuser` stays as quick.
+    if name in ("AsyncClient", "HttpxTransport"):
+        from . import aio
+
+        return getattr(aio, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
-    "Client", "Component", "Stats", "Environment", "locate_component", "COMPONENT_ENV",
-    "SystemUserError", "ValidationError", "ProblemError", "AltinnError", "UnauthorizedError",
+    "Client", "AsyncClient", "HttpxTransport", "Component", "Stats", "Environment", "locate_component", "COMPONENT_ENV",
+    "SystemUserError", "ValidationError", "ProblemError", "AltinnError", "AltinnProblemError", "UnauthorizedError",
     "ForbiddenError", "NotFoundError", "ConflictError", "DecisionTimeoutError", "UnavailableError", "TransportError", "TransportErrorKind",
     "TokenError", "MaskinportenError", "SigningKeyError", "InvalidResponseError", "MisuseError",
     "ComponentError", "ComponentNotFoundError", "ComponentTrapError",
