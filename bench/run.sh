@@ -58,7 +58,8 @@ if [[ -z "${BENCH_SKIP_HOSTS:-}" ]]; then
     py_status=0
     {
         bash host-examples/python/run-tests.sh --co -q >"$WORK/python-setup.log" 2>&1 &&
-            host-examples/python/.venv/bin/python host-examples/python/bench.py --iterations 500 --customers 1000 </dev/null
+            host-examples/python/.venv/bin/python host-examples/python/bench.py --iterations 500 --customers 1000 </dev/null &&
+            host-examples/python/.venv/bin/python host-examples/python/bench_async.py --rounds 3 </dev/null
     } >"$WORK/python.md" 2>"$WORK/python.err" || py_status=$?
     cat "$WORK/python.md"
     [[ $py_status == 0 ]] || { tail -20 "$WORK/python-setup.log" "$WORK/python.err" >&2 || true; }
@@ -163,7 +164,7 @@ section() { # title, status, file[, why it was skipped]
     echo
     section "Rust host (wasmtime): the component against the same core compiled natively" "$rust_status" "$WORK/rust.md"
     section "Rust host under callgrind: instructions per operation, and where the component's go (\`bench/profile.sh\`)" "$profile_status" "$WORK/profile.md" "$profile_skip"
-    section "Python host (wasmtime-py): \`bench.py --iterations 500 --customers 1000\`" "$py_status" "$WORK/python.md"
+    section "Python host (wasmtime-py): \`bench.py --iterations 500 --customers 1000\`, \`bench_async.py --rounds 3\`" "$py_status" "$WORK/python.md"
     section "Node host (jco): \`BENCH_SCALE=0.2 npm run bench\`" "$node_status" "$WORK/node.md"
     section "Edge runtimes (workerd, Deno, Bun): \`BENCH_SCALE=0.5 node host-examples/node/edge-runtimes/bench.js\`" "$edge_status" "$WORK/edge.md"
     section "wasi:http service component: \`cargo run --release -p wasi-http-serve --example overhead 5 100\`" "$wasihttp_status" "$WORK/wasihttp.md"

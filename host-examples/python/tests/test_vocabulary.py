@@ -22,11 +22,12 @@ def named(table):
     return [(row["concept"], row["python"]) for row in VOCABULARY[table] if row.get("python")]
 
 
-def test_every_operation_is_a_method_of_the_client():
+def test_every_operation_is_a_method_of_the_client_and_of_the_async_client():
     ops = named("operations")
     assert len(ops) >= 25
-    missing = [(c, n) for c, n in ops if not callable(getattr(Client, n, None))]
-    assert missing == [], "named in tests/vocabulary.json, not a method of Client"
+    for cls in (Client, pkg.AsyncClient):
+        missing = [(c, n) for c, n in ops if not callable(getattr(cls, n, None))]
+        assert missing == [], f"named in tests/vocabulary.json, not a method of {cls.__name__}"
 
 
 def test_every_error_kind_is_an_exported_class_under_the_one_base():
