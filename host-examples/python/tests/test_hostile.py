@@ -6,12 +6,14 @@ answers, 429 and 503 with `Retry-After`, endless page tokens, an echoed token, a
 question) against the simulator's faults over real HTTP, each within its time bounds. The same
 list runs through the Rust and Node hosts."""
 
+import asyncio
+import inspect
 import json
 import logging
 
 import pytest
 
-from altinn_systemuser import SystemUserError, Client, Component, Environment, RequestKind, TransportError, UnavailableError, ValidationError
+from altinn_systemuser import AsyncClient, SystemUserError, Client, Component, Environment, RequestKind, TransportError, UnavailableError, ValidationError
 from shared import CALLS, ERROR_NAMES, ROOT, leaks, outcome_name, run_call, texts_of, wit_call, within
 
 CATALOGUE = json.loads((ROOT / "tests" / "hostile" / "catalogue.json").read_text(encoding="utf-8"))
@@ -131,10 +133,28 @@ def run_response(comp, case):
     return {"ok": outcome_name(CALLS[case["call"]]["call"], value), "next": getattr(value, "next_page", None)}
 
 
-def run_token(sim, case):
+class Blocking:
+    """An `AsyncClient` whose coroutine methods each run to completion on an event loop of their
+    own, so that the catalogue's thunks drive it exactly as they drive `Client`."""
+
+    def __init__(self, aclient):
+        self._a = aclient
+
+    def __getattr__(self, name):
+        attr = getattr(self._a, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+        return lambda *a, **kw: asyncio.run(attr(*a, **kw))
+
+
+def make_client(kind, *args, **kw):
+    return Client(*args, **kw) if kind == "sync" else Blocking(AsyncClient(*args, **kw))
+
+
+def run_token(sim, case, kind="sync"):
     # Any text a provider gives: the component must refuse it before sending anything.
     token = text(case["token"])
-    client = Client(sim.environment, token=lambda scopes: token, retries=0)
+    client = make_client(kind, sim.environment, token=lambda scopes: token, retries=0)
     sim.admin("DELETE", "calls")
     _, thunk = task(client, case["task"])
     try:
@@ -148,7 +168,7 @@ def run_token(sim, case):
     return got
 
 
-def run_server(sim, case, caplog, show):
+def run_server(sim, case, caplog, show, kind="sync"):
     config = case["config"]
     tokens = []
     minted = sim.token_provider()
@@ -159,7 +179,8 @@ def run_server(sim, case, caplog, show):
         return t
 
     # A fresh client: its own connections (a slow head is decided per connection).
-    client = Client(
+    client = make_client(
+        kind,
         sim.environment,
         token=provider,
         timeout=config["timeoutMs"] / 1000,
@@ -235,3 +256,15 @@ def test_case(case, comp, request, caplog, show):
         got = run_server(request.getfixturevalue("sim"), case, caplog, show)
     assert meets(case["expect"], got), f"expected {case['expect']}, got {json.dumps(got)[:300]}"
     RESULTS[(case["category"], case["name"])] = True
+
+
+ASYNC_CASES = [c for c in CASES if c["op"] in ("token", "server")]
+
+
+@pytest.mark.parametrize("case", ASYNC_CASES, ids=[c["name"] for c in ASYNC_CASES])
+def test_case_through_the_async_client(case, request, caplog, show):
+    """The cases that cross the transport (tokens that cannot be sent, hostile servers) through
+    `AsyncClient` too: its httpx transport keeps the same limits as the sync one."""
+    sim = request.getfixturevalue("sim")
+    got = run_token(sim, case, "async") if case["op"] == "token" else run_server(sim, case, caplog, show, "async")
+    assert meets(case["expect"], got), f"expected {case['expect']}, got {json.dumps(got)[:300]}"
