@@ -223,14 +223,14 @@ assert.deepEqual(readdirSync('node_modules').filter((n) => !n.startsWith('.')), 
 const sim = await startSimulator();
 try {
   const client = await createClient({ environment: sim.environment, token: sim.tokens() });
-  const { request } = await client.createRequest({
+  const { request } = await client.createStandardRequest({
     systemId: STANDARD_SYSTEM,
     partyOrgNo: '310816191',
     accessPackages: ['urn:altinn:accesspackage:skattegrunnlag'],
   });
   await sim.approve(request.id);
   const status = (await client.getRequest(request.id)).status;
-  assert.equal(status, 'accepted');
+  assert.equal(status, 'Accepted');
   console.log(`node: request ${request.id} ${status} (package ${installed})`);
 } finally {
   await sim.stop();
