@@ -56,10 +56,23 @@ def worker(a: argparse.Namespace) -> None:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
         "cpu": ru.ru_utime + ru.ru_stime,
-        "rss_mb": ru.ru_maxrss / 1024,
+        "rss_mb": _peak_rss_kb(ru) / 1024,
         "done": rep.created + rep.existing + rep.linked,
         "failed": rep.failed + rep.invalid + rep.retry_later,
     }), flush=True)
+
+
+def _peak_rss_kb(ru) -> float:
+    """This process's own peak RSS: `VmHWM` (reset by exec). `ru_maxrss` is not: Linux keeps the
+    parent's peak across fork and exec, so a worker would report the benchmark's own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return float(ru.ru_maxrss)
 
 
 def _synthetic_orgs(sim: Simulator, n: int) -> List[str]:
